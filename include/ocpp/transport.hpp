@@ -1,0 +1,69 @@
+// The transport interface: how the library reaches the CSMS. The library ships a
+// libwebsockets implementation (make_lws_io_loop); a host with its own WebSocket stack or
+// event loop implements IoLoop and Connection instead.
+//
+// Threading: connect(), poll() and Connection's methods are called on the runner thread
+// only; wake() may be called from any thread. TransportEvents callbacks are invoked from
+// inside poll() (never from connect() or send()).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace ocpp {
+
+struct ConnectOptions {
+  std::string url;                        ///< ws://host:port/path/chargePointId or wss://...
+  std::vector<std::string> subprotocols;  ///< offered, e.g. {"ocpp1.6"}; the server must pick one
+  std::optional<std::string> basic_auth_user;      ///< HTTP Basic auth (security profiles 1 and 2)
+  std::optional<std::string> basic_auth_password;
+  std::string ca_file;                    ///< wss: CA bundle to verify the server; empty = system CAs
+  std::chrono::seconds ping_interval{0};  ///< WebSocket ping interval; 0 = no pings
+  std::chrono::seconds connect_timeout{30};
+};
+
+/// Receives what happens on one connection. Implemented by the library.
+class TransportEvents {
+ public:
+  virtual ~TransportEvents() = default;
+  /// The WebSocket handshake completed with the given subprotocol.
+  virtual void on_open(std::string_view subprotocol) = 0;
+  /// A complete text message arrived.
+  virtual void on_message(std::string_view text) = 0;
+  /// The connection failed or closed; no more events follow for it. ec says why.
+  virtual void on_close(std::error_code ec, std::string_view reason) = 0;
+};
+
+/// One WebSocket connection. Destroying it closes it without further events.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  /// Queues one text message. Errors: Errc::transport_error when not open.
+  virtual std::error_code send(std::string_view text) = 0;
+  /// Starts a clean close; on_close follows from a later poll().
+  virtual void close() = 0;
+};
+
+/// An event loop that owns connections.
+class IoLoop {
+ public:
+  virtual ~IoLoop() = default;
+  /// Starts connecting; the outcome arrives as on_open or on_close from poll().
+  /// events must outlive the returned connection.
+  virtual std::unique_ptr<Connection> connect(const ConnectOptions& options,
+                                              TransportEvents& events) = 0;
+  /// Does pending I/O and delivers events, waiting at most max_wait for something to happen.
+  virtual void poll(std::chrono::milliseconds max_wait) = 0;
+  /// Makes a poll() in progress (or the next one) return promptly. Safe from any thread.
+  virtual void wake() = 0;
+};
+
+/// The libwebsockets event loop (ws:// and wss://).
+std::unique_ptr<IoLoop> make_lws_io_loop();
+
+}  // namespace ocpp
