@@ -134,8 +134,9 @@ class Engine {
   /// Messages in the durable queue (not yet acknowledged by the CSMS).
   std::size_t queued_transaction_messages() const;
 
+  class Impl;  ///< opaque
+
  private:
-  class Impl;
   explicit Engine(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -1,0 +1,162 @@
+#include "v16/configuration.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+namespace ocpp::v16 {
+namespace {
+
+constexpr std::int64_t kMaxInt = 2147483647;
+
+}  // namespace
+
+const std::vector<KeyDef>& key_registry() {
+  // Immutable after first use. Only keys whose behaviour the library implements are listed:
+  // a key that is accepted but ignored would mislead the CSMS.
+  static const std::vector<KeyDef> keys = [] {
+    std::vector<KeyDef> k = {
+        {"AllowOfflineTxForUnknownId", KeyType::Boolean, KeyAccess::ReadWrite, "false", 0, 0, "9.1.1"},
+        {"AuthorizationKey", KeyType::String, KeyAccess::WriteOnly, "", 0, 0, "Security Whitepaper 2.2"},
+        {"AuthorizeRemoteTxRequests", KeyType::Boolean, KeyAccess::ReadWrite, "false", 0, 0, "9.1.3"},
+        {"ConnectionTimeOut", KeyType::Integer, KeyAccess::ReadWrite, "60", 0, kMaxInt, "9.1.6"},
+        {"GetConfigurationMaxKeys", KeyType::Integer, KeyAccess::ReadOnly, "100", 1, kMaxInt, "9.1.9"},
+        {"HeartbeatInterval", KeyType::Integer, KeyAccess::ReadWrite, "0", 0, kMaxInt, "9.1.10"},
+        {"MeterValueSampleInterval", KeyType::Integer, KeyAccess::ReadWrite, "0", 0, kMaxInt, "9.1.19"},
+        {"MeterValuesSampledData", KeyType::MeasurandList, KeyAccess::ReadWrite,
+         "Energy.Active.Import.Register", 0, 0, "9.1.17"},
+        {"MeterValuesSampledDataMaxLength", KeyType::Integer, KeyAccess::ReadOnly, "20", 1, kMaxInt,
+         "9.1.18"},
+        {"NumberOfConnectors", KeyType::Integer, KeyAccess::ReadOnly, "1", 1, kMaxInt, "9.1.21"},
+        {"StopTransactionOnEVSideDisconnect", KeyType::Boolean, KeyAccess::ReadWrite, "true", 0, 0,
+         "9.1.23"},
+        {"StopTransactionOnInvalidId", KeyType::Boolean, KeyAccess::ReadWrite, "true", 0, 0, "9.1.24"},
+        {"SupportedFeatureProfiles", KeyType::String, KeyAccess::ReadOnly, "Core", 0, 0, "9.1.29"},
+        {"TransactionMessageAttempts", KeyType::Integer, KeyAccess::ReadWrite, "3", 1, 100, "9.1.31"},
+        {"TransactionMessageRetryInterval", KeyType::Integer, KeyAccess::ReadWrite, "60", 0, 86400,
+         "9.1.32"},
+        {"WebSocketPingInterval", KeyType::Integer, KeyAccess::ReadWrite, "0", 0, 86400, "9.1.34"},
+    };
+    std::sort(k.begin(), k.end(), [](const KeyDef& a, const KeyDef& b) { return a.name < b.name; });
+    return k;
+  }();
+  return keys;
+}
+
+Configuration::Configuration(Store& store, int connectors) : store_(store), connectors_(connectors) {}
+
+bool Configuration::valid(const KeyDef& def, std::string_view value) {
+  switch (def.type) {
+    case KeyType::Integer: {
+      std::int64_t v = 0;
+      const auto* end = value.data() + value.size();
+      auto [p, ec] = std::from_chars(value.data(), end, v);
+      return ec == std::errc() && p == end && !value.empty() && v >= def.min && v <= def.max;
+    }
+    case KeyType::Boolean:
+      return value == "true" || value == "false";
+    case KeyType::String:
+      return value.size() <= 500;  // CiString500, the type of ChangeConfiguration.value
+    case KeyType::MeasurandList: {
+      std::size_t count = 0;
+      std::size_t start = 0;
+      while (start <= value.size()) {
+        std::size_t comma = value.find(',', start);
+        if (comma == std::string_view::npos) comma = value.size();
+        std::string_view item = value.substr(start, comma - start);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        Measurand m;
+        if (!item.empty()) {
+          if (!from_string(item, m)) return false;
+          ++count;
+        } else if (!value.empty()) {
+          return false;  // an empty item between commas
+        }
+        start = comma + 1;
+      }
+      return count <= 20;  // MeterValuesSampledDataMaxLength
+    }
+  }
+  return false;
+}
+
+std::error_code Configuration::load(const std::vector<std::pair<std::string, std::string>>& defaults) {
+  values_.clear();
+  for (const auto& def : key_registry()) values_[std::string(def.name)] = std::string(def.default_value);
+  values_["NumberOfConnectors"] = std::to_string(connectors_);
+  for (const auto& [k, v] : defaults) {
+    const KeyDef* def = find(k);
+    if (def && valid(*def, v) && k != "NumberOfConnectors") values_[k] = v;
+  }
+  std::vector<std::pair<std::string, std::string>> stored;
+  if (auto ec = store_.kv_load("cfg.", stored)) return ec;
+  for (auto& [k, v] : stored) {
+    std::string key = k.substr(4);
+    const KeyDef* def = find(key);
+    // Read-only keys describe this build and this hardware; a stored value from an older
+    // build must not override them.
+    if (def && def->access != KeyAccess::ReadOnly && valid(*def, v)) values_[key] = v;
+  }
+  return {};
+}
+
+const KeyDef* Configuration::find(std::string_view key) const {
+  const auto& reg = key_registry();
+  auto it = std::lower_bound(reg.begin(), reg.end(), key,
+                             [](const KeyDef& d, std::string_view k) { return d.name < k; });
+  return it != reg.end() && it->name == key ? &*it : nullptr;
+}
+
+std::optional<std::string> Configuration::get(std::string_view key) const {
+  auto it = values_.find(key);
+  if (it == values_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::int64_t Configuration::get_int(std::string_view key) const {
+  auto v = get(key);
+  std::int64_t out = 0;
+  if (v) std::from_chars(v->data(), v->data() + v->size(), out);
+  return out;
+}
+
+bool Configuration::get_bool(std::string_view key) const {
+  auto v = get(key);
+  return v && *v == "true";
+}
+
+ChangeResult Configuration::set(std::string_view key, std::string_view value, bool from_csms) {
+  const KeyDef* def = find(key);
+  if (!def) return ChangeResult::NotSupported;
+  if (from_csms && def->access == KeyAccess::ReadOnly) return ChangeResult::Rejected;
+  if (!valid(*def, value)) return ChangeResult::Rejected;
+  std::string v(value);
+  if (def->type == KeyType::Boolean || def->type == KeyType::Integer) {
+    // Keep one canonical spelling ("007" → "7") so reads compare equal.
+    if (def->type == KeyType::Integer) {
+      std::int64_t n = 0;
+      std::from_chars(value.data(), value.data() + value.size(), n);
+      v = std::to_string(n);
+    }
+  }
+  if (def->access != KeyAccess::ReadOnly || !from_csms) {
+    if (store_.kv_set("cfg." + std::string(key), v)) return ChangeResult::Rejected;
+  }
+  values_[std::string(key)] = v;
+  return ChangeResult::Accepted;
+}
+
+std::vector<KeyValue> Configuration::readable() const {
+  std::vector<KeyValue> out;
+  for (const auto& def : key_registry()) {
+    if (def.access == KeyAccess::WriteOnly) continue;
+    KeyValue kv;
+    kv.key = std::string(def.name);
+    kv.readonly = def.access == KeyAccess::ReadOnly;
+    kv.value = get(def.name);
+    out.push_back(std::move(kv));
+  }
+  return out;
+}
+
+}  // namespace ocpp::v16

@@ -1,0 +1,398 @@
+// Connector state machine (OCPP 1.6 section 4.9 and its status table), authorization of
+// idTags, transactions (sections 4.8 and 4.10) and meter values (section 4.7).
+#include <algorithm>
+
+#include "v16/engine_impl.hpp"
+
+namespace ocpp::v16 {
+
+Connector* Engine::Impl::connector(int id) {
+  if (id < 0 || id > options_.connectors) return nullptr;
+  return &connectors_[static_cast<std::size_t>(id)];
+}
+
+ChargePointStatus Engine::Impl::compute_status(const Connector& c) const {
+  if (c.faulted) return ChargePointStatus::Faulted;
+  if (c.id == 0) return ChargePointStatus::Available;
+  if (c.tx_key) {
+    if (c.suspended_evse) return ChargePointStatus::SuspendedEVSE;
+    if (c.suspended_ev) return ChargePointStatus::SuspendedEV;
+    return ChargePointStatus::Charging;
+  }
+  if (c.finishing) return ChargePointStatus::Finishing;
+  if (c.plugged || c.authorized_id_tag) return ChargePointStatus::Preparing;
+  return ChargePointStatus::Available;
+}
+
+void Engine::Impl::update_status(Connector& c, Now now) {
+  const ChargePointStatus st = compute_status(c);
+  const ChargePointErrorCode err = c.faulted ? c.error_code : ChargePointErrorCode::NoError;
+  if (c.reported_status && *c.reported_status == st && c.reported_error == err) return;
+  if (!online()) return;  // reported in full after the next (re)connect and Accepted
+  c.reported_status = st;
+  c.reported_error = err;
+  StatusNotificationRequest req;
+  req.connectorId = c.id;
+  req.status = st;
+  req.errorCode = err;
+  if (c.faulted && !c.error_info.empty()) req.info = c.error_info;
+  req.timestamp = now.wall;
+  send_volatile(Action::StatusNotification, codec::to_json(req));
+  if (hooks_.status) defer([h = hooks_.status, id = c.id, st, err] { h(id, st, err); });
+}
+
+void Engine::Impl::report_all_status(Now now) {
+  for (auto& c : connectors_) {
+    c.reported_status.reset();
+    update_status(c, now);
+  }
+}
+
+std::error_code Engine::Impl::plug_in(int id, Now now) {
+  Connector* c = id >= 1 ? connector(id) : nullptr;
+  if (!c) return make_error_code(Errc::unknown_connector);
+  if (c->plugged) return {};
+  c->plugged = true;
+  c->finishing = false;
+  try_start(*c, now);
+  update_status(*c, now);
+  return {};
+}
+
+std::error_code Engine::Impl::unplug(int id, Now now) {
+  Connector* c = id >= 1 ? connector(id) : nullptr;
+  if (!c) return make_error_code(Errc::unknown_connector);
+  if (!c->plugged) return {};
+  c->plugged = false;
+  c->finishing = false;
+  if (c->tx_key) {
+    if (config_.get_bool("StopTransactionOnEVSideDisconnect")) {
+      if (auto ec = stop_transaction(*c, Reason::EVDisconnected, std::nullopt, now)) return ec;
+      c->finishing = false;
+    } else {
+      c->suspended_ev = true;  // section 9.1.23: the transaction goes on, suspended
+    }
+  }
+  update_status(*c, now);
+  return {};
+}
+
+std::error_code Engine::Impl::present_id_tag(std::string_view id_tag, std::optional<int> connector_id,
+                                             Now now) {
+  if (id_tag.empty() || id_tag.size() > 20) return make_error_code(Errc::invalid_argument);
+  if (connector_id && (*connector_id < 1 || *connector_id > options_.connectors))
+    return make_error_code(Errc::unknown_connector);
+  // The same idTag again stops its transaction (section 3.5: local stop).
+  for (auto& c : connectors_) {
+    if (!c.tx_key || (connector_id && c.id != *connector_id)) continue;
+    if (txs_.at(*c.tx_key).rec.id_tag == id_tag)
+      return stop_transaction(c, Reason::Local, std::string(id_tag), now);
+  }
+  Connector* target = nullptr;
+  if (connector_id) {
+    target = connector(*connector_id);
+    if (target->tx_key || target->faulted) return make_error_code(Errc::invalid_state);
+  } else {
+    for (int pass = 0; pass < 2 && !target; ++pass) {
+      for (std::size_t i = 1; i < connectors_.size(); ++i) {
+        Connector& c = connectors_[i];
+        if (c.tx_key || c.faulted || c.authorized_id_tag) continue;
+        if (pass == 0 && !c.plugged) continue;  // prefer a connector with a cable in it
+        target = &c;
+        break;
+      }
+    }
+    if (!target) return make_error_code(Errc::invalid_state);
+  }
+  const int cid = target->id;
+  std::string tag(id_tag);
+  auto decide_offline = [this, cid, tag](Now n) {
+    // Without a cache or local list (the LocalAuthListManagement profile), an unknown idTag
+    // is allowed offline only when AllowOfflineTxForUnknownId is true (section 9.1.1).
+    IdTagInfo info;
+    info.status = config_.get_bool("AllowOfflineTxForUnknownId") ? AuthorizationStatus::Accepted
+                                                                 : AuthorizationStatus::Invalid;
+    authorization_result(cid, tag, info, n);
+  };
+  if (!online()) {
+    decide_offline(now);
+    return {};
+  }
+  AuthorizeRequest req;
+  req.idTag = tag;
+  send_volatile(Action::Authorize, codec::to_json(req),
+                [this, cid, tag, decide_offline](const rapidjson::Value* result, Now n) {
+                  AuthorizeResponse resp;
+                  codec::Error err;
+                  if (result && codec::decode(*result, resp, err)) {
+                    authorization_result(cid, tag, resp.idTagInfo, n);
+                  } else {
+                    if (result) log(0, "invalid Authorize.conf: " + err.message);
+                    decide_offline(n);
+                  }
+                });
+  return {};
+}
+
+void Engine::Impl::authorization_result(int connector_id, const std::string& id_tag,
+                                        const IdTagInfo& info, Now now) {
+  if (hooks_.authorize) defer([h = hooks_.authorize, id_tag, info] { h(id_tag, info); });
+  if (info.status != AuthorizationStatus::Accepted) return;
+  Connector& c = *connector(connector_id);
+  if (c.tx_key || c.faulted) return;
+  c.authorized_id_tag = id_tag;
+  c.authorized_parent_id = info.parentIdTag;
+  c.authorized_until = now.mono + std::chrono::seconds(config_.get_int("ConnectionTimeOut"));
+  try_start(c, now);
+  update_status(c, now);
+}
+
+void Engine::Impl::try_start(Connector& c, Now now) {
+  if (!c.authorized_id_tag || !c.plugged || c.tx_key || c.faulted) return;
+  std::string tag = std::move(*c.authorized_id_tag);
+  c.authorized_id_tag.reset();
+  c.authorized_parent_id.reset();
+  if (auto ec = start_transaction(c, tag, now)) log(0, "starting a transaction failed: " + ec.message());
+}
+
+std::error_code Engine::Impl::start_transaction(Connector& c, const std::string& id_tag, Now now) {
+  StartTransactionRequest req;
+  req.connectorId = c.id;
+  req.idTag = id_tag;
+  req.meterStart = static_cast<std::int32_t>(std::min<std::int64_t>(c.meter_wh, INT32_MAX));
+  req.timestamp = now.wall;
+  TransactionRecord rec;
+  rec.connector_id = c.id;
+  rec.id_tag = id_tag;
+  rec.meter_start = req.meterStart;
+  rec.start_time = format_datetime(now.wall);
+  OutboxMessage msg;
+  msg.action = "StartTransaction";
+  msg.payload = codec::to_json(req);
+  if (auto ec = store_.transaction_begin(rec, msg)) return ec;
+  appended_durable();
+  const std::int64_t key = rec.tx_key;
+  txs_[key] = TxState{std::move(rec)};
+  c.tx_key = key;
+  c.finishing = false;
+  c.suspended_ev = c.suspended_evse = false;
+  schedule_sample(c, now);
+  if (hooks_.transaction_started) defer([h = hooks_.transaction_started, i = tx_info(key)] { h(i); });
+  update_status(c, now);
+  return {};
+}
+
+std::error_code Engine::Impl::stop_transaction(Connector& c, Reason reason,
+                                               std::optional<std::string> id_tag, Now now) {
+  if (!c.tx_key) return make_error_code(Errc::no_transaction);
+  const std::int64_t key = *c.tx_key;
+  TxState& tx = txs_.at(key);
+  StopTransactionRequest req;
+  req.meterStop = static_cast<std::int32_t>(std::min<std::int64_t>(c.meter_wh, INT32_MAX));
+  req.timestamp = now.wall;
+  // The CSMS's id is filled in when the message is sent (durable_payload), because it may
+  // not be known yet: the StartTransaction may still be queued.
+  req.transactionId = tx.rec.transaction_id.value_or(0);
+  req.reason = reason;
+  if (id_tag) req.idTag = *id_tag;
+  OutboxMessage msg;
+  msg.action = "StopTransaction";
+  msg.payload = codec::to_json(req);
+  msg.tx_key = key;
+  if (auto ec = store_.transaction_end(key, msg)) return ec;
+  appended_durable();
+  tx.rec.stopped = true;
+  c.tx_key.reset();
+  c.finishing = c.plugged;
+  c.suspended_ev = c.suspended_evse = false;
+  if (hooks_.transaction_stopped)
+    defer([h = hooks_.transaction_stopped, i = tx_info(key), reason, m = req.meterStop] { h(i, reason, m); });
+  update_status(c, now);
+  return {};
+}
+
+void Engine::Impl::on_start_confirmed(std::int64_t tx_key, const StartTransactionResponse& resp, Now now) {
+  auto it = txs_.find(tx_key);
+  if (it == txs_.end()) return;
+  if (hooks_.transaction_confirmed)
+    defer([h = hooks_.transaction_confirmed, i = tx_info(tx_key), info = resp.idTagInfo] { h(i, info); });
+  if (resp.idTagInfo.status == AuthorizationStatus::Accepted || it->second.rec.stopped) return;
+  // Section 9.1.24: a transaction whose idTag the CSMS did not accept is stopped.
+  if (!config_.get_bool("StopTransactionOnInvalidId")) return;
+  Connector* c = connector(it->second.rec.connector_id);
+  if (c && c->tx_key == tx_key) {
+    if (auto ec = stop_transaction(*c, Reason::DeAuthorized, std::nullopt, now))
+      log(0, "stopping a deauthorized transaction failed: " + ec.message());
+  }
+}
+
+TransactionInfo Engine::Impl::tx_info(std::int64_t tx_key) const {
+  TransactionInfo i;
+  auto it = txs_.find(tx_key);
+  if (it == txs_.end()) return i;
+  i.connectorId = it->second.rec.connector_id;
+  i.tx_key = tx_key;
+  i.idTag = it->second.rec.id_tag;
+  i.transactionId = it->second.rec.transaction_id;
+  i.meterStart = it->second.rec.meter_start;
+  return i;
+}
+
+void Engine::Impl::schedule_sample(Connector& c, Now now) {
+  const auto interval = config_.get_int("MeterValueSampleInterval");
+  if (interval > 0) c.next_sample = now.mono + std::chrono::seconds(interval);
+}
+
+void Engine::Impl::sample_meter_values(Connector& c, ReadingContext context, Now now) {
+  const std::int64_t key = *c.tx_key;
+  const int cid = c.id;
+  if (hooks_.sample_meter) {
+    defer_decision<std::vector<SampledValue>>(
+        [h = hooks_.sample_meter, cid, context] { return h(cid, context); },
+        [key, cid, context](Impl& im, std::vector<SampledValue> values, Now n) {
+          im.write_meter_values(cid, key, std::move(values), context, n);
+        });
+    return;
+  }
+  write_meter_values(cid, key, {}, context, now);
+}
+
+void Engine::Impl::write_meter_values(int connector_id, std::int64_t tx_key,
+                                      std::vector<SampledValue> values, ReadingContext context, Now now) {
+  auto it = txs_.find(tx_key);
+  // A sample that arrives after its transaction stopped would follow the StopTransaction.
+  if (it == txs_.end() || it->second.rec.stopped) return;
+  Connector& c = *connector(connector_id);
+  if (values.empty()) {
+    SampledValue sv;
+    sv.value = std::to_string(c.meter_wh);
+    sv.measurand = Measurand::Energy_Active_Import_Register;
+    sv.unit = UnitOfMeasure::Wh;
+    values.push_back(std::move(sv));
+  }
+  // Only the measurands the CSMS asked for (MeterValuesSampledData, section 9.1.17).
+  const std::string wanted = config_.get("MeterValuesSampledData").value_or("");
+  std::vector<SampledValue> kept;
+  for (auto& sv : values) {
+    const Measurand m = sv.measurand.value_or(Measurand::Energy_Active_Import_Register);
+    const std::string_view name = to_string(m);
+    bool found = false;
+    for (std::size_t pos = 0; pos <= wanted.size();) {
+      std::size_t comma = wanted.find(',', pos);
+      if (comma == std::string::npos) comma = wanted.size();
+      std::string_view item(wanted.data() + pos, comma - pos);
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      if (item == name) found = true;
+      pos = comma + 1;
+    }
+    if (!found) continue;
+    if (!sv.context) sv.context = context;
+    kept.push_back(std::move(sv));
+  }
+  if (kept.empty()) return;
+  MeterValuesRequest req;
+  req.connectorId = connector_id;
+  MeterValue mv;
+  mv.timestamp = now.wall;
+  mv.sampledValue = std::move(kept);
+  req.meterValue.push_back(std::move(mv));
+  codec::Error err;
+  if (!codec::validate(req, err)) {
+    log(0, "meter values from the firmware are invalid: " + err.message);
+    return;
+  }
+  OutboxMessage msg;
+  msg.action = "MeterValues";
+  msg.payload = codec::to_json(req);
+  msg.tx_key = tx_key;
+  msg.droppable = true;
+  if (auto ec = append_durable(msg)) log(0, "queueing MeterValues failed: " + ec.message());
+}
+
+void Engine::Impl::connector_timers(Now now) {
+  const auto interval = config_.get_int("MeterValueSampleInterval");
+  for (auto& c : connectors_) {
+    if (c.tx_key && interval > 0 && now.mono >= c.next_sample) {
+      c.next_sample = now.mono + std::chrono::seconds(interval);
+      sample_meter_values(c, ReadingContext::Sample_Periodic, now);
+    }
+    if (c.authorized_id_tag && now.mono >= c.authorized_until) {
+      // ConnectionTimeOut (section 9.1.6): no cable in time, the authorization lapses.
+      c.authorized_id_tag.reset();
+      c.authorized_parent_id.reset();
+      update_status(c, now);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- public firmware events
+
+std::error_code Engine::set_meter_energy(int id, std::int64_t wh, Now) {
+  Connector* c = id >= 1 ? impl_->connector(id) : nullptr;
+  if (!c) return make_error_code(Errc::unknown_connector);
+  if (wh < 0) return make_error_code(Errc::invalid_argument);
+  c->meter_wh = wh;
+  return {};
+}
+
+std::error_code Engine::report_fault(int id, ChargePointErrorCode code, std::string_view info, Now now) {
+  Connector* c = impl_->connector(id);
+  if (!c) return make_error_code(Errc::unknown_connector);
+  if (code == ChargePointErrorCode::NoError || info.size() > 50)
+    return make_error_code(Errc::invalid_argument);
+  c->faulted = true;
+  c->error_code = code;
+  c->error_info = std::string(info);
+  impl_->update_status(*c, now);
+  return {};
+}
+
+std::error_code Engine::clear_fault(int id, Now now) {
+  Connector* c = impl_->connector(id);
+  if (!c) return make_error_code(Errc::unknown_connector);
+  c->faulted = false;
+  c->error_code = ChargePointErrorCode::NoError;
+  c->error_info.clear();
+  impl_->update_status(*c, now);
+  return {};
+}
+
+std::error_code Engine::suspend(int id, bool by_ev, Now now) {
+  Connector* c = id >= 1 ? impl_->connector(id) : nullptr;
+  if (!c) return make_error_code(Errc::unknown_connector);
+  if (!c->tx_key) return make_error_code(Errc::no_transaction);
+  (by_ev ? c->suspended_ev : c->suspended_evse) = true;
+  impl_->update_status(*c, now);
+  return {};
+}
+
+std::error_code Engine::resume(int id, Now now) {
+  Connector* c = id >= 1 ? impl_->connector(id) : nullptr;
+  if (!c) return make_error_code(Errc::unknown_connector);
+  if (!c->tx_key) return make_error_code(Errc::no_transaction);
+  c->suspended_ev = c->suspended_evse = false;
+  impl_->update_status(*c, now);
+  return {};
+}
+
+std::error_code Engine::stop_transaction(int id, Reason reason, Now now) {
+  Connector* c = id >= 1 ? impl_->connector(id) : nullptr;
+  if (!c) return make_error_code(Errc::unknown_connector);
+  return impl_->stop_transaction(*c, reason, std::nullopt, now);
+}
+
+Result<ConnectorState> Engine::connector_state(int id) const {
+  Connector* c = impl_->connector(id);
+  if (!c) return Errc::unknown_connector;
+  ConnectorState s;
+  s.connectorId = id;
+  s.status = impl_->compute_status(*c);
+  s.errorCode = c->faulted ? c->error_code : ChargePointErrorCode::NoError;
+  s.plugged = c->plugged;
+  if (c->tx_key) s.transaction = impl_->tx_info(*c->tx_key);
+  s.meter_wh = c->meter_wh;
+  return s;
+}
+
+}  // namespace ocpp::v16

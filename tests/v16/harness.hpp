@@ -1,0 +1,223 @@
+// Test harness for the sans-I/O engine: a simulated clock and an in-process fake CSMS that
+// answers our CALLs per a policy the test can change, and records every frame.
+#pragma once
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ocpp/store.hpp"
+#include "ocpp/v16/engine.hpp"
+#include "ocpp/time.hpp"
+
+namespace test {
+
+using namespace std::chrono_literals;
+
+struct SentCall {
+  std::string id;
+  std::string action;
+  std::string payload;  // JSON text
+  std::string raw;
+  rapidjson::Document json() const {
+    rapidjson::Document d;
+    d.Parse(payload.c_str());
+    return d;
+  }
+};
+
+class Harness {
+ public:
+  explicit Harness(ocpp::Store* store = nullptr, int connectors = 1,
+                   std::vector<std::pair<std::string, std::string>> defaults = {}) {
+    if (!store) {
+      owned_store_ = ocpp::make_memory_store();
+      store = owned_store_.get();
+    }
+    store_ = store;
+    now_.mono = ocpp::MonoTime{} + 1000s;
+    now_.wall = ocpp::DateTime{} + 1'790'000'000s;
+    options_.connectors = connectors;
+    options_.boot.chargePointVendor = "TestVendor";
+    options_.boot.chargePointModel = "TestModel";
+    options_.id_seed = 42;
+    options_.configuration_defaults = std::move(defaults);
+    install_default_policy();
+  }
+
+  ocpp::v16::Hooks hooks;
+  ocpp::v16::EngineOptions options_;
+
+  /// Creates the engine (after the test has set hooks/options).
+  ocpp::v16::Engine& start() {
+    auto r = ocpp::v16::Engine::create(options_, *store_, hooks, now_);
+    REQUIRE(r.ok());
+    engine_ = std::move(r.value());
+    return *engine_;
+  }
+  ocpp::v16::Engine& engine() { return *engine_; }
+  void restart() {  // as after a power cut: the engine's memory is gone, the store stays
+    engine_.reset();
+    connected_ = false;
+    start();
+  }
+  ocpp::Now now() const { return now_; }
+
+  // --- the connection ---
+  void connect() {
+    connected_ = true;
+    engine_->connected(now_);
+    pump();
+  }
+  void disconnect() {
+    connected_ = false;
+    engine_->disconnected(now_);
+    pump();
+  }
+
+  /// Delivers a frame from the CSMS.
+  void csms_send(const std::string& text) {
+    engine_->receive(text, now_);
+    pump();
+  }
+
+  /// Advances simulated time by d, handling every deadline on the way.
+  void advance(std::chrono::milliseconds d) {
+    const auto end = now_.mono + d;
+    for (int guard = 0; guard < 100000; ++guard) {
+      auto dl = engine_->next_deadline();
+      if (!dl || *dl > end) break;
+      if (*dl > now_.mono) {
+        now_.wall += std::chrono::duration_cast<ocpp::DateTime::duration>(*dl - now_.mono);
+        now_.mono = *dl;
+      }
+      engine_->handle_timeout(now_);
+      pump();
+    }
+    now_.wall += std::chrono::duration_cast<ocpp::DateTime::duration>(end - now_.mono);
+    now_.mono = end;
+    engine_->handle_timeout(now_);
+    pump();
+  }
+
+  /// Runs hooks and moves frames between the engine and the fake CSMS until quiet.
+  void pump() {
+    for (int guard = 0; guard < 100000; ++guard) {
+      bool progress = false;
+      while (auto f = engine_->poll_hook_call()) {
+        f();
+        progress = true;
+      }
+      engine_->handle_timeout(now_);
+      while (connected_) {
+        auto t = engine_->poll_transmit(now_);
+        if (!t) break;
+        progress = true;
+        on_frame(*t);
+      }
+      if (!progress) break;
+    }
+  }
+
+  // --- the fake CSMS ---
+  /// Answer policy per action: returns the CALLRESULT payload, or nullopt to hold the call
+  /// unanswered (it stays in `held`). Set answer_error to answer with a CALLERROR instead.
+  std::map<std::string, std::function<std::optional<std::string>(const SentCall&)>> policy;
+  std::map<std::string, std::string> answer_error;  // action -> error code
+  std::vector<SentCall> calls;       // every CALL we sent, in order
+  std::vector<std::string> results;  // every CALLRESULT/CALLERROR we sent, in order
+  std::vector<SentCall> held;
+  int next_transaction_id = 1001;
+
+  std::vector<SentCall> calls_of(const std::string& action) const {
+    std::vector<SentCall> out;
+    for (const auto& c : calls)
+      if (c.action == action) out.push_back(c);
+    return out;
+  }
+  std::vector<std::string> actions() const {
+    std::vector<std::string> out;
+    for (const auto& c : calls) out.push_back(c.action);
+    return out;
+  }
+  void answer_held(const std::string& payload) {
+    REQUIRE(!held.empty());
+    SentCall c = held.front();
+    held.erase(held.begin());
+    csms_send("[3,\"" + c.id + "\"," + payload + "]");
+  }
+
+ private:
+  void install_default_policy() {
+    policy["BootNotification"] = [this](const SentCall&) -> std::optional<std::string> {
+      return R"({"status":"Accepted","currentTime":")" + ocpp::format_datetime(now_.wall) +
+             R"(","interval":300})";
+    };
+    policy["Heartbeat"] = [this](const SentCall&) -> std::optional<std::string> {
+      return R"({"currentTime":")" + ocpp::format_datetime(now_.wall) + "\"}";
+    };
+    policy["Authorize"] = [](const SentCall&) -> std::optional<std::string> {
+      return R"({"idTagInfo":{"status":"Accepted"}})";
+    };
+    policy["StartTransaction"] = [this](const SentCall&) -> std::optional<std::string> {
+      return R"({"transactionId":)" + std::to_string(next_transaction_id++) +
+             R"(,"idTagInfo":{"status":"Accepted"}})";
+    };
+    for (const char* a : {"StopTransaction", "StatusNotification", "MeterValues"})
+      policy[a] = [](const SentCall&) -> std::optional<std::string> { return "{}"; };
+  }
+
+  void on_frame(const std::string& text) {
+    rapidjson::Document d;
+    d.Parse(text.c_str());
+    REQUIRE(d.IsArray());
+    if (d[0].GetInt() != 2) {
+      results.push_back(text);
+      return;
+    }
+    SentCall c;
+    c.id = d[1].GetString();
+    c.action = d[2].GetString();
+    rapidjson::StringBuffer sb;
+    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+    d[3].Accept(w);
+    c.payload = sb.GetString();
+    c.raw = text;
+    calls.push_back(c);
+    auto err = answer_error.find(c.action);
+    if (err != answer_error.end()) {
+      pending_.push_back("[4,\"" + c.id + "\",\"" + err->second + "\",\"test\",{}]");
+    } else {
+      auto p = policy.find(c.action);
+      std::optional<std::string> payload =
+          p != policy.end() ? p->second(c) : std::optional<std::string>("{}");
+      if (payload) {
+        pending_.push_back("[3,\"" + c.id + "\"," + *payload + "]");
+      } else {
+        held.push_back(c);
+      }
+    }
+    // Answer after poll_transmit returned, as a real peer would.
+    while (!pending_.empty()) {
+      std::string f = pending_.front();
+      pending_.erase(pending_.begin());
+      engine_->receive(f, now_);
+    }
+  }
+
+  std::unique_ptr<ocpp::Store> owned_store_;
+  ocpp::Store* store_ = nullptr;
+  std::unique_ptr<ocpp::v16::Engine> engine_;
+  ocpp::Now now_;
+  bool connected_ = false;
+  std::vector<std::string> pending_;
+};
+
+}  // namespace test
