@@ -1,0 +1,425 @@
+// ocpp-chargerd: a simulated charger on ocpp-client, for evaluation boards and tests.
+// Line commands on stdin (and on a Unix socket with --control); one JSON event per line on
+// stdout; logs on stderr. SIGTERM stops it cleanly; after kill -9 a restart on the same
+// database resumes every unfinished transaction.
+#include <poll.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "ocpp/v16/charge_point.hpp"
+#include "options.hpp"
+
+using namespace ocpp::v16;
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+namespace {
+
+std::mutex out_mutex;
+
+// One JSON object per line; fill() writes the members after "event".
+template <class F>
+std::string event_json(const char* name, F&& fill) {
+  rapidjson::StringBuffer sb;
+  Writer w(sb);
+  w.StartObject();
+  w.Key("event");
+  w.String(name);
+  fill(w);
+  w.EndObject();
+  return sb.GetString();
+}
+
+void emit_line(const std::string& line) {
+  std::lock_guard<std::mutex> lk(out_mutex);
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+template <class F>
+void emit(const char* name, F&& fill) {
+  emit_line(event_json(name, std::forward<F>(fill)));
+}
+
+void str(Writer& w, const char* key, std::string_view v) {
+  w.Key(key);
+  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+}
+
+std::atomic<bool> g_quit{false};
+int g_signal_pipe[2] = {-1, -1};
+
+void on_signal(int) {
+  g_quit = true;
+  const char c = 'q';
+  [[maybe_unused]] auto r = write(g_signal_pipe[1], &c, 1);
+}
+
+// The simulated meter: energy in Wh per connector, ramping while charging, kept in a small
+// file beside the database so readings stay monotonic across restarts.
+class Meter {
+ public:
+  Meter(std::string path, int connectors) : path_(std::move(path)), wh_(connectors + 1, 0.0) {
+    std::ifstream in(path_);
+    for (std::size_t i = 1; i < wh_.size() && in; ++i) in >> wh_[i];
+  }
+  double get(int c) const { return wh_[static_cast<std::size_t>(c)]; }
+  void set(int c, double v) {
+    wh_[static_cast<std::size_t>(c)] = v;
+    save();
+  }
+  void save() const {
+    const std::string tmp = path_ + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      for (std::size_t i = 1; i < wh_.size(); ++i) out << static_cast<long long>(wh_[i]) << '\n';
+    }
+    std::rename(tmp.c_str(), path_.c_str());
+  }
+
+ private:
+  std::string path_;
+  std::vector<double> wh_;
+};
+
+class Daemon {
+ public:
+  explicit Daemon(DaemonOptions o) : opts_(std::move(o)), meter_(opts_.db + ".meter", opts_.connectors) {}
+
+  int run() {
+    ocpp::Runner runner;
+    ChargePointConfig cfg;
+    cfg.charge_point_id = opts_.id;
+    cfg.csms_url = opts_.url;
+    cfg.connectors = opts_.connectors;
+    cfg.vendor = opts_.vendor;
+    cfg.model = opts_.model;
+    cfg.firmware_version = "0.1.0";
+    cfg.db_path = opts_.db;
+    cfg.password = opts_.password;
+    cfg.ca_file = opts_.ca_file;
+    cfg.backoff_min = std::chrono::milliseconds(opts_.backoff_min_ms);
+    cfg.backoff_max = std::chrono::milliseconds(opts_.backoff_max_ms);
+    auto cp = ChargePoint::create(runner, std::move(cfg), hooks());
+    if (!cp) {
+      std::fprintf(stderr, "ocpp-chargerd: cannot start: %s\n", cp.error().message().c_str());
+      emit("error", [&](Writer& w) { str(w, "message", cp.error().message()); });
+      return 1;
+    }
+    cp_ = cp.value().get();
+    for (int c = 1; c <= opts_.connectors; ++c) {
+      // Transactions restored from the store resume with the meter where it was.
+      auto st = cp_->connector_state(c);
+      double wh = std::max(meter_.get(c), st ? static_cast<double>(st->meter_wh) : 0.0);
+      meter_.set(c, wh);
+      cp_->set_meter_energy(c, static_cast<std::int64_t>(wh));
+    }
+    if (auto ec = runner.start()) {
+      std::fprintf(stderr, "ocpp-chargerd: runner: %s\n", ec.message().c_str());
+      return 1;
+    }
+    emit("ready", [&](Writer& w) {
+      str(w, "id", opts_.id);
+      w.Key("connectors");
+      w.Int(opts_.connectors);
+    });
+    std::thread(&Daemon::read_stdin, this).detach();
+    if (!opts_.control.empty()) std::thread(&Daemon::serve_control, this).detach();
+
+    auto last = std::chrono::steady_clock::now();
+    while (!g_quit) {
+      pollfd p{g_signal_pipe[0], POLLIN, 0};
+      ::poll(&p, 1, 200);
+      const auto now = std::chrono::steady_clock::now();
+      const double dt = std::chrono::duration<double>(now - last).count();
+      last = now;
+      std::lock_guard<std::mutex> lk(m_);
+      for (int c = 1; c <= opts_.connectors; ++c) {
+        auto st = cp_->connector_state(c);
+        if (st && st->status == ChargePointStatus::Charging) {
+          meter_.set(c, meter_.get(c) + opts_.power_w * dt / 3600.0);
+          cp_->set_meter_energy(c, static_cast<std::int64_t>(meter_.get(c)));
+        }
+      }
+    }
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      cp_ = nullptr;
+    }
+    cp.value().reset();
+    runner.stop();
+    emit("stopped", [](Writer&) {});
+    return 0;
+  }
+
+ private:
+  Hooks hooks() {
+    Hooks h;
+    h.connection = [](bool up, const std::string& reason) {
+      if (up) emit("connected", [](Writer&) {});
+      else emit("disconnected", [&](Writer& w) { str(w, "reason", reason); });
+    };
+    h.boot = [](RegistrationStatus s, std::int32_t interval) {
+      emit("boot", [&](Writer& w) {
+        str(w, "status", to_string(s));
+        w.Key("interval");
+        w.Int(interval);
+      });
+    };
+    h.status = [](int c, ChargePointStatus s, ChargePointErrorCode e) {
+      emit("status", [&](Writer& w) {
+        w.Key("connectorId");
+        w.Int(c);
+        str(w, "status", to_string(s));
+        str(w, "errorCode", to_string(e));
+      });
+    };
+    h.authorize = [](const std::string& tag, const IdTagInfo& info) {
+      emit("authorize", [&](Writer& w) {
+        str(w, "idTag", tag);
+        str(w, "status", to_string(info.status));
+      });
+    };
+    h.transaction_started = [](const TransactionInfo& t) {
+      emit("transaction_started", [&](Writer& w) {
+        w.Key("connectorId");
+        w.Int(t.connectorId);
+        str(w, "idTag", t.idTag);
+        w.Key("txKey");
+        w.Int64(t.tx_key);
+        w.Key("meterStart");
+        w.Int(t.meterStart);
+      });
+    };
+    h.transaction_confirmed = [](const TransactionInfo& t, const IdTagInfo& info) {
+      emit("transaction_id", [&](Writer& w) {
+        w.Key("connectorId");
+        w.Int(t.connectorId);
+        w.Key("txKey");
+        w.Int64(t.tx_key);
+        w.Key("transactionId");
+        w.Int(t.transactionId.value_or(0));
+        str(w, "status", to_string(info.status));
+      });
+    };
+    h.transaction_stopped = [](const TransactionInfo& t, Reason r, std::int32_t meter) {
+      emit("transaction_stopped", [&](Writer& w) {
+        w.Key("connectorId");
+        w.Int(t.connectorId);
+        w.Key("txKey");
+        w.Int64(t.tx_key);
+        w.Key("transactionId");
+        if (t.transactionId) w.Int(*t.transactionId);
+        else w.Null();
+        str(w, "reason", to_string(r));
+        w.Key("meterStop");
+        w.Int(meter);
+      });
+    };
+    h.remote_start_answered = [](const RemoteStartTransactionRequest& req, RemoteStartStopStatus s) {
+      emit("remote_start", [&](Writer& w) {
+        w.Key("connectorId");
+        if (req.connectorId) w.Int(*req.connectorId);
+        else w.Null();
+        str(w, "idTag", req.idTag);
+        str(w, "status", to_string(s));
+      });
+    };
+    h.remote_stop_answered = [](std::int32_t id, RemoteStartStopStatus s) {
+      emit("remote_stop", [&](Writer& w) {
+        w.Key("transactionId");
+        w.Int(id);
+        str(w, "status", to_string(s));
+      });
+    };
+    h.configuration_changed = [](const std::string& key, const std::string& value) {
+      emit("configuration_changed", [&](Writer& w) {
+        str(w, "key", key);
+        str(w, "value", key == "AuthorizationKey" ? std::string("***") : value);
+      });
+    };
+    if (opts_.log_frames) {
+      h.frame = [](bool outbound, const std::string& text) {
+        emit("frame", [&](Writer& w) {
+          str(w, "dir", outbound ? "tx" : "rx");
+          str(w, "text", text);
+        });
+      };
+    }
+    h.log = [](int level, const std::string& m) {
+      static const char* const names[] = {"error", "warning", "info", "debug"};
+      std::lock_guard<std::mutex> lk(out_mutex);
+      std::fprintf(stderr, "ocpp-chargerd: %s: %s\n", names[level & 3], m.c_str());
+    };
+    return h;
+  }
+
+  // Executes one command line; returns the reply line (an event) or "" when the command's
+  // effects are reported by events.
+  std::string execute(const std::string& line) {
+    std::istringstream in(line);
+    std::string cmd;
+    in >> cmd;
+    if (cmd.empty()) return "";
+    auto error = [](const std::string& m) { return event_json("error", [&](Writer& w) { str(w, "message", m); }); };
+    auto check = [&](std::error_code ec) { return ec ? error(cmd + ": " + ec.message()) : std::string(); };
+    std::lock_guard<std::mutex> lk(m_);
+    if (!cp_) return error("shutting down");
+    int n = 0;
+    if (cmd == "quit") {
+      g_quit = true;
+      const char c = 'q';
+      [[maybe_unused]] auto r = write(g_signal_pipe[1], &c, 1);
+      return "";
+    }
+    if (cmd == "status") return state_json();
+    if (cmd == "tag") {
+      std::string tag;
+      if (!(in >> tag)) return error("usage: tag IDTAG [N]");
+      std::optional<int> c;
+      if (in >> n) c = n;
+      return check(cp_->present_id_tag(tag, c));
+    }
+    if (!(in >> n)) return error("usage: " + cmd + " N ...");
+    if (cmd == "plug") return check(cp_->plug_in(n));
+    if (cmd == "unplug") return check(cp_->unplug(n));
+    if (cmd == "stop") return check(cp_->stop_transaction(n, Reason::Local));
+    if (cmd == "clear") return check(cp_->clear_fault(n));
+    if (cmd == "meter") {
+      double wh = 0;
+      if (!(in >> wh) || wh < 0) return error("usage: meter N WH");
+      if (n < 1 || n > opts_.connectors) return error("meter: unknown connector");
+      meter_.set(n, wh);
+      return check(cp_->set_meter_energy(n, static_cast<std::int64_t>(wh)));
+    }
+    if (cmd == "fault") {
+      std::string code;
+      ChargePointErrorCode e{};
+      if (!(in >> code) || !from_string(code, e)) return error("usage: fault N ERRORCODE (an OCPP ChargePointErrorCode)");
+      return check(cp_->report_fault(n, e));
+    }
+    return error("unknown command " + cmd);
+  }
+
+  std::string state_json() {
+    return event_json("state", [&](Writer& w) {
+      w.Key("connected");
+      w.Bool(cp_->is_connected());
+      w.Key("registration");
+      if (auto r = cp_->registration()) w.String(to_string(*r).data());
+      else w.Null();
+      w.Key("queue");
+      w.Uint64(cp_->queued_transaction_messages());
+      w.Key("connectors");
+      w.StartArray();
+      for (int c = 1; c <= opts_.connectors; ++c) {
+        auto st = cp_->connector_state(c);
+        if (!st) continue;
+        w.StartObject();
+        w.Key("connectorId");
+        w.Int(c);
+        str(w, "status", to_string(st->status));
+        w.Key("transactionId");
+        if (st->transaction && st->transaction->transactionId) w.Int(*st->transaction->transactionId);
+        else w.Null();
+        w.Key("txKey");
+        if (st->transaction) w.Int64(st->transaction->tx_key);
+        else w.Null();
+        w.Key("meterWh");
+        w.Int64(st->meter_wh);
+        w.EndObject();
+      }
+      w.EndArray();
+    });
+  }
+
+  void read_stdin() {
+    std::string line;
+    while (std::getline(std::cin, line)) {
+      auto reply = execute(line);
+      if (!reply.empty()) emit_line(reply);
+    }
+    // End of input is not a request to stop: under a service manager stdin is empty.
+  }
+
+  void serve_control() {
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (fd < 0 || opts_.control.size() >= sizeof addr.sun_path) {
+      std::fprintf(stderr, "ocpp-chargerd: cannot create control socket\n");
+      return;
+    }
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", opts_.control.c_str());
+    ::unlink(opts_.control.c_str());
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 4) != 0) {
+      std::fprintf(stderr, "ocpp-chargerd: cannot listen on %s\n", opts_.control.c_str());
+      ::close(fd);
+      return;
+    }
+    while (!g_quit) {
+      int c = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) continue;
+      std::thread([this, c] {
+        std::string buf;
+        char tmp[512];
+        for (;;) {
+          ssize_t n = ::read(c, tmp, sizeof tmp);
+          if (n <= 0) break;
+          buf.append(tmp, static_cast<std::size_t>(n));
+          std::size_t nl;
+          while ((nl = buf.find('\n')) != std::string::npos) {
+            std::string reply = execute(buf.substr(0, nl));
+            buf.erase(0, nl + 1);
+            if (reply.empty()) reply = R"({"event":"ok"})";
+            reply += '\n';
+            [[maybe_unused]] auto w = ::write(c, reply.data(), reply.size());
+          }
+        }
+        ::close(c);
+      }).detach();
+    }
+  }
+
+  DaemonOptions opts_;
+  Meter meter_;
+  std::mutex m_;
+  ChargePoint* cp_ = nullptr;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  DaemonOptions opts;
+  std::string err = parse_options(argc, argv, opts);
+  if (err == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (!err.empty()) {
+    std::fprintf(stderr, "ocpp-chargerd: %s\n%s", err.c_str(), kUsage);
+    return 2;
+  }
+  if (::pipe(g_signal_pipe) != 0) return 1;
+  struct sigaction sa{};
+  sa.sa_handler = on_signal;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return Daemon(std::move(opts)).run();
+}

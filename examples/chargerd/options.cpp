@@ -1,0 +1,88 @@
+#include "options.hpp"
+
+#include <rapidjson/document.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <vector>
+
+const char* const kUsage =
+    "usage: ocpp-chargerd --url URL --id ID --db PATH [--connectors N] [--password P]\n"
+    "                     [--ca-file FILE] [--config FILE] [--control PATH] [--log-frames]\n"
+    "                     [--power WATTS] [--backoff-min-ms N] [--backoff-max-ms N]\n"
+    "                     [--vendor V] [--model M]\n";
+
+namespace {
+
+std::string apply(DaemonOptions& o, const std::string& key, const std::string& v) {
+  try {
+    if (key == "url") o.url = v;
+    else if (key == "id") o.id = v;
+    else if (key == "db") o.db = v;
+    else if (key == "connectors") o.connectors = std::stoi(v);
+    else if (key == "password") o.password = v;
+    else if (key == "ca-file" || key == "ca_file") o.ca_file = v;
+    else if (key == "control") o.control = v;
+    else if (key == "power") o.power_w = std::stod(v);
+    else if (key == "backoff-min-ms" || key == "backoff_min_ms") o.backoff_min_ms = std::stoll(v);
+    else if (key == "backoff-max-ms" || key == "backoff_max_ms") o.backoff_max_ms = std::stoll(v);
+    else if (key == "vendor") o.vendor = v;
+    else if (key == "model") o.model = v;
+    else if (key == "log-frames" || key == "log_frames") o.log_frames = v == "true" || v == "1";
+    else return "unknown option " + key;
+  } catch (...) {
+    return "bad value for " + key + ": " + v;
+  }
+  return "";
+}
+
+std::string load_file(const std::string& path, DaemonOptions& o) {
+  std::ifstream in(path);
+  if (!in) return "cannot read config file " + path;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  rapidjson::Document d;
+  d.Parse(ss.str().c_str());
+  if (d.HasParseError() || !d.IsObject()) return "config file is not a JSON object: " + path;
+  for (auto it = d.MemberBegin(); it != d.MemberEnd(); ++it) {
+    std::string key(it->name.GetString(), it->name.GetStringLength());
+    std::string value;
+    if (it->value.IsString()) value.assign(it->value.GetString(), it->value.GetStringLength());
+    else if (it->value.IsBool()) value = it->value.GetBool() ? "true" : "false";
+    else if (it->value.IsInt64()) value = std::to_string(it->value.GetInt64());
+    else if (it->value.IsNumber()) value = std::to_string(it->value.GetDouble());
+    else return "config file: bad value for " + key;
+    if (auto err = apply(o, key, value); !err.empty()) return "config file: " + err;
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string parse_options(int argc, char** argv, DaemonOptions& out) {
+  std::vector<std::pair<std::string, std::string>> flags;
+  std::string config;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") return "help";
+    if (a.rfind("--", 0) != 0) return "unexpected argument " + a;
+    std::string key = a.substr(2);
+    if (key == "log-frames") {
+      flags.emplace_back(key, "true");
+      continue;
+    }
+    if (i + 1 >= argc) return "missing value for " + a;
+    std::string v = argv[++i];
+    if (key == "config") config = v;
+    else flags.emplace_back(key, v);
+  }
+  if (!config.empty()) {
+    if (auto err = load_file(config, out); !err.empty()) return err;
+  }
+  for (auto& [k, v] : flags)
+    if (auto err = apply(out, k, v); !err.empty()) return err;
+  if (out.url.empty() || out.id.empty() || out.db.empty()) return "--url, --id and --db are required";
+  if (out.connectors < 1 || out.connectors > 100) return "--connectors must be 1..100";
+  return "";
+}

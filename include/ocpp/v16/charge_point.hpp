@@ -1,0 +1,98 @@
+// ocpp::v16::ChargePoint: an OCPP 1.6J charge point with its connection, durable store and
+// engine, driven by a Runner's thread.
+//
+// Threading: every method may be called from any thread and returns without waiting for
+// the network. Methods that produce a transaction message (they say so) return once the
+// message is durable in the store, which costs one fsync. Hooks run on the runner's thread
+// with no library lock held and may call these methods.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "ocpp/error.hpp"
+#include "ocpp/runner.hpp"
+#include "ocpp/store.hpp"
+#include "ocpp/v16/engine.hpp"
+#include "ocpp/v16/hooks.hpp"
+
+namespace ocpp::v16 {
+
+struct ChargePointConfig {
+  std::string charge_point_id;  ///< the identity; appended to csms_url as the last path segment
+  std::string csms_url;         ///< ws://host:port/path or wss://..., without the identity
+  int connectors = 1;
+  std::string vendor;           ///< BootNotification chargePointVendor (required, ≤ 20)
+  std::string model;            ///< BootNotification chargePointModel (required, ≤ 20)
+  std::optional<std::string> serial_number;     ///< chargePointSerialNumber
+  std::optional<std::string> firmware_version;  ///< firmwareVersion
+  /// SQLite database file; empty = a memory store (nothing survives a restart).
+  std::string db_path;
+  /// A store of the host's own instead of SQLite (db_path is then ignored).
+  std::unique_ptr<Store> store;
+  /// Initial AuthorizationKey for HTTP Basic auth (security profiles 1 and 2); applied on first
+  /// start only: a key set later by the CSMS wins.
+  std::optional<std::string> password;
+  std::string ca_file;  ///< wss: CA bundle; empty = the system's CAs
+  std::chrono::milliseconds backoff_min{1000};  ///< reconnect back-off, doubled per attempt
+  std::chrono::milliseconds backoff_max{60000};  ///< its cap
+  std::chrono::seconds call_timeout{30};
+  /// Configuration key values applied on first start only (a stored value wins).
+  std::vector<std::pair<std::string, std::string>> configuration;
+};
+
+class ChargePoint {
+ public:
+  /// Opens the store, loads state and attaches to the runner, which connects and boots.
+  /// Errors: Errc::invalid_argument (empty id, bad URL, vendor/model missing or too long,
+  /// connectors < 1), the store's errors (Errc::storage_*).
+  static Result<std::unique_ptr<ChargePoint>> create(Runner& runner, ChargePointConfig config,
+                                                     Hooks hooks);
+  /// Closes the connection and detaches from the runner. Not from inside a hook.
+  ~ChargePoint();
+  ChargePoint(const ChargePoint&) = delete;
+  ChargePoint& operator=(const ChargePoint&) = delete;
+
+  /// See Engine::plug_in. May start a transaction (durable on return).
+  std::error_code plug_in(int connectorId);
+  /// See Engine::unplug. May stop a transaction (durable on return).
+  std::error_code unplug(int connectorId);
+  /// See Engine::present_id_tag.
+  std::error_code present_id_tag(std::string_view idTag, std::optional<int> connectorId = {});
+  /// See Engine::set_meter_energy.
+  std::error_code set_meter_energy(int connectorId, std::int64_t wh);
+  /// See Engine::report_fault.
+  std::error_code report_fault(int connectorId, ChargePointErrorCode errorCode,
+                               std::string_view info = {});
+  /// See Engine::clear_fault.
+  std::error_code clear_fault(int connectorId);
+  /// See Engine::suspend / Engine::resume.
+  std::error_code suspend(int connectorId, bool by_ev);
+  std::error_code resume(int connectorId);
+  /// See Engine::stop_transaction (durable on return).
+  std::error_code stop_transaction(int connectorId, Reason reason = Reason::Local);
+  /// See Engine::get_configuration / Engine::set_configuration.
+  Result<std::string> get_configuration(std::string_view key) const;
+  std::error_code set_configuration(std::string_view key, std::string_view value);
+
+  bool is_connected() const;
+  std::optional<RegistrationStatus> registration() const;
+  Result<ConnectorState> connector_state(int connectorId) const;
+  std::size_t queued_transaction_messages() const;
+
+  class Impl;
+
+ private:
+  explicit ChargePoint(std::shared_ptr<Impl> impl, Runner& runner);
+  std::shared_ptr<Impl> impl_;
+  Runner& runner_;
+};
+
+}  // namespace ocpp::v16

@@ -1,0 +1,162 @@
+#include "ocpp/runner.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "ocpp/error.hpp"
+
+namespace ocpp {
+
+class Runner::Impl {
+ public:
+  explicit Impl(std::unique_ptr<IoLoop> io) : io_(std::move(io)) {}
+
+  void loop() {
+    while (!stop_.load()) {
+      run_tasks();
+      std::vector<std::shared_ptr<Client>> clients;
+      {
+        std::lock_guard<std::mutex> lk(m_);
+        clients = clients_;
+      }
+      const Now now = now_from_system_clocks();
+      MonoTime wake_at = now.mono + std::chrono::seconds(1);
+      for (auto& c : clients) wake_at = std::min(wake_at, c->step(now));
+      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+          wake_at - std::chrono::steady_clock::now());
+      if (has_tasks()) continue;
+      io_->poll(std::clamp(wait, std::chrono::milliseconds(0), std::chrono::milliseconds(1000)));
+    }
+    {
+      // From here on call_sync() runs its function inline in the caller.
+      std::lock_guard<std::mutex> lk(m_);
+      accepting_ = false;
+    }
+    run_tasks();
+    std::vector<std::shared_ptr<Client>> clients;
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      clients = clients_;
+    }
+    for (auto& c : clients) c->shutdown();
+    // Let the close frames go out.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+    while (std::chrono::steady_clock::now() < until) io_->poll(std::chrono::milliseconds(50));
+  }
+
+  bool has_tasks() {
+    std::lock_guard<std::mutex> lk(m_);
+    return !tasks_.empty();
+  }
+
+  void run_tasks() {
+    for (;;) {
+      std::function<void()> t;
+      {
+        std::lock_guard<std::mutex> lk(m_);
+        if (tasks_.empty()) return;
+        t = std::move(tasks_.front());
+        tasks_.pop_front();
+      }
+      t();
+    }
+  }
+
+  std::unique_ptr<IoLoop> io_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> running_{false};
+  std::thread::id thread_id_;
+  std::mutex m_;
+  std::vector<std::shared_ptr<Client>> clients_;
+  std::deque<std::function<void()>> tasks_;
+  bool accepting_ = false;  // tasks are run by the thread (guarded by m_)
+  std::mutex start_stop_m_;
+};
+
+Runner::Runner(std::unique_ptr<IoLoop> io)
+    : impl_(std::make_unique<Impl>(io ? std::move(io) : make_lws_io_loop())) {}
+
+Runner::~Runner() { stop(); }
+
+std::error_code Runner::start() {
+  std::lock_guard<std::mutex> lk(impl_->start_stop_m_);
+  if (impl_->running_) return make_error_code(Errc::invalid_state);
+  impl_->stop_ = false;
+  impl_->running_ = true;
+  {
+    std::lock_guard<std::mutex> lk2(impl_->m_);
+    impl_->accepting_ = true;
+  }
+  impl_->thread_ = std::thread([this] { impl_->loop(); });
+  impl_->thread_id_ = impl_->thread_.get_id();
+  return {};
+}
+
+std::error_code Runner::stop() {
+  if (on_runner_thread()) return make_error_code(Errc::invalid_state);
+  std::lock_guard<std::mutex> lk(impl_->start_stop_m_);
+  if (!impl_->running_) return {};
+  impl_->stop_ = true;
+  impl_->io_->wake();
+  impl_->thread_.join();
+  impl_->running_ = false;
+  impl_->thread_id_ = {};
+  return {};
+}
+
+bool Runner::running() const { return impl_->running_; }
+IoLoop& Runner::io() { return *impl_->io_; }
+void Runner::wake() { impl_->io_->wake(); }
+
+bool Runner::on_runner_thread() const {
+  return impl_->running_ && std::this_thread::get_id() == impl_->thread_id_;
+}
+
+void Runner::call_sync(const std::function<void()>& f) {
+  if (!impl_->running_ || on_runner_thread()) {
+    f();
+    return;
+  }
+  std::promise<void> done;
+  auto fut = done.get_future();
+  {
+    std::unique_lock<std::mutex> lk(impl_->m_);
+    if (!impl_->accepting_) {
+      lk.unlock();
+      f();
+      return;
+    }
+    impl_->tasks_.push_back([&f, &done] {
+      f();
+      done.set_value();
+    });
+  }
+  impl_->io_->wake();
+  fut.wait();
+}
+
+void Runner::attach(std::shared_ptr<Client> client) {
+  {
+    std::lock_guard<std::mutex> lk(impl_->m_);
+    impl_->clients_.push_back(std::move(client));
+  }
+  wake();
+}
+
+void Runner::detach(const std::shared_ptr<Client>& client) {
+  call_sync([this, &client] {
+    client->shutdown();
+    std::lock_guard<std::mutex> lk(impl_->m_);
+    auto& v = impl_->clients_;
+    v.erase(std::remove(v.begin(), v.end(), client), v.end());
+  });
+}
+
+}  // namespace ocpp
