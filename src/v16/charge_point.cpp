@@ -8,6 +8,37 @@
 
 namespace ocpp::v16 {
 
+namespace {
+
+// The identity is the last path segment of the URL, percent-encoded (OCPP-J 1.6 §3.1.1:
+// "RDAM 123" → "RDAM%20123").
+std::string percent_encode(const std::string& id) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char ch : id) {
+    const bool unreserved = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                            (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' || ch == '~';
+    if (unreserved) {
+      out += static_cast<char>(ch);
+    } else {
+      out += '%';
+      out += kHex[ch >> 4];
+      out += kHex[ch & 15];
+    }
+  }
+  return out;
+}
+
+// ':' cannot be part of an HTTP Basic auth user name (RFC 7617), and the identity is that name.
+bool valid_identity(const std::string& id) {
+  if (id.empty() || id.size() > 48) return false;
+  for (unsigned char ch : id)
+    if (ch < 0x20 || ch == 0x7f || ch == ':') return false;
+  return true;
+}
+
+}  // namespace
+
 class ChargePoint::Impl final : public Runner::Client, public TransportEvents {
  public:
   Impl(Runner& runner, ChargePointConfig config) : runner_(runner), config_(std::move(config)) {
@@ -17,6 +48,12 @@ class ChargePoint::Impl final : public Runner::Client, public TransportEvents {
 
   // --- Runner::Client (runner thread) ---
   MonoTime step(Now now) override {
+    if (shut_down_) {
+      // Stepped after shutdown(): the runner was stopped and started again. Reconnect.
+      shut_down_ = false;
+      attempt_ = 0;
+      reconnect_at_ = now.mono;
+    }
     if (dead_connection_) {
       dead_connection_ = false;
       connection_.reset();
@@ -98,7 +135,7 @@ class ChargePoint::Impl final : public Runner::Client, public TransportEvents {
     ConnectOptions o;
     o.url = config_.csms_url;
     if (o.url.empty() || o.url.back() != '/') o.url += '/';
-    o.url += config_.charge_point_id;
+    o.url += percent_encode(config_.charge_point_id);
     o.subprotocols = {"ocpp1.6"};
     std::int64_t ping = 0;
     std::string key;
@@ -167,7 +204,7 @@ Result<std::unique_ptr<ChargePoint>> ChargePoint::create(Runner& runner, ChargeP
                                                          Hooks hooks) {
   // The identity becomes a URL path segment and the Basic auth user name.
   if (config.charge_point_id.empty() || config.charge_point_id.size() > 48 ||
-      config.charge_point_id.find_first_of("/?#: %") != std::string::npos || !valid_url(config.csms_url))
+      !valid_identity(config.charge_point_id) || !valid_url(config.csms_url))
     return Errc::invalid_argument;
   EngineOptions eo;
   eo.connectors = config.connectors;
