@@ -54,6 +54,10 @@ std::error_code Engine::Impl::plug_in(int id, Now now) {
   if (c->plugged) return {};
   c->plugged = true;
   c->finishing = false;
+  // The EV came back to a transaction kept running after its unplug (StopTransactionOnEVSide-
+  // Disconnect false, section 4.10): energy transfer may resume, so the SuspendedEV that the
+  // unplug set ends here; the firmware calls suspend() again if the EV still draws nothing.
+  if (c->tx_key) c->suspended_ev = false;
   try_start(*c, now);
   update_status(*c, now);
   return {};

@@ -70,7 +70,9 @@ void Engine::Impl::connected(Now now) {
     report_all_status(now);
     const auto interval = config_.get_int("HeartbeatInterval");
     if (interval > 0) next_heartbeat_ = now.mono + std::chrono::seconds(interval);
-  } else {
+  } else if (!registration_ || next_boot_ < now.mono) {
+    // After Rejected or Pending the interval the CSMS gave still holds across a reconnect
+    // (section 4.2: no BootNotification earlier); else boot at once.
     next_boot_ = now.mono;
   }
 }
@@ -326,15 +328,24 @@ void Engine::Impl::receive(std::string_view text, Now now) {
   if (hooks_.frame) defer([h = hooks_.frame, t = std::string(text)] { h(false, t); });
   if (!connected_) return;
   rpc::Frame frame = rpc::parse_frame(text);
+  // "While Rejected, the Charge Point SHALL NOT respond to any Central System initiated
+  // message" (OCPP 1.6 section 4.2); replies to our own BootNotification still count.
+  const bool silent = registration_ == RegistrationStatus::Rejected;
   switch (frame.kind) {
     case rpc::Frame::Kind::Invalid:
-      if (frame.reply_possible) {
+      if (silent) {
+        log(1, "ignored a frame while BootNotification is Rejected (" + frame.reason + ")");
+      } else if (frame.reply_possible) {
         reply_error(frame.id, frame.reply_code, frame.reason);
       } else {
         log(1, "ignored a frame that cannot be answered (" + frame.reason + ")");
       }
       return;
     case rpc::Frame::Kind::Call:
+      if (silent) {
+        log(1, "ignored " + frame.action + " while BootNotification is Rejected");
+        return;
+      }
       handle_call(frame, now);
       return;
     case rpc::Frame::Kind::CallResult:

@@ -68,6 +68,12 @@ void Engine::Impl::handle_call(rpc::Frame& frame, Now now) {
         if (hooks_.remote_start_answered)
           defer([h = hooks_.remote_start_answered, req, st] { h(req, st); });
       };
+      // Not allowed before the CSMS accepted the charge point (section 4.2: "While in pending
+      // state ... RemoteStartTransaction.req and RemoteStopTransaction.req").
+      if (!accepted()) {
+        answer_now(RemoteStartStopStatus::Rejected);
+        return;
+      }
       // Connector 0 is the whole charge point, never a place to charge (section 5.11).
       Connector* c = nullptr;
       if (req.connectorId) {
@@ -113,8 +119,9 @@ void Engine::Impl::handle_call(rpc::Frame& frame, Now now) {
       RemoteStopTransactionRequest req;
       if (!decode_request(*this, frame, req)) return;
       Connector* c = nullptr;
+      // Not allowed while Pending (section 4.2): answered as for an unknown transaction.
       for (auto& k : connectors_) {
-        if (k.tx_key && txs_.at(*k.tx_key).rec.transaction_id == req.transactionId) c = &k;
+        if (accepted() && k.tx_key && txs_.at(*k.tx_key).rec.transaction_id == req.transactionId) c = &k;
       }
       if (!c) {
         RemoteStopTransactionResponse resp;

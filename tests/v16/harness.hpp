@@ -6,6 +6,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <atomic>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -13,6 +15,9 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
+#include "ocpp/sqlite_store.hpp"
 #include "ocpp/store.hpp"
 #include "ocpp/v16/engine.hpp"
 #include "ocpp/time.hpp"
@@ -26,6 +31,7 @@ struct SentCall {
   std::string action;
   std::string payload;  // JSON text
   std::string raw;
+  ocpp::MonoTime at{};  // simulated time at which it was sent
   rapidjson::Document json() const {
     rapidjson::Document d;
     d.Parse(payload.c_str());
@@ -66,6 +72,14 @@ class Harness {
   void restart() {  // as after a power cut: the engine's memory is gone, the store stays
     engine_.reset();
     connected_ = false;
+    start();
+  }
+  /// As restart(), but the engine comes back on another Store object (e.g. the same SQLite
+  /// file opened again, so that only what reached the disk survives).
+  void restart(ocpp::Store* reopened) {
+    engine_.reset();
+    connected_ = false;
+    store_ = reopened;
     start();
   }
   ocpp::Now now() const { return now_; }
@@ -134,6 +148,7 @@ class Harness {
   std::vector<SentCall> calls;       // every CALL we sent, in order
   std::vector<std::string> results;  // every CALLRESULT/CALLERROR we sent, in order
   std::vector<SentCall> held;
+  std::vector<std::string> frames;   // every frame we sent (CALLs and replies), in order
   int next_transaction_id = 1001;
 
   std::vector<SentCall> calls_of(const std::string& action) const {
@@ -146,6 +161,27 @@ class Harness {
     std::vector<std::string> out;
     for (const auto& c : calls) out.push_back(c.action);
     return out;
+  }
+  /// Seconds of simulated time since the harness was created (for exact timing checks).
+  std::int64_t seconds(ocpp::MonoTime t) const {
+    return std::chrono::duration_cast<std::chrono::seconds>(t - (ocpp::MonoTime{} + 1000s)).count();
+  }
+  std::int64_t elapsed() const { return seconds(now_.mono); }
+  /// Sends a CALL from the CSMS; returns our reply to it (CALLRESULT or CALLERROR frame text),
+  /// or nullopt when none was sent (yet).
+  std::optional<std::string> csms_call(const std::string& id, const std::string& action,
+                                       const std::string& payload) {
+    csms_send("[2,\"" + id + "\",\"" + action + "\"," + payload + "]");
+    return reply_to(id);
+  }
+  /// Our reply (CALLRESULT/CALLERROR frame text) to the CSMS's CALL with that id, if sent.
+  std::optional<std::string> reply_to(const std::string& id) const {
+    for (const auto& r : results) {
+      rapidjson::Document d;
+      d.Parse(r.c_str());
+      if (d.IsArray() && d.Size() >= 2 && d[1].IsString() && id == d[1].GetString()) return r;
+    }
+    return std::nullopt;
   }
   void answer_held(const std::string& payload) {
     REQUIRE(!held.empty());
@@ -178,6 +214,7 @@ class Harness {
     rapidjson::Document d;
     d.Parse(text.c_str());
     REQUIRE(d.IsArray());
+    frames.push_back(text);
     if (d[0].GetInt() != 2) {
       results.push_back(text);
       return;
@@ -190,6 +227,7 @@ class Harness {
     d[3].Accept(w);
     c.payload = sb.GetString();
     c.raw = text;
+    c.at = now_.mono;
     calls.push_back(c);
     auto err = answer_error.find(c.action);
     if (err != answer_error.end()) {
@@ -219,5 +257,37 @@ class Harness {
   bool connected_ = false;
   std::vector<std::string> pending_;
 };
+
+/// A fresh folder under the system temp dir, removed with everything in it at scope exit.
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    path_ = std::filesystem::temp_directory_path() /
+            ("ocpp-engine-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// Opens (or reopens) a SQLite store at path; the test fails if it cannot.
+inline std::unique_ptr<ocpp::Store> open_sqlite(const std::string& path) {
+  ocpp::SqliteStoreOptions o;
+  o.path = path;
+  o.charge_point_id = "CP-TEST";
+  auto r = ocpp::open_sqlite_store(o);
+  REQUIRE(r.ok());
+  return std::move(r.value());
+}
 
 }  // namespace test
