@@ -34,7 +34,7 @@ class Runner::Impl {
       io_->poll(std::clamp(wait, std::chrono::milliseconds(0), std::chrono::milliseconds(1000)));
     }
     {
-      // From here on call_sync() runs its function inline in the caller.
+      // From here on call_sync() waits for the loop to end, then runs its function inline.
       std::lock_guard<std::mutex> lk(m_);
       accepting_ = false;
     }
@@ -48,6 +48,11 @@ class Runner::Impl {
     // Let the close frames go out.
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
     while (std::chrono::steady_clock::now() < until) io_->poll(std::chrono::milliseconds(50));
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      loop_done_ = true;
+    }
+    done_cv_.notify_all();
   }
 
   bool has_tasks() {
@@ -72,11 +77,13 @@ class Runner::Impl {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> running_{false};
-  std::thread::id thread_id_;
+  std::atomic<std::thread::id> thread_id_{};  // read by on_runner_thread() on any thread
   std::mutex m_;
   std::vector<std::shared_ptr<Client>> clients_;
   std::deque<std::function<void()>> tasks_;
   bool accepting_ = false;  // tasks are run by the thread (guarded by m_)
+  bool loop_done_ = true;   // the thread no longer touches clients or the loop (guarded by m_)
+  std::condition_variable done_cv_;
   std::mutex start_stop_m_;
 };
 
@@ -93,9 +100,13 @@ std::error_code Runner::start() {
   {
     std::lock_guard<std::mutex> lk2(impl_->m_);
     impl_->accepting_ = true;
+    impl_->loop_done_ = false;
   }
-  impl_->thread_ = std::thread([this] { impl_->loop(); });
-  impl_->thread_id_ = impl_->thread_.get_id();
+  // The thread records its own id first: on_runner_thread() must hold inside it at once.
+  impl_->thread_ = std::thread([this] {
+    impl_->thread_id_ = std::this_thread::get_id();
+    impl_->loop();
+  });
   return {};
 }
 
@@ -107,7 +118,7 @@ std::error_code Runner::stop() {
   impl_->io_->wake();
   impl_->thread_.join();
   impl_->running_ = false;
-  impl_->thread_id_ = {};
+  impl_->thread_id_.store(std::thread::id{});
   return {};
 }
 
@@ -116,7 +127,7 @@ IoLoop& Runner::io() { return *impl_->io_; }
 void Runner::wake() { impl_->io_->wake(); }
 
 bool Runner::on_runner_thread() const {
-  return impl_->running_ && std::this_thread::get_id() == impl_->thread_id_;
+  return impl_->running_ && std::this_thread::get_id() == impl_->thread_id_.load();
 }
 
 void Runner::call_sync(const std::function<void()>& f) {
@@ -129,6 +140,8 @@ void Runner::call_sync(const std::function<void()>& f) {
   {
     std::unique_lock<std::mutex> lk(impl_->m_);
     if (!impl_->accepting_) {
+      // Stopping: the thread is shutting its clients down; running f beside it would race.
+      impl_->done_cv_.wait(lk, [this] { return impl_->loop_done_; });
       lk.unlock();
       f();
       return;

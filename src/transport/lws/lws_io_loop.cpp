@@ -1,0 +1,699 @@
+// libwebsockets implementation of ocpp::IoLoop.
+//
+// Design notes (the why):
+// - Every lws callback only records what happened; TransportEvents are delivered after
+//   lws_service() returns. The host may then send, close, destroy connections or open new
+//   ones from inside its callbacks without re-entering lws.
+// - The per-connection state (ConnState) is shared between the Connection handle and the
+//   loop. The loop keeps it alive for as long as lws may call back with it as user data
+//   (until LWS_CALLBACK_WSI_DESTROY, or until a connect attempt failed synchronously), so a
+//   destroyed handle never leaves lws with a dangling pointer; the handle only clears the
+//   events pointer and asks lws to drop the socket.
+// - lws_client_connect_via_info() resolves names with a blocking getaddrinfo() in this lws
+//   build and may call back synchronously, so connect() only queues the attempt; poll()
+//   starts it.
+// - lws 4.1 ignores lws_service()'s timeout and sleeps until the next scheduled event, so
+//   poll() schedules its own wake-up to honour max_wait.
+// - Pings are driven by our own per-wsi timer instead of lws's validity policy, because
+//   only then can a dead peer be reported as "pong timeout" rather than a generic close.
+
+#include <libwebsockets.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "ocpp/error.hpp"
+#include "ocpp/transport.hpp"
+#include "transport/lws/ws_url.hpp"
+
+namespace ocpp {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using lws_transport::WsUrl;
+
+// OCPP frames are small; the cap keeps a hostile or broken server from exhausting memory
+// by streaming one endless message.
+constexpr std::size_t kMaxMessage = 1024 * 1024;
+
+// lws's own stage timeouts (DNS, TCP connect, TLS, upgrade reply). Ours, from
+// ConnectOptions::connect_timeout, normally fires first and gives the clearer reason.
+constexpr int kLwsStageTimeoutSecs = 120;
+
+// A clean close waits this long for the server's close acknowledgement before the socket
+// is dropped anyway.
+constexpr int kCloseGraceSecs = 5;
+
+class LwsIoLoop;
+
+enum class Phase { pending, connecting, open, closing, done };
+
+struct ConnState : std::enable_shared_from_this<ConnState> {
+  LwsIoLoop* loop = nullptr;
+  TransportEvents* events = nullptr;
+  WsUrl url;
+  std::string host_header;
+  std::string ca_file;
+  std::string offered;  // comma-separated, as sent in Sec-WebSocket-Protocol
+  std::vector<std::string> offered_list;
+  std::string authorization;  // complete header value, empty when no Basic auth
+  std::chrono::seconds ping_interval{0};
+  std::chrono::seconds connect_timeout{30};
+
+  lws* wsi = nullptr;
+  Phase phase = Phase::pending;
+  bool close_reported = false;
+  bool close_requested = false;  // by the host, through Connection::close()
+  bool detached = false;         // the Connection handle is gone
+  bool ping_due = false;
+  bool ping_outstanding = false;
+  Clock::time_point ping_sent{};
+  std::string selected;
+  std::string peer_close;
+  std::string rx;
+  std::deque<std::vector<unsigned char>> tx;  // each with LWS_PRE bytes of headroom
+};
+
+struct Event {
+  enum Kind { open, message, close };
+  std::shared_ptr<ConnState> st;
+  Kind kind;
+  std::string text;
+  std::error_code ec;
+};
+
+int lws_client_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
+
+// The sul that bounds one poll(). Standard layout with the sul first, so the callback can
+// get back to the context from the sul pointer it is given.
+struct WaitSul {
+  lws_sorted_usec_list_t sul{};
+  lws_context* ctx = nullptr;
+};
+
+// The sul may already be due when lws_service() looks at it, in which case lws runs it
+// before computing its sleep and would then sleep until its own next timer; interrupting
+// the wait makes that sleep end at once.
+void wait_sul_fired(lws_sorted_usec_list_t* sul) {
+  static_assert(std::is_standard_layout_v<WaitSul>);
+  lws_cancel_service(reinterpret_cast<WaitSul*>(sul)->ctx);
+}
+
+std::string base64(std::string_view raw) {
+  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(raw.data()),
+                                static_cast<int>(raw.size()));
+  out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  return out;
+}
+
+std::string join(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+bool contains_ci(std::string_view hay, std::string_view needle) {
+  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+  });
+  return it != hay.end();
+}
+
+class LwsConnection final : public Connection {
+ public:
+  explicit LwsConnection(std::shared_ptr<ConnState> st) : st_(std::move(st)) {}
+  ~LwsConnection() override;
+  std::error_code send(std::string_view text) override;
+  void close() override;
+
+ private:
+  std::shared_ptr<ConnState> st_;
+};
+
+class LwsIoLoop final : public IoLoop {
+ public:
+  LwsIoLoop() {
+    protocols_[0].name = "ocpp-lws-client";
+    protocols_[0].callback = lws_client_callback;
+    // Zero keeps lws's validity pings off; ours run from LWS_CALLBACK_TIMER.
+    retry_.secs_since_valid_ping = 0;
+    retry_.secs_since_valid_hangup = 0;
+  }
+
+  bool init() {
+    lws_context_creation_info info;
+    std::memset(&info, 0, sizeof info);
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    info.port = CONTEXT_PORT_NO_LISTEN;
+    info.gid = -1;
+    info.uid = -1;
+    info.user = this;
+    info.timeout_secs = kLwsStageTimeoutSecs;
+    ctx_ = lws_create_context(&info);
+    if (!ctx_) return false;
+    wait_sul_.ctx = ctx_;
+
+    lws_context_creation_info vi;
+    std::memset(&vi, 0, sizeof vi);
+    vi.port = CONTEXT_PORT_NO_LISTEN;
+    vi.protocols = protocols_;
+    vi.vhost_name = "ocpp-ws";
+    plain_vhost_ = lws_create_vhost(ctx_, &vi);
+    return plain_vhost_ != nullptr;
+  }
+
+  ~LwsIoLoop() override {
+    destroying_ = true;
+    for (auto& [raw, st] : live_) st->loop = nullptr;
+    for (auto& st : pending_) st->loop = nullptr;
+    pending_.clear();
+    if (ctx_) {
+      lws_sul_cancel(&wait_sul_.sul);
+      lws_context_destroy(ctx_);
+      ctx_ = nullptr;
+    }
+    for (auto& [raw, st] : live_) st->wsi = nullptr;
+    live_.clear();
+    events_.clear();
+    for (auto& [ca, tv] : tls_vhosts_) SSL_CTX_free(tv.ssl);
+  }
+
+  std::unique_ptr<Connection> connect(const ConnectOptions& options,
+                                      TransportEvents& events) override {
+    auto st = std::make_shared<ConnState>();
+    st->loop = this;
+    st->events = &events;
+    st->ca_file = options.ca_file;
+    st->offered_list = options.subprotocols;
+    st->offered = join(options.subprotocols, ",");
+    st->ping_interval = options.ping_interval;
+    st->connect_timeout = options.connect_timeout.count() > 0 ? options.connect_timeout
+                                                               : std::chrono::seconds{30};
+    if (options.basic_auth_user) {
+      st->authorization =
+          "Basic " + base64(*options.basic_auth_user + ":" + options.basic_auth_password.value_or(""));
+    }
+    auto url = lws_transport::parse_ws_url(options.url);
+    live_.emplace(st.get(), st);
+    if (!url) {
+      report_close(*st, Errc::transport_error, "invalid URL: " + options.url);
+      live_.erase(st.get());
+      return std::make_unique<LwsConnection>(st);
+    }
+    st->url = std::move(*url);
+    const bool default_port = st->url.port == (st->url.tls ? 443 : 80);
+    if (st->url.ipv6_literal) {
+      // lws strips everything after the first ':' to get the name it verifies the
+      // certificate against, so a wss IPv6 literal must go in bare.
+      st->host_header = st->url.tls ? st->url.host : "[" + st->url.host + "]";
+      if (!st->url.tls && !default_port) st->host_header += ":" + std::to_string(st->url.port);
+    } else {
+      st->host_header = st->url.host;
+      if (!default_port) st->host_header += ":" + std::to_string(st->url.port);
+    }
+    pending_.push_back(st);
+    return std::make_unique<LwsConnection>(st);
+  }
+
+  void poll(std::chrono::milliseconds max_wait) override {
+    const auto deadline = Clock::now() + max_wait;
+    for (;;) {
+      start_pending();
+      const bool ready = !events_.empty() || woken_.exchange(false);
+      const auto remaining =
+          std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());
+      if (ready || remaining.count() <= 0) {
+        lws_service(ctx_, -1);
+      } else {
+        lws_sul_schedule(ctx_, 0, &wait_sul_.sul, wait_sul_fired, remaining.count());
+        lws_service(ctx_, 0);
+        lws_sul_cancel(&wait_sul_.sul);
+      }
+      const bool delivered = dispatch();
+      if (ready || delivered || woken_.exchange(false) || Clock::now() >= deadline) return;
+    }
+  }
+
+  void wake() override {
+    woken_.store(true);
+    lws_cancel_service(ctx_);
+  }
+
+  // --- used by LwsConnection ---
+
+  std::error_code send(ConnState& st, std::string_view text) {
+    if (st.phase != Phase::open || st.close_requested || st.close_reported || !st.wsi) {
+      return make_error_code(Errc::transport_error);
+    }
+    std::vector<unsigned char> buf(LWS_PRE + text.size());
+    std::memcpy(buf.data() + LWS_PRE, text.data(), text.size());
+    st.tx.push_back(std::move(buf));
+    lws_callback_on_writable(st.wsi);
+    return {};
+  }
+
+  void close(ConnState& st) {
+    if (st.close_requested || st.close_reported) return;
+    st.close_requested = true;
+    switch (st.phase) {
+      case Phase::pending:
+        drop_pending(st);
+        st.phase = Phase::done;
+        report_close(st, {}, "closed by client");
+        live_.erase(&st);  // the handle still owns st
+        break;
+      case Phase::connecting:
+        if (st.wsi) lws_set_timeout(st.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        break;
+      case Phase::open:
+        if (st.wsi) {
+          lws_callback_on_writable(st.wsi);
+          lws_set_timeout(st.wsi, PENDING_TIMEOUT_CLOSE_SEND, kCloseGraceSecs);
+        }
+        break;
+      case Phase::closing:
+      case Phase::done:
+        break;
+    }
+  }
+
+  void detach(ConnState& st) {
+    st.events = nullptr;
+    st.detached = true;
+    switch (st.phase) {
+      case Phase::pending:
+        drop_pending(st);
+        live_.erase(&st);
+        break;
+      case Phase::connecting:
+        if (st.wsi) lws_set_timeout(st.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        break;
+      case Phase::open:
+      case Phase::closing:
+        if (st.wsi) {
+          lws_callback_on_writable(st.wsi);
+          lws_set_timeout(st.wsi, PENDING_TIMEOUT_CLOSE_SEND, kCloseGraceSecs);
+        }
+        break;
+      case Phase::done:
+        break;
+    }
+  }
+
+  // --- lws callback ---
+
+  int on_callback(lws* wsi, lws_callback_reasons reason, ConnState* st, void* in, size_t len) {
+    if (!st) return 0;
+    switch (reason) {
+      case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
+        if (st->detached) return -1;
+        if (st->authorization.empty()) return 0;
+        auto** p = static_cast<unsigned char**>(in);
+        if (lws_add_http_header_by_token(
+                wsi, WSI_TOKEN_HTTP_AUTHORIZATION,
+                reinterpret_cast<const unsigned char*>(st->authorization.data()),
+                static_cast<int>(st->authorization.size()), p, *p + len)) {
+          return -1;
+        }
+        return 0;
+      }
+
+      case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH: {
+        if (st->detached || st->close_requested) return -1;
+        const int n = lws_hdr_total_length(wsi, WSI_TOKEN_PROTOCOL);
+        std::string selected;
+        if (n > 0) {
+          selected.resize(static_cast<std::size_t>(n) + 1);
+          const int c = lws_hdr_copy(wsi, selected.data(), n + 1, WSI_TOKEN_PROTOCOL);
+          selected.resize(c > 0 ? static_cast<std::size_t>(c) : 0);
+        }
+        if (selected.empty() || std::find(st->offered_list.begin(), st->offered_list.end(),
+                                          selected) == st->offered_list.end()) {
+          report_subprotocol_rejected(*st);
+          return -1;
+        }
+        st->selected = std::move(selected);
+        return 0;
+      }
+
+      case LWS_CALLBACK_CLIENT_ESTABLISHED:
+        if (st->detached || st->close_requested) return -1;
+        st->phase = Phase::open;
+        // lws 4.1 has no way to cancel the wsi timer (the "cancel" value just fires it at
+        // once), so a leftover connect timer is ignored in LWS_CALLBACK_TIMER instead.
+        if (st->ping_interval.count() > 0) {
+          lws_set_timer_usecs(wsi, std::chrono::microseconds(st->ping_interval).count());
+        }
+        queue(*st, Event::open, st->selected);
+        return 0;
+
+      case LWS_CALLBACK_CLIENT_RECEIVE: {
+        if (st->detached) return -1;
+        if (st->close_reported) return 0;
+        st->ping_outstanding = false;
+        if (st->rx.size() + len > kMaxMessage) {
+          st->rx.clear();
+          st->rx.shrink_to_fit();
+          report_close(*st, Errc::transport_error, "incoming message exceeds 1 MB");
+          st->phase = Phase::closing;
+          lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, nullptr, 0);
+          return -1;
+        }
+        st->rx.append(static_cast<const char*>(in), len);
+        if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0) {
+          std::string msg;
+          msg.swap(st->rx);
+          queue(*st, Event::message, std::move(msg));
+        }
+        return 0;
+      }
+
+      case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+        st->ping_outstanding = false;
+        return 0;
+
+      case LWS_CALLBACK_CLIENT_WRITEABLE: {
+        if (st->detached || st->close_requested || st->close_reported) {
+          lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, nullptr, 0);
+          return -1;
+        }
+        if (st->ping_due) {
+          st->ping_due = false;
+          unsigned char buf[LWS_PRE + 1];
+          if (lws_write(wsi, buf + LWS_PRE, 0, LWS_WRITE_PING) < 0) {
+            report_close(*st, Errc::transport_error, "write failed");
+            return -1;
+          }
+        } else if (!st->tx.empty()) {
+          std::vector<unsigned char> buf = std::move(st->tx.front());
+          st->tx.pop_front();
+          // lws keeps whatever the socket does not take and flushes it before the next
+          // WRITEABLE, so one lws_write per message preserves order for any size.
+          if (lws_write(wsi, buf.data() + LWS_PRE, buf.size() - LWS_PRE, LWS_WRITE_TEXT) < 0) {
+            report_close(*st, Errc::transport_error, "write failed");
+            return -1;
+          }
+        }
+        if (st->ping_due || !st->tx.empty()) lws_callback_on_writable(wsi);
+        return 0;
+      }
+
+      case LWS_CALLBACK_TIMER: {
+        if (st->detached || st->close_reported) return -1;
+        if (st->phase == Phase::connecting) {
+          report_close(*st, Errc::transport_error, "connect timeout");
+          return -1;
+        }
+        if (st->phase != Phase::open || st->ping_interval.count() <= 0) return 0;
+        const auto now = Clock::now();
+        if (st->ping_outstanding) {
+          if (now - st->ping_sent >= 2 * st->ping_interval) {
+            report_close(*st, Errc::transport_error, "pong timeout");
+            st->phase = Phase::closing;
+            return -1;
+          }
+        } else {
+          st->ping_outstanding = true;
+          st->ping_due = true;
+          st->ping_sent = now;
+          lws_callback_on_writable(wsi);
+        }
+        lws_set_timer_usecs(wsi, std::chrono::microseconds(st->ping_interval).count());
+        return 0;
+      }
+
+      case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
+        const auto* p = static_cast<const unsigned char*>(in);
+        std::string r = "server closed the connection";
+        if (p && len >= 2) {
+          r += " (code " + std::to_string((p[0] << 8) | p[1]);
+          if (len > 2) r += ": " + std::string(reinterpret_cast<const char*>(p + 2), len - 2);
+          r += ")";
+        }
+        st->peer_close = std::move(r);
+        return 0;
+      }
+
+      case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
+        st->phase = Phase::done;
+        if (st->close_requested) {
+          report_close(*st, {}, "closed by client");
+          return 0;
+        }
+        std::string cce = in ? std::string(static_cast<const char*>(in), strnlen(static_cast<const char*>(in), len ? len : 256)) : std::string();
+        while (!cce.empty() && (cce.back() == '\n' || cce.back() == '\0')) cce.pop_back();
+        if (contains_ci(cce, "PROTOCOL malformed")) {
+          report_subprotocol_rejected(*st);
+        } else if (st->url.tls && (contains_ci(cce, "ssl") || contains_ci(cce, "tls") ||
+                                   contains_ci(cce, "cert"))) {
+          report_close(*st, Errc::tls_error, "TLS handshake failed: " + cce);
+        } else {
+          report_close(*st, Errc::transport_error,
+                       "connection failed: " + (cce.empty() ? std::string("unknown") : cce));
+        }
+        return 0;
+      }
+
+      case LWS_CALLBACK_CLIENT_CLOSED:
+        st->phase = Phase::done;
+        if (st->close_requested) {
+          report_close(*st, {}, "closed by client");
+        } else if (!st->peer_close.empty()) {
+          report_close(*st, Errc::transport_error, st->peer_close);
+        } else {
+          report_close(*st, Errc::transport_error, "connection lost");
+        }
+        return 0;
+
+      case LWS_CALLBACK_WSI_DESTROY: {
+        st->wsi = nullptr;
+        st->phase = Phase::done;
+        if (st->close_requested) {
+          report_close(*st, {}, "closed by client");
+        } else {
+          report_close(*st, Errc::transport_error, "connection closed");
+        }
+        live_.erase(st);  // st may be gone after this line
+        return 0;
+      }
+
+      default:
+        return 0;
+    }
+  }
+
+ private:
+  void queue(ConnState& st, Event::Kind kind, std::string text, std::error_code ec = {}) {
+    if (destroying_ || st.close_reported || !st.events) return;
+    events_.push_back(Event{st.shared_from_this(), kind, std::move(text), ec});
+  }
+
+  void report_close(ConnState& st, std::error_code ec, std::string reason) {
+    if (st.close_reported) return;
+    queue(st, Event::close, std::move(reason), ec);
+    st.close_reported = true;
+    st.tx.clear();
+  }
+
+  void report_subprotocol_rejected(ConnState& st) {
+    report_close(st, Errc::subprotocol_rejected,
+                 "server did not select " + (st.offered_list.empty()
+                                                 ? std::string("a subprotocol")
+                                                 : join(st.offered_list, " or ")));
+  }
+
+  void drop_pending(ConnState& st) {
+    pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
+                                  [&](const std::shared_ptr<ConnState>& p) { return p.get() == &st; }),
+                   pending_.end());
+  }
+
+  lws_vhost* tls_vhost(const std::string& ca_file, std::string& error) {
+    auto it = tls_vhosts_.find(ca_file);
+    if (it != tls_vhosts_.end()) return it->second.vhost;
+
+    SSL_CTX* ssl = SSL_CTX_new(TLS_client_method());
+    if (!ssl) {
+      error = "cannot create TLS context";
+      return nullptr;
+    }
+    SSL_CTX_set_min_proto_version(ssl, TLS1_2_VERSION);
+    const bool loaded = ca_file.empty()
+                            ? SSL_CTX_set_default_verify_paths(ssl) == 1
+                            : SSL_CTX_load_verify_locations(ssl, ca_file.c_str(), nullptr) == 1;
+    if (!loaded) {
+      SSL_CTX_free(ssl);
+      error = ca_file.empty() ? "cannot load the system CA certificates"
+                              : "cannot load CA file " + ca_file;
+      return nullptr;
+    }
+    SSL_CTX_set_verify(ssl, SSL_VERIFY_PEER, nullptr);
+
+    TlsVhost tv;
+    tv.ssl = ssl;
+    tv.name = "ocpp-wss-" + std::to_string(tls_vhosts_.size());
+    auto [pos, inserted] = tls_vhosts_.emplace(ca_file, std::move(tv));
+    (void)inserted;
+
+    // A vhost per trust configuration: lws 4.1 keeps the client SSL_CTX on the vhost,
+    // and handing it our own SSL_CTX means only the CAs chosen here are trusted.
+    lws_context_creation_info vi;
+    std::memset(&vi, 0, sizeof vi);
+    vi.port = CONTEXT_PORT_NO_LISTEN;
+    vi.protocols = protocols_;
+    vi.vhost_name = pos->second.name.c_str();
+    vi.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    vi.provided_client_ssl_ctx = ssl;
+    pos->second.vhost = lws_create_vhost(ctx_, &vi);
+    if (!pos->second.vhost) {
+      SSL_CTX_free(ssl);
+      tls_vhosts_.erase(pos);
+      error = "cannot create TLS client vhost";
+      return nullptr;
+    }
+    return pos->second.vhost;
+  }
+
+  void start_pending() {
+    if (pending_.empty()) return;
+    std::vector<std::shared_ptr<ConnState>> batch;
+    batch.swap(pending_);
+    for (auto& st : batch) start(st);
+  }
+
+  void start(const std::shared_ptr<ConnState>& st) {
+    lws_vhost* vh = plain_vhost_;
+    if (st->url.tls) {
+      std::string error;
+      vh = tls_vhost(st->ca_file, error);
+      if (!vh) {
+        st->phase = Phase::done;
+        report_close(*st, Errc::tls_error, error);
+        live_.erase(st.get());
+        return;
+      }
+    }
+    lws_client_connect_info ci;
+    std::memset(&ci, 0, sizeof ci);
+    ci.context = ctx_;
+    ci.vhost = vh;
+    ci.address = st->url.host.c_str();
+    ci.port = st->url.port;
+    ci.ssl_connection = st->url.tls ? LCCSCF_USE_SSL : 0;
+    ci.path = st->url.path.c_str();
+    ci.host = st->host_header.c_str();
+    ci.protocol = st->offered.empty() ? nullptr : st->offered.c_str();
+    ci.local_protocol_name = protocols_[0].name;
+    ci.ietf_version_or_minus_one = -1;
+    ci.userdata = st.get();
+    ci.alpn = "http/1.1";  // lws 4.1 cannot run a client WebSocket over h2
+    ci.retry_and_idle_policy = &retry_;
+
+    st->phase = Phase::connecting;
+    lws* wsi = lws_client_connect_via_info(&ci);
+    if (!wsi) {
+      st->phase = Phase::done;
+      report_close(*st, Errc::transport_error, "connection failed: " + st->url.host);
+      live_.erase(st.get());
+      return;
+    }
+    st->wsi = wsi;
+    if (st->phase == Phase::connecting) {
+      lws_set_timer_usecs(wsi, std::chrono::microseconds(st->connect_timeout).count());
+    }
+  }
+
+  bool dispatch() {
+    if (events_.empty()) return false;
+    std::vector<Event> batch;
+    batch.swap(events_);
+    for (auto& e : batch) {
+      TransportEvents* ev = e.st->events;
+      if (!ev) continue;
+      switch (e.kind) {
+        case Event::open:
+          ev->on_open(e.text);
+          break;
+        case Event::message:
+          ev->on_message(e.text);
+          break;
+        case Event::close:
+          e.st->events = nullptr;
+          ev->on_close(e.ec, e.text);
+          break;
+      }
+    }
+    return true;
+  }
+
+  struct TlsVhost {
+    lws_vhost* vhost = nullptr;
+    SSL_CTX* ssl = nullptr;
+    std::string name;  // lws keeps the pointer
+  };
+
+  lws_context* ctx_ = nullptr;
+  lws_protocols protocols_[2]{};
+  lws_retry_bo_t retry_{};
+  lws_vhost* plain_vhost_ = nullptr;
+  std::map<std::string, TlsVhost> tls_vhosts_;
+  std::unordered_map<ConnState*, std::shared_ptr<ConnState>> live_;
+  std::vector<std::shared_ptr<ConnState>> pending_;
+  std::vector<Event> events_;
+  WaitSul wait_sul_;
+  std::atomic<bool> woken_{false};
+  bool destroying_ = false;
+};
+
+int lws_client_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+  lws_context* ctx = lws_get_context(wsi);
+  auto* loop = ctx ? static_cast<LwsIoLoop*>(lws_context_user(ctx)) : nullptr;
+  if (!loop) return 0;
+  return loop->on_callback(wsi, reason, static_cast<ConnState*>(user), in, len);
+}
+
+LwsConnection::~LwsConnection() {
+  if (st_->loop) {
+    st_->loop->detach(*st_);
+  } else {
+    st_->events = nullptr;
+    st_->detached = true;
+  }
+}
+
+std::error_code LwsConnection::send(std::string_view text) {
+  if (!st_->loop) return make_error_code(Errc::transport_error);
+  return st_->loop->send(*st_, text);
+}
+
+void LwsConnection::close() {
+  if (st_->loop) st_->loop->close(*st_);
+}
+
+}  // namespace
+
+std::unique_ptr<IoLoop> make_lws_io_loop() {
+  auto loop = std::make_unique<LwsIoLoop>();
+  if (!loop->init()) return nullptr;
+  return loop;
+}
+
+}  // namespace ocpp
