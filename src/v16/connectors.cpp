@@ -174,7 +174,7 @@ std::error_code Engine::Impl::start_transaction(Connector& c, const std::string&
   msg.action = "StartTransaction";
   msg.payload = codec::to_json(req);
   if (auto ec = store_.transaction_begin(rec, msg)) return ec;
-  appended_durable();
+  appended_durable(msg.seq);
   const std::int64_t key = rec.tx_key;
   txs_[key] = TxState{std::move(rec)};
   c.tx_key = key;
@@ -204,7 +204,7 @@ std::error_code Engine::Impl::stop_transaction(Connector& c, Reason reason,
   msg.payload = codec::to_json(req);
   msg.tx_key = key;
   if (auto ec = store_.transaction_end(key, msg)) return ec;
-  appended_durable();
+  appended_durable(msg.seq);
   tx.rec.stopped = true;
   c.tx_key.reset();
   c.finishing = c.plugged;

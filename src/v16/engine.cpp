@@ -102,7 +102,7 @@ void Engine::Impl::disconnected(Now now) {
 
 void Engine::Impl::send_volatile(Action action, std::string payload,
                                  std::function<void(const rapidjson::Value*, Now)> on_done) {
-  volatile_.push_back({action, std::move(payload), std::move(on_done)});
+  volatile_.push_back({action, std::move(payload), std::move(on_done), last_appended_seq_});
 }
 
 void Engine::Impl::reply(const std::string& id, std::string payload_json) {
@@ -127,7 +127,7 @@ std::error_code Engine::Impl::append_durable(OutboxMessage& msg) {
     }
   }
   if (auto ec = store_.outbox_append(msg)) return ec;
-  appended_durable();
+  appended_durable(msg.seq);
   return {};
 }
 
@@ -202,33 +202,45 @@ std::optional<std::string> Engine::Impl::poll_transmit(Now now) {
     payload = codec::to_json(options_.boot);
     boot_in_flight_ = true;
     f.on_done = [this](const rapidjson::Value* result, Now n) { on_boot_result(result, n); };
-  } else if (!volatile_.empty()) {
-    VolatileCall v = std::move(volatile_.front());
-    volatile_.pop_front();
-    f.action = v.action;
-    payload = std::move(v.payload);
-    f.on_done = std::move(v.on_done);
   } else {
-    if (durable_retry_at_ && now.mono < *durable_retry_at_) return std::nullopt;
-    while (load_durable_head()) {
-      auto p = durable_payload(*durable_head_);
-      if (p) {
-        payload = std::move(*p);
-        break;
+    // Messages go out in the order they were produced: a volatile message (status, heartbeat,
+    // authorize) produced after a transaction message waits for it, so the CSMS sees
+    // StartTransaction before the Charging status it caused. While the durable head waits for
+    // a retry, volatile messages go ahead.
+    const bool durable_waits = durable_retry_at_ && now.mono < *durable_retry_at_;
+    bool take_durable = false;
+    if (!durable_waits) {
+      while (load_durable_head()) {
+        if (!volatile_.empty() && durable_head_->seq > volatile_.front().after_seq) break;
+        auto p = durable_payload(*durable_head_);
+        if (p) {
+          payload = std::move(*p);
+          take_durable = true;
+          break;
+        }
+        // Its transaction never got a transactionId (its StartTransaction was discarded after
+        // TransactionMessageAttempts failures): nothing the CSMS could match it to.
+        log(1, "discarding queued " + durable_head_->action + " of a transaction without transactionId");
+        AckEffects fx;
+        fx.delete_transaction = durable_head_->action == "StopTransaction";
+        forget_durable_head(fx, now);
       }
-      // Its transaction never got a transactionId (its StartTransaction was discarded after
-      // TransactionMessageAttempts failures): nothing the CSMS could match it to.
-      log(1, "discarding queued " + durable_head_->action + " of a transaction without transactionId");
-      AckEffects fx;
-      fx.delete_transaction = durable_head_->action == "StopTransaction";
-      forget_durable_head(fx, now);
     }
-    if (!durable_head_) return std::nullopt;
-    Action a{};
-    from_string(durable_head_->action, a);
-    f.action = a;
-    f.durable = true;
-    f.seq = durable_head_->seq;
+    if (take_durable) {
+      Action a{};
+      from_string(durable_head_->action, a);
+      f.action = a;
+      f.durable = true;
+      f.seq = durable_head_->seq;
+    } else if (!volatile_.empty()) {
+      VolatileCall v = std::move(volatile_.front());
+      volatile_.pop_front();
+      f.action = v.action;
+      payload = std::move(v.payload);
+      f.on_done = std::move(v.on_done);
+    } else {
+      return std::nullopt;
+    }
   }
   f.id = ids_.next();
   f.deadline = now.mono + options_.call_timeout;

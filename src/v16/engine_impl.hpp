@@ -51,6 +51,7 @@ struct VolatileCall {
   Action action;
   std::string payload;
   std::function<void(const rapidjson::Value* result, Now now)> on_done;  // result null = failed
+  std::int64_t after_seq = 0;  // goes out after the durable messages up to this seq
 };
 
 struct InFlight {
@@ -82,8 +83,9 @@ class Engine::Impl {
   void reply_error(const std::string& id, RpcErrorCode code, std::string_view description);
   std::error_code append_durable(OutboxMessage& msg);
   /// Bookkeeping after a message was appended to the store.
-  void appended_durable() {
+  void appended_durable(std::int64_t seq) {
     ++outbox_size_;
+    last_appended_seq_ = seq;
     if (!durable_head_) durable_head_loaded_ = false;  // an empty cached head is stale now
   }
   std::optional<std::string> durable_payload(const OutboxMessage& m);
@@ -150,6 +152,7 @@ class Engine::Impl {
   bool durable_head_loaded_ = false;
   std::optional<MonoTime> durable_retry_at_;
   std::size_t outbox_size_ = 0;
+  std::int64_t last_appended_seq_ = 0;  // seq of the newest message appended in this run
 
   std::deque<std::function<void()>> hook_calls_;
   struct Completion {

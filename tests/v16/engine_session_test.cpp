@@ -80,6 +80,18 @@ TEST_CASE("a full session: authorize, start, meter values, stop", "[v16][engine]
   CHECK(e.connector_state(1)->status == ChargePointStatus::Charging);
   auto starts = h.calls_of("StartTransaction");
   REQUIRE(starts.size() == 1);
+  // Messages leave in the order they were produced: StartTransaction before the Charging
+  // status it caused, though one is durable and the other not.
+  {
+    auto a = h.actions();
+    auto start_at = std::find(a.begin(), a.end(), "StartTransaction") - a.begin();
+    auto last_status = h.calls_of("StatusNotification").back();
+    CHECK(std::string(last_status.json()["status"].GetString()) == "Charging");
+    std::size_t status_at = 0;
+    for (std::size_t i = 0; i < h.calls.size(); ++i)
+      if (h.calls[i].id == last_status.id) status_at = i;
+    CHECK(static_cast<std::size_t>(start_at) < status_at);
+  }
   CHECK(starts[0].json()["meterStart"].GetInt() == 5000);
   CHECK(std::string(starts[0].json()["idTag"].GetString()) == "CARD1");
   REQUIRE(!e.set_meter_energy(1, 5100, h.now()));
