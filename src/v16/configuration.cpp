@@ -15,26 +15,60 @@ const std::vector<KeyDef>& key_registry() {
   // a key that is accepted but ignored would mislead the CSMS.
   static const std::vector<KeyDef> keys = [] {
     std::vector<KeyDef> k = {
+        // Core profile (section 9.1)
         {"AllowOfflineTxForUnknownId", KeyType::Boolean, KeyAccess::ReadWrite, "false", 0, 0, "9.1.1"},
-        {"AuthorizationKey", KeyType::String, KeyAccess::WriteOnly, "", 0, 0, "Security Whitepaper 2.2"},
+        {"AuthorizationCacheEnabled", KeyType::Boolean, KeyAccess::ReadWrite, "true", 0, 0, "9.1.2"},
         {"AuthorizeRemoteTxRequests", KeyType::Boolean, KeyAccess::ReadWrite, "false", 0, 0, "9.1.3"},
+        {"ClockAlignedDataInterval", KeyType::Integer, KeyAccess::ReadWrite, "0", 0, 86400, "9.1.5"},
         {"ConnectionTimeOut", KeyType::Integer, KeyAccess::ReadWrite, "60", 0, kMaxInt, "9.1.6"},
+        {"ConnectorPhaseRotation", KeyType::String, KeyAccess::ReadWrite, "0.Unknown", 0, 0, "9.1.7"},
+        {"ConnectorPhaseRotationMaxLength", KeyType::Integer, KeyAccess::ReadOnly, "10", 1, kMaxInt, "9.1.8"},
         {"GetConfigurationMaxKeys", KeyType::Integer, KeyAccess::ReadOnly, "100", 1, kMaxInt, "9.1.9"},
         {"HeartbeatInterval", KeyType::Integer, KeyAccess::ReadWrite, "0", 0, kMaxInt, "9.1.10"},
-        {"MeterValueSampleInterval", KeyType::Integer, KeyAccess::ReadWrite, "0", 0, kMaxInt, "9.1.19"},
+        {"LocalAuthorizeOffline", KeyType::Boolean, KeyAccess::ReadWrite, "true", 0, 0, "9.1.12"},
+        {"LocalPreAuthorize", KeyType::Boolean, KeyAccess::ReadWrite, "false", 0, 0, "9.1.13"},
+        {"MeterValuesAlignedData", KeyType::MeasurandList, KeyAccess::ReadWrite,
+         "Energy.Active.Import.Register", 0, 0, "9.1.15"},
+        {"MeterValuesAlignedDataMaxLength", KeyType::Integer, KeyAccess::ReadOnly, "20", 1, kMaxInt, "9.1.16"},
         {"MeterValuesSampledData", KeyType::MeasurandList, KeyAccess::ReadWrite,
          "Energy.Active.Import.Register", 0, 0, "9.1.17"},
         {"MeterValuesSampledDataMaxLength", KeyType::Integer, KeyAccess::ReadOnly, "20", 1, kMaxInt,
          "9.1.18"},
+        {"MeterValueSampleInterval", KeyType::Integer, KeyAccess::ReadWrite, "0", 0, kMaxInt, "9.1.19"},
+        {"MinimumStatusDuration", KeyType::Integer, KeyAccess::ReadWrite, "0", 0, 3600, "9.1.20"},
         {"NumberOfConnectors", KeyType::Integer, KeyAccess::ReadOnly, "1", 1, kMaxInt, "9.1.21"},
+        {"ResetRetries", KeyType::Integer, KeyAccess::ReadWrite, "1", 0, 100, "9.1.22"},
         {"StopTransactionOnEVSideDisconnect", KeyType::Boolean, KeyAccess::ReadWrite, "true", 0, 0,
          "9.1.23"},
         {"StopTransactionOnInvalidId", KeyType::Boolean, KeyAccess::ReadWrite, "true", 0, 0, "9.1.24"},
-        {"SupportedFeatureProfiles", KeyType::String, KeyAccess::ReadOnly, "Core", 0, 0, "9.1.29"},
+        {"StopTxnAlignedData", KeyType::MeasurandList, KeyAccess::ReadWrite, "", 0, 0, "9.1.25"},
+        {"StopTxnAlignedDataMaxLength", KeyType::Integer, KeyAccess::ReadOnly, "20", 1, kMaxInt, "9.1.26"},
+        {"StopTxnSampledData", KeyType::MeasurandList, KeyAccess::ReadWrite, "", 0, 0, "9.1.27"},
+        {"StopTxnSampledDataMaxLength", KeyType::Integer, KeyAccess::ReadOnly, "20", 1, kMaxInt, "9.1.28"},
+        {"SupportedFeatureProfiles", KeyType::String, KeyAccess::ReadOnly,
+         "Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger", 0, 0,
+         "9.1.29"},
         {"TransactionMessageAttempts", KeyType::Integer, KeyAccess::ReadWrite, "3", 1, 100, "9.1.31"},
         {"TransactionMessageRetryInterval", KeyType::Integer, KeyAccess::ReadWrite, "60", 0, 86400,
          "9.1.32"},
+        {"UnlockConnectorOnEVSideDisconnect", KeyType::Boolean, KeyAccess::ReadWrite, "true", 0, 0,
+         "9.1.33"},
         {"WebSocketPingInterval", KeyType::Integer, KeyAccess::ReadWrite, "0", 0, 86400, "9.1.34"},
+        // LocalAuthListManagement profile (section 9.2)
+        {"LocalAuthListEnabled", KeyType::Boolean, KeyAccess::ReadWrite, "true", 0, 0, "9.2.1"},
+        {"LocalAuthListMaxLength", KeyType::Integer, KeyAccess::ReadOnly, "10000", 1, kMaxInt, "9.2.2"},
+        {"SendLocalListMaxLength", KeyType::Integer, KeyAccess::ReadOnly, "1000", 1, kMaxInt, "9.2.3"},
+        // Reservation profile (section 9.3)
+        {"ReserveConnectorZeroSupported", KeyType::Boolean, KeyAccess::ReadOnly, "true", 0, 0, "9.3.1"},
+        // SmartCharging profile (section 9.4)
+        {"ChargeProfileMaxStackLevel", KeyType::Integer, KeyAccess::ReadOnly, "10", 0, kMaxInt, "9.4.1"},
+        {"ChargingScheduleAllowedChargingRateUnit", KeyType::String, KeyAccess::ReadOnly, "Current,Power",
+         0, 0, "9.4.2"},
+        {"ChargingScheduleMaxPeriods", KeyType::Integer, KeyAccess::ReadOnly, "48", 1, kMaxInt, "9.4.3"},
+        {"ConnectorSwitch3to1PhaseSupported", KeyType::Boolean, KeyAccess::ReadOnly, "false", 0, 0, "9.4.4"},
+        {"MaxChargingProfilesInstalled", KeyType::Integer, KeyAccess::ReadOnly, "20", 1, kMaxInt, "9.4.5"},
+        // Security extension (1.6 Security Whitepaper edition 2, section 7)
+        {"AuthorizationKey", KeyType::String, KeyAccess::WriteOnly, "", 0, 0, "Security 7.2"},
     };
     std::sort(k.begin(), k.end(), [](const KeyDef& a, const KeyDef& b) { return a.name < b.name; });
     return k;

@@ -6,6 +6,15 @@
 
 namespace ocpp::v16 {
 
+bool Engine::Impl::usable_for(const Connector& c, std::string_view id_tag) const {
+  if (c.faulted || c.id == 0) return false;
+  if (any_module([&](const Module& m) { return m.makes_unavailable(c); })) return false;
+  const std::string tag(id_tag);
+  for (const auto& m : modules_)
+    if (!m->accepts_id_tag(c, tag, std::nullopt)) return false;
+  return true;
+}
+
 Connector* Engine::Impl::connector(int id) {
   if (id < 0 || id > options_.connectors) return nullptr;
   return &connectors_[static_cast<std::size_t>(id)];
@@ -13,6 +22,8 @@ Connector* Engine::Impl::connector(int id) {
 
 ChargePointStatus Engine::Impl::compute_status(const Connector& c) const {
   if (c.faulted) return ChargePointStatus::Faulted;
+  if (any_module([&](const Module& m) { return m.makes_unavailable(c); }))
+    return ChargePointStatus::Unavailable;
   if (c.id == 0) return ChargePointStatus::Available;
   if (c.tx_key) {
     if (c.suspended_evse) return ChargePointStatus::SuspendedEVSE;
@@ -20,6 +31,9 @@ ChargePointStatus Engine::Impl::compute_status(const Connector& c) const {
     return ChargePointStatus::Charging;
   }
   if (c.finishing) return ChargePointStatus::Finishing;
+  if (!c.plugged && !c.authorized_id_tag &&
+      any_module([&](const Module& m) { return m.makes_reserved(c); }))
+    return ChargePointStatus::Reserved;
   if (c.plugged || c.authorized_id_tag) return ChargePointStatus::Preparing;
   return ChargePointStatus::Available;
 }
@@ -95,12 +109,12 @@ std::error_code Engine::Impl::present_id_tag(std::string_view id_tag, std::optio
   Connector* target = nullptr;
   if (connector_id) {
     target = connector(*connector_id);
-    if (target->tx_key || target->faulted) return make_error_code(Errc::invalid_state);
+    if (target->tx_key || !usable_for(*target, id_tag)) return make_error_code(Errc::invalid_state);
   } else {
     for (int pass = 0; pass < 2 && !target; ++pass) {
       for (std::size_t i = 1; i < connectors_.size(); ++i) {
         Connector& c = connectors_[i];
-        if (c.tx_key || c.faulted || c.authorized_id_tag) continue;
+        if (c.tx_key || c.authorized_id_tag || !usable_for(c, id_tag)) continue;
         if (pass == 0 && !c.plugged) continue;  // prefer a connector with a cable in it
         target = &c;
         break;
@@ -118,6 +132,8 @@ std::error_code Engine::Impl::present_id_tag(std::string_view id_tag, std::optio
                                                                  : AuthorizationStatus::Invalid;
     authorization_result(cid, tag, info, n);
   };
+  for (auto& m : modules_)
+    if (m->authorize(cid, tag, now)) return {};
   if (!online()) {
     decide_offline(now);
     return {};
@@ -129,6 +145,7 @@ std::error_code Engine::Impl::present_id_tag(std::string_view id_tag, std::optio
                   AuthorizeResponse resp;
                   codec::Error err;
                   if (result && codec::decode(*result, resp, err)) {
+                    for_modules([&](Module& m) { m.on_id_tag_info(tag, resp.idTagInfo, n); });
                     authorization_result(cid, tag, resp.idTagInfo, n);
                   } else {
                     if (result) log(0, "invalid Authorize.conf: " + err.message);
@@ -144,6 +161,12 @@ void Engine::Impl::authorization_result(int connector_id, const std::string& id_
   if (info.status != AuthorizationStatus::Accepted) return;
   Connector& c = *connector(connector_id);
   if (c.tx_key || c.faulted) return;
+  for (const auto& m : modules_) {
+    if (!m->accepts_id_tag(c, id_tag, info.parentIdTag)) {
+      log(2, "idTag " + id_tag + " may not use connector " + std::to_string(connector_id));
+      return;
+    }
+  }
   c.authorized_id_tag = id_tag;
   c.authorized_parent_id = info.parentIdTag;
   c.authorized_until = now.mono + std::chrono::seconds(config_.get_int("ConnectionTimeOut"));
@@ -182,6 +205,7 @@ std::error_code Engine::Impl::start_transaction(Connector& c, const std::string&
   c.suspended_ev = c.suspended_evse = false;
   schedule_sample(c, now);
   if (hooks_.transaction_started) defer([h = hooks_.transaction_started, i = tx_info(key)] { h(i); });
+  for_modules([&](Module& m) { m.on_transaction_started(c, key, now); });
   update_status(c, now);
   return {};
 }
@@ -199,6 +223,7 @@ std::error_code Engine::Impl::stop_transaction(Connector& c, Reason reason,
   req.transactionId = tx.rec.transaction_id.value_or(0);
   req.reason = reason;
   if (id_tag) req.idTag = *id_tag;
+  for_modules([&](Module& m) { m.fill_stop_transaction(req, key, now); });
   OutboxMessage msg;
   msg.action = "StopTransaction";
   msg.payload = codec::to_json(req);
@@ -211,6 +236,7 @@ std::error_code Engine::Impl::stop_transaction(Connector& c, Reason reason,
   c.suspended_ev = c.suspended_evse = false;
   if (hooks_.transaction_stopped)
     defer([h = hooks_.transaction_stopped, i = tx_info(key), reason, m = req.meterStop] { h(i, reason, m); });
+  for_modules([&](Module& m) { m.on_transaction_stopped(c, key, reason, now); });
   update_status(c, now);
   return {};
 }
@@ -220,6 +246,7 @@ void Engine::Impl::on_start_confirmed(std::int64_t tx_key, const StartTransactio
   if (it == txs_.end()) return;
   if (hooks_.transaction_confirmed)
     defer([h = hooks_.transaction_confirmed, i = tx_info(tx_key), info = resp.idTagInfo] { h(i, info); });
+  for_modules([&](Module& m) { m.on_id_tag_info(it->second.rec.id_tag, resp.idTagInfo, now); });
   if (resp.idTagInfo.status == AuthorizationStatus::Accepted || it->second.rec.stopped) return;
   // Section 9.1.24: a transaction whose idTag the CSMS did not accept is stopped.
   if (!config_.get_bool("StopTransactionOnInvalidId")) return;

@@ -15,7 +15,15 @@ Engine::Impl::Impl(EngineOptions options, Store& store, Hooks hooks)
       store_(store),
       hooks_(std::move(hooks)),
       config_(store, options_.connectors),
-      ids_(options_.id_seed) {}
+      ids_(options_.id_seed) {
+  modules_.push_back(make_core_actions_module(*this));
+  modules_.push_back(make_authorization_module(*this));
+  modules_.push_back(make_reservation_module(*this));
+  modules_.push_back(make_smart_charging_module(*this));
+  modules_.push_back(make_firmware_module(*this));
+  modules_.push_back(make_remote_trigger_module(*this));
+  modules_.push_back(make_metering_module(*this));
+}
 
 std::error_code Engine::Impl::load(Now now) {
   if (auto ec = config_.load(options_.configuration_defaults)) return ec;
@@ -41,6 +49,8 @@ std::error_code Engine::Impl::load(Now now) {
     }
   }
   if (auto ec = store_.outbox_size(outbox_size_)) return ec;
+  for (auto& m : modules_)
+    if (auto ec = m->load(now)) return ec;
   return {};
 }
 
@@ -270,6 +280,7 @@ void Engine::Impl::on_boot_result(const rapidjson::Value* result, Now now) {
     const auto hb = config_.get_int("HeartbeatInterval");
     if (hb > 0) next_heartbeat_ = now.mono + std::chrono::seconds(hb);
     report_all_status(now);
+    for_modules([&](Module& m) { m.on_accepted(now); });
   } else {
     const auto wait = interval > 0 ? std::chrono::seconds(interval) : options_.boot_retry_default;
     next_boot_ = now.mono + wait;
@@ -397,6 +408,8 @@ std::optional<MonoTime> Engine::Impl::next_deadline() const {
     if (c.tx_key && interval > 0) consider(c.next_sample);
     if (c.authorized_id_tag) consider(c.authorized_until);
   }
+  for (const auto& m : modules_)
+    if (auto t = m->next_deadline()) consider(*t);
   return d;
 }
 
@@ -421,6 +434,7 @@ void Engine::Impl::handle_timeout(Now now) {
     });
   }
   connector_timers(now);
+  for_modules([&](Module& m) { m.on_timer(now); });
 }
 
 // ---------------------------------------------------------------- public forwarding

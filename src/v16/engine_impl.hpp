@@ -17,6 +17,7 @@
 #include "rpc/frame.hpp"
 #include "v16/configuration.hpp"
 #include "v16/generated/codec.hpp"
+#include "v16/module.hpp"
 
 namespace ocpp::v16 {
 
@@ -106,6 +107,9 @@ class Engine::Impl {
 
   // connectors.cpp
   Connector* connector(int id);
+  /// Whether a new session may use the connector (not faulted, available, not reserved for
+  /// another idTag).
+  bool usable_for(const Connector& c, std::string_view id_tag) const;
   ChargePointStatus compute_status(const Connector& c) const;
   void update_status(Connector& c, Now now);
   void report_all_status(Now now);
@@ -128,6 +132,18 @@ class Engine::Impl {
 
   // handlers.cpp
   void handle_call(rpc::Frame& frame, Now now);
+
+  // Feature-profile modules (module.hpp), asked in this order.
+  std::vector<std::unique_ptr<Module>> modules_;
+  template <class F>
+  void for_modules(F&& f) {
+    for (auto& m : modules_) f(*m);
+  }
+  bool any_module(const std::function<bool(const Module&)>& pred) const {
+    for (const auto& m : modules_)
+      if (pred(*m)) return true;
+    return false;
+  }
 
   EngineOptions options_;
   Store& store_;
@@ -170,6 +186,15 @@ void Engine::Impl::defer_decision(std::function<T()> ask, std::function<void(Imp
       {[slot] { return slot->has_value(); },
        [slot, apply = std::move(apply)](Impl& im, Now now) { apply(im, std::move(**slot), now); }});
 }
+
+// One factory per module file.
+std::unique_ptr<Module> make_core_actions_module(Engine::Impl& engine);    // core_actions.cpp
+std::unique_ptr<Module> make_authorization_module(Engine::Impl& engine);   // authorization.cpp
+std::unique_ptr<Module> make_reservation_module(Engine::Impl& engine);     // reservation.cpp
+std::unique_ptr<Module> make_smart_charging_module(Engine::Impl& engine);  // smart_charging.cpp
+std::unique_ptr<Module> make_firmware_module(Engine::Impl& engine);        // firmware.cpp
+std::unique_ptr<Module> make_remote_trigger_module(Engine::Impl& engine);  // remote_trigger.cpp
+std::unique_ptr<Module> make_metering_module(Engine::Impl& engine);        // metering.cpp
 
 /// Encodes a message struct to its JSON payload text.
 template <class T>

@@ -88,10 +88,15 @@ void Engine::Impl::handle_call(rpc::Frame& frame, Now now) {
         answer_now(RemoteStartStopStatus::Rejected);
         return;
       }
-      if (req.chargingProfile)
-        log(1, "RemoteStartTransaction.chargingProfile ignored: SmartCharging is not in "
-               "SupportedFeatureProfiles");
       const int cid = c->id;
+      if (req.chargingProfile) {
+        bool ok = true;
+        for (auto& m : modules_) ok = ok && m->accept_remote_start_profile(cid, *req.chargingProfile, now);
+        if (!ok) {
+          answer_now(RemoteStartStopStatus::Rejected);
+          return;
+        }
+      }
       defer_decision<RemoteStartStopStatus>(
           [h = hooks_.remote_start, req] { return h ? h(req) : RemoteStartStopStatus::Accepted; },
           [req, cid, reply_if_current](Impl& im, RemoteStartStopStatus st, Now n) {
@@ -217,6 +222,12 @@ void Engine::Impl::handle_call(rpc::Frame& frame, Now now) {
     }
 
     default:
+      for (auto& m : modules_) {
+        if (m->handles(action)) {
+          m->handle(action, frame, now);
+          return;
+        }
+      }
       reply_error(id, RpcErrorCode::NotImplemented, frame.action + " is not implemented yet");
       return;
   }

@@ -1,0 +1,22 @@
+// Module skeleton: its feature profile is being built; until then the engine answers the
+// profile's CALLs with NotImplemented.
+#include "v16/engine_impl.hpp"
+
+namespace ocpp::v16 {
+namespace {
+
+class MeteringModule final : public Module {
+ public:
+  explicit MeteringModule(Engine::Impl& engine) : engine_(engine) {}
+
+ private:
+  [[maybe_unused]] Engine::Impl& engine_;
+};
+
+}  // namespace
+
+std::unique_ptr<Module> make_metering_module(Engine::Impl& engine) {
+  return std::make_unique<MeteringModule>(engine);
+}
+
+}  // namespace ocpp::v16
