@@ -8,6 +8,8 @@
 #include <utility>
 #include <variant>
 
+#include "ocpp/export.hpp"
+
 namespace ocpp {
 
 /// Error conditions reported by the library.
@@ -33,10 +35,10 @@ enum class Errc {
 };
 
 /// The error category of ocpp::Errc.
-const std::error_category& error_category() noexcept;
+OCPP_API const std::error_category& error_category() noexcept;
 
 /// Makes a std::error_code from an ocpp::Errc.
-std::error_code make_error_code(Errc e) noexcept;
+OCPP_API std::error_code make_error_code(Errc e) noexcept;
 
 /// A value or an error. Never throws; value() on an error is a programming error (asserts).
 template <class T>
@@ -57,6 +59,7 @@ class Result {
   T* operator->() { return &std::get<0>(v_); }
   const T* operator->() const { return &std::get<0>(v_); }
   T& operator*() & { return std::get<0>(v_); }
+  const T& operator*() const& { return std::get<0>(v_); }
 
  private:
   std::variant<T, std::error_code> v_;

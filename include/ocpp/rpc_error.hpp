@@ -3,6 +3,8 @@
 
 #include <string_view>
 
+#include "ocpp/export.hpp"
+
 namespace ocpp {
 
 /// An OCPP-J CALLERROR code. The library sends only these; it accepts any string from the peer.
@@ -20,6 +22,6 @@ enum class RpcErrorCode {
 };
 
 /// The code as written on the wire, e.g. "FormationViolation".
-std::string_view to_string(RpcErrorCode code) noexcept;
+OCPP_API std::string_view to_string(RpcErrorCode code) noexcept;
 
 }  // namespace ocpp

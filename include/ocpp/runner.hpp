@@ -11,10 +11,10 @@
 
 namespace ocpp {
 
-class Runner {
+class OCPP_API Runner {
  public:
   /// Something the runner drives (implemented by the library's charge points).
-  class Client {
+  class OCPP_API Client {
    public:
     virtual ~Client() = default;
     /// Does the client's due work; returns when it wants to be stepped again at the latest.

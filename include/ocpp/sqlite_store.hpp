@@ -18,6 +18,6 @@ struct SqliteStoreOptions {
 /// Opens (creating or migrating) the database. Errors: Errc::storage_corrupt (not a database,
 /// failed integrity check), Errc::storage_locked, Errc::storage_readonly, Errc::storage_version
 /// (written by a newer library), Errc::storage_error.
-Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteStoreOptions& options);
+OCPP_API Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteStoreOptions& options);
 
 }  // namespace ocpp

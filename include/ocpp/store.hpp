@@ -13,6 +13,8 @@
 #include <system_error>
 #include <vector>
 
+#include "ocpp/export.hpp"
+
 namespace ocpp {
 
 /// One message in the durable outbox (a CALL not yet acknowledged by the CSMS).
@@ -42,7 +44,7 @@ struct AckEffects {
   bool delete_transaction = false;                 ///< StopTransaction.conf: forget the transaction
 };
 
-class Store {
+class OCPP_API Store {
  public:
   virtual ~Store() = default;
 
@@ -77,6 +79,6 @@ class Store {
 };
 
 /// A store kept in memory only: nothing survives the process. For tests and simulators.
-std::unique_ptr<Store> make_memory_store();
+OCPP_API std::unique_ptr<Store> make_memory_store();
 
 }  // namespace ocpp

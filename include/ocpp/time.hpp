@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "ocpp/export.hpp"
+
 namespace ocpp {
 
 /// Monotonic time, used for every deadline (heartbeat, retries, timeouts).
@@ -20,13 +22,13 @@ struct Now {
 };
 
 /// Reads both clocks. For hosts and runners; the engine never calls it.
-Now now_from_system_clocks() noexcept;
+OCPP_API Now now_from_system_clocks() noexcept;
 
 /// Formats a dateTime as RFC 3339 in UTC with milliseconds, e.g. "2026-11-21T04:56:18.123Z".
-std::string format_datetime(DateTime t);
+OCPP_API std::string format_datetime(DateTime t);
 
 /// Parses an RFC 3339 dateTime ("2026-11-21T04:56:18Z", fractions and "+hh:mm" offsets
 /// accepted). Returns false if the text is not a valid dateTime.
-bool parse_datetime(std::string_view text, DateTime& out) noexcept;
+OCPP_API bool parse_datetime(std::string_view text, DateTime& out) noexcept;
 
 }  // namespace ocpp

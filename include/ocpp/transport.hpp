@@ -15,6 +15,8 @@
 #include <system_error>
 #include <vector>
 
+#include "ocpp/export.hpp"
+
 namespace ocpp {
 
 struct ConnectOptions {
@@ -28,7 +30,7 @@ struct ConnectOptions {
 };
 
 /// Receives what happens on one connection. Implemented by the library.
-class TransportEvents {
+class OCPP_API TransportEvents {
  public:
   virtual ~TransportEvents() = default;
   /// The WebSocket handshake completed with the given subprotocol.
@@ -40,7 +42,7 @@ class TransportEvents {
 };
 
 /// One WebSocket connection. Destroying it closes it without further events.
-class Connection {
+class OCPP_API Connection {
  public:
   virtual ~Connection() = default;
   /// Queues one text message. Errors: Errc::transport_error when not open.
@@ -50,7 +52,7 @@ class Connection {
 };
 
 /// An event loop that owns connections.
-class IoLoop {
+class OCPP_API IoLoop {
  public:
   virtual ~IoLoop() = default;
   /// Starts connecting; the outcome arrives as on_open or on_close from poll().
@@ -64,6 +66,6 @@ class IoLoop {
 };
 
 /// The libwebsockets event loop (ws:// and wss://).
-std::unique_ptr<IoLoop> make_lws_io_loop();
+OCPP_API std::unique_ptr<IoLoop> make_lws_io_loop();
 
 }  // namespace ocpp

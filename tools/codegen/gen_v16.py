@@ -456,9 +456,9 @@ def gen_messages_hpp(model):
         o.append("  %s,\n" % a)
     o.append("};\n\n")
     o.append("/// The action as written on the wire, e.g. \"BootNotification\".\n")
-    o.append("std::string_view to_string(Action value) noexcept;\n")
+    o.append("OCPP_API std::string_view to_string(Action value) noexcept;\n")
     o.append("/// Exact (case-sensitive) match of a wire name; false if unknown.\n")
-    o.append("bool from_string(std::string_view text, Action& out) noexcept;\n\n")
+    o.append("OCPP_API bool from_string(std::string_view text, Action& out) noexcept;\n\n")
 
     o.append("// ---- Enumerations ------------------------------------------------------------\n\n")
     for name in sorted(model.enums):
@@ -470,8 +470,8 @@ def gen_messages_hpp(model):
             else:
                 o.append("  %s,\n" % e)
         o.append("};\n")
-        o.append("std::string_view to_string(%s value) noexcept;\n" % name)
-        o.append("bool from_string(std::string_view text, %s& out) noexcept;\n\n" % name)
+        o.append("OCPP_API std::string_view to_string(%s value) noexcept;\n" % name)
+        o.append("OCPP_API bool from_string(std::string_view text, %s& out) noexcept;\n\n" % name)
 
     o.append("// ---- Types used inside messages ------------------------------------------------\n\n")
     for st in ordered_structs(model):

@@ -102,9 +102,9 @@ enum class Action {
 };
 
 /// The action as written on the wire, e.g. "BootNotification".
-std::string_view to_string(Action value) noexcept;
+OCPP_API std::string_view to_string(Action value) noexcept;
 /// Exact (case-sensitive) match of a wire name; false if unknown.
-bool from_string(std::string_view text, Action& out) noexcept;
+OCPP_API bool from_string(std::string_view text, Action& out) noexcept;
 
 // ---- Enumerations ------------------------------------------------------------
 
@@ -115,44 +115,44 @@ enum class AuthorizationStatus {
   Invalid,
   ConcurrentTx,
 };
-std::string_view to_string(AuthorizationStatus value) noexcept;
-bool from_string(std::string_view text, AuthorizationStatus& out) noexcept;
+OCPP_API std::string_view to_string(AuthorizationStatus value) noexcept;
+OCPP_API bool from_string(std::string_view text, AuthorizationStatus& out) noexcept;
 
 enum class AvailabilityStatus {
   Accepted,
   Rejected,
   Scheduled,
 };
-std::string_view to_string(AvailabilityStatus value) noexcept;
-bool from_string(std::string_view text, AvailabilityStatus& out) noexcept;
+OCPP_API std::string_view to_string(AvailabilityStatus value) noexcept;
+OCPP_API bool from_string(std::string_view text, AvailabilityStatus& out) noexcept;
 
 enum class AvailabilityType {
   Inoperative,
   Operative,
 };
-std::string_view to_string(AvailabilityType value) noexcept;
-bool from_string(std::string_view text, AvailabilityType& out) noexcept;
+OCPP_API std::string_view to_string(AvailabilityType value) noexcept;
+OCPP_API bool from_string(std::string_view text, AvailabilityType& out) noexcept;
 
 enum class CancelReservationStatus {
   Accepted,
   Rejected,
 };
-std::string_view to_string(CancelReservationStatus value) noexcept;
-bool from_string(std::string_view text, CancelReservationStatus& out) noexcept;
+OCPP_API std::string_view to_string(CancelReservationStatus value) noexcept;
+OCPP_API bool from_string(std::string_view text, CancelReservationStatus& out) noexcept;
 
 enum class CertificateSignedStatusEnumType {
   Accepted,
   Rejected,
 };
-std::string_view to_string(CertificateSignedStatusEnumType value) noexcept;
-bool from_string(std::string_view text, CertificateSignedStatusEnumType& out) noexcept;
+OCPP_API std::string_view to_string(CertificateSignedStatusEnumType value) noexcept;
+OCPP_API bool from_string(std::string_view text, CertificateSignedStatusEnumType& out) noexcept;
 
 enum class CertificateUseEnumType {
   CentralSystemRootCertificate,
   ManufacturerRootCertificate,
 };
-std::string_view to_string(CertificateUseEnumType value) noexcept;
-bool from_string(std::string_view text, CertificateUseEnumType& out) noexcept;
+OCPP_API std::string_view to_string(CertificateUseEnumType value) noexcept;
+OCPP_API bool from_string(std::string_view text, CertificateUseEnumType& out) noexcept;
 
 enum class ChargePointErrorCode {
   ConnectorLockFailure,
@@ -172,8 +172,8 @@ enum class ChargePointErrorCode {
   OverVoltage,
   WeakSignal,
 };
-std::string_view to_string(ChargePointErrorCode value) noexcept;
-bool from_string(std::string_view text, ChargePointErrorCode& out) noexcept;
+OCPP_API std::string_view to_string(ChargePointErrorCode value) noexcept;
+OCPP_API bool from_string(std::string_view text, ChargePointErrorCode& out) noexcept;
 
 enum class ChargePointStatus {
   Available,
@@ -186,53 +186,53 @@ enum class ChargePointStatus {
   Unavailable,
   Faulted,
 };
-std::string_view to_string(ChargePointStatus value) noexcept;
-bool from_string(std::string_view text, ChargePointStatus& out) noexcept;
+OCPP_API std::string_view to_string(ChargePointStatus value) noexcept;
+OCPP_API bool from_string(std::string_view text, ChargePointStatus& out) noexcept;
 
 enum class ChargingProfileKindType {
   Absolute,
   Recurring,
   Relative,
 };
-std::string_view to_string(ChargingProfileKindType value) noexcept;
-bool from_string(std::string_view text, ChargingProfileKindType& out) noexcept;
+OCPP_API std::string_view to_string(ChargingProfileKindType value) noexcept;
+OCPP_API bool from_string(std::string_view text, ChargingProfileKindType& out) noexcept;
 
 enum class ChargingProfilePurposeType {
   ChargePointMaxProfile,
   TxDefaultProfile,
   TxProfile,
 };
-std::string_view to_string(ChargingProfilePurposeType value) noexcept;
-bool from_string(std::string_view text, ChargingProfilePurposeType& out) noexcept;
+OCPP_API std::string_view to_string(ChargingProfilePurposeType value) noexcept;
+OCPP_API bool from_string(std::string_view text, ChargingProfilePurposeType& out) noexcept;
 
 enum class ChargingProfileStatus {
   Accepted,
   Rejected,
   NotSupported,
 };
-std::string_view to_string(ChargingProfileStatus value) noexcept;
-bool from_string(std::string_view text, ChargingProfileStatus& out) noexcept;
+OCPP_API std::string_view to_string(ChargingProfileStatus value) noexcept;
+OCPP_API bool from_string(std::string_view text, ChargingProfileStatus& out) noexcept;
 
 enum class ChargingRateUnitType {
   A,
   W,
 };
-std::string_view to_string(ChargingRateUnitType value) noexcept;
-bool from_string(std::string_view text, ChargingRateUnitType& out) noexcept;
+OCPP_API std::string_view to_string(ChargingRateUnitType value) noexcept;
+OCPP_API bool from_string(std::string_view text, ChargingRateUnitType& out) noexcept;
 
 enum class ClearCacheStatus {
   Accepted,
   Rejected,
 };
-std::string_view to_string(ClearCacheStatus value) noexcept;
-bool from_string(std::string_view text, ClearCacheStatus& out) noexcept;
+OCPP_API std::string_view to_string(ClearCacheStatus value) noexcept;
+OCPP_API bool from_string(std::string_view text, ClearCacheStatus& out) noexcept;
 
 enum class ClearChargingProfileStatus {
   Accepted,
   Unknown,
 };
-std::string_view to_string(ClearChargingProfileStatus value) noexcept;
-bool from_string(std::string_view text, ClearChargingProfileStatus& out) noexcept;
+OCPP_API std::string_view to_string(ClearChargingProfileStatus value) noexcept;
+OCPP_API bool from_string(std::string_view text, ClearChargingProfileStatus& out) noexcept;
 
 enum class ConfigurationStatus {
   Accepted,
@@ -240,8 +240,8 @@ enum class ConfigurationStatus {
   RebootRequired,
   NotSupported,
 };
-std::string_view to_string(ConfigurationStatus value) noexcept;
-bool from_string(std::string_view text, ConfigurationStatus& out) noexcept;
+OCPP_API std::string_view to_string(ConfigurationStatus value) noexcept;
+OCPP_API bool from_string(std::string_view text, ConfigurationStatus& out) noexcept;
 
 enum class DataTransferStatus {
   Accepted,
@@ -249,16 +249,16 @@ enum class DataTransferStatus {
   UnknownMessageId,
   UnknownVendorId,
 };
-std::string_view to_string(DataTransferStatus value) noexcept;
-bool from_string(std::string_view text, DataTransferStatus& out) noexcept;
+OCPP_API std::string_view to_string(DataTransferStatus value) noexcept;
+OCPP_API bool from_string(std::string_view text, DataTransferStatus& out) noexcept;
 
 enum class DeleteCertificateStatusEnumType {
   Accepted,
   Failed,
   NotFound,
 };
-std::string_view to_string(DeleteCertificateStatusEnumType value) noexcept;
-bool from_string(std::string_view text, DeleteCertificateStatusEnumType& out) noexcept;
+OCPP_API std::string_view to_string(DeleteCertificateStatusEnumType value) noexcept;
+OCPP_API bool from_string(std::string_view text, DeleteCertificateStatusEnumType& out) noexcept;
 
 enum class DiagnosticsStatus {
   Idle,
@@ -266,8 +266,8 @@ enum class DiagnosticsStatus {
   UploadFailed,
   Uploading,
 };
-std::string_view to_string(DiagnosticsStatus value) noexcept;
-bool from_string(std::string_view text, DiagnosticsStatus& out) noexcept;
+OCPP_API std::string_view to_string(DiagnosticsStatus value) noexcept;
+OCPP_API bool from_string(std::string_view text, DiagnosticsStatus& out) noexcept;
 
 enum class FirmwareStatus {
   Downloaded,
@@ -278,8 +278,8 @@ enum class FirmwareStatus {
   Installing,
   Installed,
 };
-std::string_view to_string(FirmwareStatus value) noexcept;
-bool from_string(std::string_view text, FirmwareStatus& out) noexcept;
+OCPP_API std::string_view to_string(FirmwareStatus value) noexcept;
+OCPP_API bool from_string(std::string_view text, FirmwareStatus& out) noexcept;
 
 enum class FirmwareStatusEnumType {
   Downloaded,
@@ -297,45 +297,45 @@ enum class FirmwareStatusEnumType {
   InvalidSignature,
   SignatureVerified,
 };
-std::string_view to_string(FirmwareStatusEnumType value) noexcept;
-bool from_string(std::string_view text, FirmwareStatusEnumType& out) noexcept;
+OCPP_API std::string_view to_string(FirmwareStatusEnumType value) noexcept;
+OCPP_API bool from_string(std::string_view text, FirmwareStatusEnumType& out) noexcept;
 
 enum class GenericStatusEnumType {
   Accepted,
   Rejected,
 };
-std::string_view to_string(GenericStatusEnumType value) noexcept;
-bool from_string(std::string_view text, GenericStatusEnumType& out) noexcept;
+OCPP_API std::string_view to_string(GenericStatusEnumType value) noexcept;
+OCPP_API bool from_string(std::string_view text, GenericStatusEnumType& out) noexcept;
 
 enum class GetCompositeScheduleStatus {
   Accepted,
   Rejected,
 };
-std::string_view to_string(GetCompositeScheduleStatus value) noexcept;
-bool from_string(std::string_view text, GetCompositeScheduleStatus& out) noexcept;
+OCPP_API std::string_view to_string(GetCompositeScheduleStatus value) noexcept;
+OCPP_API bool from_string(std::string_view text, GetCompositeScheduleStatus& out) noexcept;
 
 enum class GetInstalledCertificateStatusEnumType {
   Accepted,
   NotFound,
 };
-std::string_view to_string(GetInstalledCertificateStatusEnumType value) noexcept;
-bool from_string(std::string_view text, GetInstalledCertificateStatusEnumType& out) noexcept;
+OCPP_API std::string_view to_string(GetInstalledCertificateStatusEnumType value) noexcept;
+OCPP_API bool from_string(std::string_view text, GetInstalledCertificateStatusEnumType& out) noexcept;
 
 enum class HashAlgorithmEnumType {
   SHA256,
   SHA384,
   SHA512,
 };
-std::string_view to_string(HashAlgorithmEnumType value) noexcept;
-bool from_string(std::string_view text, HashAlgorithmEnumType& out) noexcept;
+OCPP_API std::string_view to_string(HashAlgorithmEnumType value) noexcept;
+OCPP_API bool from_string(std::string_view text, HashAlgorithmEnumType& out) noexcept;
 
 enum class InstallCertificateStatusEnumType {
   Accepted,
   Failed,
   Rejected,
 };
-std::string_view to_string(InstallCertificateStatusEnumType value) noexcept;
-bool from_string(std::string_view text, InstallCertificateStatusEnumType& out) noexcept;
+OCPP_API std::string_view to_string(InstallCertificateStatusEnumType value) noexcept;
+OCPP_API bool from_string(std::string_view text, InstallCertificateStatusEnumType& out) noexcept;
 
 enum class Location {
   Cable,
@@ -344,23 +344,23 @@ enum class Location {
   Outlet,
   Body,
 };
-std::string_view to_string(Location value) noexcept;
-bool from_string(std::string_view text, Location& out) noexcept;
+OCPP_API std::string_view to_string(Location value) noexcept;
+OCPP_API bool from_string(std::string_view text, Location& out) noexcept;
 
 enum class LogEnumType {
   DiagnosticsLog,
   SecurityLog,
 };
-std::string_view to_string(LogEnumType value) noexcept;
-bool from_string(std::string_view text, LogEnumType& out) noexcept;
+OCPP_API std::string_view to_string(LogEnumType value) noexcept;
+OCPP_API bool from_string(std::string_view text, LogEnumType& out) noexcept;
 
 enum class LogStatusEnumType {
   Accepted,
   Rejected,
   AcceptedCanceled,
 };
-std::string_view to_string(LogStatusEnumType value) noexcept;
-bool from_string(std::string_view text, LogStatusEnumType& out) noexcept;
+OCPP_API std::string_view to_string(LogStatusEnumType value) noexcept;
+OCPP_API bool from_string(std::string_view text, LogStatusEnumType& out) noexcept;
 
 enum class Measurand {
   Energy_Active_Export_Register,  // "Energy.Active.Export.Register"
@@ -386,8 +386,8 @@ enum class Measurand {
   SoC,
   RPM,
 };
-std::string_view to_string(Measurand value) noexcept;
-bool from_string(std::string_view text, Measurand& out) noexcept;
+OCPP_API std::string_view to_string(Measurand value) noexcept;
+OCPP_API bool from_string(std::string_view text, Measurand& out) noexcept;
 
 enum class MessageTrigger {
   BootNotification,
@@ -397,8 +397,8 @@ enum class MessageTrigger {
   MeterValues,
   StatusNotification,
 };
-std::string_view to_string(MessageTrigger value) noexcept;
-bool from_string(std::string_view text, MessageTrigger& out) noexcept;
+OCPP_API std::string_view to_string(MessageTrigger value) noexcept;
+OCPP_API bool from_string(std::string_view text, MessageTrigger& out) noexcept;
 
 enum class MessageTriggerEnumType {
   BootNotification,
@@ -409,8 +409,8 @@ enum class MessageTriggerEnumType {
   SignChargePointCertificate,
   StatusNotification,
 };
-std::string_view to_string(MessageTriggerEnumType value) noexcept;
-bool from_string(std::string_view text, MessageTriggerEnumType& out) noexcept;
+OCPP_API std::string_view to_string(MessageTriggerEnumType value) noexcept;
+OCPP_API bool from_string(std::string_view text, MessageTriggerEnumType& out) noexcept;
 
 enum class Phase {
   L1,
@@ -424,8 +424,8 @@ enum class Phase {
   L2_L3,  // "L2-L3"
   L3_L1,  // "L3-L1"
 };
-std::string_view to_string(Phase value) noexcept;
-bool from_string(std::string_view text, Phase& out) noexcept;
+OCPP_API std::string_view to_string(Phase value) noexcept;
+OCPP_API bool from_string(std::string_view text, Phase& out) noexcept;
 
 enum class ReadingContext {
   Interruption_Begin,  // "Interruption.Begin"
@@ -437,8 +437,8 @@ enum class ReadingContext {
   Trigger,
   Other,
 };
-std::string_view to_string(ReadingContext value) noexcept;
-bool from_string(std::string_view text, ReadingContext& out) noexcept;
+OCPP_API std::string_view to_string(ReadingContext value) noexcept;
+OCPP_API bool from_string(std::string_view text, ReadingContext& out) noexcept;
 
 enum class Reason {
   EmergencyStop,
@@ -453,30 +453,30 @@ enum class Reason {
   UnlockCommand,
   DeAuthorized,
 };
-std::string_view to_string(Reason value) noexcept;
-bool from_string(std::string_view text, Reason& out) noexcept;
+OCPP_API std::string_view to_string(Reason value) noexcept;
+OCPP_API bool from_string(std::string_view text, Reason& out) noexcept;
 
 enum class RecurrencyKindType {
   Daily,
   Weekly,
 };
-std::string_view to_string(RecurrencyKindType value) noexcept;
-bool from_string(std::string_view text, RecurrencyKindType& out) noexcept;
+OCPP_API std::string_view to_string(RecurrencyKindType value) noexcept;
+OCPP_API bool from_string(std::string_view text, RecurrencyKindType& out) noexcept;
 
 enum class RegistrationStatus {
   Accepted,
   Pending,
   Rejected,
 };
-std::string_view to_string(RegistrationStatus value) noexcept;
-bool from_string(std::string_view text, RegistrationStatus& out) noexcept;
+OCPP_API std::string_view to_string(RegistrationStatus value) noexcept;
+OCPP_API bool from_string(std::string_view text, RegistrationStatus& out) noexcept;
 
 enum class RemoteStartStopStatus {
   Accepted,
   Rejected,
 };
-std::string_view to_string(RemoteStartStopStatus value) noexcept;
-bool from_string(std::string_view text, RemoteStartStopStatus& out) noexcept;
+OCPP_API std::string_view to_string(RemoteStartStopStatus value) noexcept;
+OCPP_API bool from_string(std::string_view text, RemoteStartStopStatus& out) noexcept;
 
 enum class ReservationStatus {
   Accepted,
@@ -485,38 +485,38 @@ enum class ReservationStatus {
   Rejected,
   Unavailable,
 };
-std::string_view to_string(ReservationStatus value) noexcept;
-bool from_string(std::string_view text, ReservationStatus& out) noexcept;
+OCPP_API std::string_view to_string(ReservationStatus value) noexcept;
+OCPP_API bool from_string(std::string_view text, ReservationStatus& out) noexcept;
 
 enum class ResetStatus {
   Accepted,
   Rejected,
 };
-std::string_view to_string(ResetStatus value) noexcept;
-bool from_string(std::string_view text, ResetStatus& out) noexcept;
+OCPP_API std::string_view to_string(ResetStatus value) noexcept;
+OCPP_API bool from_string(std::string_view text, ResetStatus& out) noexcept;
 
 enum class ResetType {
   Hard,
   Soft,
 };
-std::string_view to_string(ResetType value) noexcept;
-bool from_string(std::string_view text, ResetType& out) noexcept;
+OCPP_API std::string_view to_string(ResetType value) noexcept;
+OCPP_API bool from_string(std::string_view text, ResetType& out) noexcept;
 
 enum class TriggerMessageStatus {
   Accepted,
   Rejected,
   NotImplemented,
 };
-std::string_view to_string(TriggerMessageStatus value) noexcept;
-bool from_string(std::string_view text, TriggerMessageStatus& out) noexcept;
+OCPP_API std::string_view to_string(TriggerMessageStatus value) noexcept;
+OCPP_API bool from_string(std::string_view text, TriggerMessageStatus& out) noexcept;
 
 enum class TriggerMessageStatusEnumType {
   Accepted,
   Rejected,
   NotImplemented,
 };
-std::string_view to_string(TriggerMessageStatusEnumType value) noexcept;
-bool from_string(std::string_view text, TriggerMessageStatusEnumType& out) noexcept;
+OCPP_API std::string_view to_string(TriggerMessageStatusEnumType value) noexcept;
+OCPP_API bool from_string(std::string_view text, TriggerMessageStatusEnumType& out) noexcept;
 
 enum class UnitOfMeasure {
   Wh,
@@ -537,16 +537,16 @@ enum class UnitOfMeasure {
   Fahrenheit,
   Percent,
 };
-std::string_view to_string(UnitOfMeasure value) noexcept;
-bool from_string(std::string_view text, UnitOfMeasure& out) noexcept;
+OCPP_API std::string_view to_string(UnitOfMeasure value) noexcept;
+OCPP_API bool from_string(std::string_view text, UnitOfMeasure& out) noexcept;
 
 enum class UnlockStatus {
   Unlocked,
   UnlockFailed,
   NotSupported,
 };
-std::string_view to_string(UnlockStatus value) noexcept;
-bool from_string(std::string_view text, UnlockStatus& out) noexcept;
+OCPP_API std::string_view to_string(UnlockStatus value) noexcept;
+OCPP_API bool from_string(std::string_view text, UnlockStatus& out) noexcept;
 
 enum class UpdateFirmwareStatusEnumType {
   Accepted,
@@ -555,8 +555,8 @@ enum class UpdateFirmwareStatusEnumType {
   InvalidCertificate,
   RevokedCertificate,
 };
-std::string_view to_string(UpdateFirmwareStatusEnumType value) noexcept;
-bool from_string(std::string_view text, UpdateFirmwareStatusEnumType& out) noexcept;
+OCPP_API std::string_view to_string(UpdateFirmwareStatusEnumType value) noexcept;
+OCPP_API bool from_string(std::string_view text, UpdateFirmwareStatusEnumType& out) noexcept;
 
 enum class UpdateStatus {
   Accepted,
@@ -564,15 +564,15 @@ enum class UpdateStatus {
   NotSupported,
   VersionMismatch,
 };
-std::string_view to_string(UpdateStatus value) noexcept;
-bool from_string(std::string_view text, UpdateStatus& out) noexcept;
+OCPP_API std::string_view to_string(UpdateStatus value) noexcept;
+OCPP_API bool from_string(std::string_view text, UpdateStatus& out) noexcept;
 
 enum class UpdateType {
   Differential,
   Full,
 };
-std::string_view to_string(UpdateType value) noexcept;
-bool from_string(std::string_view text, UpdateType& out) noexcept;
+OCPP_API std::string_view to_string(UpdateType value) noexcept;
+OCPP_API bool from_string(std::string_view text, UpdateType& out) noexcept;
 
 enum class UploadLogStatusEnumType {
   BadMessage,
@@ -583,15 +583,15 @@ enum class UploadLogStatusEnumType {
   UploadFailure,
   Uploading,
 };
-std::string_view to_string(UploadLogStatusEnumType value) noexcept;
-bool from_string(std::string_view text, UploadLogStatusEnumType& out) noexcept;
+OCPP_API std::string_view to_string(UploadLogStatusEnumType value) noexcept;
+OCPP_API bool from_string(std::string_view text, UploadLogStatusEnumType& out) noexcept;
 
 enum class ValueFormat {
   Raw,
   SignedData,
 };
-std::string_view to_string(ValueFormat value) noexcept;
-bool from_string(std::string_view text, ValueFormat& out) noexcept;
+OCPP_API std::string_view to_string(ValueFormat value) noexcept;
+OCPP_API bool from_string(std::string_view text, ValueFormat& out) noexcept;
 
 // ---- Types used inside messages ------------------------------------------------
 
