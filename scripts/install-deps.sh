@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config python3 nodejs npm
-      libwebsockets-dev rapidjson-dev libssl-dev libsqlite3-dev catch2 sqlite3 openssl)
+      libwebsockets-dev rapidjson-dev libssl-dev libsqlite3-dev catch2 sqlite3 openssl doxygen)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

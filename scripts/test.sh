@@ -29,9 +29,22 @@ if [[ "${OCPP_SKIP_SANITIZERS:-0}" != 1 ]]; then
   tail -n 1 build-asan/tests.log
 fi
 
+echo "== API reference: every public symbol documented (Doxygen)"
+scripts/docs.sh
+
 echo "== build"
 cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-test -j"$jobs"
+
+echo "== consumers: find_package, pkg-config, add_subdirectory (shared); exported symbols"
+start=$SECONDS
+scripts/consumers.sh build-test
+echo "(consumers: $((SECONDS - start)) s)"
+
+echo "== arm64 cross-build (library and ocpp-chargerd)"
+start=$SECONDS
+scripts/cross-arm64.sh build-arm64
+echo "(arm64 cross-build: $((SECONDS - start)) s)"
 
 echo "== all tests"
 cd build-test

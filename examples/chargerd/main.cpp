@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -26,6 +27,7 @@
 
 using namespace ocpp::v16;
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using ocpp::Result;
 
 namespace {
 
@@ -97,6 +99,36 @@ class Meter {
   std::vector<double> wh_;
 };
 
+// Work the simulated hardware does later (firmware download, install, diagnostics upload),
+// run by the main loop so that hooks never block the library's thread.
+class Scheduler {
+ public:
+  void at(std::chrono::milliseconds delay, std::function<void()> f) {
+    std::lock_guard<std::mutex> lk(m_);
+    jobs_.push_back({std::chrono::steady_clock::now() + delay, std::move(f)});
+  }
+  void run_due() {
+    std::vector<std::function<void()>> due;
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      const auto now = std::chrono::steady_clock::now();
+      for (auto it = jobs_.begin(); it != jobs_.end();) {
+        if (it->first <= now) {
+          due.push_back(std::move(it->second));
+          it = jobs_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto& f : due) f();
+  }
+
+ private:
+  std::mutex m_;
+  std::vector<std::pair<std::chrono::steady_clock::time_point, std::function<void()>>> jobs_;
+};
+
 class Daemon {
  public:
   explicit Daemon(DaemonOptions o) : opts_(std::move(o)), meter_(opts_.db + ".meter", opts_.connectors) {}
@@ -144,7 +176,8 @@ class Daemon {
     auto last = std::chrono::steady_clock::now();
     while (!g_quit) {
       pollfd p{g_signal_pipe[0], POLLIN, 0};
-      ::poll(&p, 1, 200);
+      ::poll(&p, 1, 100);
+      scheduler_.run_due();
       const auto now = std::chrono::steady_clock::now();
       const double dt = std::chrono::duration<double>(now - last).count();
       last = now;
@@ -261,6 +294,97 @@ class Daemon {
         });
       };
     }
+    h.availability_changed = [](int c, AvailabilityType t) {
+      emit("availability", [&](Writer& w) {
+        w.Key("connectorId");
+        w.Int(c);
+        str(w, "type", to_string(t));
+      });
+    };
+    h.data_transfer = [](const DataTransferRequest& req) {
+      // The simulated charger knows one vendor: it echoes the data back.
+      DataTransferResponse resp;
+      resp.status = req.vendorId == "ocpp-client" ? DataTransferStatus::Accepted : DataTransferStatus::UnknownVendorId;
+      if (resp.status == DataTransferStatus::Accepted) resp.data = req.data;
+      emit("data_transfer", [&](Writer& w) {
+        str(w, "vendorId", req.vendorId);
+        str(w, "messageId", req.messageId.value_or(""));
+        str(w, "status", to_string(resp.status));
+      });
+      return resp;
+    };
+    h.reset = [](ResetType t) {
+      emit("reset_requested", [&](Writer& w) { str(w, "type", to_string(t)); });
+      return ResetStatus::Accepted;
+    };
+    h.execute_reset = [](ResetType t) {
+      // The simulated charger "reboots" by exiting cleanly; its service manager starts it again
+      // and it resumes from its database.
+      emit("reset", [&](Writer& w) { str(w, "type", to_string(t)); });
+      g_quit = true;
+      const char c = 'q';
+      [[maybe_unused]] auto r = write(g_signal_pipe[1], &c, 1);
+    };
+    h.unlock_connector = [](int c) {
+      emit("unlock", [&](Writer& w) {
+        w.Key("connectorId");
+        w.Int(c);
+      });
+      return UnlockStatus::Unlocked;
+    };
+    h.firmware_download = [this](const std::string& location) {
+      emit("firmware_download", [&](Writer& w) { str(w, "location", location); });
+      later(300, [](ChargePoint& cp) { cp.report_firmware_status(FirmwareStatus::Downloading); });
+      later(1200, [](ChargePoint& cp) { cp.report_firmware_status(FirmwareStatus::Downloaded); });
+    };
+    h.firmware_install = [this] {
+      emit("firmware_install", [](Writer&) {});
+      later(300, [](ChargePoint& cp) { cp.report_firmware_status(FirmwareStatus::Installing); });
+      later(1200, [](ChargePoint& cp) { cp.report_firmware_status(FirmwareStatus::Installed); });
+    };
+    h.get_diagnostics = [this](const GetDiagnosticsRequest&) -> std::optional<std::string> {
+      return "diagnostics-" + opts_.id + ".log";
+    };
+    h.upload_diagnostics = [this](const std::string& location, const std::string& file,
+                                  std::optional<ocpp::DateTime>, std::optional<ocpp::DateTime>) {
+      emit("diagnostics_upload", [&](Writer& w) {
+        str(w, "location", location);
+        str(w, "fileName", file);
+      });
+      later(200, [](ChargePoint& cp) { cp.report_diagnostics_status(DiagnosticsStatus::Uploading); });
+      // "file:///dir" uploads into a local folder; anything else is not reachable from here.
+      bool ok = false;
+      if (location.rfind("file://", 0) == 0) {
+        std::ofstream out(location.substr(7) + "/" + file);
+        out << "ocpp-chargerd " << opts_.id << " diagnostics\n";
+        ok = static_cast<bool>(out);
+      }
+      later(800, [ok](ChargePoint& cp) {
+        cp.report_diagnostics_status(ok ? DiagnosticsStatus::Uploaded : DiagnosticsStatus::UploadFailed);
+      });
+    };
+    h.reservation = [](int c, std::int32_t id, bool reserved) {
+      emit("reservation", [&](Writer& w) {
+        w.Key("connectorId");
+        w.Int(c);
+        w.Key("reservationId");
+        w.Int(id);
+        w.Key("reserved");
+        w.Bool(reserved);
+      });
+    };
+    h.charging_limit = [](int c, double limit, ChargingRateUnitType unit, std::optional<std::int32_t> phases) {
+      emit("charging_limit", [&](Writer& w) {
+        w.Key("connectorId");
+        w.Int(c);
+        w.Key("limit");
+        w.Double(limit);
+        str(w, "unit", to_string(unit));
+        w.Key("numberPhases");
+        if (phases) w.Int(*phases);
+        else w.Null();
+      });
+    };
     h.log = [](int level, const std::string& m) {
       static const char* const names[] = {"error", "warning", "info", "debug"};
       std::lock_guard<std::mutex> lk(out_mutex);
@@ -294,6 +418,36 @@ class Daemon {
       std::optional<int> c;
       if (in >> n) c = n;
       return check(cp_->present_id_tag(tag, c));
+    }
+    if (cmd == "fw_status") {
+      std::string v;
+      FirmwareStatus st{};
+      if (!(in >> v) || !from_string(v, st)) return error("usage: fw_status FIRMWARESTATUS");
+      return check(cp_->report_firmware_status(st));
+    }
+    if (cmd == "diag_status") {
+      std::string v;
+      DiagnosticsStatus st{};
+      if (!(in >> v) || !from_string(v, st)) return error("usage: diag_status DIAGNOSTICSSTATUS");
+      return check(cp_->report_diagnostics_status(st));
+    }
+    if (cmd == "datatransfer") {
+      std::string vendor, message, data;
+      if (!(in >> vendor)) return error("usage: datatransfer VENDORID [MESSAGEID [DATA]]");
+      in >> message;
+      std::getline(in >> std::ws, data);
+      auto opt = [](const std::string& v) { return v.empty() ? std::optional<std::string>() : v; };
+      return check(cp_->send_data_transfer(vendor, opt(message), opt(data), [vendor](Result<DataTransferResponse> r) {
+        emit("data_transfer_result", [&](Writer& w) {
+          str(w, "vendorId", vendor);
+          if (r) {
+            str(w, "status", to_string(r->status));
+            if (r->data) str(w, "data", *r->data);
+          } else {
+            str(w, "error", r.error().message());
+          }
+        });
+      }));
     }
     if (!(in >> n)) return error("usage: " + cmd + " N ...");
     if (cmd == "plug") return check(cp_->plug_in(n));
@@ -396,8 +550,17 @@ class Daemon {
     }
   }
 
+  // Runs f on the charge point from the main loop after delay (if it still exists).
+  void later(int ms, std::function<void(ChargePoint&)> f) {
+    scheduler_.at(std::chrono::milliseconds(ms), [this, f = std::move(f)] {
+      std::lock_guard<std::mutex> lk(m_);
+      if (cp_) f(*cp_);
+    });
+  }
+
   DaemonOptions opts_;
   Meter meter_;
+  Scheduler scheduler_;
   std::mutex m_;
   ChargePoint* cp_ = nullptr;
 };

@@ -44,21 +44,34 @@ OCPP_API std::error_code make_error_code(Errc e) noexcept;
 template <class T>
 class Result {
  public:
+  /// A result holding a value.
   Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  /// A result holding an error (ec should not be the empty error_code).
   Result(std::error_code ec) : v_(ec) {}     // NOLINT(google-explicit-constructor)
+  /// A result holding the error e.
   Result(Errc e) : v_(make_error_code(e)) {} // NOLINT(google-explicit-constructor)
 
+  /// True if the result holds a value.
   bool ok() const noexcept { return v_.index() == 0; }
+  /// Same as ok().
   explicit operator bool() const noexcept { return ok(); }
+  /// The error; the empty error_code if the result holds a value.
   std::error_code error() const noexcept {
     return ok() ? std::error_code{} : std::get<1>(v_);
   }
+  /// The value (only if ok()).
   T& value() & { return std::get<0>(v_); }
+  /// The value (only if ok()).
   const T& value() const& { return std::get<0>(v_); }
+  /// The value, moved out (only if ok()).
   T&& value() && { return std::get<0>(std::move(v_)); }
+  /// Member access to the value (only if ok()).
   T* operator->() { return &std::get<0>(v_); }
+  /// Member access to the value (only if ok()).
   const T* operator->() const { return &std::get<0>(v_); }
+  /// The value (only if ok()).
   T& operator*() & { return std::get<0>(v_); }
+  /// The value (only if ok()).
   const T& operator*() const& { return std::get<0>(v_); }
 
  private:

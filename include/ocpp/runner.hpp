@@ -11,6 +11,8 @@
 
 namespace ocpp {
 
+/// The library's thread: runs the IoLoop, steps every attached client (charge point) at its
+/// deadlines and runs their hooks. Create it first, destroy it last.
 class OCPP_API Runner {
  public:
   /// Something the runner drives (implemented by the library's charge points).
@@ -35,6 +37,7 @@ class OCPP_API Runner {
   /// Closes connections, stops the thread and joins it. Idempotent. Must not be called from a
   /// hook (it would wait for itself); returns Errc::invalid_state then.
   std::error_code stop();
+  /// True between start() and stop().
   bool running() const;
 
   /// The event loop (for clients: connect() on the runner thread only).
@@ -46,6 +49,7 @@ class OCPP_API Runner {
   void call_sync(const std::function<void()>& f);
   /// Adds or removes a client (any thread; remove waits until it is no longer being stepped).
   void attach(std::shared_ptr<Client> client);
+  /// Removes a client, calling its shutdown() on the runner thread (see call_sync).
   void detach(const std::shared_ptr<Client>& client);
   /// True on the runner's own thread.
   bool on_runner_thread() const;

@@ -9,10 +9,11 @@
 
 namespace ocpp {
 
+/// Where and how open_sqlite_store() opens the database.
 struct SqliteStoreOptions {
   std::string path;             ///< database file; created if missing
   std::string charge_point_id;  ///< rows are keyed by it, so several charge points may share a file
-  std::size_t busy_timeout_ms = 2000;
+  std::size_t busy_timeout_ms = 2000;  ///< how long to wait for a lock held by another connection
 };
 
 /// Opens (creating or migrating) the database. Errors: Errc::storage_corrupt (not a database,

@@ -30,8 +30,8 @@ struct OutboxMessage {
 /// A transaction as the charger knows it, from its start until its StopTransaction is acknowledged.
 struct TransactionRecord {
   std::int64_t tx_key = 0;                   ///< local key, assigned by the store; never reused
-  int connector_id = 0;
-  std::string id_tag;
+  int connector_id = 0;                      ///< 1..N
+  std::string id_tag;                        ///< the idTag that started it
   std::int32_t meter_start = 0;              ///< Wh
   std::string start_time;                    ///< RFC 3339
   std::optional<std::int32_t> transaction_id;///< the CSMS's transactionId, once known
@@ -44,6 +44,8 @@ struct AckEffects {
   bool delete_transaction = false;                 ///< StopTransaction.conf: forget the transaction
 };
 
+/// The durable state of one charge point: the outbox, its transactions and key/value state.
+/// See the contract at the top of this file.
 class OCPP_API Store {
  public:
   virtual ~Store() = default;
@@ -71,7 +73,9 @@ class OCPP_API Store {
   virtual std::error_code transactions_load(std::vector<TransactionRecord>& out) = 0;
 
   // --- key/value state (configuration keys, availability, ...) ---
+  /// Sets key to value (inserting or replacing).
   virtual std::error_code kv_set(const std::string& key, const std::string& value) = 0;
+  /// Removes key; no error if it is absent.
   virtual std::error_code kv_erase(const std::string& key) = 0;
   /// Every pair whose key starts with prefix.
   virtual std::error_code kv_load(const std::string& prefix,

@@ -17,8 +17,8 @@ using DateTime = std::chrono::system_clock::time_point;
 
 /// The current time, as passed into the engine by its host.
 struct Now {
-  MonoTime mono;
-  DateTime wall;
+  MonoTime mono;  ///< for deadlines
+  DateTime wall;  ///< for timestamps
 };
 
 /// Reads both clocks. For hosts and runners; the engine never calls it.

@@ -19,14 +19,15 @@
 
 namespace ocpp {
 
+/// What IoLoop::connect() connects to, and how.
 struct ConnectOptions {
   std::string url;                        ///< ws://host:port/path/chargePointId or wss://...
   std::vector<std::string> subprotocols;  ///< offered, e.g. {"ocpp1.6"}; the server must pick one
   std::optional<std::string> basic_auth_user;      ///< HTTP Basic auth (security profiles 1 and 2)
-  std::optional<std::string> basic_auth_password;
+  std::optional<std::string> basic_auth_password;  ///< its password (the AuthorizationKey)
   std::string ca_file;                    ///< wss: CA bundle to verify the server; empty = system CAs
   std::chrono::seconds ping_interval{0};  ///< WebSocket ping interval; 0 = no pings
-  std::chrono::seconds connect_timeout{30};
+  std::chrono::seconds connect_timeout{30};  ///< give up (on_close) if not open by then
 };
 
 /// Receives what happens on one connection. Implemented by the library.

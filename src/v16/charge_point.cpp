@@ -298,4 +298,41 @@ std::size_t ChargePoint::queued_transaction_messages() const {
   return impl_->engine_->queued_transaction_messages();
 }
 
+
+// --- Firmware Management profile ---
+std::error_code ChargePoint::report_firmware_status(FirmwareStatus s) {
+  return impl_->with_engine([s](Engine& e, Now n) { return e.report_firmware_status(s, n); });
+}
+std::error_code ChargePoint::report_diagnostics_status(DiagnosticsStatus s) {
+  return impl_->with_engine([s](Engine& e, Now n) { return e.report_diagnostics_status(s, n); });
+}
+FirmwareStatus ChargePoint::firmware_status() const {
+  std::lock_guard<std::mutex> lk(impl_->m_);
+  return impl_->engine_->firmware_status();
+}
+DiagnosticsStatus ChargePoint::diagnostics_status() const {
+  std::lock_guard<std::mutex> lk(impl_->m_);
+  return impl_->engine_->diagnostics_status();
+}
+
+// --- Core profile: data transfer, vendor configuration keys, availability ---
+std::error_code ChargePoint::send_data_transfer(std::string_view vendor_id, std::optional<std::string> message_id,
+                                                std::optional<std::string> data, DataTransferCallback callback) {
+  return impl_->with_engine([&](Engine& e, Now n) {
+    return e.send_data_transfer(vendor_id, std::move(message_id), std::move(data), std::move(callback), n);
+  });
+}
+std::error_code ChargePoint::add_configuration_key(std::string_view key, ConfigurationKeyType type,
+                                                   ConfigurationKeyAccess access, std::string_view default_value,
+                                                   std::function<bool(std::string_view)> validator,
+                                                   bool reboot_required) {
+  return impl_->with_engine([&](Engine& e, Now) {
+    return e.add_configuration_key(key, type, access, default_value, std::move(validator), reboot_required);
+  });
+}
+Result<AvailabilityType> ChargePoint::availability(int c) const {
+  std::lock_guard<std::mutex> lk(impl_->m_);
+  return impl_->engine_->availability(c);
+}
+
 }  // namespace ocpp::v16

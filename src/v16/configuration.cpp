@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <climits>
+
+#include "ocpp/error.hpp"
 
 namespace ocpp::v16 {
 namespace {
@@ -76,6 +79,16 @@ const std::vector<KeyDef>& key_registry() {
   return keys;
 }
 
+std::string_view profile_of_section(std::string_view section) {
+  auto starts = [section](std::string_view p) { return section.substr(0, p.size()) == p; };
+  if (starts("9.1.")) return "Core";
+  if (starts("9.2.")) return "LocalAuthListManagement";
+  if (starts("9.3.")) return "Reservation";
+  if (starts("9.4.")) return "SmartCharging";
+  if (starts("Security")) return "Security";
+  return "Vendor";
+}
+
 Configuration::Configuration(Store& store, int connectors) : store_(store), connectors_(connectors) {}
 
 bool Configuration::valid(const KeyDef& def, std::string_view value) {
@@ -84,12 +97,15 @@ bool Configuration::valid(const KeyDef& def, std::string_view value) {
       std::int64_t v = 0;
       const auto* end = value.data() + value.size();
       auto [p, ec] = std::from_chars(value.data(), end, v);
-      return ec == std::errc() && p == end && !value.empty() && v >= def.min && v <= def.max;
+      if (!(ec == std::errc() && p == end && !value.empty() && v >= def.min && v <= def.max)) return false;
+      break;
     }
     case KeyType::Boolean:
-      return value == "true" || value == "false";
+      if (value != "true" && value != "false") return false;
+      break;
     case KeyType::String:
-      return value.size() <= 500;  // CiString500, the type of ChangeConfiguration.value
+      if (value.size() > 500) return false;  // CiString500, the type of ChangeConfiguration.value
+      break;
     case KeyType::MeasurandList: {
       std::size_t count = 0;
       std::size_t start = 0;
@@ -108,10 +124,11 @@ bool Configuration::valid(const KeyDef& def, std::string_view value) {
         }
         start = comma + 1;
       }
-      return count <= 20;  // MeterValuesSampledDataMaxLength
+      if (count > 20) return false;  // MeterValuesSampledDataMaxLength
+      break;
     }
   }
-  return false;
+  return !def.validator || !*def.validator || (*def.validator)(value);
 }
 
 std::error_code Configuration::load(const std::vector<std::pair<std::string, std::string>>& defaults) {
@@ -138,7 +155,50 @@ const KeyDef* Configuration::find(std::string_view key) const {
   const auto& reg = key_registry();
   auto it = std::lower_bound(reg.begin(), reg.end(), key,
                              [](const KeyDef& d, std::string_view k) { return d.name < k; });
-  return it != reg.end() && it->name == key ? &*it : nullptr;
+  if (it != reg.end() && it->name == key) return &*it;
+  auto v = vendor_.find(key);
+  return v != vendor_.end() ? &v->second.def : nullptr;
+}
+
+std::error_code Configuration::add_vendor_key(std::string_view key, KeyType type, KeyAccess access,
+                                              std::string_view default_value,
+                                              std::function<bool(std::string_view)> validator,
+                                              bool reboot_required) {
+  // CiString50 is the type of ChangeConfiguration.key and KeyValue.key (sections 6.9, 7.26).
+  if (key.empty() || key.size() > 50 || find(key)) return make_error_code(Errc::invalid_argument);
+  if (type == KeyType::MeasurandList) return make_error_code(Errc::invalid_argument);
+  VendorKey vk;
+  vk.name = std::string(key);
+  vk.default_value = std::string(default_value);
+  vk.validator = std::move(validator);
+  auto [it, inserted] = vendor_.emplace(vk.name, std::move(vk));
+  VendorKey& k = it->second;
+  k.def.name = k.name;
+  k.def.type = type;
+  k.def.access = access;
+  k.def.default_value = k.default_value;
+  k.def.min = type == KeyType::Integer ? INT32_MIN : 0;
+  k.def.max = type == KeyType::Integer ? INT32_MAX : 0;
+  k.def.section = "Vendor";
+  k.def.reboot_required = reboot_required;
+  k.def.validator = k.validator ? &k.validator : nullptr;
+  if (!valid(k.def, default_value)) {
+    vendor_.erase(it);
+    return make_error_code(Errc::invalid_argument);
+  }
+  std::string value(default_value);
+  std::vector<std::pair<std::string, std::string>> stored;
+  if (auto ec = store_.kv_load("cfg." + k.name, stored)) {
+    vendor_.erase(it);
+    return ec;
+  }
+  for (auto& [sk, sv] : stored) {
+    // The prefix also matches longer names ("cfg.KeyX" for "Key"): take the exact one. A
+    // read-only key describes this build, as for the registry's keys.
+    if (sk.size() == 4 + k.name.size() && access != KeyAccess::ReadOnly && valid(k.def, sv)) value = sv;
+  }
+  values_[k.name] = std::move(value);
+  return {};
 }
 
 std::optional<std::string> Configuration::get(std::string_view key) const {
@@ -163,6 +223,7 @@ ChangeResult Configuration::set(std::string_view key, std::string_view value, bo
   const KeyDef* def = find(key);
   if (!def) return ChangeResult::NotSupported;
   if (from_csms && def->access == KeyAccess::ReadOnly) return ChangeResult::Rejected;
+  const std::string key_text(def->name);  // def may point into vendor_, key into the caller's text
   if (!valid(*def, value)) return ChangeResult::Rejected;
   std::string v(value);
   if (def->type == KeyType::Boolean || def->type == KeyType::Integer) {
@@ -176,8 +237,9 @@ ChangeResult Configuration::set(std::string_view key, std::string_view value, bo
   if (def->access != KeyAccess::ReadOnly || !from_csms) {
     if (store_.kv_set("cfg." + std::string(key), v)) return ChangeResult::Rejected;
   }
-  values_[std::string(key)] = v;
-  return ChangeResult::Accepted;
+  values_[key_text] = v;
+  // The new value is stored and reported at once; the firmware applies it at its next start.
+  return def->reboot_required ? ChangeResult::RebootRequired : ChangeResult::Accepted;
 }
 
 std::vector<KeyValue> Configuration::readable() const {
@@ -188,6 +250,15 @@ std::vector<KeyValue> Configuration::readable() const {
     kv.key = std::string(def.name);
     kv.readonly = def.access == KeyAccess::ReadOnly;
     kv.value = get(def.name);
+    out.push_back(std::move(kv));
+  }
+  // Vendor keys after the specification's, sorted by name.
+  for (const auto& [name, vk] : vendor_) {
+    if (vk.def.access == KeyAccess::WriteOnly) continue;
+    KeyValue kv;
+    kv.key = name;
+    kv.readonly = vk.def.access == KeyAccess::ReadOnly;
+    kv.value = get(name);
     out.push_back(std::move(kv));
   }
   return out;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,10 +27,18 @@ struct KeyDef {
   std::int64_t min = 0;  // Integer keys
   std::int64_t max = 0;
   std::string_view section;  // of OCPP 1.6 (or the Security Whitepaper)
+  // A changed value takes effect after a reboot: ChangeConfiguration answers RebootRequired.
+  bool reboot_required = false;
+  // Vendor keys: the firmware's own check, on top of the type's (null for the registry's keys).
+  const std::function<bool(std::string_view)>* validator = nullptr;
 };
 
-/// The registry of implemented keys, sorted by name.
+/// The registry of implemented keys of the specifications, sorted by name. Vendor keys are
+/// per Configuration (add_vendor_key), never here: the registry is shared and immutable.
 const std::vector<KeyDef>& key_registry();
+
+/// The feature profile a registry section belongs to ("9.1.6" -> "Core"), for documentation.
+std::string_view profile_of_section(std::string_view section);
 
 enum class ChangeResult { Accepted, Rejected, RebootRequired, NotSupported };
 
@@ -45,15 +54,34 @@ class Configuration {
   bool get_bool(std::string_view key) const;
   /// Validates and persists. from_csms: read-only keys are Rejected.
   ChangeResult set(std::string_view key, std::string_view value, bool from_csms);
-  /// All readable keys, in registry order.
+  /// All readable keys, in registry order, then the vendor keys by name.
   std::vector<KeyValue> readable() const;
   /// Validates a value against a key's definition.
   static bool valid(const KeyDef& def, std::string_view value);
 
+  /// Adds a vendor-specific key (OCPP 1.6 section 9: "the Charge Point MAY have vendor
+  /// specific keys"). Its stored value ("cfg.<key>") wins over default_value when it is still
+  /// valid. Integer keys take int32 values; the validator narrows any type further.
+  /// Errors: invalid_argument (empty key, longer than 50, a key that exists, a default the
+  /// type or validator refuses), storage errors.
+  std::error_code add_vendor_key(std::string_view key, KeyType type, KeyAccess access,
+                                 std::string_view default_value,
+                                 std::function<bool(std::string_view)> validator, bool reboot_required);
+
  private:
+  // A vendor key owns the text its KeyDef points to; map nodes never move, so the views stay
+  // valid for the Configuration's life.
+  struct VendorKey {
+    std::string name;
+    std::string default_value;
+    std::function<bool(std::string_view)> validator;
+    KeyDef def{};
+  };
+
   Store& store_;
   int connectors_;
   std::map<std::string, std::string, std::less<>> values_;
+  std::map<std::string, VendorKey, std::less<>> vendor_;
 };
 
 }  // namespace ocpp::v16

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "v16/engine_impl.hpp"
+#include "v16/metering_data.hpp"
 
 namespace ocpp::v16 {
 
@@ -41,8 +42,14 @@ ChargePointStatus Engine::Impl::compute_status(const Connector& c) const {
 void Engine::Impl::update_status(Connector& c, Now now) {
   const ChargePointStatus st = compute_status(c);
   const ChargePointErrorCode err = c.faulted ? c.error_code : ChargePointErrorCode::NoError;
-  if (c.reported_status && *c.reported_status == st && c.reported_error == err) return;
+  if (c.reported_status && *c.reported_status == st && c.reported_error == err) {
+    // A change that reverted within MinimumStatusDuration is never reported (section 4.9).
+    metering::status_settled(*this, c.id);
+    return;
+  }
   if (!online()) return;  // reported in full after the next (re)connect and Accepted
+  DateTime since = now.wall;
+  if (!metering::status_may_report(*this, c, st, err, now, since)) return;  // MinimumStatusDuration
   c.reported_status = st;
   c.reported_error = err;
   StatusNotificationRequest req;
@@ -50,7 +57,7 @@ void Engine::Impl::update_status(Connector& c, Now now) {
   req.status = st;
   req.errorCode = err;
   if (c.faulted && !c.error_info.empty()) req.info = c.error_info;
-  req.timestamp = now.wall;
+  req.timestamp = since;
   send_volatile(Action::StatusNotification, codec::to_json(req));
   if (hooks_.status) defer([h = hooks_.status, id = c.id, st, err] { h(id, st, err); });
 }
@@ -100,16 +107,28 @@ std::error_code Engine::Impl::present_id_tag(std::string_view id_tag, std::optio
   if (id_tag.empty() || id_tag.size() > 20) return make_error_code(Errc::invalid_argument);
   if (connector_id && (*connector_id < 1 || *connector_id > options_.connectors))
     return make_error_code(Errc::unknown_connector);
-  // The same idTag again stops its transaction (section 3.5: local stop).
+  // The same idTag again stops its transaction (section 3.5: local stop; section 4.1: no
+  // Authorize.req for it). IdToken is case-insensitive.
   for (auto& c : connectors_) {
     if (!c.tx_key || (connector_id && c.id != *connector_id)) continue;
-    if (txs_.at(*c.tx_key).rec.id_tag == id_tag)
+    if (same_id_tag(txs_.at(*c.tx_key).rec.id_tag, id_tag))
       return stop_transaction(c, Reason::Local, std::string(id_tag), now);
+  }
+  // Another idTag may stop a transaction whose group (parentIdTag) is known (section 3.10):
+  // it is authorized like any idTag, and authorization_result stops the transaction when the
+  // parentIdTags match. Used when the idTag is presented at that connector, or when no
+  // connector is free for a new transaction.
+  Connector* group_stop = nullptr;
+  for (auto& c : connectors_) {
+    if (!c.tx_key || !c.tx_parent_id_tag || (connector_id && c.id != *connector_id)) continue;
+    group_stop = &c;
+    break;
   }
   Connector* target = nullptr;
   if (connector_id) {
     target = connector(*connector_id);
-    if (target->tx_key || !usable_for(*target, id_tag)) return make_error_code(Errc::invalid_state);
+    if (target->tx_key ? !group_stop : !usable_for(*target, id_tag))
+      return make_error_code(Errc::invalid_state);
   } else {
     for (int pass = 0; pass < 2 && !target; ++pass) {
       for (std::size_t i = 1; i < connectors_.size(); ++i) {
@@ -120,6 +139,7 @@ std::error_code Engine::Impl::present_id_tag(std::string_view id_tag, std::optio
         break;
       }
     }
+    if (!target) target = group_stop;
     if (!target) return make_error_code(Errc::invalid_state);
   }
   const int cid = target->id;
@@ -160,7 +180,18 @@ void Engine::Impl::authorization_result(int connector_id, const std::string& id_
   if (hooks_.authorize) defer([h = hooks_.authorize, id_tag, info] { h(id_tag, info); });
   if (info.status != AuthorizationStatus::Accepted) return;
   Connector& c = *connector(connector_id);
-  if (c.tx_key || c.faulted) return;
+  if (c.tx_key) {
+    // Section 3.10: an idTag of the same group (equal parentIdTag, learned from the local
+    // list, the cache or the Authorize.conf) stops the transaction; the StopTransaction
+    // carries the idTag that stopped it.
+    if (info.parentIdTag && c.tx_parent_id_tag && !same_id_tag(txs_.at(*c.tx_key).rec.id_tag, id_tag) &&
+        same_id_tag(*info.parentIdTag, *c.tx_parent_id_tag)) {
+      if (auto ec = stop_transaction(c, Reason::Local, id_tag, now))
+        log(0, "stopping the transaction of idTag group " + *c.tx_parent_id_tag + " failed: " + ec.message());
+    }
+    return;
+  }
+  if (c.faulted) return;
   for (const auto& m : modules_) {
     if (!m->accepts_id_tag(c, id_tag, info.parentIdTag)) {
       log(2, "idTag " + id_tag + " may not use connector " + std::to_string(connector_id));
@@ -188,6 +219,7 @@ std::error_code Engine::Impl::start_transaction(Connector& c, const std::string&
   req.idTag = id_tag;
   req.meterStart = static_cast<std::int32_t>(std::min<std::int64_t>(c.meter_wh, INT32_MAX));
   req.timestamp = now.wall;
+  for_modules([&](Module& m) { m.fill_start_transaction(req, c, now); });
   TransactionRecord rec;
   rec.connector_id = c.id;
   rec.id_tag = id_tag;
@@ -293,52 +325,16 @@ void Engine::Impl::write_meter_values(int connector_id, std::int64_t tx_key,
   auto it = txs_.find(tx_key);
   // A sample that arrives after its transaction stopped would follow the StopTransaction.
   if (it == txs_.end() || it->second.rec.stopped) return;
-  Connector& c = *connector(connector_id);
-  if (values.empty()) {
-    SampledValue sv;
-    sv.value = std::to_string(c.meter_wh);
-    sv.measurand = Measurand::Energy_Active_Import_Register;
-    sv.unit = UnitOfMeasure::Wh;
-    values.push_back(std::move(sv));
-  }
+  Connector* c = connector(connector_id);
+  if (!c) return;
+  if (values.empty()) values = metering::default_values(*c);
+  values = metering::valid_values(*this, std::move(values));
+  // StopTxnSampledData (section 9.1.27): the periodic samples also go into transactionData.
+  if (context == ReadingContext::Sample_Periodic)
+    metering::record_for_stop(*this, tx_key, values, context, "StopTxnSampledData", now.wall);
   // Only the measurands the CSMS asked for (MeterValuesSampledData, section 9.1.17).
-  const std::string wanted = config_.get("MeterValuesSampledData").value_or("");
-  std::vector<SampledValue> kept;
-  for (auto& sv : values) {
-    const Measurand m = sv.measurand.value_or(Measurand::Energy_Active_Import_Register);
-    const std::string_view name = to_string(m);
-    bool found = false;
-    for (std::size_t pos = 0; pos <= wanted.size();) {
-      std::size_t comma = wanted.find(',', pos);
-      if (comma == std::string::npos) comma = wanted.size();
-      std::string_view item(wanted.data() + pos, comma - pos);
-      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-      if (item == name) found = true;
-      pos = comma + 1;
-    }
-    if (!found) continue;
-    if (!sv.context) sv.context = context;
-    kept.push_back(std::move(sv));
-  }
-  if (kept.empty()) return;
-  MeterValuesRequest req;
-  req.connectorId = connector_id;
-  MeterValue mv;
-  mv.timestamp = now.wall;
-  mv.sampledValue = std::move(kept);
-  req.meterValue.push_back(std::move(mv));
-  codec::Error err;
-  if (!codec::validate(req, err)) {
-    log(0, "meter values from the firmware are invalid: " + err.message);
-    return;
-  }
-  OutboxMessage msg;
-  msg.action = "MeterValues";
-  msg.payload = codec::to_json(req);
-  msg.tx_key = tx_key;
-  msg.droppable = true;
-  if (auto ec = append_durable(msg)) log(0, "queueing MeterValues failed: " + ec.message());
+  metering::write(*this, connector_id, tx_key, std::move(values), context, "MeterValuesSampledData",
+                  now.wall);
 }
 
 void Engine::Impl::connector_timers(Now now) {

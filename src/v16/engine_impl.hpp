@@ -40,6 +40,9 @@ struct Connector {
   std::optional<std::string> authorized_id_tag;
   std::optional<std::string> authorized_parent_id;
   MonoTime authorized_until{};
+  // The parentIdTag of the running transaction's idTag, when known (authorization module):
+  // another idTag of the same group may stop the transaction (section 3.10).
+  std::optional<std::string> tx_parent_id_tag;
   std::int64_t meter_wh = 0;
   MonoTime next_sample{};  // MeterValueSampleInterval
   std::optional<ChargePointStatus> reported_status;
@@ -195,6 +198,19 @@ std::unique_ptr<Module> make_smart_charging_module(Engine::Impl& engine);  // sm
 std::unique_ptr<Module> make_firmware_module(Engine::Impl& engine);        // firmware.cpp
 std::unique_ptr<Module> make_remote_trigger_module(Engine::Impl& engine);  // remote_trigger.cpp
 std::unique_ptr<Module> make_metering_module(Engine::Impl& engine);        // metering.cpp
+
+/// Whether two idTags are the same: IdToken is a CiString20Type, compared case-insensitively
+/// (errata sheet 3.73). Used for local stops, the cache and the Local Authorization List.
+inline bool same_id_tag(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
+    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 'a' + 'A');
+    if (x != y) return false;
+  }
+  return true;
+}
 
 /// Encodes a message struct to its JSON payload text.
 template <class T>

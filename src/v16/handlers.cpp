@@ -81,10 +81,11 @@ void Engine::Impl::handle_call(rpc::Frame& frame, Now now) {
       } else {
         for (std::size_t i = 1; i < connectors_.size() && !c; ++i) {
           Connector& k = connectors_[i];
-          if (!k.tx_key && !k.faulted && !k.authorized_id_tag) c = &k;
+          if (!k.tx_key && !k.faulted && !k.authorized_id_tag && usable_for(k, req.idTag)) c = &k;
         }
       }
-      if (!c || c->tx_key || c->faulted || c->authorized_id_tag) {
+      // usable_for: not reserved for another idTag (section 5.13), not Unavailable.
+      if (!c || c->tx_key || c->faulted || c->authorized_id_tag || !usable_for(*c, req.idTag)) {
         answer_now(RemoteStartStopStatus::Rejected);
         return;
       }

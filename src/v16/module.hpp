@@ -44,6 +44,8 @@ class Module {
     return true;
   }
 
+  /// Before the StartTransaction is written: the module may add to it (reservationId).
+  virtual void fill_start_transaction(StartTransactionRequest&, Connector&, Now) {}
   /// Transaction lifecycle (called after the durable write).
   virtual void on_transaction_started(Connector&, std::int64_t /*tx_key*/, Now) {}
   /// Before the StopTransaction is written: the module may add to it (transactionData).

@@ -225,8 +225,8 @@ TEST_CASE("rpc: malformed CALLs are answered with the exact CALLERROR code and t
       {R"([2,"t5","BootNotification",{"chargePointVendor":"V","chargePointModel":"M"}])", "t5", "NotSupported"},
       {R"([2,"t5b","StartTransaction",{"connectorId":1,"idTag":"A","meterStart":0,"timestamp":"2026-01-01T00:00:00Z"}])",
        "t5b", "NotSupported"},
-      // a Core action this version does not implement yet
-      {R"([2,"t6","Reset",{"type":"Soft"}])", "t6", "NotImplemented"},
+      // a value outside its enumeration in a Core action (Reset is implemented now: core_actions)
+      {R"([2,"t6","Reset",{"type":"Warm"}])", "t6", "PropertyConstraintViolation"},
       // an unknown message type id with a readable id
       {R"([5,"t7","Heartbeat",{}])", "t7", "FormationViolation"},
       // the payload is not an object

@@ -82,6 +82,16 @@ class Harness {
     store_ = reopened;
     start();
   }
+  /// As restart(reopened), with the charge point switched off for d: both clocks move on
+  /// while no engine runs (reservation profile: what expired meanwhile is gone at the start).
+  void restart_after(std::chrono::milliseconds d, ocpp::Store* reopened = nullptr) {
+    engine_.reset();
+    connected_ = false;
+    now_.mono += d;
+    now_.wall += std::chrono::duration_cast<ocpp::DateTime::duration>(d);
+    if (reopened) store_ = reopened;
+    start();
+  }
   ocpp::Now now() const { return now_; }
 
   // --- the connection ---

@@ -25,10 +25,11 @@
 
 namespace ocpp::v16 {
 
+/// What ChargePoint::create() needs: identity, CSMS, BootNotification fields, store, security.
 struct ChargePointConfig {
   std::string charge_point_id;  ///< the identity; appended to csms_url as the last path segment
   std::string csms_url;         ///< ws://host:port/path or wss://..., without the identity
-  int connectors = 1;
+  int connectors = 1;           ///< number of connectors (1..N)
   std::string vendor;           ///< BootNotification chargePointVendor (required, ≤ 20)
   std::string model;            ///< BootNotification chargePointModel (required, ≤ 20)
   std::optional<std::string> serial_number;     ///< chargePointSerialNumber
@@ -43,12 +44,14 @@ struct ChargePointConfig {
   std::string ca_file;  ///< wss: CA bundle; empty = the system's CAs
   std::chrono::milliseconds backoff_min{1000};  ///< reconnect back-off, doubled per attempt
   std::chrono::milliseconds backoff_max{60000};  ///< its cap
-  std::chrono::seconds call_timeout{30};
+  std::chrono::seconds call_timeout{30};  ///< see EngineOptions::call_timeout
   /// Configuration key values applied on first start only (a stored value wins).
   std::vector<std::pair<std::string, std::string>> configuration;
 };
 
-class ChargePoint {
+/// An OCPP 1.6J charge point: a thread-safe facade over an Engine, its Store and its
+/// connection, driven by a Runner (see the threading notes at the top of this file).
+class OCPP_API ChargePoint {
  public:
   /// Opens the store, loads state and attaches to the runner, which connects and boots.
   /// Errors: Errc::invalid_argument (empty id, bad URL, vendor/model missing or too long,
@@ -75,17 +78,45 @@ class ChargePoint {
   std::error_code clear_fault(int connectorId);
   /// See Engine::suspend / Engine::resume.
   std::error_code suspend(int connectorId, bool by_ev);
+  /// See Engine::resume.
   std::error_code resume(int connectorId);
   /// See Engine::stop_transaction (durable on return).
   std::error_code stop_transaction(int connectorId, Reason reason = Reason::Local);
   /// See Engine::get_configuration / Engine::set_configuration.
   Result<std::string> get_configuration(std::string_view key) const;
+  /// See Engine::set_configuration.
   std::error_code set_configuration(std::string_view key, std::string_view value);
 
+  /// See Engine::is_connected.
   bool is_connected() const;
+  /// See Engine::registration.
   std::optional<RegistrationStatus> registration() const;
+  /// See Engine::connector_state.
   Result<ConnectorState> connector_state(int connectorId) const;
+  /// See Engine::queued_transaction_messages.
   std::size_t queued_transaction_messages() const;
+
+  // --- Core profile: data transfer, vendor configuration keys, availability ---
+  /// See Engine::send_data_transfer (the callback runs on the runner's thread, as a hook).
+  std::error_code send_data_transfer(std::string_view vendorId, std::optional<std::string> messageId,
+                                     std::optional<std::string> data, DataTransferCallback callback);
+  /// See Engine::add_configuration_key.
+  std::error_code add_configuration_key(std::string_view key, ConfigurationKeyType type,
+                                        ConfigurationKeyAccess access, std::string_view default_value,
+                                        std::function<bool(std::string_view)> validator = {},
+                                        bool reboot_required = false);
+  /// See Engine::availability.
+  Result<AvailabilityType> availability(int connectorId) const;
+
+  // --- Firmware Management profile ---
+  /// See Engine::report_firmware_status.
+  std::error_code report_firmware_status(FirmwareStatus status);
+  /// See Engine::report_diagnostics_status.
+  std::error_code report_diagnostics_status(DiagnosticsStatus status);
+  /// See Engine::firmware_status / Engine::diagnostics_status.
+  FirmwareStatus firmware_status() const;
+  /// See Engine::diagnostics_status.
+  DiagnosticsStatus diagnostics_status() const;
 
   class Impl;
 

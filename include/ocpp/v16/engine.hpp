@@ -31,6 +31,7 @@
 
 namespace ocpp::v16 {
 
+/// What Engine::create() needs besides the store and the hooks.
 struct EngineOptions {
   /// Number of connectors (1..N); connector 0 stands for the whole charge point.
   int connectors = 1;
@@ -47,19 +48,39 @@ struct EngineOptions {
   std::size_t outbox_limit = 50000;
   /// Initial configuration values applied on first start only (a stored value wins).
   std::vector<std::pair<std::string, std::string>> configuration_defaults;
+
+  // --- Smart Charging profile (OCPP 1.6 section 3.13) ---
+  /// Line voltage used to convert charging limits between A and W (section 7.12: "the set
+  /// voltage for the area (hence, 230 or 110 volt)").
+  double line_voltage = 230.0;
+  /// What one connector can deliver, in A per phase: the local limit (errata 3.1) reported in
+  /// composite schedules and to the charging_limit hook where no profile limits less.
+  double max_current = 32.0;
 };
 
 /// What a connector is doing, for status displays and tests.
 struct ConnectorState {
-  int connectorId = 0;
-  ChargePointStatus status = ChargePointStatus::Available;
-  ChargePointErrorCode errorCode = ChargePointErrorCode::NoError;
-  bool plugged = false;
-  std::optional<TransactionInfo> transaction;
-  std::int64_t meter_wh = 0;
+  int connectorId = 0;                                             ///< 0..N
+  ChargePointStatus status = ChargePointStatus::Available;         ///< as last reported
+  ChargePointErrorCode errorCode = ChargePointErrorCode::NoError;  ///< as last reported
+  bool plugged = false;                                            ///< a cable is plugged in
+  std::optional<TransactionInfo> transaction;                      ///< the running transaction
+  std::int64_t meter_wh = 0;                                       ///< last set_meter_energy()
 };
 
-class Engine {
+// --- Core profile: vendor configuration keys (OCPP 1.6 section 9) ---
+/// The type of a vendor configuration key's value: Integer (int32, decimal), Boolean ("true" or
+/// "false"), String (at most 500 characters).
+enum class ConfigurationKeyType { Integer, Boolean, String };
+/// Who may read and write a vendor key: ReadOnly keys are changed by the firmware only
+/// (set_configuration), WriteOnly keys are never reported to the CSMS.
+enum class ConfigurationKeyAccess { ReadOnly, ReadWrite, WriteOnly };
+/// Receives the answer to send_data_transfer: the DataTransfer.conf, or Errc::transport_error
+/// (connection lost, CALLERROR or no answer in time) or Errc::decode_error (invalid answer).
+using DataTransferCallback = std::function<void(Result<DataTransferResponse>)>;
+
+/// The OCPP 1.6J protocol engine, sans I/O (see the notes at the top of this file).
+class OCPP_API Engine {
  public:
   /// Creates an engine on the store, loading configuration and unfinished transactions.
   /// Errors: Errc::invalid_argument (connectors < 1, missing vendor/model), storage errors.
@@ -112,6 +133,7 @@ class Engine {
   /// Energy delivery is suspended by the EV (by_ev) or by the EVSE; resume() ends that.
   /// Errors: unknown_connector, no_transaction.
   std::error_code suspend(int connectorId, bool by_ev, Now now);
+  /// Ends a suspend(): energy is offered again. Errors: unknown_connector, no_transaction.
   std::error_code resume(int connectorId, Now now);
   /// Stops the transaction on the connector with the reason. StopTransaction is durable when
   /// this returns. Errors: unknown_connector, no_transaction, storage errors.
@@ -125,14 +147,59 @@ class Engine {
   std::error_code set_configuration(std::string_view key, std::string_view value);
 
   // --- state ---
+  /// True between connected() and disconnected().
   bool is_connected() const;
   /// The last BootNotification answer; nullopt before the first one.
   std::optional<RegistrationStatus> registration() const;
   /// State of connector 1..N (0 for the charge point). Errors: unknown_connector.
   Result<ConnectorState> connector_state(int connectorId) const;
+  /// N, the number of connectors.
   int connector_count() const;
   /// Messages in the durable queue (not yet acknowledged by the CSMS).
   std::size_t queued_transaction_messages() const;
+
+  // --- Firmware Management profile (OCPP 1.6 sections 4.4, 4.5, 5.9, 5.19) ---
+  /// Progress of the firmware update the hooks firmware_download / firmware_install started:
+  /// sends FirmwareStatusNotification (while offline only the latest status is kept, and sent
+  /// after the next Accepted). Downloaded leads to firmware_install once no transaction runs;
+  /// DownloadFailed to a new firmware_download after retryInterval while retries are left.
+  /// Errors: invalid_argument (Idle: only sent for a TriggerMessage), invalid_state (no update
+  /// in that step, e.g. Installed before firmware_install was called), storage errors.
+  std::error_code report_firmware_status(FirmwareStatus status, Now now);
+  /// Progress of the upload the hook upload_diagnostics started: sends
+  /// DiagnosticsStatusNotification; UploadFailed leads to a new upload_diagnostics after
+  /// retryInterval while retries are left. Errors: invalid_argument (Idle), invalid_state (no
+  /// upload in progress), storage errors.
+  std::error_code report_diagnostics_status(DiagnosticsStatus status, Now now);
+  /// The status a triggered FirmwareStatusNotification would carry (Idle when no update runs).
+  FirmwareStatus firmware_status() const;
+  /// The status a triggered DiagnosticsStatusNotification would carry (Idle when no upload runs).
+  DiagnosticsStatus diagnostics_status() const;
+
+  // --- Core profile: availability, data transfer, vendor configuration keys ---
+  /// Sends DataTransfer.req (OCPP 1.6 section 4.3) as a non-durable CALL: it is lost, and the
+  /// callback gets Errc::transport_error, if the connection closes before the answer. The
+  /// callback runs as a hook (from poll_hook_call), exactly once when this returns no error.
+  /// Errors: invalid_argument (vendorId empty or longer than 255, messageId longer than 50),
+  /// invalid_state (not connected, or BootNotification not Accepted yet).
+  std::error_code send_data_transfer(std::string_view vendorId, std::optional<std::string> messageId,
+                                     std::optional<std::string> data, DataTransferCallback callback,
+                                     Now now);
+  /// Adds a vendor-specific configuration key, reported by GetConfiguration and changed by
+  /// ChangeConfiguration like the specification's keys, persisted in the store. The stored value
+  /// of an earlier run wins over default_value (for ReadOnly keys the default always wins). The
+  /// validator (optional) may refuse values the type allows: ChangeConfiguration then answers
+  /// Rejected. reboot_required: ChangeConfiguration answers RebootRequired (the value is stored;
+  /// the firmware applies it at its next start). Calls no hook.
+  /// Errors: invalid_argument (empty key, longer than 50, a key that exists already, a default
+  /// the type or the validator refuses), storage errors.
+  std::error_code add_configuration_key(std::string_view key, ConfigurationKeyType type,
+                                        ConfigurationKeyAccess access, std::string_view default_value,
+                                        std::function<bool(std::string_view)> validator = {},
+                                        bool reboot_required = false);
+  /// Whether the connector (0 = the charge point) is set Operative or Inoperative by
+  /// ChangeAvailability; a Scheduled change shows once it happened. Errors: unknown_connector.
+  Result<AvailabilityType> availability(int connectorId) const;
 
   class Impl;  ///< opaque
 

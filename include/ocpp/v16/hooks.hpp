@@ -16,13 +16,14 @@ namespace ocpp::v16 {
 
 /// What the firmware learns about a transaction.
 struct TransactionInfo {
-  int connectorId = 0;
+  int connectorId = 0;                        ///< 1..N
   std::int64_t tx_key = 0;                    ///< the library's local key, stable across restarts
-  std::string idTag;
+  std::string idTag;                          ///< the idTag that started it
   std::optional<std::int32_t> transactionId;  ///< the CSMS's id, once StartTransaction.conf arrived
   std::int32_t meterStart = 0;                ///< Wh
 };
 
+/// The firmware's callbacks; see the rules at the top of this file. Every member is optional.
 struct Hooks {
   // --- decisions (the answer goes into the reply to the CSMS) ---
 
@@ -58,6 +59,7 @@ struct Hooks {
   /// A RemoteStartTransaction/RemoteStopTransaction was answered.
   std::function<void(const RemoteStartTransactionRequest&, RemoteStartStopStatus)>
       remote_start_answered;
+  /// A RemoteStopTransaction for transactionId was answered.
   std::function<void(std::int32_t transactionId, RemoteStartStopStatus)> remote_stop_answered;
   /// A configuration key was changed by the CSMS (ChangeConfiguration) and persisted.
   std::function<void(const std::string& key, const std::string& value)> configuration_changed;
@@ -67,6 +69,75 @@ struct Hooks {
   std::function<void(bool outbound, const std::string& text)> frame;
   /// A diagnostic message from the library (level 0 error, 1 warning, 2 info, 3 debug).
   std::function<void(int level, const std::string& message)> log;
+
+  // --- Core profile: availability, data transfer, reset, unlock (OCPP 1.6 sections 4.3, 5.2,
+  // 5.6, 5.14, 5.18, 9.1.33) ---
+
+  /// The availability of a connector (0 = the charge point) changed (ChangeAvailability,
+  /// section 5.2): at once, or, when it was Scheduled, when the connector's transaction ended.
+  /// Also called once at start for every connector restored as Inoperative. An Inoperative
+  /// connector accepts no new session.
+  std::function<void(int connectorId, AvailabilityType type)> availability_changed;
+  /// DataTransfer.req from the CSMS (section 5.6): the answer is sent as returned. Return
+  /// UnknownVendorId for a vendorId the firmware does not know, UnknownMessageId for an unknown
+  /// messageId. Without the hook: UnknownVendorId.
+  std::function<DataTransferResponse(const DataTransferRequest&)> data_transfer;
+  /// Reset.req (section 5.14): whether the charge point will attempt the reset. Without the hook:
+  /// Accepted. When Accepted, the library stops every running transaction (reason SoftReset or
+  /// HardReset; the StopTransaction.req are durable) and then calls execute_reset.
+  std::function<ResetStatus(ResetType type)> reset;
+  /// Performs an accepted reset: Soft restarts the application, Hard the hardware. Called once
+  /// the Reset.conf was handed to the connection and the transactions are stopped; for Soft also
+  /// once the CSMS confirmed the queued messages (while online; at most EngineOptions::call_timeout
+  /// later). What is still queued goes out after the restart. Without the hook nothing restarts
+  /// (logged).
+  std::function<void(ResetType type)> execute_reset;
+  /// Unlock the cable retention lock of connector 1..N (section 5.18), after its transaction (if
+  /// any) was stopped with reason UnlockCommand; the answer goes into UnlockConnector.conf.
+  /// Also called when UnlockConnectorOnEVSideDisconnect is true and a transaction stopped because
+  /// the EV side was unplugged (section 9.1.33); the answer is then only logged.
+  /// Without the hook: NotSupported (no connector lock).
+  std::function<UnlockStatus(int connectorId)> unlock_connector;
+
+  // --- Firmware Management profile (OCPP 1.6 sections 4.4, 4.5, 5.9, 5.19) ---
+
+  /// Download the firmware at location (UpdateFirmware.req, section 5.19), called at its
+  /// retrieveDate and again for each retry. Returns at once; the firmware reports progress with
+  /// report_firmware_status(Downloading, then Downloaded or DownloadFailed). Without the hook the
+  /// library reports DownloadFailed itself.
+  std::function<void(const std::string& location)> firmware_download;
+  /// Install the downloaded firmware, called once no transaction runs. Returns at once; the
+  /// firmware reports Installing, then Installed or InstallationFailed (after its reboot if it
+  /// reboots). Without the hook the library reports InstallationFailed itself.
+  std::function<void()> firmware_install;
+  /// GetDiagnostics.req (section 5.9): the name of the file that will be uploaded, or nothing
+  /// when no diagnostics are available (then nothing is uploaded). Without the hook: nothing.
+  std::function<std::optional<std::string>(const GetDiagnosticsRequest&)> get_diagnostics;
+  /// Upload fileName to location (a directory URI) with the log entries between startTime and
+  /// stopTime (when given); called after the GetDiagnostics.conf and for each retry. Returns at
+  /// once; the firmware reports report_diagnostics_status(Uploading, then Uploaded or
+  /// UploadFailed). Without the hook the library reports UploadFailed itself.
+  std::function<void(const std::string& location, const std::string& fileName,
+                     std::optional<DateTime> startTime, std::optional<DateTime> stopTime)>
+      upload_diagnostics;
+
+  // --- Reservation profile (OCPP 1.6 sections 5.1, 5.13) ---
+  /// A reservation was made (reserved = true; after ReserveNow.conf Accepted, and after a
+  /// restart for each restored one) or ended (false: cancelled, expired, used by its
+  /// transaction, or ended by a fault or unavailability). connectorId 0: any connector.
+  std::function<void(int connectorId, std::int32_t reservationId, bool reserved)> reservation;
+
+  // --- Smart Charging profile (OCPP 1.6 section 3.13) ---
+  /// The limit in effect on connectorId changed: after SetChargingProfile/ClearChargingProfile,
+  /// when a transaction starts or stops, at each period, validity or recurrence boundary, and
+  /// once for every connector after each start. connectorId 0 is the whole charge point (the
+  /// ChargePointMaxProfile shared by all connectors, bounded by the sum of the connectors'
+  /// limits); 1..N the connector (ChargePointMaxProfile, TxProfile or else TxDefaultProfile,
+  /// and EngineOptions::max_current). unit is W when every profile that applies is in W, else
+  /// A (per phase); numberPhases as given by the limiting period (absent: 3 assumed, 7.12).
+  std::function<void(int connectorId, double limit, ChargingRateUnitType unit,
+                     std::optional<std::int32_t> numberPhases)>
+      charging_limit;
 };
 
 }  // namespace ocpp::v16

@@ -1,0 +1,926 @@
+// Local authorization: the Authorization Cache (OCPP 1.6 section 3.5.1), the Local
+// Authorization List (3.5.2, LocalAuthListManagement: 5.10 GetLocalListVersion, 5.15
+// SendLocalList, 9.2 keys), their relation (3.5.3), Unknown Offline Authorization (3.5.4),
+// ClearCache (5.4 + errata 3.23), parentIdTag groups (3.10) and the keys LocalPreAuthorize,
+// LocalAuthorizeOffline, AllowOfflineTxForUnknownId, AuthorizationCacheEnabled (9.1.x).
+#include <catch2/catch.hpp>
+
+#include "v16/harness.hpp"
+
+using namespace std::chrono_literals;
+using ocpp::v16::AuthorizationStatus;
+using ocpp::v16::Reason;
+
+namespace {
+
+using Defaults = std::vector<std::pair<std::string, std::string>>;
+
+std::string str(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
+
+rapidjson::Document parse(const std::optional<std::string>& frame) {
+  rapidjson::Document d;
+  REQUIRE(frame.has_value());
+  d.Parse(frame->c_str());
+  REQUIRE(d.IsArray());
+  return d;
+}
+
+/// The status field of a CALLRESULT; fails the test for a CALLERROR.
+std::string result_status(const std::optional<std::string>& frame) {
+  auto d = parse(frame);
+  REQUIRE(d[0].GetInt() == 3);
+  return str(d[2]["status"]);
+}
+
+/// The error code of a CALLERROR; fails the test for a CALLRESULT.
+std::string error_code(const std::optional<std::string>& frame) {
+  auto d = parse(frame);
+  REQUIRE(d[0].GetInt() == 4);
+  return str(d[2]);
+}
+
+int list_version(test::Harness& h, const std::string& id) {
+  auto d = parse(h.csms_call(id, "GetLocalListVersion", "{}"));
+  REQUIRE(d[0].GetInt() == 3);
+  return d[2]["listVersion"].GetInt();
+}
+
+std::string send_list(test::Harness& h, const std::string& id, const std::string& payload) {
+  return result_status(h.csms_call(id, "SendLocalList", payload));
+}
+
+std::vector<std::string> kv_keys(ocpp::Store& s, const std::string& prefix) {
+  std::vector<std::pair<std::string, std::string>> kv;
+  REQUIRE(!s.kv_load(prefix, kv));
+  std::vector<std::string> out;
+  for (auto& p : kv) out.push_back(p.first);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string kv_value(ocpp::Store& s, const std::string& key) {
+  std::vector<std::pair<std::string, std::string>> kv;
+  REQUIRE(!s.kv_load(key, kv));
+  for (auto& p : kv)
+    if (p.first == key) return p.second;
+  return {};
+}
+
+/// Authorize.conf per idTag: status (and optional parentIdTag / expiryDate) from a table.
+struct AuthTable {
+  std::map<std::string, std::string> info;  // idTag -> idTagInfo JSON
+  void install(test::Harness& h) {
+    h.policy["Authorize"] = [this](const test::SentCall& c) -> std::optional<std::string> {
+      auto tag = str(c.json()["idTag"]);
+      auto it = info.find(tag);
+      return R"({"idTagInfo":)" + (it == info.end() ? std::string(R"({"status":"Invalid"})") : it->second) + "}";
+    };
+  }
+};
+
+/// A Store whose kv writes can be made to fail (storage errors).
+class FlakyStore : public ocpp::Store {
+ public:
+  explicit FlakyStore(ocpp::Store& inner) : inner_(inner) {}
+  std::string fail_prefix;  // kv_set/kv_erase of keys with this prefix fail while non-empty
+  std::error_code outbox_append(ocpp::OutboxMessage& m) override { return inner_.outbox_append(m); }
+  std::error_code outbox_front(std::optional<ocpp::OutboxMessage>& o) override { return inner_.outbox_front(o); }
+  std::error_code outbox_size(std::size_t& o) override { return inner_.outbox_size(o); }
+  std::error_code outbox_set_attempts(std::int64_t s, int a) override { return inner_.outbox_set_attempts(s, a); }
+  std::error_code outbox_ack(std::int64_t s, std::int64_t k, const ocpp::AckEffects& e) override {
+    return inner_.outbox_ack(s, k, e);
+  }
+  std::error_code outbox_drop_oldest_droppable(bool& d) override { return inner_.outbox_drop_oldest_droppable(d); }
+  std::error_code transaction_begin(ocpp::TransactionRecord& r, ocpp::OutboxMessage& m) override {
+    return inner_.transaction_begin(r, m);
+  }
+  std::error_code transaction_end(std::int64_t k, ocpp::OutboxMessage& m) override { return inner_.transaction_end(k, m); }
+  std::error_code transactions_load(std::vector<ocpp::TransactionRecord>& o) override { return inner_.transactions_load(o); }
+  std::error_code kv_set(const std::string& k, const std::string& v) override {
+    if (failing(k)) return std::make_error_code(std::errc::io_error);
+    return inner_.kv_set(k, v);
+  }
+  std::error_code kv_erase(const std::string& k) override {
+    if (failing(k)) return std::make_error_code(std::errc::io_error);
+    return inner_.kv_erase(k);
+  }
+  std::error_code kv_load(const std::string& p, std::vector<std::pair<std::string, std::string>>& o) override {
+    return inner_.kv_load(p, o);
+  }
+
+ private:
+  bool failing(const std::string& k) const { return !fail_prefix.empty() && k.rfind(fail_prefix, 0) == 0; }
+  ocpp::Store& inner_;
+};
+
+/// The authorize hook's reports, "TAG Status".
+struct AuthLog {
+  std::vector<std::string> events;
+  void install(test::Harness& h) {
+    h.hooks.authorize = [this](const std::string& tag, const ocpp::v16::IdTagInfo& info) {
+      events.push_back(tag + " " + std::string(ocpp::v16::to_string(info.status)));
+    };
+  }
+};
+
+bool charging(ocpp::v16::Engine& e, int connector = 1) {
+  auto st = e.connector_state(connector);
+  return st.ok() && st->transaction.has_value();
+}
+
+const char* kFullList =
+    R"({"listVersion":5,"updateType":"Full","localAuthorizationList":[)"
+    R"({"idTag":"LIST-OK","idTagInfo":{"status":"Accepted"}},)"
+    R"({"idTag":"LIST-BLOCKED","idTagInfo":{"status":"Blocked"}},)"
+    R"({"idTag":"LIST-EXPIRED","idTagInfo":{"status":"Expired"}},)"
+    R"({"idTag":"LIST-INVALID","idTagInfo":{"status":"Invalid"}}]})";
+
+}  // namespace
+
+// ------------------------------------------------------------------ Local Authorization List
+
+TEST_CASE("authorization: GetLocalListVersion is 0 for an empty list and -1 when disabled (5.10)",
+          "[authorization][v16]") {
+  SECTION("enabled, empty") {
+    test::Harness h;
+    h.start();
+    h.connect();
+    CHECK(list_version(h, "g1") == 0);
+  }
+  SECTION("LocalAuthListEnabled false: -1 and SendLocalList NotSupported (9.2.1)") {
+    test::Harness h(nullptr, 1, {{"LocalAuthListEnabled", "false"}});
+    h.start();
+    h.connect();
+    CHECK(list_version(h, "g1") == -1);
+    CHECK(send_list(h, "s1", kFullList) == "NotSupported");
+    CHECK(list_version(h, "g2") == -1);
+  }
+}
+
+TEST_CASE("authorization: SendLocalList Full replaces, Differential updates and deletes (5.15, 7.1)",
+          "[authorization][v16]") {
+  test::Harness h(nullptr, 1, {{"AllowOfflineTxForUnknownId", "false"}});
+  h.start();
+  h.connect();
+  CHECK(send_list(h, "s1", kFullList) == "Accepted");
+  CHECK(list_version(h, "g1") == 5);
+
+  // Differential: add NEW, change LIST-BLOCKED to Accepted, delete LIST-OK (no idTagInfo).
+  CHECK(send_list(h, "s2", R"({"listVersion":6,"updateType":"Differential","localAuthorizationList":[)"
+                           R"({"idTag":"NEW","idTagInfo":{"status":"Accepted"}},)"
+                           R"({"idTag":"LIST-BLOCKED","idTagInfo":{"status":"Accepted"}},)"
+                           R"({"idTag":"LIST-OK"}]})") == "Accepted");
+  CHECK(list_version(h, "g2") == 6);
+  // Differential without a list: no effect on the entries, the version moves (6.41).
+  CHECK(send_list(h, "s3", R"({"listVersion":7,"updateType":"Differential"})") == "Accepted");
+  CHECK(list_version(h, "g3") == 7);
+
+  // Offline the list decides (LocalAuthorizeOffline default true).
+  h.disconnect();
+  auto& e = h.engine();
+  REQUIRE(!e.plug_in(1, h.now()));
+  REQUIRE(!e.present_id_tag("LIST-OK", 1, h.now()));  // deleted: unknown, not allowed offline
+  h.pump();
+  CHECK(!charging(e));
+  REQUIRE(!e.present_id_tag("LIST-BLOCKED", 1, h.now()));  // now Accepted
+  h.pump();
+  REQUIRE(charging(e));
+  CHECK(e.connector_state(1)->transaction->idTag == "LIST-BLOCKED");
+  REQUIRE(!e.present_id_tag("LIST-BLOCKED", 1, h.now()));
+  h.pump();
+  REQUIRE(!e.present_id_tag("NEW", 1, h.now()));
+  h.pump();
+  CHECK(charging(e));
+
+  // A Full update replaces everything: NEW is gone, the version may go down.
+  h.connect();
+  CHECK(send_list(h, "s4", R"({"listVersion":2,"updateType":"Full","localAuthorizationList":[)"
+                           R"({"idTag":"ONLY","idTagInfo":{"status":"Accepted"}}]})") == "Accepted");
+  CHECK(list_version(h, "g4") == 2);
+  REQUIRE(!e.present_id_tag("NEW", 1, h.now()));  // stops NEW's transaction (same idTag)
+  h.pump();
+  CHECK(!charging(e));
+  h.disconnect();
+  REQUIRE(!e.present_id_tag("NEW", 1, h.now()));
+  h.pump();
+  CHECK(!charging(e));
+  REQUIRE(!e.present_id_tag("ONLY", 1, h.now()));
+  h.pump();
+  CHECK(charging(e));
+}
+
+TEST_CASE("authorization: a Differential SendLocalList with a version not greater is VersionMismatch (7.47)",
+          "[authorization][v16]") {
+  test::Harness h;
+  h.start();
+  h.connect();
+  CHECK(send_list(h, "s1", kFullList) == "Accepted");
+  const std::string diff_same =
+      R"({"listVersion":5,"updateType":"Differential","localAuthorizationList":[{"idTag":"X","idTagInfo":{"status":"Accepted"}}]})";
+  const std::string diff_lower =
+      R"({"listVersion":4,"updateType":"Differential","localAuthorizationList":[{"idTag":"X","idTagInfo":{"status":"Accepted"}}]})";
+  CHECK(send_list(h, "s2", diff_same) == "VersionMismatch");
+  CHECK(send_list(h, "s3", diff_lower) == "VersionMismatch");
+  CHECK(list_version(h, "g1") == 5);
+  // Nothing was applied: X is unknown offline.
+  h.disconnect();
+  REQUIRE(!h.engine().plug_in(1, h.now()));
+  REQUIRE(!h.engine().present_id_tag("X", 1, h.now()));
+  h.pump();
+  CHECK(!charging(h.engine()));
+  // Greater: applied.
+  h.connect();
+  CHECK(send_list(h, "s4", R"({"listVersion":6,"updateType":"Differential","localAuthorizationList":[{"idTag":"X","idTagInfo":{"status":"Accepted"}}]})") ==
+        "Accepted");
+  CHECK(list_version(h, "g2") == 6);
+}
+
+TEST_CASE("authorization: an empty list reports version 0; a Differential then needs a version > 0 (5.10)",
+          "[authorization][v16]") {
+  test::Harness h;
+  h.start();
+  h.connect();
+  CHECK(send_list(h, "s1", R"({"listVersion":9,"updateType":"Full"})") == "Accepted");
+  CHECK(list_version(h, "g1") == 0);  // "0 SHALL be used to indicate that the list is empty"
+  CHECK(send_list(h, "s2", R"({"listVersion":1,"updateType":"Differential","localAuthorizationList":[{"idTag":"A","idTagInfo":{"status":"Accepted"}}]})") ==
+        "Accepted");
+  CHECK(list_version(h, "g2") == 1);
+  // Deleting the last entry empties the list: 0 again.
+  CHECK(send_list(h, "s3", R"({"listVersion":2,"updateType":"Differential","localAuthorizationList":[{"idTag":"A"}]})") ==
+        "Accepted");
+  CHECK(list_version(h, "g3") == 0);
+}
+
+TEST_CASE("authorization: SendLocalListMaxLength and LocalAuthListMaxLength give Failed (9.2.2, 9.2.3)",
+          "[authorization][v16]") {
+  test::Harness h(nullptr, 1, {{"SendLocalListMaxLength", "2"}, {"LocalAuthListMaxLength", "3"}});
+  h.start();
+  h.connect();
+  auto entry = [](const std::string& t) { return R"({"idTag":")" + t + R"(","idTagInfo":{"status":"Accepted"}})"; };
+  // Three entries in one request: more than SendLocalListMaxLength.
+  CHECK(send_list(h, "s1", R"({"listVersion":1,"updateType":"Full","localAuthorizationList":[)" + entry("A") + "," +
+                               entry("B") + "," + entry("C") + "]}") == "Failed");
+  CHECK(list_version(h, "g1") == 0);
+  CHECK(send_list(h, "s2", R"({"listVersion":1,"updateType":"Full","localAuthorizationList":[)" + entry("A") + "," +
+                               entry("B") + "]}") == "Accepted");
+  CHECK(send_list(h, "s3", R"({"listVersion":2,"updateType":"Differential","localAuthorizationList":[)" + entry("C") +
+                               "]}") == "Accepted");
+  // A fourth identifier would exceed LocalAuthListMaxLength 3.
+  CHECK(send_list(h, "s4", R"({"listVersion":3,"updateType":"Differential","localAuthorizationList":[)" + entry("D") +
+                               "]}") == "Failed");
+  CHECK(list_version(h, "g2") == 2);
+  // Replacing one (delete + add) keeps it at 3: accepted.
+  CHECK(send_list(h, "s5", R"({"listVersion":3,"updateType":"Differential","localAuthorizationList":[)" + entry("D") +
+                               R"(,{"idTag":"A"}]})") == "Accepted");
+  CHECK(list_version(h, "g3") == 3);
+}
+
+TEST_CASE("authorization: malformed SendLocalList / GetLocalListVersion / ClearCache get the right CALLERROR",
+          "[authorization][v16]") {
+  test::Harness h;
+  h.start();
+  h.connect();
+  // OCPP-J 4.2.3 via the schema: an enum value not in the list.
+  CHECK(error_code(h.csms_call("e1", "SendLocalList", R"({"listVersion":1,"updateType":"Foo"})")) ==
+        "PropertyConstraintViolation");
+  CHECK(error_code(h.csms_call("e2", "SendLocalList", R"({"updateType":"Full"})")) == "OccurenceConstraintViolation");
+  CHECK(error_code(h.csms_call("e3", "SendLocalList", R"({"listVersion":"1","updateType":"Full"})")) ==
+        "TypeConstraintViolation");
+  CHECK(error_code(h.csms_call("e4", "SendLocalList",
+                               R"({"listVersion":1,"updateType":"Full","localAuthorizationList":[{"idTag":"123456789012345678901","idTagInfo":{"status":"Accepted"}}]})")) ==
+        "PropertyConstraintViolation");  // idTag longer than 20
+  // Errata 3.52: listVersion SHALL NOT be 0 or -1.
+  CHECK(error_code(h.csms_call("e5", "SendLocalList", R"({"listVersion":0,"updateType":"Full"})")) ==
+        "PropertyConstraintViolation");
+  CHECK(error_code(h.csms_call("e6", "SendLocalList", R"({"listVersion":-1,"updateType":"Full"})")) ==
+        "PropertyConstraintViolation");
+  // 6.41: idTags unique (case-insensitive, errata 3.73); 7.1: idTagInfo required in a Full update.
+  CHECK(error_code(h.csms_call("e7", "SendLocalList",
+                               R"({"listVersion":1,"updateType":"Full","localAuthorizationList":[{"idTag":"a","idTagInfo":{"status":"Accepted"}},{"idTag":"A","idTagInfo":{"status":"Blocked"}}]})")) ==
+        "PropertyConstraintViolation");
+  CHECK(error_code(h.csms_call("e8", "SendLocalList",
+                               R"({"listVersion":1,"updateType":"Full","localAuthorizationList":[{"idTag":"A"}]})")) ==
+        "OccurenceConstraintViolation");
+  // A payload that is not an object is refused by the frame layer (OCPP-J 4.2.3).
+  CHECK(error_code(h.csms_call("e9", "GetLocalListVersion", "[]")) == "FormationViolation");
+  CHECK(error_code(h.csms_call("e10", "ClearCache", "7")) == "FormationViolation");
+  CHECK(list_version(h, "g1") == 0);  // nothing applied
+}
+
+TEST_CASE("authorization: SendLocalList answers Failed on a storage error and keeps the old list",
+          "[authorization][v16]") {
+  auto mem = ocpp::make_memory_store();
+  FlakyStore store(*mem);
+  test::Harness h(&store);
+  h.start();
+  h.connect();
+  CHECK(send_list(h, "s1", kFullList) == "Accepted");
+  store.fail_prefix = "auth.list.";
+  CHECK(send_list(h, "s2", R"({"listVersion":6,"updateType":"Full","localAuthorizationList":[{"idTag":"OTHER","idTagInfo":{"status":"Accepted"}}]})") ==
+        "Failed");
+  CHECK(list_version(h, "g1") == 5);
+  store.fail_prefix.clear();
+  h.disconnect();
+  REQUIRE(!h.engine().plug_in(1, h.now()));
+  REQUIRE(!h.engine().present_id_tag("OTHER", 1, h.now()));
+  h.pump();
+  CHECK(!charging(h.engine()));
+  REQUIRE(!h.engine().present_id_tag("LIST-OK", 1, h.now()));
+  h.pump();
+  CHECK(charging(h.engine()));
+}
+
+TEST_CASE("authorization: the Local Authorization List survives a restart (SQLite) (3.5.2)", "[authorization][v16]") {
+  test::TempDir dir;
+  auto store = test::open_sqlite(dir.file("cp.db"));
+  test::Harness h(store.get());
+  h.start();
+  h.connect();
+  CHECK(send_list(h, "s1", kFullList) == "Accepted");
+  CHECK(send_list(h, "s2", R"({"listVersion":8,"updateType":"Differential","localAuthorizationList":[{"idTag":"LIST-INVALID"}]})") ==
+        "Accepted");
+  store = test::open_sqlite(dir.file("cp.db"));
+  h.restart(store.get());
+  // Offline after the restart: the list is there.
+  auto& e = h.engine();
+  REQUIRE(!e.plug_in(1, h.now()));
+  REQUIRE(!e.present_id_tag("LIST-BLOCKED", 1, h.now()));
+  h.pump();
+  CHECK(!charging(e));
+  REQUIRE(!e.present_id_tag("LIST-OK", 1, h.now()));
+  h.pump();
+  CHECK(charging(e));
+  h.connect();
+  CHECK(list_version(h, "g1") == 8);
+}
+
+// ------------------------------------------------------------------ decisions
+
+TEST_CASE("authorization: offline decisions per LocalAuthorizeOffline and AllowOfflineTxForUnknownId (3.5.4)",
+          "[authorization][v16]") {
+  // The list: LIST-OK Accepted, LIST-BLOCKED/EXPIRED/INVALID not. The cache: CACHE-OK Accepted,
+  // CACHE-BLOCKED Blocked (from Authorize.conf). UNKNOWN is in neither.
+  const bool local_offline = GENERATE(true, false);
+  const bool allow_unknown = GENERATE(true, false);
+  CAPTURE(local_offline, allow_unknown);
+  test::Harness h(nullptr, 1,
+                  {{"LocalAuthorizeOffline", local_offline ? "true" : "false"},
+                   {"AllowOfflineTxForUnknownId", allow_unknown ? "true" : "false"}});
+  AuthTable table;
+  table.info["CACHE-OK"] = R"({"status":"Accepted"})";
+  table.info["CACHE-BLOCKED"] = R"({"status":"Blocked"})";
+  table.install(h);
+  AuthLog log;
+  log.install(h);
+  auto& e = h.start();
+  h.connect();
+  CHECK(send_list(h, "s1", kFullList) == "Accepted");
+  REQUIRE(!e.present_id_tag("CACHE-OK", 1, h.now()));
+  h.pump();
+  REQUIRE(!e.present_id_tag("CACHE-BLOCKED", 1, h.now()));
+  h.pump();
+  REQUIRE(h.calls_of("Authorize").size() == 2);
+  h.advance(200s);  // ConnectionTimeOut: the online authorization lapses
+  h.disconnect();
+  REQUIRE(!e.plug_in(1, h.now()));
+
+  auto tries = [&](const std::string& tag) {
+    log.events.clear();
+    REQUIRE(!e.present_id_tag(tag, 1, h.now()));
+    h.pump();
+    const bool started = charging(e);
+    if (started) {
+      REQUIRE(!e.present_id_tag(tag, 1, h.now()));  // stop it again
+      h.pump();
+      REQUIRE(!charging(e));
+    }
+    return started;
+  };
+  // Listed / cached as not Accepted: always rejected (3.5.4 MUST), whatever the keys.
+  CHECK(!tries("LIST-BLOCKED"));
+  CHECK(log.events == std::vector<std::string>{"LIST-BLOCKED Blocked"});
+  CHECK(!tries("LIST-EXPIRED"));
+  CHECK(!tries("LIST-INVALID"));
+  CHECK(!tries("CACHE-BLOCKED"));
+  CHECK(log.events == std::vector<std::string>{"CACHE-BLOCKED Blocked"});
+  // Locally Accepted: started when LocalAuthorizeOffline; otherwise they are not "explicitly
+  // authorized" and count as unknown.
+  CHECK(tries("LIST-OK") == (local_offline || allow_unknown));
+  CHECK(tries("CACHE-OK") == (local_offline || allow_unknown));
+  CHECK(tries("UNKNOWN") == allow_unknown);
+  CHECK(log.events == std::vector<std::string>{allow_unknown ? "UNKNOWN Accepted" : "UNKNOWN Invalid"});
+  CHECK(h.calls_of("Authorize").size() == 2);  // nothing asked while offline
+}
+
+TEST_CASE("authorization: LocalPreAuthorize starts locally Accepted idTags without Authorize.req (9.1.13)",
+          "[authorization][v16]") {
+  const bool pre = GENERATE(true, false);
+  CAPTURE(pre);
+  test::Harness h(nullptr, 1, {{"LocalPreAuthorize", pre ? "true" : "false"}});
+  AuthTable table;
+  table.info["LIST-OK"] = R"({"status":"Accepted"})";
+  table.info["CACHED"] = R"({"status":"Accepted"})";
+  table.install(h);
+  auto& e = h.start();
+  h.connect();
+  CHECK(send_list(h, "s1", kFullList) == "Accepted");
+  REQUIRE(!e.plug_in(1, h.now()));
+
+  SECTION("listed Accepted") {
+    REQUIRE(!e.present_id_tag("LIST-OK", 1, h.now()));
+    h.pump();
+    CHECK(charging(e));
+    CHECK(h.calls_of("Authorize").size() == (pre ? 0u : 1u));
+  }
+  SECTION("cached Accepted: the second presentation needs no Authorize.req") {
+    REQUIRE(!e.present_id_tag("CACHED", 1, h.now()));
+    h.pump();
+    REQUIRE(charging(e));
+    REQUIRE(!e.present_id_tag("CACHED", 1, h.now()));  // stops
+    h.pump();
+    REQUIRE(!charging(e));
+    REQUIRE(h.calls_of("Authorize").size() == 1);
+    REQUIRE(!e.present_id_tag("CACHED", 1, h.now()));
+    h.pump();
+    CHECK(charging(e));
+    CHECK(h.calls_of("Authorize").size() == (pre ? 1u : 2u));
+  }
+  SECTION("listed Blocked, online: the Central System is asked (3.5.1 NOT-valid entries; 4.1)") {
+    table.info["LIST-BLOCKED"] = R"({"status":"Blocked"})";
+    REQUIRE(!e.present_id_tag("LIST-BLOCKED", 1, h.now()));
+    h.pump();
+    CHECK(!charging(e));
+    REQUIRE(h.calls_of("Authorize").size() == 1);
+    CHECK(str(h.calls_of("Authorize")[0].json()["idTag"]) == "LIST-BLOCKED");
+  }
+}
+
+TEST_CASE("authorization: a NOT-valid cache entry is asked again online and updated (3.5.1)", "[authorization][v16]") {
+  test::Harness h(nullptr, 1, {{"LocalPreAuthorize", "true"}});
+  AuthTable table;
+  table.info["CARD"] = R"({"status":"Blocked"})";
+  table.install(h);
+  auto& e = h.start();
+  h.connect();
+  REQUIRE(!e.plug_in(1, h.now()));
+  REQUIRE(!e.present_id_tag("CARD", 1, h.now()));
+  h.pump();
+  CHECK(!charging(e));
+  table.info["CARD"] = R"({"status":"Accepted"})";  // unblocked at the CSMS
+  REQUIRE(!e.present_id_tag("CARD", 1, h.now()));
+  h.pump();
+  CHECK(charging(e));
+  CHECK(h.calls_of("Authorize").size() == 2);
+  REQUIRE(!e.present_id_tag("CARD", 1, h.now()));  // stop
+  h.pump();
+  // Now cached Accepted: offline it starts.
+  h.disconnect();
+  REQUIRE(!e.present_id_tag("CARD", 1, h.now()));
+  h.pump();
+  CHECK(charging(e));
+}
+
+TEST_CASE("authorization: no answer to Authorize.req falls back to the offline rules", "[authorization][v16]") {
+  const bool error_answer = GENERATE(true, false);
+  CAPTURE(error_answer);
+  test::Harness h(nullptr, 1, {{"AllowOfflineTxForUnknownId", "false"}});
+  AuthTable table;
+  table.info["CACHED"] = R"({"status":"Accepted"})";
+  table.install(h);
+  auto& e = h.start();
+  h.connect();
+  REQUIRE(!e.present_id_tag("CACHED", 1, h.now()));  // fills the cache
+  h.pump();
+  h.advance(200s);
+  REQUIRE(!e.plug_in(1, h.now()));
+  if (error_answer) {
+    h.answer_error["Authorize"] = "InternalError";
+  } else {
+    h.policy["Authorize"] = [](const test::SentCall&) -> std::optional<std::string> { return std::nullopt; };
+  }
+  REQUIRE(!e.present_id_tag("UNKNOWN", 1, h.now()));
+  h.pump();
+  if (!error_answer) h.advance(120s);  // the call times out
+  CHECK(!charging(e));
+  REQUIRE(!e.present_id_tag("CACHED", 1, h.now()));
+  h.pump();
+  if (!error_answer) h.advance(120s);
+  CHECK(charging(e));
+  CHECK(e.connector_state(1)->transaction->idTag == "CACHED");
+}
+
+TEST_CASE("authorization: a cache entry past its expiryDate is Expired and not used offline (3.5.1, 3.5.4)",
+          "[authorization][v16]") {
+  test::Harness h(nullptr, 1, {{"AllowOfflineTxForUnknownId", "true"}});
+  test::Harness* hp = &h;
+  h.policy["Authorize"] = [hp](const test::SentCall&) -> std::optional<std::string> {
+    return R"({"idTagInfo":{"status":"Accepted","expiryDate":")" + ocpp::format_datetime(hp->now().wall + 1h) + R"("}})";
+  };
+  AuthLog log;
+  log.install(h);
+  auto& e = h.start();
+  h.connect();
+  REQUIRE(!e.present_id_tag("CARD", 1, h.now()));
+  h.pump();
+  h.advance(200s);
+  h.disconnect();
+  REQUIRE(!e.plug_in(1, h.now()));
+  // Within the validity: accepted from the cache.
+  REQUIRE(!e.present_id_tag("CARD", 1, h.now()));
+  h.pump();
+  REQUIRE(charging(e));
+  REQUIRE(!e.present_id_tag("CARD", 1, h.now()));
+  h.pump();
+  REQUIRE(!charging(e));
+  // After expiry: rejected, even with AllowOfflineTxForUnknownId (it is not unknown).
+  h.advance(1h);
+  log.events.clear();
+  REQUIRE(!e.present_id_tag("CARD", 1, h.now()));
+  h.pump();
+  CHECK(!charging(e));
+  CHECK(log.events == std::vector<std::string>{"CARD Expired"});
+}
+
+TEST_CASE("authorization: the cache entry is changed to Expired in the store (3.5.1)", "[authorization][v16]") {
+  auto store = ocpp::make_memory_store();
+  test::Harness h(store.get());
+  test::Harness* hp = &h;
+  h.policy["Authorize"] = [hp](const test::SentCall&) -> std::optional<std::string> {
+    return R"({"idTagInfo":{"status":"Accepted","expiryDate":")" + ocpp::format_datetime(hp->now().wall + 60s) + R"("}})";
+  };
+  auto& e = h.start();
+  h.connect();
+  REQUIRE(!e.present_id_tag("card", 1, h.now()));
+  h.pump();
+  CHECK(kv_keys(*store, "auth.cache.") == std::vector<std::string>{"auth.cache.CARD"});
+  CHECK(kv_value(*store, "auth.cache.CARD").find("\"Accepted\"") != std::string::npos);
+  h.advance(200s);
+  h.disconnect();
+  REQUIRE(!e.present_id_tag("CARD", 1, h.now()));  // case-insensitive lookup (errata 3.73)
+  h.pump();
+  CHECK(kv_value(*store, "auth.cache.CARD").find("\"Expired\"") != std::string::npos);
+}
+
+TEST_CASE("authorization: the local list has priority over the cache and is never cached (3.5.3)",
+          "[authorization][v16]") {
+  auto store = ocpp::make_memory_store();
+  test::Harness h(store.get(), 1, {{"LocalPreAuthorize", "true"}});
+  AuthTable table;
+  table.info["CARD"] = R"({"status":"Accepted"})";
+  table.info["LISTED"] = R"({"status":"Accepted"})";
+  table.install(h);
+  auto& e = h.start();
+  h.connect();
+  REQUIRE(!e.present_id_tag("CARD", 1, h.now()));
+  h.pump();
+  CHECK(kv_keys(*store, "auth.cache.") == std::vector<std::string>{"auth.cache.CARD"});
+  // The list blocks CARD: its cache entry goes, the list decides.
+  CHECK(send_list(h, "s1", R"({"listVersion":1,"updateType":"Full","localAuthorizationList":[)"
+                           R"({"idTag":"CARD","idTagInfo":{"status":"Blocked"}},)"
+                           R"({"idTag":"LISTED","idTagInfo":{"status":"Accepted"}}]})") == "Accepted");
+  CHECK(kv_keys(*store, "auth.cache.").empty());
+  h.advance(200s);
+  // LISTED's Authorize.conf (LocalPreAuthorize false would ask) is not cached either.
+  REQUIRE(h.engine().present_id_tag("LISTED", 1, h.now()) == std::error_code{});
+  h.pump();
+  CHECK(h.calls_of("Authorize").size() == 1);  // pre-authorized from the list
+  h.advance(200s);
+  h.disconnect();
+  REQUIRE(!e.plug_in(1, h.now()));
+  REQUIRE(!e.present_id_tag("CARD", 1, h.now()));
+  h.pump();
+  CHECK(!charging(e));
+  CHECK(kv_keys(*store, "auth.cache.").empty());
+}
+
+TEST_CASE("authorization: Authorize.conf of a listed idTag is not cached (3.5.3, 4.1)", "[authorization][v16]") {
+  auto store = ocpp::make_memory_store();
+  test::Harness h(store.get(), 1, {{"LocalPreAuthorize", "false"}});
+  AuthTable table;
+  table.info["LISTED"] = R"({"status":"Accepted"})";
+  table.install(h);
+  auto& e = h.start();
+  h.connect();
+  CHECK(send_list(h, "s1", R"({"listVersion":1,"updateType":"Full","localAuthorizationList":[{"idTag":"LISTED","idTagInfo":{"status":"Accepted"}}]})") ==
+        "Accepted");
+  REQUIRE(!e.present_id_tag("LISTED", 1, h.now()));
+  h.pump();
+  CHECK(h.calls_of("Authorize").size() == 1);
+  CHECK(kv_keys(*store, "auth.cache.").empty());
+}
+
+TEST_CASE("authorization: a conflict between the list and the CSMS is reported as LocalListConflict (3.5.2)",
+          "[authorization][v16]") {
+  test::Harness h(nullptr, 1, {{"LocalPreAuthorize", "true"}});
+  h.policy["StartTransaction"] = [](const test::SentCall&) -> std::optional<std::string> {
+    return R"({"transactionId":77,"idTagInfo":{"status":"Blocked"}})";
+  };
+  auto& e = h.start();
+  h.connect();
+  CHECK(send_list(h, "s1", R"({"listVersion":1,"updateType":"Full","localAuthorizationList":[{"idTag":"LISTED","idTagInfo":{"status":"Accepted"}}]})") ==
+        "Accepted");
+  const auto before = h.calls_of("StatusNotification").size();
+  REQUIRE(!e.plug_in(1, h.now()));
+  REQUIRE(!e.present_id_tag("LISTED", 1, h.now()));
+  h.pump();
+  std::vector<std::string> conflicts;
+  auto sns = h.calls_of("StatusNotification");
+  for (std::size_t i = before; i < sns.size(); ++i) {
+    auto d = sns[i].json();
+    if (str(d["errorCode"]) == "LocalListConflict")
+      conflicts.push_back(std::to_string(d["connectorId"].GetInt()) + " " + str(d["status"]));
+  }
+  CHECK(conflicts == std::vector<std::string>{"0 Available"});
+  // The list itself is unchanged (3.5.2: only SendLocalList modifies it).
+  CHECK(list_version(h, "g1") == 1);
+}
+
+TEST_CASE("authorization: StartTransaction.conf Invalid updates the cache; StopTransactionOnInvalidId (3.5.4, 4.8)",
+          "[authorization][v16]") {
+  test::Harness h(nullptr, 1, {{"LocalPreAuthorize", "true"}, {"AllowOfflineTxForUnknownId", "true"}});
+  AuthTable table;
+  table.info["CARD"] = R"({"status":"Accepted"})";
+  table.install(h);
+  auto& e = h.start();
+  h.connect();
+  REQUIRE(!e.present_id_tag("CARD", 1, h.now()));  // cached Accepted
+  h.pump();
+  h.advance(200s);
+  h.policy["StartTransaction"] = [](const test::SentCall&) -> std::optional<std::string> {
+    return R"({"transactionId":91,"idTagInfo":{"status":"Invalid"}})";
+  };
+  REQUIRE(!e.plug_in(1, h.now()));
+  REQUIRE(!e.present_id_tag("CARD", 1, h.now()));  // pre-authorized from the cache
+  h.pump();
+  CHECK(h.calls_of("Authorize").size() == 1);
+  auto stops = h.calls_of("StopTransaction");
+  REQUIRE(stops.size() == 1);
+  CHECK(str(stops[0].json()["reason"]) == "DeAuthorized");
+  CHECK(stops[0].json()["transactionId"].GetInt() == 91);
+  // The cache now says Invalid: offline it is rejected although unknown ids would be allowed.
+  h.disconnect();
+  REQUIRE(!e.unplug(1, h.now()));
+  REQUIRE(!e.plug_in(1, h.now()));
+  REQUIRE(!e.present_id_tag("CARD", 1, h.now()));
+  h.pump();
+  CHECK(!charging(e));
+}
+
+TEST_CASE("authorization: AuthorizationCacheEnabled false: nothing cached, nothing used (9.1.2)", "[authorization][v16]") {
+  auto store = ocpp::make_memory_store();
+  test::Harness h(store.get(), 1, {{"AuthorizationCacheEnabled", "false"}, {"LocalPreAuthorize", "true"}});
+  AuthTable table;
+  table.info["CARD"] = R"({"status":"Accepted"})";
+  table.install(h);
+  auto& e = h.start();
+  h.connect();
+  REQUIRE(!e.present_id_tag("CARD", 1, h.now()));
+  h.pump();
+  h.advance(200s);
+  REQUIRE(!e.present_id_tag("CARD", 1, h.now()));
+  h.pump();
+  CHECK(h.calls_of("Authorize").size() == 2);
+  CHECK(kv_keys(*store, "auth.cache.").empty());
+  h.advance(200s);
+  h.disconnect();
+  REQUIRE(!e.plug_in(1, h.now()));
+  REQUIRE(!e.present_id_tag("CARD", 1, h.now()));
+  h.pump();
+  CHECK(!charging(e));
+}
+
+TEST_CASE("authorization: the cache is bounded; NOT-valid entries are evicted first, then the oldest (3.5.1)",
+          "[authorization][v16]") {
+  auto store = ocpp::make_memory_store();
+  test::Harness h(store.get());
+  h.policy["Authorize"] = [](const test::SentCall& c) -> std::optional<std::string> {
+    const auto tag = str(c.json()["idTag"]);
+    return tag == "T0005" || tag == "T0009" ? R"({"idTagInfo":{"status":"Blocked"}})"
+                                            : R"({"idTagInfo":{"status":"Accepted"}})";
+  };
+  auto& e = h.start();
+  h.connect();
+  auto present = [&](const std::string& tag) {
+    REQUIRE(!e.present_id_tag(tag, 1, h.now()));
+    h.pump();
+  };
+  char buf[8];
+  for (int i = 0; i < 1024; ++i) {
+    std::snprintf(buf, sizeof buf, "T%04d", i);
+    present(buf);
+  }
+  auto keys = kv_keys(*store, "auth.cache.");
+  REQUIRE(keys.size() == 1024);
+  present("T0001");  // refreshed: no longer among the oldest
+  CHECK(kv_keys(*store, "auth.cache.").size() == 1024);
+  auto has = [&](const std::string& tag) {
+    auto k = kv_keys(*store, "auth.cache.");
+    return std::find(k.begin(), k.end(), "auth.cache." + tag) != k.end();
+  };
+  present("NEW1");  // evicts T0005 (NOT-valid, the oldest such)
+  CHECK(!has("T0005"));
+  CHECK(has("T0009"));
+  CHECK(has("T0000"));
+  present("NEW2");  // evicts T0009 (the other NOT-valid one)
+  CHECK(!has("T0009"));
+  CHECK(has("T0000"));
+  present("NEW3");  // only valid ones left: the oldest, T0000
+  CHECK(!has("T0000"));
+  present("NEW4");  // T0001 was refreshed: T0002 goes
+  CHECK(has("T0001"));
+  CHECK(!has("T0002"));
+  CHECK(has("NEW1"));
+  CHECK(kv_keys(*store, "auth.cache.").size() == 1024);
+}
+
+TEST_CASE("authorization: the cache survives a restart (SQLite) (3.5.1, errata 3.4)", "[authorization][v16]") {
+  test::TempDir dir;
+  auto store = test::open_sqlite(dir.file("cp.db"));
+  test::Harness h(store.get(), 1, {{"AllowOfflineTxForUnknownId", "false"}});
+  AuthTable table;
+  table.info["GOOD"] = R"({"status":"Accepted"})";
+  table.info["BLOCKED"] = R"({"status":"Blocked"})";
+  table.install(h);
+  h.start();
+  h.connect();
+  REQUIRE(!h.engine().present_id_tag("GOOD", 1, h.now()));
+  h.pump();
+  REQUIRE(!h.engine().present_id_tag("BLOCKED", 1, h.now()));
+  h.pump();
+  store = test::open_sqlite(dir.file("cp.db"));
+  h.restart(store.get());
+  auto& e = h.engine();
+  REQUIRE(!e.plug_in(1, h.now()));
+  REQUIRE(!e.present_id_tag("BLOCKED", 1, h.now()));
+  h.pump();
+  CHECK(!charging(e));
+  REQUIRE(!e.present_id_tag("GOOD", 1, h.now()));
+  h.pump();
+  CHECK(charging(e));
+}
+
+TEST_CASE("authorization: ClearCache empties the cache and answers Accepted (5.4)", "[authorization][v16]") {
+  auto mem = ocpp::make_memory_store();
+  FlakyStore store(*mem);
+  test::Harness h(&store, 1, {{"AllowOfflineTxForUnknownId", "false"}});
+  AuthTable table;
+  table.info["A"] = R"({"status":"Accepted"})";
+  table.info["B"] = R"({"status":"Accepted"})";
+  table.install(h);
+  auto& e = h.start();
+  h.connect();
+  CHECK(send_list(h, "s1", R"({"listVersion":3,"updateType":"Full","localAuthorizationList":[{"idTag":"L","idTagInfo":{"status":"Accepted"}}]})") ==
+        "Accepted");
+  REQUIRE(!e.present_id_tag("A", 1, h.now()));
+  h.pump();
+  REQUIRE(!e.present_id_tag("B", 1, h.now()));
+  h.pump();
+  REQUIRE(kv_keys(*mem, "auth.cache.").size() == 2);
+  SECTION("Accepted") {
+    CHECK(result_status(h.csms_call("c1", "ClearCache", "{}")) == "Accepted");
+    CHECK(kv_keys(*mem, "auth.cache.").empty());
+    CHECK(list_version(h, "g1") == 3);  // the list is not the cache
+    h.advance(200s);
+    h.disconnect();
+    REQUIRE(!e.plug_in(1, h.now()));
+    REQUIRE(!e.present_id_tag("A", 1, h.now()));
+    h.pump();
+    CHECK(!charging(e));
+    REQUIRE(!e.present_id_tag("L", 1, h.now()));
+    h.pump();
+    CHECK(charging(e));
+  }
+  SECTION("also while AuthorizationCacheEnabled is false (the cache exists)") {
+    REQUIRE(result_status(h.csms_call("k1", "ChangeConfiguration",
+                                      R"({"key":"AuthorizationCacheEnabled","value":"false"})")) == "Accepted");
+    CHECK(result_status(h.csms_call("c1", "ClearCache", "{}")) == "Accepted");
+    CHECK(kv_keys(*mem, "auth.cache.").empty());
+  }
+  SECTION("Rejected when the store cannot erase") {
+    store.fail_prefix = "auth.cache.";
+    CHECK(result_status(h.csms_call("c1", "ClearCache", "{}")) == "Rejected");
+  }
+}
+
+// ------------------------------------------------------------------ parentIdTag (section 3.10)
+
+TEST_CASE("authorization: an idTag of the same group stops the transaction, with its own idTag (3.10)",
+          "[authorization][v16]") {
+  test::Harness h;
+  AuthTable table;
+  table.info["DAD"] = R"({"status":"Accepted","parentIdTag":"FAMILY"})";
+  table.info["MUM"] = R"({"status":"Accepted","parentIdTag":"family"})";  // case-insensitive
+  table.info["NEIGHBOUR"] = R"({"status":"Accepted","parentIdTag":"OTHER"})";
+  table.info["NOPARENT"] = R"({"status":"Accepted"})";
+  table.install(h);
+  auto& e = h.start();
+  h.connect();
+  REQUIRE(!e.plug_in(1, h.now()));
+  REQUIRE(!e.present_id_tag("DAD", 1, h.now()));
+  h.pump();
+  REQUIRE(charging(e));
+  // Other groups and idTags without a group do not stop it (they are asked for, 4.1).
+  for (const char* other : {"NEIGHBOUR", "NOPARENT"}) {
+    REQUIRE(!e.present_id_tag(other, std::nullopt, h.now()));
+    h.pump();
+    CHECK(charging(e));
+  }
+  CHECK(h.calls_of("StopTransaction").empty());
+  REQUIRE(!e.present_id_tag("MUM", std::nullopt, h.now()));
+  h.pump();
+  CHECK(!charging(e));
+  auto stops = h.calls_of("StopTransaction");
+  REQUIRE(stops.size() == 1);
+  CHECK(str(stops[0].json()["idTag"]) == "MUM");
+  CHECK(str(stops[0].json()["reason"]) == "Local");
+  auto auths = h.calls_of("Authorize");
+  REQUIRE(auths.size() == 4);
+  CHECK(str(auths[3].json()["idTag"]) == "MUM");
+}
+
+TEST_CASE("authorization: group stop offline from the local list, after a restart (3.10, SQLite)",
+          "[authorization][v16]") {
+  test::TempDir dir;
+  auto store = test::open_sqlite(dir.file("cp.db"));
+  test::Harness h(store.get());
+  auto& e0 = h.start();
+  h.connect();
+  CHECK(send_list(h, "s1", R"({"listVersion":1,"updateType":"Full","localAuthorizationList":[)"
+                           R"({"idTag":"DAD","idTagInfo":{"status":"Accepted","parentIdTag":"FAMILY"}},)"
+                           R"({"idTag":"KID","idTagInfo":{"status":"Blocked","parentIdTag":"FAMILY"}},)"
+                           R"({"idTag":"MUM","idTagInfo":{"status":"Accepted","parentIdTag":"FAMILY"}}]})") ==
+        "Accepted");
+  h.disconnect();
+  REQUIRE(!e0.plug_in(1, h.now()));
+  REQUIRE(!e0.present_id_tag("DAD", 1, h.now()));
+  h.pump();
+  REQUIRE(charging(e0));
+  store = test::open_sqlite(dir.file("cp.db"));
+  h.restart(store.get());
+  auto& e = h.engine();
+  REQUIRE(charging(e));
+  // A blocked member of the group does not stop it.
+  REQUIRE(!e.present_id_tag("KID", 1, h.now()));
+  h.pump();
+  CHECK(charging(e));
+  REQUIRE(!e.present_id_tag("MUM", 1, h.now()));
+  h.pump();
+  CHECK(!charging(e));
+  h.connect();
+  auto stops = h.calls_of("StopTransaction");
+  REQUIRE(stops.size() == 1);
+  CHECK(str(stops[0].json()["idTag"]) == "MUM");
+}
+
+TEST_CASE("authorization: the group learned from StartTransaction.conf; the same idTag stops case-insensitively",
+          "[authorization][v16]") {
+  test::Harness h(nullptr, 1, {{"AllowOfflineTxForUnknownId", "true"}});
+  h.policy["StartTransaction"] = [](const test::SentCall&) -> std::optional<std::string> {
+    return R"({"transactionId":5,"idTagInfo":{"status":"Accepted","parentIdTag":"G"}})";
+  };
+  AuthTable table;
+  table.info["B"] = R"({"status":"Accepted","parentIdTag":"G"})";
+  table.install(h);
+  auto& e = h.start();
+  h.connect();
+  REQUIRE(!e.plug_in(1, h.now()));
+  SECTION("group member") {
+    REQUIRE(!e.present_id_tag("A", 1, h.now()));  // unknown to the CSMS's Authorize table: Invalid
+    h.pump();
+    REQUIRE(!charging(e));
+    // Remote start without authorization: the parent is learned from StartTransaction.conf.
+    auto r = h.csms_call("r1", "RemoteStartTransaction", R"({"connectorId":1,"idTag":"A"})");
+    REQUIRE(result_status(r) == "Accepted");
+    h.pump();
+    REQUIRE(charging(e));
+    REQUIRE(!e.present_id_tag("B", 1, h.now()));
+    h.pump();
+    CHECK(!charging(e));
+    REQUIRE(h.calls_of("StopTransaction").size() == 1);
+    CHECK(str(h.calls_of("StopTransaction")[0].json()["idTag"]) == "B");
+  }
+  SECTION("same idTag in another case, no Authorize.req (4.1)") {
+    auto r = h.csms_call("r1", "RemoteStartTransaction", R"({"connectorId":1,"idTag":"Card7"})");
+    REQUIRE(result_status(r) == "Accepted");
+    h.pump();
+    REQUIRE(charging(e));
+    const auto auths = h.calls_of("Authorize").size();
+    REQUIRE(!e.present_id_tag("CARD7", 1, h.now()));
+    h.pump();
+    CHECK(!charging(e));
+    CHECK(h.calls_of("Authorize").size() == auths);
+  }
+}
+
+TEST_CASE("authorization: RemoteStart with AuthorizeRemoteTxRequests uses the local list (5.11)", "[authorization][v16]") {
+  test::Harness h(nullptr, 1, {{"AuthorizeRemoteTxRequests", "true"}, {"LocalPreAuthorize", "true"}});
+  auto& e = h.start();
+  h.connect();
+  CHECK(send_list(h, "s1", R"({"listVersion":1,"updateType":"Full","localAuthorizationList":[{"idTag":"R","idTagInfo":{"status":"Accepted"}}]})") ==
+        "Accepted");
+  REQUIRE(!e.plug_in(1, h.now()));
+  REQUIRE(result_status(h.csms_call("r1", "RemoteStartTransaction", R"({"connectorId":1,"idTag":"R"})")) == "Accepted");
+  h.pump();
+  CHECK(charging(e));
+  CHECK(h.calls_of("Authorize").empty());
+}
