@@ -229,7 +229,12 @@ void Engine::Impl::handle_call(rpc::Frame& frame, Now now) {
           return;
         }
       }
-      reply_error(id, RpcErrorCode::NotImplemented, frame.action + " is not implemented yet");
+      // Every action of the six feature profiles is handled by a module. What remains are the
+      // messages of the Security Whitepaper's extension: recognized (their types are generated)
+      // but not supported by this charge point, which is NotSupported in OCPP-J 1.6 §4.2.3
+      // (NotImplemented means "not known by receiver").
+      reply_error(id, RpcErrorCode::NotSupported,
+                  frame.action + " (Security Whitepaper extension) is not supported by this charge point");
       return;
   }
 }

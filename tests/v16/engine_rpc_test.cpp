@@ -327,3 +327,23 @@ TEST_CASE("rpc: a decision made after the connection dropped is not answered on 
   auto r = h.csms_call("gc-new", "GetConfiguration", R"({"key":["NumberOfConnectors"]})");
   REQUIRE(r.has_value());
 }
+
+TEST_CASE("security-extension CALLs are recognized but not supported (OCPP-J 1.6 4.2.3)",
+          "[v16][engine][rpc]") {
+  test::Harness h;
+  h.start();
+  h.connect();
+  for (const char* action : {"CertificateSigned", "DeleteCertificate", "ExtendedTriggerMessage",
+                             "GetInstalledCertificateIds", "GetLog", "InstallCertificate",
+                             "SignedUpdateFirmware"}) {
+    h.results.clear();
+    h.csms_send(std::string(R"([2,"sec-1",")") + action + R"(",{}])");
+    REQUIRE(h.results.size() == 1);
+    CHECK(h.results[0].find(R"([4,"sec-1","NotSupported")") == 0);
+  }
+  // An action nobody knows is still NotImplemented.
+  h.results.clear();
+  h.csms_send(R"([2,"sec-2","MakeTea",{}])");
+  REQUIRE(h.results.size() == 1);
+  CHECK(h.results[0].find(R"([4,"sec-2","NotImplemented")") == 0);
+}

@@ -34,7 +34,9 @@ struct Hooks {
   /// RemoteStopTransaction.req (section 5.12) for a running transaction. Without the hook: Accepted.
   std::function<RemoteStartStopStatus(const TransactionInfo&)> remote_stop;
   /// Measured values for MeterValues.req (section 4.7), called at each sample time while a
-  /// transaction runs. Without the hook, or when it returns nothing, the library reports the
+  /// transaction runs (Sample.Periodic), at each clock-aligned tick (Sample.Clock, also outside
+  /// transactions and for connector 0, the main meter), for TriggerMessage (Trigger) and for
+  /// Transaction.Begin when StopTxnSampledData/StopTxnAlignedData are set. Without the hook, or when it returns nothing, the library reports the
   /// last energy reading given to set_meter_energy() as Energy.Active.Import.Register in Wh.
   std::function<std::vector<SampledValue>(int connectorId, ReadingContext context)> sample_meter;
 
