@@ -51,7 +51,7 @@ if [[ "$(cat "$deps/.lws-version" 2>/dev/null)" != "$lwsver" ]]; then
   echo "$lwsver" >"$deps/.lws-version"
 fi
 
-cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/$triple.cmake \
+cmake --no-warn-unused-cli -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/$triple.cmake \
       -DCMAKE_PREFIX_PATH="$deps/usr" -DCMAKE_CXX_FLAGS="-isystem $deps/usr/include" \
       -DCMAKE_BUILD_TYPE=Release -DOCPP_BUILD_TESTS=OFF -DOCPP_BUILD_BENCH=OFF \
       -DOCPP_BUILD_EXAMPLES=ON >/dev/null

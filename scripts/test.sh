@@ -26,7 +26,7 @@ if [[ "${OCPP_SKIP_SANITIZERS:-0}" != 1 ]]; then
     cat build-asan/tests.log
     exit 1
   fi
-  tail -n 1 build-asan/tests.log
+  grep -E "^(Passed all|All tests passed)" build-asan/tests.log
 fi
 
 echo "== API reference: every public symbol documented (Doxygen)"

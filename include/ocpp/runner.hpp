@@ -54,7 +54,7 @@ class OCPP_API Runner {
   /// True on the runner's own thread.
   bool on_runner_thread() const;
 
-  class Impl;
+  class OCPP_LOCAL Impl;
 
  private:
   std::unique_ptr<Impl> impl_;

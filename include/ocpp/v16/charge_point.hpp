@@ -118,7 +118,7 @@ class OCPP_API ChargePoint {
   /// See Engine::diagnostics_status.
   DiagnosticsStatus diagnostics_status() const;
 
-  class Impl;
+  class OCPP_LOCAL Impl;
 
  private:
   explicit ChargePoint(std::shared_ptr<Impl> impl, Runner& runner);

@@ -201,7 +201,7 @@ class OCPP_API Engine {
   /// ChangeAvailability; a Scheduled change shows once it happened. Errors: unknown_connector.
   Result<AvailabilityType> availability(int connectorId) const;
 
-  class Impl;  ///< opaque
+  class OCPP_LOCAL Impl;  ///< opaque
 
  private:
   explicit Engine(std::unique_ptr<Impl> impl);
