@@ -125,9 +125,9 @@ class ChargePoint::Impl final : public Runner::Client, public TransportEvents {
     const auto delay = core::backoff_delay(attempt_++, config_.backoff_min, config_.backoff_max, jitter(rng_));
     reconnect_at_ = now.mono + delay;
     if (hooks_.log) {
-      pending_log_ = "connection closed (" + ec.message() + (reason.empty() ? "" : ": ") + std::string(reason) +
+      const std::string message = "connection closed (" + ec.message() + (reason.empty() ? "" : ": ") + std::string(reason) +
                      "); reconnecting in " + std::to_string(delay.count()) + " ms";
-      hooks_.log(1, pending_log_);
+      hooks_.log(1, message);
     }
   }
 
@@ -189,7 +189,6 @@ class ChargePoint::Impl final : public Runner::Client, public TransportEvents {
   unsigned attempt_ = 0;
   MonoTime reconnect_at_{};
   std::mt19937_64 rng_;
-  std::string pending_log_;
 };
 
 namespace {

@@ -38,13 +38,6 @@ void decode_ids(const std::string& text, std::vector<bool>& inoperative) {
   }
 }
 
-template <class Req>
-bool decode_request(Engine::Impl& im, const rpc::Frame& frame, Req& out) {
-  codec::Error err;
-  if (codec::decode(*frame.payload, out, err)) return true;
-  im.reply_error(frame.id, err.code, err.message);
-  return false;
-}
 
 class CoreActionsModule final : public Module {
  public:
@@ -184,7 +177,7 @@ class CoreActionsModule final : public Module {
 
   void change_availability(const rpc::Frame& frame, Now now) {
     ChangeAvailabilityRequest req;
-    if (!decode_request(engine_, frame, req)) return;
+    if (!engine_.decode_request(frame, req)) return;
     ChangeAvailabilityResponse resp;
     const int n = static_cast<int>(engine_.connectors_.size()) - 1;
     if (req.connectorId < 0 || req.connectorId > n) {
@@ -232,7 +225,7 @@ class CoreActionsModule final : public Module {
 
   void data_transfer(const rpc::Frame& frame) {
     DataTransferRequest req;
-    if (!decode_request(engine_, frame, req)) return;
+    if (!engine_.decode_request(frame, req)) return;
     if (!engine_.hooks_.data_transfer) {
       // Section 4.3: no implementation for the vendorId: UnknownVendorId, without data.
       DataTransferResponse resp;
@@ -251,7 +244,7 @@ class CoreActionsModule final : public Module {
 
   void reset(const rpc::Frame& frame) {
     ResetRequest req;
-    if (!decode_request(engine_, frame, req)) return;
+    if (!engine_.decode_request(frame, req)) return;
     const ResetType type = req.type;
     engine_.defer_decision<ResetStatus>(
         [h = engine_.hooks_.reset, type] { return h ? h(type) : ResetStatus::Accepted; },
@@ -278,7 +271,7 @@ class CoreActionsModule final : public Module {
 
   void unlock_connector(const rpc::Frame& frame, Now now) {
     UnlockConnectorRequest req;
-    if (!decode_request(engine_, frame, req)) return;
+    if (!engine_.decode_request(frame, req)) return;
     const int n = static_cast<int>(engine_.connectors_.size()) - 1;
     UnlockConnectorResponse resp;
     // Errata 3.85: an unknown connectorId (and 0, which has no cable) is answered NotSupported;

@@ -135,6 +135,15 @@ class Engine::Impl {
 
   // handlers.cpp
   void handle_call(rpc::Frame& frame, Now now);
+  /// Decodes a CALL's payload; on a schema violation answers the CALLERROR it names and
+  /// returns false.
+  template <class Req>
+  bool decode_request(const rpc::Frame& frame, Req& out) {
+    codec::Error err;
+    if (codec::decode(*frame.payload, out, err)) return true;
+    reply_error(frame.id, err.code, err.message);
+    return false;
+  }
 
   // Feature-profile modules (module.hpp), asked in this order.
   std::vector<std::unique_ptr<Module>> modules_;

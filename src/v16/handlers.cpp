@@ -29,13 +29,6 @@ bool sent_by_charge_point_only(Action a) {
   }
 }
 
-template <class Req>
-bool decode_request(Engine::Impl& im, const rpc::Frame& frame, Req& out) {
-  codec::Error err;
-  if (codec::decode(*frame.payload, out, err)) return true;
-  im.reply_error(frame.id, err.code, err.message);
-  return false;
-}
 
 }  // namespace
 
@@ -60,7 +53,7 @@ void Engine::Impl::handle_call(rpc::Frame& frame, Now now) {
   switch (action) {
     case Action::RemoteStartTransaction: {
       RemoteStartTransactionRequest req;
-      if (!decode_request(*this, frame, req)) return;
+      if (!decode_request(frame, req)) return;
       auto answer_now = [&](RemoteStartStopStatus st) {
         RemoteStartTransactionResponse resp;
         resp.status = st;
@@ -123,7 +116,7 @@ void Engine::Impl::handle_call(rpc::Frame& frame, Now now) {
 
     case Action::RemoteStopTransaction: {
       RemoteStopTransactionRequest req;
-      if (!decode_request(*this, frame, req)) return;
+      if (!decode_request(frame, req)) return;
       Connector* c = nullptr;
       // Not allowed while Pending (section 4.2): answered as for an unknown transaction.
       for (auto& k : connectors_) {
@@ -163,7 +156,7 @@ void Engine::Impl::handle_call(rpc::Frame& frame, Now now) {
 
     case Action::GetConfiguration: {
       GetConfigurationRequest req;
-      if (!decode_request(*this, frame, req)) return;
+      if (!decode_request(frame, req)) return;
       GetConfigurationResponse resp;
       if (!req.key || req.key->empty()) {
         resp.configurationKey = config_.readable();
@@ -198,7 +191,7 @@ void Engine::Impl::handle_call(rpc::Frame& frame, Now now) {
 
     case Action::ChangeConfiguration: {
       ChangeConfigurationRequest req;
-      if (!decode_request(*this, frame, req)) return;
+      if (!decode_request(frame, req)) return;
       const ChangeResult r = config_.set(req.key, req.value, true);
       ChangeConfigurationResponse resp;
       switch (r) {
