@@ -43,7 +43,8 @@ std::string load_file(const std::string& path, DaemonOptions& o) {
   std::stringstream ss;
   ss << in.rdbuf();
   rapidjson::Document d;
-  d.Parse(ss.str().c_str());
+  // Iterative: a config file nested a million levels deep must not overflow the stack.
+  d.Parse<rapidjson::kParseIterativeFlag>(ss.str().c_str());
   if (d.HasParseError() || !d.IsObject()) return "config file is not a JSON object: " + path;
   for (auto it = d.MemberBegin(); it != d.MemberEnd(); ++it) {
     std::string key(it->name.GetString(), it->name.GetStringLength());

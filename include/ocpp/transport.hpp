@@ -12,12 +12,16 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <cstddef>
 #include <system_error>
 #include <vector>
 
 #include "ocpp/export.hpp"
 
 namespace ocpp {
+
+/// Default receive limit of one WebSocket message: 1 MiB.
+inline constexpr std::size_t kDefaultMaxMessageSize = 1024 * 1024;
 
 /// What IoLoop::connect() connects to, and how.
 struct ConnectOptions {
@@ -28,6 +32,9 @@ struct ConnectOptions {
   std::string ca_file;                    ///< wss: CA bundle to verify the server; empty = system CAs
   std::chrono::seconds ping_interval{0};  ///< WebSocket ping interval; 0 = no pings
   std::chrono::seconds connect_timeout{30};  ///< give up (on_close) if not open by then
+  /// Largest incoming message accepted; a longer one closes the connection with status 1009
+  /// (message too big) and on_close. See docs/guides/limits.md.
+  std::size_t max_message_size = kDefaultMaxMessageSize;
 };
 
 /// Receives what happens on one connection. Implemented by the library.

@@ -3,6 +3,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "core/json.hpp"
+
 namespace ocpp::rpc {
 namespace {
 
@@ -23,13 +25,23 @@ void write_string(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_vie
 
 Frame parse_frame(std::string_view text) {
   Frame f;
-  f.doc.Parse(text.data(), text.size());
+  core::ArrayHead head;
+  std::string error;
+  if (!core::parse_json(f.doc, text, &error, &head)) {
+    // What was read before the parse stopped may still name a CALL and its id: such a CALL is
+    // answered like any other that does not conform to the PDU structure.
+    if (head.has_id) f.id = std::move(head.id);
+    const bool call = head.has_type && head.type == 2;
+    const bool known = head.has_type && (head.type == 2 || head.type == 3 || head.type == 4);
+    const bool answerable = head.has_id && head.has_type && f.id.size() <= kMaxMessageIdLength &&
+                            (call || !known);
+    return invalid(std::move(f), "not JSON: " + error, answerable);
+  }
   // Without a readable id nobody can be answered: OCPP-J 1.6 has no rule for this case, and
   // a CALLERROR with an invented id would be a reply to a call the CSMS never made.
-  if (f.doc.HasParseError()) return invalid(std::move(f), "not JSON", false);
   if (!f.doc.IsArray()) return invalid(std::move(f), "not a JSON array", false);
   const auto& a = f.doc;
-  if (a.Size() < 3) return invalid(std::move(f), "fewer than 3 elements", false);
+  if (a.Size() < 2) return invalid(std::move(f), "fewer than 2 elements", false);
   if (!a[1].IsString()) return invalid(std::move(f), "message id is not a string", false);
   f.id.assign(a[1].GetString(), a[1].GetStringLength());
   if (!a[0].IsInt()) return invalid(std::move(f), "message type id is not an integer", false);

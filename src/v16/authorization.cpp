@@ -20,6 +20,7 @@
 #include <map>
 #include <set>
 
+#include "core/json.hpp"
 #include "v16/engine_impl.hpp"
 
 namespace ocpp::v16 {
@@ -84,10 +85,10 @@ class AuthorizationModule final : public Module {
     for (const auto& [key, value] : kv) {
       if (key != kListKey) continue;
       rapidjson::Document d;
-      d.Parse(value.c_str());
+      const bool parsed = core::parse_json(d, value);
       SendLocalListRequest doc;
       codec::Error err;
-      if (d.HasParseError() || !codec::decode(d, doc, err)) {
+      if (!parsed || !codec::decode(d, doc, err)) {
         // Not silently empty: the version stays 0 so that the CSMS sends the full list again.
         engine_.log(0, "the stored Local Authorization List is unreadable: " + err.message);
         continue;
@@ -279,8 +280,8 @@ class AuthorizationModule final : public Module {
 
   static bool parse_cache_entry(const std::string& text, CacheEntry& out) {
     rapidjson::Document d;
-    d.Parse(text.c_str());
-    if (d.HasParseError() || !d.IsObject() || !d.HasMember("seq") || !d["seq"].IsUint64() ||
+    const bool parsed = core::parse_json(d, text);
+    if (!parsed || !d.IsObject() || !d.HasMember("seq") || !d["seq"].IsUint64() ||
         !d.HasMember("entry"))
       return false;
     AuthorizationData e;

@@ -6,6 +6,7 @@
 // Each report becomes a status notification. The state of an update or upload is persisted
 // (store keys "fw.update" and "fw.diag") on every step, because a firmware update normally
 // spans a reboot: after a restart the update goes on where it was (see load()).
+#include "core/json.hpp"
 #include "v16/firmware.hpp"
 
 #include <rapidjson/document.h>
@@ -563,8 +564,8 @@ class FirmwareModule final : public Module {
 
   bool parse_update(const std::string& text) {
     rapidjson::Document d;
-    d.Parse(text.c_str());
-    if (!d.IsObject()) return false;
+    const bool parsed = core::parse_json(d, text);
+    if (!parsed || !d.IsObject()) return false;
     FwState s;
     std::string phase;
     std::int64_t interval = 0;
@@ -580,8 +581,8 @@ class FirmwareModule final : public Module {
 
   bool parse_diag(const std::string& text) {
     rapidjson::Document d;
-    d.Parse(text.c_str());
-    if (!d.IsObject()) return false;
+    const bool parsed = core::parse_json(d, text);
+    if (!parsed || !d.IsObject()) return false;
     DiagState s;
     std::string phase;
     std::int64_t interval = 0;

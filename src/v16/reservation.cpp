@@ -11,6 +11,7 @@
 
 #include <algorithm>
 
+#include "core/json.hpp"
 #include "v16/engine_impl.hpp"
 
 namespace ocpp::v16 {
@@ -34,10 +35,10 @@ class ReservationModule final : public Module {
     if (auto ec = engine_.store_.kv_load(kKeyPrefix, stored)) return ec;
     for (const auto& [key, value] : stored) {
       rapidjson::Document d;
-      d.Parse(value.c_str());
+      const bool parsed = core::parse_json(d, value);
       ReserveNowRequest req;
       codec::Error err;
-      if (d.HasParseError() || !codec::decode(d, req, err) || req.connectorId < 0 ||
+      if (!parsed || !codec::decode(d, req, err) || req.connectorId < 0 ||
           req.connectorId > engine_.options_.connectors || key != key_of(req.reservationId)) {
         engine_.log(1, "dropping an unreadable stored reservation " + key);
         erase_stored(key);

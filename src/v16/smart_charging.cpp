@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/json.hpp"
 #include "v16/engine_impl.hpp"
 #include "v16/smart_charging/profiles.hpp"
 
@@ -206,8 +207,8 @@ class SmartChargingModule final : public Module {
 
   static std::optional<sc::Installed> parse(const std::string& text) {
     rapidjson::Document d;
-    d.Parse(text.c_str());
-    if (d.HasParseError() || !d.IsObject()) return std::nullopt;
+    const bool parsed = core::parse_json(d, text);
+    if (!parsed || !d.IsObject()) return std::nullopt;
     if (!d.HasMember("connectorId") || !d["connectorId"].IsInt() || !d.HasMember("seq") ||
         !d["seq"].IsInt64() || !d.HasMember("profile"))
       return std::nullopt;

@@ -61,3 +61,85 @@ TEST_CASE("frames are built per OCPP-J and escape the peer's id", "[rpc]") {
   CHECK(f.kind == Frame::Kind::CallError);
   CHECK(f.error_code == "TypeConstraintViolation");
 }
+
+// Hardening (docs/guides/limits.md): what a hostile CSMS sends must be answered or dropped,
+// never crash the parser.
+TEST_CASE("a CALL with a readable id but missing fields is answered (OCPP-J 1.6 4.2.3)", "[rpc]") {
+  for (const char* text : {R"([2,"mf6"])", R"([2,"mf6","Reset"])", R"([2, "mf6" ])"}) {
+    auto f = parse_frame(text);
+    INFO(text);
+    CHECK(f.kind == Frame::Kind::Invalid);
+    CHECK(f.reply_possible);
+    CHECK(f.reply_code == RpcErrorCode::FormationViolation);
+    CHECK(f.id == "mf6");
+  }
+  // Replies are never answered, whatever is missing.
+  for (const char* text : {R"([3,"r1"])", R"([4,"r1"])"}) {
+    auto f = parse_frame(text);
+    CHECK(f.kind == Frame::Kind::Invalid);
+    CHECK_FALSE(f.reply_possible);
+  }
+}
+
+TEST_CASE("deeply nested frames are refused without recursion", "[rpc]") {
+  // 200,000 levels overflowed the stack of the recursive parser.
+  for (std::size_t levels : {33u, 5000u, 200000u, 2000000u}) {
+    std::string text = R"([2,"deep","DataTransfer",)";
+    text.append(levels, '[');
+    text.append(levels, ']');
+    text += ']';
+    auto f = parse_frame(text);
+    INFO(levels);
+    CHECK(f.kind == Frame::Kind::Invalid);
+    CHECK(f.reason.find("nested deeper than 32") != std::string::npos);
+    // The id came before the nesting: the CALL is answered.
+    CHECK(f.reply_possible);
+    CHECK(f.id == "deep");
+    // Unterminated nesting, with objects: the same.
+    std::string open = R"([2,"deep2","DataTransfer",)";
+    for (std::size_t i = 0; i < levels; ++i) open += "{\"a\":";
+    auto g = parse_frame(open);
+    CHECK(g.kind == Frame::Kind::Invalid);
+    CHECK(g.id == "deep2");
+  }
+  // A bare deep array has no id: dropped.
+  std::string bare(300000, '[');
+  auto b = parse_frame(bare);
+  CHECK(b.kind == Frame::Kind::Invalid);
+  CHECK_FALSE(b.reply_possible);
+}
+
+TEST_CASE("nesting up to the limit is accepted", "[rpc]") {
+  // The frame's array is level 1 and the payload object level 2: 30 more levels fit.
+  std::string text = R"([2,"ok","DataTransfer",{"a":)";
+  text.append(29, '[');
+  text.append(29, ']');
+  text += "}]";
+  auto f = parse_frame(text);
+  CHECK(f.kind == Frame::Kind::Call);
+  std::string over = R"([2,"no","DataTransfer",{"a":)";
+  over.append(31, '[');
+  over.append(31, ']');
+  over += "}]";
+  CHECK(parse_frame(over).kind == Frame::Kind::Invalid);
+}
+
+TEST_CASE("invalid UTF-8, huge numbers and trailing bytes are not JSON", "[rpc]") {
+  auto u = parse_frame("[2,\"u1\",\"DataTransfer\",{\"vendorId\":\"\xff\xfe\"}]");
+  CHECK(u.kind == Frame::Kind::Invalid);
+  CHECK(u.reply_possible);  // the id was read before the bad string
+  CHECK(u.id == "u1");
+  auto u2 = parse_frame("[2,\"\xc3\x28\",\"Reset\",{}]");
+  CHECK(u2.kind == Frame::Kind::Invalid);
+  CHECK_FALSE(u2.reply_possible);  // the id itself is unreadable
+  auto n = parse_frame(R"([2,"n1","Reset",{"type":1e999}])");
+  CHECK(n.kind == Frame::Kind::Invalid);
+  CHECK(n.reply_possible);
+  auto t = parse_frame(R"([2,"t1","Reset",{"type":"Soft"}] x)");
+  CHECK(t.kind == Frame::Kind::Invalid);
+  CHECK(parse_frame("[2,\"t2\",\"Reset\",{\"type\":\"Soft\"}] \r\n").kind == Frame::Kind::Call);
+  // A reply that breaks is never answered.
+  auto r = parse_frame(R"([3,"r",{"a":1e999}])");
+  CHECK(r.kind == Frame::Kind::Invalid);
+  CHECK_FALSE(r.reply_possible);
+}

@@ -180,11 +180,15 @@ TEST_CASE("rpc: frames that are not JSON are ignored and the session continues",
   h.connect();
   const auto results_before = h.results.size();
   h.csms_send("this is not json");
-  h.csms_send("[2,\"abc\",\"Heartbeat\"");  // truncated
   h.csms_send("{}");
   h.csms_send("[]");
   h.csms_send("");
   CHECK(h.results.size() == results_before);
+  // A truncated CALL whose id was read before the text broke off is answered (OCPP-J 1.6
+  // 4.2.3: the payload does not conform to the PDU structure).
+  h.csms_send("[2,\"abc\",\"Heartbeat\"");
+  REQUIRE(h.results.size() == results_before + 1);
+  CHECK(h.results.back().find(R"([4,"abc","FormationViolation")") == 0);
   CHECK(e.is_connected());
   REQUIRE(!e.present_id_tag("CARD1", 1, h.now()));
   h.pump();

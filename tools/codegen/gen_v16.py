@@ -732,7 +732,7 @@ def gen_codec_hpp(model):
              "#include <rapidjson/writer.h>\n\n")
     o.append("#include <cmath>\n#include <cstddef>\n#include <cstdint>\n#include <string>\n"
              "#include <string_view>\n\n")
-    o.append("#include \"ocpp/rpc_error.hpp\"\n#include \"ocpp/time.hpp\"\n"
+    o.append("#include \"core/json.hpp\"\n#include \"ocpp/rpc_error.hpp\"\n#include \"ocpp/time.hpp\"\n"
              "#include \"ocpp/v16/generated/messages.hpp\"\n\n")
     o.append("namespace ocpp::v16::codec {\n\n")
     o.append("/// Why a decode or validate failed: the CALLERROR code to answer with and a message that\n"
@@ -746,13 +746,14 @@ def gen_codec_hpp(model):
         o.append("void encode(const %s& msg, JsonWriter& w);\n" % n)
         o.append("bool validate(const %s& msg, Error& err);\n" % n)
         o.append("std::string to_json(const %s& msg);\n\n" % n)
-    o.append("/// Parses text and decodes it into out. Text that is not JSON gives FormationViolation.\n")
+    o.append("/// Parses text (bounded depth, no recursion: core/json.hpp) and decodes it into out.\n"
+             "/// Text that is not JSON gives FormationViolation.\n")
     o.append("template <class T>\nbool from_json(std::string_view text, T& out, Error& err) {\n"
              "  rapidjson::Document doc;\n"
-             "  doc.Parse(text.data(), text.size());\n"
-             "  if (doc.HasParseError()) {\n"
+             "  std::string why;\n"
+             "  if (!ocpp::core::parse_json(doc, text, &why)) {\n"
              "    err.code = ocpp::RpcErrorCode::FormationViolation;\n"
-             "    err.message = \"not valid JSON (at offset \" + std::to_string(doc.GetErrorOffset()) + \")\";\n"
+             "    err.message = \"not valid JSON: \" + why;\n"
              "    return false;\n  }\n"
              "  return decode(doc, out, err);\n}\n")
     o.append(CODEC_HPP_SUPPORT)

@@ -45,9 +45,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using lws_transport::WsUrl;
 
-// OCPP frames are small; the cap keeps a hostile or broken server from exhausting memory
-// by streaming one endless message.
-constexpr std::size_t kMaxMessage = 1024 * 1024;
+std::string describe_size(std::size_t bytes) {
+  if (bytes % (1024 * 1024) == 0) return std::to_string(bytes / (1024 * 1024)) + " MiB";
+  if (bytes % 1024 == 0) return std::to_string(bytes / 1024) + " KiB";
+  return std::to_string(bytes) + " bytes";
+}
 
 // lws's own stage timeouts (DNS, TCP connect, TLS, upgrade reply). Ours, from
 // ConnectOptions::connect_timeout, normally fires first and gives the clearer reason.
@@ -72,6 +74,9 @@ struct ConnState : std::enable_shared_from_this<ConnState> {
   std::string authorization;  // complete header value, empty when no Basic auth
   std::chrono::seconds ping_interval{0};
   std::chrono::seconds connect_timeout{30};
+  // The cap keeps a hostile or broken server from exhausting memory by streaming one endless
+  // message.
+  std::size_t max_message = kDefaultMaxMessageSize;
 
   lws* wsi = nullptr;
   Phase phase = Phase::pending;
@@ -80,6 +85,8 @@ struct ConnState : std::enable_shared_from_this<ConnState> {
   bool detached = false;         // the Connection handle is gone
   bool ping_due = false;
   bool ping_outstanding = false;
+  // The status our close frame carries; 1009 after an oversized message.
+  lws_close_status close_status = LWS_CLOSE_STATUS_NORMAL;
   Clock::time_point ping_sent{};
   std::string selected;
   std::string peer_close;
@@ -205,6 +212,8 @@ class LwsIoLoop final : public IoLoop {
     st->offered_list = options.subprotocols;
     st->offered = join(options.subprotocols, ",");
     st->ping_interval = options.ping_interval;
+    st->max_message = options.max_message_size > 0 ? options.max_message_size
+                                                    : kDefaultMaxMessageSize;
     st->connect_timeout = options.connect_timeout.count() > 0 ? options.connect_timeout
                                                                : std::chrono::seconds{30};
     if (options.basic_auth_user) {
@@ -369,13 +378,19 @@ class LwsIoLoop final : public IoLoop {
         if (st->detached) return -1;
         if (st->close_reported) return 0;
         st->ping_outstanding = false;
-        if (st->rx.size() + len > kMaxMessage) {
+        if (st->rx.size() + len > st->max_message) {
+          // Returning -1 here makes lws 4.1 close the wsi inside its rx parser, which then
+          // goes on with the freed connection (double free). The close goes out from the next
+          // WRITEABLE instead; the rest of the message is discarded above (close_reported).
           st->rx.clear();
           st->rx.shrink_to_fit();
-          report_close(*st, Errc::transport_error, "incoming message exceeds 1 MB");
+          report_close(*st, Errc::transport_error,
+                       "incoming message exceeds " + describe_size(st->max_message));
           st->phase = Phase::closing;
-          lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, nullptr, 0);
-          return -1;
+          st->close_status = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
+          lws_callback_on_writable(wsi);
+          lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, kCloseGraceSecs);
+          return 0;
         }
         st->rx.append(static_cast<const char*>(in), len);
         if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0) {
@@ -392,7 +407,7 @@ class LwsIoLoop final : public IoLoop {
 
       case LWS_CALLBACK_CLIENT_WRITEABLE: {
         if (st->detached || st->close_requested || st->close_reported) {
-          lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, nullptr, 0);
+          lws_close_reason(wsi, st->close_status, nullptr, 0);
           return -1;
         }
         if (st->ping_due) {

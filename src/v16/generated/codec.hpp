@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/json.hpp"
 #include "ocpp/rpc_error.hpp"
 #include "ocpp/time.hpp"
 #include "ocpp/v16/generated/messages.hpp"
@@ -476,14 +477,15 @@ void encode(const UpdateFirmwareResponse& msg, JsonWriter& w);
 bool validate(const UpdateFirmwareResponse& msg, Error& err);
 std::string to_json(const UpdateFirmwareResponse& msg);
 
-/// Parses text and decodes it into out. Text that is not JSON gives FormationViolation.
+/// Parses text (bounded depth, no recursion: core/json.hpp) and decodes it into out.
+/// Text that is not JSON gives FormationViolation.
 template <class T>
 bool from_json(std::string_view text, T& out, Error& err) {
   rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError()) {
+  std::string why;
+  if (!ocpp::core::parse_json(doc, text, &why)) {
     err.code = ocpp::RpcErrorCode::FormationViolation;
-    err.message = "not valid JSON (at offset " + std::to_string(doc.GetErrorOffset()) + ")";
+    err.message = "not valid JSON: " + why;
     return false;
   }
   return decode(doc, out, err);

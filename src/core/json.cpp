@@ -1,0 +1,127 @@
+#include "core/json.hpp"
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/encodedstream.h>
+#include <rapidjson/reader.h>
+
+namespace ocpp::core {
+namespace {
+
+using Doc = rapidjson::Document;
+using rapidjson::SizeType;
+
+// Forwards SAX events to the document, refusing to open a level beyond the limit and noting
+// the leading elements of a top-level array.
+class BoundedHandler {
+ public:
+  BoundedHandler(Doc& doc, std::size_t max_depth, ArrayHead* head)
+      : doc_(doc), max_depth_(max_depth), head_(head) {}
+
+  bool too_deep() const { return too_deep_; }
+
+  bool Null() { return element() && doc_.Null(); }
+  bool Bool(bool b) { return element() && doc_.Bool(b); }
+  bool Int(int i) { return element(i) && doc_.Int(i); }
+  bool Uint(unsigned u) { return element(u) && doc_.Uint(u); }
+  bool Int64(std::int64_t i) { return element(i) && doc_.Int64(i); }
+  bool Uint64(std::uint64_t u) { return element() && doc_.Uint64(u); }
+  bool Double(double d) { return element() && doc_.Double(d); }
+  bool RawNumber(const char* s, SizeType n, bool copy) {
+    return element() && doc_.RawNumber(s, n, copy);
+  }
+  bool String(const char* s, SizeType n, bool copy) {
+    if (head_ && depth_ == 1 && head_->is_array && head_->elements == 1) {
+      head_->has_id = true;
+      head_->id.assign(s, n);
+    }
+    return element() && doc_.String(s, n, copy);
+  }
+  bool Key(const char* s, SizeType n, bool copy) { return doc_.Key(s, n, copy); }
+  bool StartObject() { return element() && open() && doc_.StartObject(); }
+  bool EndObject(SizeType members) {
+    --depth_;
+    return doc_.EndObject(members);
+  }
+  bool StartArray() {
+    if (head_ && depth_ == 0) head_->is_array = true;
+    return element() && open() && doc_.StartArray();
+  }
+  bool EndArray(SizeType elements) {
+    --depth_;
+    return doc_.EndArray(elements);
+  }
+
+ private:
+  // Counts a value that sits directly in the top-level array.
+  bool element() {
+    if (head_ && depth_ == 1 && head_->is_array) ++head_->elements;
+    return true;
+  }
+  bool element(std::int64_t v) {
+    if (head_ && depth_ == 1 && head_->is_array && head_->elements == 0) {
+      head_->has_type = true;
+      head_->type = v;
+    }
+    return element();
+  }
+  bool open() {
+    if (depth_ >= max_depth_) {
+      too_deep_ = true;
+      return false;
+    }
+    ++depth_;
+    return true;
+  }
+
+  Doc& doc_;
+  std::size_t max_depth_;
+  ArrayHead* head_;
+  std::size_t depth_ = 0;
+  bool too_deep_ = false;
+};
+
+}  // namespace
+
+bool parse_json(Doc& doc, std::string_view text, std::string* error, ArrayHead* head,
+                std::size_t max_depth) {
+  if (head) *head = ArrayHead{};
+  BoundedHandler handler(doc, max_depth, head);
+  rapidjson::ParseResult result;
+  auto generate = [&](Doc& d) {
+    (void)d;  // the handler forwards to the same document
+    rapidjson::MemoryStream ms(text.data(), text.size());
+    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> is(ms);
+    rapidjson::Reader reader;
+    constexpr unsigned kFlags = rapidjson::kParseIterativeFlag |
+                                rapidjson::kParseValidateEncodingFlag |
+                                rapidjson::kParseStopWhenDoneFlag;
+    result = reader.Parse<kFlags>(is, handler);
+    if (result && is.Tell() != text.size()) {
+      // Trailing bytes after the value: only whitespace is allowed.
+      for (std::size_t i = is.Tell(); i < text.size(); ++i) {
+        const char c = text[i];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+          result.Set(rapidjson::kParseErrorDocumentRootNotSingular, i);
+          break;
+        }
+      }
+    }
+    return static_cast<bool>(result);
+  };
+  doc.SetNull();
+  doc.Populate(generate);
+  if (result) return true;
+  doc.SetNull();
+  if (error) {
+    if (handler.too_deep()) {
+      *error = "JSON nested deeper than " + std::to_string(max_depth) + " levels";
+    } else {
+      *error = std::string(rapidjson::GetParseError_En(result.Code())) + " at offset " +
+               std::to_string(result.Offset());
+    }
+  }
+  return false;
+}
+
+}  // namespace ocpp::core
