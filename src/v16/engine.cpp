@@ -317,6 +317,19 @@ void Engine::Impl::finish_in_flight(const rapidjson::Value* result, const std::s
       StopTransactionResponse resp;
       ok = codec::decode(*result, resp, err);
       fx.delete_transaction = true;
+      if (ok && resp.idTagInfo) {
+        // Section 4.10: the idTagInfo is about the idTag that stopped the transaction, and
+        // updates the Authorization Cache like Authorize.conf does.
+        StopTransactionRequest req;
+        codec::Error req_err;
+        if (codec::from_json(durable_head_->payload, req, req_err) && req.idTag) {
+          const std::string tag = *req.idTag;
+          const IdTagInfo info = *resp.idTagInfo;
+          forget_durable_head(fx, now);
+          for_modules([&](Module& m) { m.on_id_tag_info(tag, info, now); });
+          return;
+        }
+      }
     } else {
       MeterValuesResponse resp;
       ok = codec::decode(*result, resp, err);

@@ -32,7 +32,7 @@ class SmartChargingModule final : public Module {
       auto ip = parse(value);
       if (!ip) {
         im_.log(1, "dropping an unreadable stored charging profile " + key);
-        (void)im_.store_.kv_erase(key);
+        erase_stored(key);
         continue;
       }
       loaded.push_back(std::move(*ip));
@@ -47,13 +47,13 @@ class SmartChargingModule final : public Module {
         // have ended while the process was down.
         Connector* c = im_.connector(ip.connectorId);
         if (!c || !c->tx_key || !ip.tx_key || *c->tx_key != *ip.tx_key) {
-          (void)im_.store_.kv_erase(key_of(ip.profile.chargingProfileId));
+          erase_stored(key_of(ip.profile.chargingProfileId));
           continue;
         }
       }
       auto removed = sc::install(profiles_, ip, std::numeric_limits<std::int64_t>::max());
       for (auto id : *removed)
-        if (id != ip.profile.chargingProfileId) (void)im_.store_.kv_erase(key_of(id));
+        if (id != ip.profile.chargingProfileId) erase_stored(key_of(id));
     }
     reported_.assign(im_.connectors_.size(), std::nullopt);
     refresh(now);
@@ -124,7 +124,7 @@ class SmartChargingModule final : public Module {
     std::vector<sc::Installed> kept;
     for (auto& ip : profiles_) {
       if (ip.profile.chargingProfilePurpose == ChargingProfilePurposeType::TxProfile && ip.tx_key == tx_key) {
-        (void)im_.store_.kv_erase(key_of(ip.profile.chargingProfileId));
+        erase_stored(key_of(ip.profile.chargingProfileId));
       } else {
         kept.push_back(ip);
       }
@@ -224,6 +224,16 @@ class SmartChargingModule final : public Module {
     return ip;
   }
 
+  /// Erases a stored profile; a failure is reported through the log hook (level 0) and
+  /// returned as false.
+  bool erase_stored(const std::string& key) {
+    if (auto ec = im_.store_.kv_erase(key)) {
+      im_.log(0, "removing the stored charging profile " + key + " failed: " + ec.message());
+      return false;
+    }
+    return true;
+  }
+
   /// Installs ip (replace rules, MaxChargingProfilesInstalled) and persists it; false = refused
   /// or not stored (then nothing changed in memory).
   bool commit(const sc::Installed& ip) {
@@ -237,7 +247,7 @@ class SmartChargingModule final : public Module {
       return false;
     }
     for (auto id : *removed)
-      if (id != ip.profile.chargingProfileId) (void)im_.store_.kv_erase(key_of(id));
+      if (id != ip.profile.chargingProfileId) erase_stored(key_of(id));
     profiles_ = std::move(next);
     return true;
   }
@@ -303,8 +313,23 @@ class SmartChargingModule final : public Module {
       im_.reply_error(frame.id, err.code, err.message);
       return;
     }
-    const auto removed = sc::clear(profiles_, req);
-    for (auto id : removed) (void)im_.store_.kv_erase(key_of(id));
+    // Erased from the store first: a profile whose erase fails stays installed, so that
+    // memory never differs from what a restart would load.
+    std::vector<sc::Installed> trial = profiles_;
+    const auto removed = sc::clear(trial, req);
+    std::vector<int> kept;
+    for (auto id : removed)
+      if (!erase_stored(key_of(id))) kept.push_back(id);
+    if (!kept.empty()) {
+      for (auto& ip : profiles_)
+        if (std::find(kept.begin(), kept.end(), ip.profile.chargingProfileId) != kept.end())
+          trial.push_back(ip);
+      profiles_ = std::move(trial);
+      im_.reply_error(frame.id, RpcErrorCode::InternalError, "the charging profiles could not be removed from storage");
+      refresh(now);
+      return;
+    }
+    profiles_ = std::move(trial);
     ClearChargingProfileResponse resp;
     resp.status = removed.empty() ? ClearChargingProfileStatus::Unknown : ClearChargingProfileStatus::Accepted;
     im_.reply(frame.id, codec::to_json(resp));
@@ -353,7 +378,7 @@ class SmartChargingModule final : public Module {
     std::vector<sc::Installed> kept;
     for (auto& ip : profiles_) {
       if (ip.profile.validTo && sc::to_seconds(*ip.profile.validTo) <= t) {
-        (void)im_.store_.kv_erase(key_of(ip.profile.chargingProfileId));
+        erase_stored(key_of(ip.profile.chargingProfileId));
       } else {
         kept.push_back(ip);
       }

@@ -5,6 +5,7 @@
 // LocalAuthorizeOffline, AllowOfflineTxForUnknownId, AuthorizationCacheEnabled (9.1.x).
 #include <catch2/catch.hpp>
 
+#include "support/flaky_store.hpp"
 #include "v16/harness.hpp"
 
 using namespace std::chrono_literals;
@@ -76,41 +77,6 @@ struct AuthTable {
       return R"({"idTagInfo":)" + (it == info.end() ? std::string(R"({"status":"Invalid"})") : it->second) + "}";
     };
   }
-};
-
-/// A Store whose kv writes can be made to fail (storage errors).
-class FlakyStore : public ocpp::Store {
- public:
-  explicit FlakyStore(ocpp::Store& inner) : inner_(inner) {}
-  std::string fail_prefix;  // kv_set/kv_erase of keys with this prefix fail while non-empty
-  std::error_code outbox_append(ocpp::OutboxMessage& m) override { return inner_.outbox_append(m); }
-  std::error_code outbox_front(std::optional<ocpp::OutboxMessage>& o) override { return inner_.outbox_front(o); }
-  std::error_code outbox_size(std::size_t& o) override { return inner_.outbox_size(o); }
-  std::error_code outbox_set_attempts(std::int64_t s, int a) override { return inner_.outbox_set_attempts(s, a); }
-  std::error_code outbox_ack(std::int64_t s, std::int64_t k, const ocpp::AckEffects& e) override {
-    return inner_.outbox_ack(s, k, e);
-  }
-  std::error_code outbox_drop_oldest_droppable(bool& d) override { return inner_.outbox_drop_oldest_droppable(d); }
-  std::error_code transaction_begin(ocpp::TransactionRecord& r, ocpp::OutboxMessage& m) override {
-    return inner_.transaction_begin(r, m);
-  }
-  std::error_code transaction_end(std::int64_t k, ocpp::OutboxMessage& m) override { return inner_.transaction_end(k, m); }
-  std::error_code transactions_load(std::vector<ocpp::TransactionRecord>& o) override { return inner_.transactions_load(o); }
-  std::error_code kv_set(const std::string& k, const std::string& v) override {
-    if (failing(k)) return std::make_error_code(std::errc::io_error);
-    return inner_.kv_set(k, v);
-  }
-  std::error_code kv_erase(const std::string& k) override {
-    if (failing(k)) return std::make_error_code(std::errc::io_error);
-    return inner_.kv_erase(k);
-  }
-  std::error_code kv_load(const std::string& p, std::vector<std::pair<std::string, std::string>>& o) override {
-    return inner_.kv_load(p, o);
-  }
-
- private:
-  bool failing(const std::string& k) const { return !fail_prefix.empty() && k.rfind(fail_prefix, 0) == 0; }
-  ocpp::Store& inner_;
 };
 
 /// The authorize hook's reports, "TAG Status".
@@ -310,7 +276,7 @@ TEST_CASE("authorization: malformed SendLocalList / GetLocalListVersion / ClearC
 TEST_CASE("authorization: SendLocalList answers Failed on a storage error and keeps the old list",
           "[authorization][v16]") {
   auto mem = ocpp::make_memory_store();
-  FlakyStore store(*mem);
+  test::FlakyStore store(*mem);
   test::Harness h(&store);
   h.start();
   h.connect();
@@ -666,6 +632,37 @@ TEST_CASE("authorization: StartTransaction.conf Invalid updates the cache; StopT
   CHECK(!charging(e));
 }
 
+TEST_CASE("authorization: StopTransaction.conf's idTagInfo updates the cache (4.10, 3.5.1)",
+          "[authorization][v16]") {
+  test::Harness h(nullptr, 1, {{"LocalAuthorizeOffline", "true"}});
+  AuthTable table;
+  table.info["CARD"] = R"({"status":"Accepted"})";
+  table.install(h);
+  h.policy["StopTransaction"] = [](const test::SentCall&) -> std::optional<std::string> {
+    return R"({"idTagInfo":{"status":"Blocked"}})";
+  };
+  auto& e = h.start();
+  h.connect();
+  REQUIRE(!e.plug_in(1, h.now()));
+  REQUIRE(!e.present_id_tag("CARD", 1, h.now()));
+  h.pump();
+  REQUIRE(charging(e));
+  REQUIRE(!e.present_id_tag("CARD", 1, h.now()));  // the same card stops it
+  h.pump();
+  auto stops = h.calls_of("StopTransaction");
+  REQUIRE(stops.size() == 1);
+  CHECK(str(stops[0].json()["idTag"]) == "CARD");
+  REQUIRE(!charging(e));
+  // The cache learned Blocked from the StopTransaction.conf: offline the card is refused,
+  // where the Accepted entry from Authorize.conf would have let it charge.
+  h.disconnect();
+  REQUIRE(!e.unplug(1, h.now()));
+  REQUIRE(!e.plug_in(1, h.now()));
+  REQUIRE(!e.present_id_tag("CARD", 1, h.now()));
+  h.pump();
+  CHECK(!charging(e));
+}
+
 TEST_CASE("authorization: AuthorizationCacheEnabled false: nothing cached, nothing used (9.1.2)", "[authorization][v16]") {
   auto store = ocpp::make_memory_store();
   test::Harness h(store.get(), 1, {{"AuthorizationCacheEnabled", "false"}, {"LocalPreAuthorize", "true"}});
@@ -761,7 +758,7 @@ TEST_CASE("authorization: the cache survives a restart (SQLite) (3.5.1, errata 3
 
 TEST_CASE("authorization: ClearCache empties the cache and answers Accepted (5.4)", "[authorization][v16]") {
   auto mem = ocpp::make_memory_store();
-  FlakyStore store(*mem);
+  test::FlakyStore store(*mem);
   test::Harness h(&store, 1, {{"AllowOfflineTxForUnknownId", "false"}});
   AuthTable table;
   table.info["A"] = R"({"status":"Accepted"})";

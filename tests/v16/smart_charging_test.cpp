@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "support/flaky_store.hpp"
 #include "v16/harness.hpp"
 
 using namespace std::chrono_literals;
@@ -301,6 +302,36 @@ TEST_CASE("smart charging: ClearChargingProfile by id, by criteria (AND), and al
   CHECK(composite(call, 1, 60) == V{"A", "0:32.0"});
   CHECK(composite(call, 2, 60) == V{"A", "0:32.0"});
   CHECK(status(call("ClearChargingProfile", "{}")) == "Unknown");
+}
+
+TEST_CASE("smart charging: a profile that cannot be erased from storage stays installed",
+          "[smart_charging][v16]") {
+  // Memory never differs from what a restart would load: a ClearChargingProfile whose erase
+  // fails is answered InternalError (OCPP-J 4.2.3) and reported through the log hook.
+  auto mem = ocpp::make_memory_store();
+  test::FlakyStore store(*mem);
+  test::Harness h(&store, 1);
+  std::vector<std::string> errors;
+  h.hooks.log = [&](int level, const std::string& text) {
+    if (level == 0) errors.push_back(text);
+  };
+  h.start();
+  h.connect();
+  Call call{h};
+  REQUIRE(status(call("SetChargingProfile",
+                      set_req(0, absolute(h, 1, 0, "TxDefaultProfile", R"([{"startPeriod":0,"limit":10}])")))) ==
+          "Accepted");
+  store.fail_prefix = "sc.profile.";
+  CHECK(error_code(call("ClearChargingProfile", "{}")) == "InternalError");
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].find("removing the stored charging profile") != std::string::npos);
+  CHECK(composite(call, 1, 60) == V{"A", "0:10.0"});  // still applied
+  store.fail_prefix.clear();
+  CHECK(status(call("ClearChargingProfile", "{}")) == "Accepted");
+  CHECK(composite(call, 1, 60) == V{"A", "0:32.0"});
+  h.restart();
+  h.connect();
+  CHECK(composite(call, 1, 60) == V{"A", "0:32.0"});
 }
 
 TEST_CASE("smart charging: charging_limit hook at start, on change and at every period boundary",
