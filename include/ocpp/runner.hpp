@@ -32,13 +32,19 @@ class OCPP_API Runner {
   Runner(const Runner&) = delete;
   Runner& operator=(const Runner&) = delete;
 
-  /// Starts the library thread. Errors: Errc::invalid_state if it runs already.
+  /// Starts the library thread. Errors: Errc::invalid_state if it runs already;
+  /// Errc::transport_error if the event loop could not be created (see error()).
   std::error_code start();
-  /// Closes connections, stops the thread and joins it. Idempotent. Must not be called from a
+  /// Closes connections, waits for their close handshakes (at most 2 s), stops the thread and
+  /// joins it. Idempotent. Must not be called from a
   /// hook (it would wait for itself); returns Errc::invalid_state then.
   std::error_code stop();
   /// True between start() and stop().
   bool running() const;
+  /// Errc::transport_error when the default event loop (libwebsockets) could not be created,
+  /// for instance for lack of file descriptors; then start() fails and connections fail at
+  /// once. No error otherwise.
+  std::error_code error() const;
 
   /// The event loop (for clients: connect() on the runner thread only).
   IoLoop& io();

@@ -71,9 +71,15 @@ class OCPP_API IoLoop {
   virtual void poll(std::chrono::milliseconds max_wait) = 0;
   /// Makes a poll() in progress (or the next one) return promptly. Safe from any thread.
   virtual void wake() = 0;
+  /// Connections the loop still services, including those whose handle is gone but whose
+  /// close handshake is not finished. Runner::stop() polls until this is 0 (or a bound).
+  /// The default, 0, suits a loop that finishes closes on its own.
+  virtual std::size_t active_connections() const { return 0; }
 };
 
-/// The libwebsockets event loop (ws:// and wss://).
+/// The libwebsockets event loop (ws:// and wss://). Host names are resolved on a helper
+/// thread, started at the first name to resolve, so a slow DNS server never stalls the loop.
+/// Returns nullptr when libwebsockets cannot create its context (Runner::start reports it).
 OCPP_API std::unique_ptr<IoLoop> make_lws_io_loop();
 
 }  // namespace ocpp

@@ -12,10 +12,56 @@
 #include "ocpp/error.hpp"
 
 namespace ocpp {
+namespace {
+
+// How long stop() waits for the close handshakes of its connections.
+constexpr auto kShutdownGrace = std::chrono::seconds(2);
+
+// Stands in for an event loop that could not be created, so that nothing dereferences a null
+// loop: every connection fails at once, and poll() only waits.
+class FailedIoLoop final : public IoLoop {
+ public:
+  class Failed final : public Connection {
+   public:
+    std::error_code send(std::string_view) override { return make_error_code(Errc::transport_error); }
+    void close() override {}
+  };
+
+  std::unique_ptr<Connection> connect(const ConnectOptions&, TransportEvents& events) override {
+    failed_.push_back(&events);
+    return std::make_unique<Failed>();
+  }
+  void poll(std::chrono::milliseconds max_wait) override {
+    std::vector<TransportEvents*> failed;
+    failed.swap(failed_);
+    for (auto* e : failed) e->on_close(make_error_code(Errc::transport_error), "the event loop could not be created");
+    std::unique_lock<std::mutex> lk(m_);
+    cv_.wait_for(lk, max_wait, [this] { return woken_; });
+    woken_ = false;
+  }
+  void wake() override {
+    std::lock_guard<std::mutex> lk(m_);
+    woken_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::vector<TransportEvents*> failed_;  // runner thread only
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool woken_ = false;
+};
+
+}  // namespace
 
 class Runner::Impl {
  public:
-  explicit Impl(std::unique_ptr<IoLoop> io) : io_(std::move(io)) {}
+  explicit Impl(std::unique_ptr<IoLoop> io) : io_(std::move(io)) {
+    if (!io_) {
+      error_ = make_error_code(Errc::transport_error);
+      io_ = std::make_unique<FailedIoLoop>();
+    }
+  }
 
   void loop() {
     while (!stop_.load()) {
@@ -45,9 +91,12 @@ class Runner::Impl {
       clients = clients_;
     }
     for (auto& c : clients) c->shutdown();
-    // Let the close frames go out.
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
-    while (std::chrono::steady_clock::now() < until) io_->poll(std::chrono::milliseconds(50));
+    // Let the close frames go out and wait for the peers' answers, but not for a peer that
+    // never answers.
+    const auto until = std::chrono::steady_clock::now() + kShutdownGrace;
+    io_->poll(std::chrono::milliseconds(0));
+    while (io_->active_connections() > 0 && std::chrono::steady_clock::now() < until)
+      io_->poll(std::chrono::milliseconds(20));
     {
       std::lock_guard<std::mutex> lk(m_);
       loop_done_ = true;
@@ -74,6 +123,7 @@ class Runner::Impl {
   }
 
   std::unique_ptr<IoLoop> io_;
+  std::error_code error_;  // the event loop could not be created
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> running_{false};
@@ -93,6 +143,7 @@ Runner::Runner(std::unique_ptr<IoLoop> io)
 Runner::~Runner() { stop(); }
 
 std::error_code Runner::start() {
+  if (impl_->error_) return impl_->error_;
   std::lock_guard<std::mutex> lk(impl_->start_stop_m_);
   if (impl_->running_) return make_error_code(Errc::invalid_state);
   impl_->stop_ = false;
@@ -123,6 +174,7 @@ std::error_code Runner::stop() {
 }
 
 bool Runner::running() const { return impl_->running_; }
+std::error_code Runner::error() const { return impl_->error_; }
 IoLoop& Runner::io() { return *impl_->io_; }
 void Runner::wake() { impl_->io_->wake(); }
 

@@ -150,6 +150,7 @@ class ChargePoint::Impl final : public Runner::Client, public TransportEvents {
     }
     o.ca_file = config_.ca_file;
     o.ping_interval = std::chrono::seconds(ping);
+    o.max_message_size = config_.max_message_size;
     // Until it opens or fails, a back-off is pending in case the loop reports nothing.
     reconnect_at_ = now.mono + std::chrono::seconds(60);
     connection_ = runner_.io().connect(o, *this);
@@ -205,6 +206,7 @@ Result<std::unique_ptr<ChargePoint>> ChargePoint::create(Runner& runner, ChargeP
   if (config.charge_point_id.empty() || config.charge_point_id.size() > 48 ||
       !valid_identity(config.charge_point_id) || !valid_url(config.csms_url))
     return Errc::invalid_argument;
+  if (auto ec = runner.error()) return ec;
   EngineOptions eo;
   eo.connectors = config.connectors;
   eo.boot.chargePointVendor = config.vendor;

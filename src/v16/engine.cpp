@@ -112,6 +112,10 @@ void Engine::Impl::disconnected(Now now) {
 
 void Engine::Impl::send_volatile(Action action, std::string payload,
                                  std::function<void(const rapidjson::Value*, Now)> on_done) {
+  if (volatile_.size() >= kMaxVolatileQueue && !on_done) {
+    log(1, std::string("message queue full: ") + std::string(to_string(action)) + " not sent");
+    return;
+  }
   volatile_.push_back({action, std::move(payload), std::move(on_done), last_appended_seq_});
 }
 

@@ -175,6 +175,10 @@ class Engine::Impl {
 
   std::deque<std::string> replies_;  // CALLRESULT/CALLERROR frames: go out first
   std::deque<VolatileCall> volatile_;
+  // Volatile CALLs waiting while one is in flight. A CSMS that floods TriggerMessage and
+  // answers nothing would grow the queue without end: at this bound TriggerMessage is Rejected
+  // and a new notification without a waiting caller is dropped (docs/guides/limits.md).
+  static constexpr std::size_t kMaxVolatileQueue = 1000;
   std::optional<InFlight> in_flight_;
   std::optional<OutboxMessage> durable_head_;
   bool durable_head_loaded_ = false;

@@ -47,6 +47,9 @@ class RemoteTriggerModule final : public Module {
     // Before Accepted only BootNotification may be sent (section 4.2; the engine's queue holds
     // every other CALL until then): accepting would promise a message that cannot go out.
     if (!engine_.accepted()) return false;
+    // Room for every message the trigger may produce (one per connector and the charge point).
+    if (engine_.volatile_.size() + engine_.connectors_.size() > Engine::Impl::kMaxVolatileQueue)
+      return false;
     if (req.requestedMessage == MessageTrigger::MeterValues) {
       // Connector 0 is the main meter (section 4.7): only the firmware's hook can read it.
       if (req.connectorId && *req.connectorId == 0 && !engine_.hooks_.sample_meter) return false;

@@ -331,3 +331,35 @@ TEST_CASE(
   h.advance(60s);
   CHECK(h.calls_of("StatusNotification").size() == n + 1);  // not reported a second time
 }
+
+TEST_CASE("5.17: a CSMS that floods TriggerMessage and answers nothing gets Rejected at the bound",
+          "[remote_trigger][v16][limits]") {
+  // docs/guides/limits.md: at most 1,000 volatile CALLs wait behind the one in flight; a
+  // TriggerMessage that would need more room is Rejected ("will not be sent", section 7.45).
+  test::Harness h;
+  h.start();
+  h.connect();
+  h.policy["StatusNotification"] = [](const test::SentCall&) -> std::optional<std::string> {
+    return std::nullopt;  // held: the CSMS never answers
+  };
+  int accepted = 0;
+  int rejected = 0;
+  for (int i = 0; i < 1500; ++i) {
+    const std::string id = "flood-" + std::to_string(i);
+    h.csms_call(id, "TriggerMessage", trigger("StatusNotification", 1));
+    const auto st = reply_status(h, id);
+    if (st == "Accepted") ++accepted;
+    if (st == "Rejected") ++rejected;
+  }
+  CHECK(accepted + rejected == 1500);  // every CALL answered
+  CHECK(rejected > 0);
+  // One in flight and the rest waiting: never more than the bound.
+  CHECK(accepted <= 1000 + 1);
+  CHECK(accepted >= 990);
+  // Once the CSMS answers again, the queue drains and triggers are accepted again.
+  h.policy.erase("StatusNotification");
+  while (!h.held.empty()) h.answer_held("{}");
+  h.pump();
+  h.csms_call("after", "TriggerMessage", trigger("StatusNotification", 1));
+  CHECK(reply_status(h, "after") == "Accepted");
+}

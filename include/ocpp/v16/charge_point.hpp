@@ -45,6 +45,9 @@ struct ChargePointConfig {
   std::chrono::milliseconds backoff_min{1000};  ///< reconnect back-off, doubled per attempt
   std::chrono::milliseconds backoff_max{60000};  ///< its cap
   std::chrono::seconds call_timeout{30};  ///< see EngineOptions::call_timeout
+  /// Largest message accepted from the CSMS; a longer one closes the connection with status
+  /// 1009 and the charge point reconnects (docs/guides/limits.md).
+  std::size_t max_message_size = kDefaultMaxMessageSize;
   /// Configuration key values applied on first start only (a stored value wins).
   std::vector<std::pair<std::string, std::string>> configuration;
 };
@@ -55,7 +58,7 @@ class OCPP_API ChargePoint {
  public:
   /// Opens the store, loads state and attaches to the runner, which connects and boots.
   /// Errors: Errc::invalid_argument (empty id, bad URL, vendor/model missing or too long,
-  /// connectors < 1), the store's errors (Errc::storage_*).
+  /// connectors < 1), the store's errors (Errc::storage_*), Runner::error().
   static Result<std::unique_ptr<ChargePoint>> create(Runner& runner, ChargePointConfig config,
                                                      Hooks hooks);
   /// Closes the connection and detaches from the runner. Not from inside a hook.

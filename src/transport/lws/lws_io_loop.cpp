@@ -10,8 +10,9 @@
 //   destroyed handle never leaves lws with a dangling pointer; the handle only clears the
 //   events pointer and asks lws to drop the socket.
 // - lws_client_connect_via_info() resolves names with a blocking getaddrinfo() in this lws
-//   build and may call back synchronously, so connect() only queues the attempt; poll()
-//   starts it.
+//   build, so names are resolved on the Resolver's thread first and lws only ever sees
+//   numeric addresses; when one address fails to connect, the next is tried. It may also call
+//   back synchronously, so connect() only queues the attempt; poll() starts it.
 // - lws 4.1 ignores lws_service()'s timeout and sleeps until the next scheduled event, so
 //   poll() schedules its own wake-up to honour max_wait.
 // - Pings are driven by our own per-wsi timer instead of lws's validity policy, because
@@ -37,12 +38,14 @@
 
 #include "ocpp/error.hpp"
 #include "ocpp/transport.hpp"
+#include "transport/lws/lws_io_loop.hpp"
 #include "transport/lws/ws_url.hpp"
 
 namespace ocpp {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using lws_transport::Resolver;
 using lws_transport::WsUrl;
 
 std::string describe_size(std::size_t bytes) {
@@ -61,7 +64,7 @@ constexpr int kCloseGraceSecs = 5;
 
 class LwsIoLoop;
 
-enum class Phase { pending, connecting, open, closing, done };
+enum class Phase { pending, resolving, connecting, open, closing, done };
 
 struct ConnState : std::enable_shared_from_this<ConnState> {
   LwsIoLoop* loop = nullptr;
@@ -78,6 +81,13 @@ struct ConnState : std::enable_shared_from_this<ConnState> {
   // message.
   std::size_t max_message = kDefaultMaxMessageSize;
 
+  // Numeric addresses of url.host, tried in order; empty until resolved.
+  std::vector<std::string> addresses;
+  std::size_t address_index = 0;
+  bool retry_next_address = false;  // this attempt failed; the next address follows
+  std::uint64_t ticket = 0;         // of the lookup in progress
+  Clock::time_point resolve_deadline{};
+
   lws* wsi = nullptr;
   Phase phase = Phase::pending;
   bool close_reported = false;
@@ -92,6 +102,7 @@ struct ConnState : std::enable_shared_from_this<ConnState> {
   std::string peer_close;
   std::string rx;
   std::deque<std::vector<unsigned char>> tx;  // each with LWS_PRE bytes of headroom
+  std::size_t tx_bytes = 0;                   // payload bytes in tx
 };
 
 struct Event {
@@ -157,7 +168,7 @@ class LwsConnection final : public Connection {
 
 class LwsIoLoop final : public IoLoop {
  public:
-  LwsIoLoop() {
+  explicit LwsIoLoop(lws_transport::ResolveFn resolve) : resolve_(std::move(resolve)) {
     protocols_[0].name = "ocpp-lws-client";
     protocols_[0].callback = lws_client_callback;
     // Zero keeps lws's validity pings off; ours run from LWS_CALLBACK_TIMER.
@@ -188,7 +199,9 @@ class LwsIoLoop final : public IoLoop {
   }
 
   ~LwsIoLoop() override {
+    resolver_.reset();  // no more wake-ups of a context about to go
     destroying_ = true;
+    resolving_.clear();
     for (auto& [raw, st] : live_) st->loop = nullptr;
     for (auto& st : pending_) st->loop = nullptr;
     pending_.clear();
@@ -224,7 +237,7 @@ class LwsIoLoop final : public IoLoop {
     live_.emplace(st.get(), st);
     if (!url) {
       report_close(*st, Errc::transport_error, "invalid URL: " + options.url);
-      live_.erase(st.get());
+      forget(*st);
       return std::make_unique<LwsConnection>(st);
     }
     st->url = std::move(*url);
@@ -245,6 +258,7 @@ class LwsIoLoop final : public IoLoop {
   void poll(std::chrono::milliseconds max_wait) override {
     const auto deadline = Clock::now() + max_wait;
     for (;;) {
+      collect_resolved();
       start_pending();
       const bool ready = !events_.empty() || woken_.exchange(false);
       const auto remaining =
@@ -266,15 +280,26 @@ class LwsIoLoop final : public IoLoop {
     lws_cancel_service(ctx_);
   }
 
+  std::size_t active_connections() const override { return live_.size(); }
+
   // --- used by LwsConnection ---
 
   std::error_code send(ConnState& st, std::string_view text) {
     if (st.phase != Phase::open || st.close_requested || st.close_reported || !st.wsi) {
       return make_error_code(Errc::transport_error);
     }
+    if (st.tx_bytes + text.size() > 4 * st.max_message) {
+      // The peer does not read what we send; queueing more would only grow memory.
+      report_close(st, Errc::transport_error, "send queue full: the server does not read");
+      st.phase = Phase::closing;
+      lws_callback_on_writable(st.wsi);
+      lws_set_timeout(st.wsi, PENDING_TIMEOUT_CLOSE_SEND, kCloseGraceSecs);
+      return make_error_code(Errc::transport_error);
+    }
     std::vector<unsigned char> buf(LWS_PRE + text.size());
     std::memcpy(buf.data() + LWS_PRE, text.data(), text.size());
     st.tx.push_back(std::move(buf));
+    st.tx_bytes += text.size();
     lws_callback_on_writable(st.wsi);
     return {};
   }
@@ -284,10 +309,11 @@ class LwsIoLoop final : public IoLoop {
     st.close_requested = true;
     switch (st.phase) {
       case Phase::pending:
+      case Phase::resolving:
         drop_pending(st);
         st.phase = Phase::done;
         report_close(st, {}, "closed by client");
-        live_.erase(&st);  // the handle still owns st
+        forget(st);  // the handle still owns st
         break;
       case Phase::connecting:
         if (st.wsi) lws_set_timeout(st.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
@@ -309,8 +335,9 @@ class LwsIoLoop final : public IoLoop {
     st.detached = true;
     switch (st.phase) {
       case Phase::pending:
+      case Phase::resolving:
         drop_pending(st);
-        live_.erase(&st);
+        forget(st);
         break;
       case Phase::connecting:
         if (st.wsi) lws_set_timeout(st.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
@@ -420,6 +447,7 @@ class LwsIoLoop final : public IoLoop {
         } else if (!st->tx.empty()) {
           std::vector<unsigned char> buf = std::move(st->tx.front());
           st->tx.pop_front();
+          st->tx_bytes -= buf.size() - LWS_PRE;
           // lws keeps whatever the socket does not take and flushes it before the next
           // WRITEABLE, so one lws_write per message preserves order for any size.
           if (lws_write(wsi, buf.data() + LWS_PRE, buf.size() - LWS_PRE, LWS_WRITE_TEXT) < 0) {
@@ -468,6 +496,11 @@ class LwsIoLoop final : public IoLoop {
       }
 
       case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
+        if (st->phase == Phase::connecting && !st->close_requested && !st->detached &&
+            st->address_index + 1 < st->addresses.size()) {
+          st->retry_next_address = true;  // WSI_DESTROY (or start()) queues the next attempt
+          return 0;
+        }
         st->phase = Phase::done;
         if (st->close_requested) {
           report_close(*st, {}, "closed by client");
@@ -500,13 +533,17 @@ class LwsIoLoop final : public IoLoop {
 
       case LWS_CALLBACK_WSI_DESTROY: {
         st->wsi = nullptr;
+        if (st->retry_next_address) {
+          next_address(*st);
+          return 0;
+        }
         st->phase = Phase::done;
         if (st->close_requested) {
           report_close(*st, {}, "closed by client");
         } else {
           report_close(*st, Errc::transport_error, "connection closed");
         }
-        live_.erase(st);  // st may be gone after this line
+        forget(*st);  // st may be gone after this line
         return 0;
       }
 
@@ -526,6 +563,7 @@ class LwsIoLoop final : public IoLoop {
     queue(st, Event::close, std::move(reason), ec);
     st.close_reported = true;
     st.tx.clear();
+    st.tx_bytes = 0;
   }
 
   void report_subprotocol_rejected(ConnState& st) {
@@ -536,6 +574,7 @@ class LwsIoLoop final : public IoLoop {
   }
 
   void drop_pending(ConnState& st) {
+    if (st.phase == Phase::resolving) resolving_.erase(st.ticket);
     pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
                                   [&](const std::shared_ptr<ConnState>& p) { return p.get() == &st; }),
                    pending_.end());
@@ -595,6 +634,13 @@ class LwsIoLoop final : public IoLoop {
   }
 
   void start(const std::shared_ptr<ConnState>& st) {
+    if (st->addresses.empty()) {
+      if (!lws_transport::is_ip_literal(st->url.host)) {
+        begin_resolve(st);
+        return;
+      }
+      st->addresses.push_back(st->url.host);
+    }
     lws_vhost* vh = plain_vhost_;
     if (st->url.tls) {
       std::string error;
@@ -602,7 +648,7 @@ class LwsIoLoop final : public IoLoop {
       if (!vh) {
         st->phase = Phase::done;
         report_close(*st, Errc::tls_error, error);
-        live_.erase(st.get());
+        forget(*st);
         return;
       }
     }
@@ -610,7 +656,7 @@ class LwsIoLoop final : public IoLoop {
     std::memset(&ci, 0, sizeof ci);
     ci.context = ctx_;
     ci.vhost = vh;
-    ci.address = st->url.host.c_str();
+    ci.address = st->addresses[st->address_index].c_str();
     ci.port = st->url.port;
     ci.ssl_connection = st->url.tls ? LCCSCF_USE_SSL : 0;
     ci.path = st->url.path.c_str();
@@ -625,15 +671,75 @@ class LwsIoLoop final : public IoLoop {
     st->phase = Phase::connecting;
     lws* wsi = lws_client_connect_via_info(&ci);
     if (!wsi) {
+      if (st->phase == Phase::pending) return;  // failed at once; the next address is queued
+      if (st->retry_next_address) {
+        next_address(*st);
+        return;
+      }
       st->phase = Phase::done;
       report_close(*st, Errc::transport_error, "connection failed: " + st->url.host);
-      live_.erase(st.get());
+      forget(*st);
       return;
     }
     st->wsi = wsi;
     if (st->phase == Phase::connecting) {
       lws_set_timer_usecs(wsi, std::chrono::microseconds(st->connect_timeout).count());
     }
+  }
+
+  void begin_resolve(const std::shared_ptr<ConnState>& st) {
+    if (!resolver_) resolver_ = std::make_unique<Resolver>([this] { wake(); }, resolve_);
+    st->phase = Phase::resolving;
+    st->ticket = ++next_ticket_;
+    st->resolve_deadline = Clock::now() + st->connect_timeout;
+    resolving_.emplace(st->ticket, st);
+    resolver_->request(st->ticket, st->url.host);
+  }
+
+  void collect_resolved() {
+    if (resolving_.empty()) return;
+    for (auto& r : resolver_->take()) {
+      auto it = resolving_.find(r.ticket);
+      if (it == resolving_.end()) continue;  // closed or destroyed meanwhile
+      auto st = it->second;
+      resolving_.erase(it);
+      if (r.addresses.empty()) {
+        fail(*st, "cannot resolve " + st->url.host + ": " + r.error);
+        continue;
+      }
+      st->addresses = std::move(r.addresses);
+      st->address_index = 0;
+      start(st);
+    }
+    const auto now = Clock::now();
+    for (auto it = resolving_.begin(); it != resolving_.end();) {
+      auto st = it->second;
+      if (now < st->resolve_deadline) {
+        ++it;
+        continue;
+      }
+      it = resolving_.erase(it);
+      fail(*st, "connect timeout (resolving " + st->url.host + ")");
+    }
+  }
+
+  void fail(ConnState& st, std::string reason) {
+    st.phase = Phase::done;
+    report_close(st, Errc::transport_error, std::move(reason));
+    forget(st);  // st may be gone after this line
+  }
+
+  // The loop is done with st: a handle that outlives the loop must not reach back into it.
+  void forget(ConnState& st) {
+    st.loop = nullptr;
+    live_.erase(&st);  // st may be gone after this line
+  }
+
+  void next_address(ConnState& st) {
+    st.retry_next_address = false;
+    ++st.address_index;
+    st.phase = Phase::pending;
+    pending_.push_back(st.shared_from_this());
   }
 
   bool dispatch() {
@@ -665,6 +771,10 @@ class LwsIoLoop final : public IoLoop {
     std::string name;  // lws keeps the pointer
   };
 
+  lws_transport::ResolveFn resolve_;
+  std::unique_ptr<Resolver> resolver_;
+  std::unordered_map<std::uint64_t, std::shared_ptr<ConnState>> resolving_;
+  std::uint64_t next_ticket_ = 0;
   lws_context* ctx_ = nullptr;
   lws_protocols protocols_[2]{};
   lws_retry_bo_t retry_{};
@@ -705,8 +815,10 @@ void LwsConnection::close() {
 
 }  // namespace
 
-std::unique_ptr<IoLoop> make_lws_io_loop() {
-  auto loop = std::make_unique<LwsIoLoop>();
+std::unique_ptr<IoLoop> make_lws_io_loop() { return lws_transport::make_lws_io_loop(nullptr); }
+
+std::unique_ptr<IoLoop> lws_transport::make_lws_io_loop(ResolveFn resolve) {
+  auto loop = std::make_unique<LwsIoLoop>(resolve ? std::move(resolve) : ResolveFn(system_resolve));
   if (!loop->init()) return nullptr;
   return loop;
 }
