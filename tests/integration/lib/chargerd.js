@@ -4,6 +4,10 @@
 'use strict';
 
 const { spawn } = require('node:child_process');
+
+// The first line of a sanitizer report (a daemon built with -fsanitize=address,undefined): any
+// such line fails the scenario, whatever else it checked.
+const SANITIZER_REPORT = /ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:|SUMMARY: \w*Sanitizer/;
 const fs = require('node:fs');
 const { EventEmitter } = require('node:events');
 
@@ -37,6 +41,7 @@ class Chargerd extends EventEmitter {
     this.events = [];      // every JSON event, across restarts; each gets .run and .t
     this.stdoutJunk = [];  // stdout lines that were not JSON
     this.stderr = [];      // stderr lines (kept, trimmed to the last 2000)
+    this.sanitizerReports = [];  // stderr lines of AddressSanitizer/UBSan/LeakSanitizer reports (all kept)
     this.run = 0;
     this.child = null;
     this.exit = null;
@@ -69,6 +74,7 @@ class Chargerd extends EventEmitter {
     const from = this.events.length;
     this._lines(child.stdout, (line) => this._onStdout(line, run));
     this._lines(child.stderr, (line) => {
+      if (SANITIZER_REPORT.test(line)) this.sanitizerReports.push(`[run ${run}] ${line}`);
       this.stderr.push(`[run ${run}] ${line}`);
       if (this.stderr.length > 2000) this.stderr.splice(0, this.stderr.length - 2000);
       if (this.o.log) this.o.log(`${this.o.name} stderr: ${line}`);

@@ -175,6 +175,12 @@ function scenario(name, body, { timeoutMs = 60000 } = {}) {
     try {
       await body(t);
       await t.finish();
+      t.step('no sanitizer report from any ocpp-chargerd');
+      for (const cp of t.chargerds) {
+        t.ok(`${cp.o.name}: no AddressSanitizer/UBSan/LeakSanitizer report on stderr`, () => {
+          if (cp.sanitizerReports.length) throw new Error(cp.sanitizerReports.join('\n'));
+        });
+      }
       t.step('no schema violation recorded by any CSMS');
       t.csmses.forEach((csms, i) => t.ok(`CSMS #${i + 1}: 0 strictValidationFailure / badMessage events`, () => csms.assertNoViolations()));
     } catch (err) {
