@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test: the generated code check, the unit
-# and scenario tests under AddressSanitizer + UndefinedBehaviorSanitizer, then the full
-# suite (unit, scenario, integration against the strict ocpp-rpc CSMS) with ctest.
+# Installs what is missing, builds, and runs every test. Everything runs under
+# AddressSanitizer + UndefinedBehaviorSanitizer: the unit and scenario tests, the fuzz corpora
+# replayed through their targets, and the integration scenarios (against the strict ocpp-rpc
+# CSMS) with an ocpp-chargerd built with the sanitizers, so a memory error on the transport,
+# runner or daemon paths fails the run. Then the API reference, the release build with the
+# consumer projects, and the arm64 build. The last line is ctest's summary.
 # Usage: scripts/test.sh            (from anywhere)
-#        OCPP_SKIP_SANITIZERS=1 scripts/test.sh   (skip the sanitizer pass)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -16,25 +18,22 @@ scripts/generate.sh --check
 echo "== npm packages of the integration tests"
 (cd tests/integration && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 
-if [[ "${OCPP_SKIP_SANITIZERS:-0}" != 1 ]]; then
-  echo "== unit and scenario tests under AddressSanitizer + UndefinedBehaviorSanitizer"
-  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DOCPP_SANITIZE=address,undefined \
-        -DOCPP_BUILD_EXAMPLES=OFF -DOCPP_BUILD_BENCH=OFF >/dev/null
-  cmake --build build-asan -j"$jobs" --target ocpp_tests
-  if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-      build-asan/tests/ocpp_tests --reporter compact >build-asan/tests.log 2>&1; then
-    cat build-asan/tests.log
-    exit 1
-  fi
-  grep -E "^(Passed all|All tests passed)" build-asan/tests.log
-fi
+echo "== sanitizer build (ASan+UBSan): library, unit tests, ocpp-chargerd"
+start=$SECONDS
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DOCPP_SANITIZE=address,undefined \
+      -DOCPP_BUILD_EXAMPLES=ON -DOCPP_BUILD_BENCH=OFF >/dev/null
+cmake --build build-asan -j"$jobs" >build-asan/build.log 2>&1 || { cat build-asan/build.log; exit 1; }
+echo "(sanitizer build: $((SECONDS - start)) s)"
 
 echo "== API reference: every public symbol documented (Doxygen)"
 scripts/docs.sh
 
-echo "== build"
-cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build-test -j"$jobs"
+echo "== release build (library and ocpp-chargerd, for the consumers)"
+start=$SECONDS
+cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCPP_BUILD_TESTS=OFF \
+      -DOCPP_BUILD_BENCH=OFF >/dev/null
+cmake --build build-test -j"$jobs" >build-test/build.log 2>&1 || { cat build-test/build.log; exit 1; }
+echo "(release build: $((SECONDS - start)) s)"
 
 echo "== consumers: find_package, pkg-config, add_subdirectory (shared); exported symbols"
 start=$SECONDS
@@ -46,6 +45,7 @@ start=$SECONDS
 scripts/cross-arm64.sh build-arm64
 echo "(arm64 cross-build: $((SECONDS - start)) s)"
 
-echo "== all tests"
-cd build-test
+echo "== all tests under ASan+UBSan (unit, scenario, docs, integration against the sanitizer daemon)"
+cd build-asan
+export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 ctest --output-on-failure -j"$jobs" --timeout 300
