@@ -45,6 +45,9 @@ struct ChargePointConfig {
   std::chrono::milliseconds backoff_min{1000};  ///< reconnect back-off, doubled per attempt
   std::chrono::milliseconds backoff_max{60000};  ///< its cap
   std::chrono::seconds call_timeout{30};  ///< see EngineOptions::call_timeout
+  /// A connection attempt (TCP, TLS and the WebSocket upgrade) not open by then is given up
+  /// and retried after the back-off; see ConnectOptions::connect_timeout.
+  std::chrono::seconds connect_timeout{30};
   /// Configuration key values applied on first start only (a stored value wins).
   std::vector<std::pair<std::string, std::string>> configuration;
 };
