@@ -114,6 +114,39 @@ function sendTextBytes(csms, bytes, { fragments = 1, cuts, note } = {}) {
   }
 }
 
+/**
+ * One WebSocket frame as raw bytes (RFC 6455 §5.2), for frames no WebSocket library would send:
+ * reserved opcodes and bits, masked server frames, oversized or fragmented control frames.
+ * `len` overrides the length field; `rsv` is the RSV bits (0x40, 0x20, 0x10).
+ */
+function wsFrame(opcode, payload, { fin = true, mask = false, rsv = 0, len } = {}) {
+  const data = Buffer.from(payload);
+  const n = len ?? data.length;
+  let head;
+  if (n < 126) {
+    head = Buffer.from([0, n]);
+  } else if (n < 65536) {
+    head = Buffer.alloc(4);
+    head[1] = 126;
+    head.writeUInt16BE(n, 2);
+  } else {
+    head = Buffer.alloc(10);
+    head[1] = 127;
+    head.writeBigUInt64BE(BigInt(n), 2);
+  }
+  head[0] = (fin ? 0x80 : 0) | rsv | opcode;
+  if (!mask) return Buffer.concat([head, data]);
+  head[1] |= 0x80;
+  const key = Buffer.from([0x37, 0xfa, 0x21, 0x3d]);
+  return Buffer.concat([head, key, Buffer.from(data.map((b, i) => b ^ key[i % 4]))]);
+}
+
+/** Writes raw bytes on the CSMS's socket to the charger, under ws's framing (noted in the timeline). */
+function sendRawBytes(csms, bytes, note) {
+  csms._note(note);
+  csms._requireClient()._ws._socket.write(bytes);
+}
+
 /** The DISCONNECTED records from `from` on. */
 function disconnects(csms, from = 0) {
   return csms.find((r) => r.kind === 'DISCONNECTED', from);
@@ -253,6 +286,32 @@ async function checkLedger(t, csms, cp, { ignored = new Set(), drainMs = 15000 }
   return { messages, transactions: txs };
 }
 
+/**
+ * Resolves with the first line of the daemon's stderr (from line `from` on) that matches `re`;
+ * rejects after timeoutMs. For moments only the daemon's log shows, e.g. a call timing out.
+ */
+function waitStderr(cp, re, { from = 0, timeoutMs = 10000 } = {}) {
+  const find = () => cp.stderr.slice(from).find((l) => re.test(l));
+  const hit = find();
+  if (hit) return Promise.resolve(hit);
+  return new Promise((resolve, reject) => {
+    const stream = cp.child.stderr;
+    // Registered after the Chargerd's own reader, so the line is in cp.stderr when this runs.
+    const onData = () => {
+      const l = find();
+      if (!l) return;
+      clearTimeout(timer);
+      stream.off('data', onData);
+      resolve(l);
+    };
+    const timer = setTimeout(() => {
+      stream.off('data', onData);
+      reject(new Error(`${cp.o.name}: timed out after ${timeoutMs} ms waiting for a stderr line ${re}`));
+    }, timeoutMs);
+    stream.on('data', onData);
+  });
+}
+
 /** Plugs connector 1 and presents `idTag`; resolves with the transactionId once the StartTransaction is answered. */
 async function startTransaction(t, csms, cp, idTag) {
   const m = csms.mark();
@@ -289,5 +348,5 @@ async function stopCheckQuit(t, csms, cp, ledgerOpts = {}) {
 
 module.exports = {
   TX_ACTIONS, OCPPJ16_CODES, assertNoSanitizerReport, assertHealthy, checkAlive, rawCall, sendUnanswered, probe, checkCallError,
-  sendTextBytes, disconnects, configure, queueDrained, checkLedger, startTransaction, checkAndQuit, stopCheckQuit,
+  sendTextBytes, wsFrame, sendRawBytes, disconnects, configure, queueDrained, checkLedger, waitStderr, startTransaction, checkAndQuit, stopCheckQuit,
 };
