@@ -147,6 +147,8 @@ class Daemon {
     cfg.ca_file = opts_.ca_file;
     cfg.backoff_min = std::chrono::milliseconds(opts_.backoff_min_ms);
     cfg.backoff_max = std::chrono::milliseconds(opts_.backoff_max_ms);
+    cfg.call_timeout = std::chrono::seconds(opts_.call_timeout_s);
+    cfg.connect_timeout = std::chrono::seconds(opts_.connect_timeout_s);
     auto cp = ChargePoint::create(runner, std::move(cfg), hooks());
     if (!cp) {
       std::fprintf(stderr, "ocpp-chargerd: cannot start: %s\n", cp.error().message().c_str());

@@ -11,6 +11,7 @@ const char* const kUsage =
     "usage: ocpp-chargerd --url URL --id ID --db PATH [--connectors N] [--password P]\n"
     "                     [--ca-file FILE] [--config FILE] [--control PATH] [--log-frames]\n"
     "                     [--power WATTS] [--backoff-min-ms N] [--backoff-max-ms N]\n"
+    "                     [--call-timeout-s N] [--connect-timeout-s N]\n"
     "                     [--vendor V] [--model M]\n";
 
 namespace {
@@ -27,6 +28,8 @@ std::string apply(DaemonOptions& o, const std::string& key, const std::string& v
     else if (key == "power") o.power_w = std::stod(v);
     else if (key == "backoff-min-ms" || key == "backoff_min_ms") o.backoff_min_ms = std::stoll(v);
     else if (key == "backoff-max-ms" || key == "backoff_max_ms") o.backoff_max_ms = std::stoll(v);
+    else if (key == "call-timeout-s" || key == "call_timeout_s") o.call_timeout_s = std::stoi(v);
+    else if (key == "connect-timeout-s" || key == "connect_timeout_s") o.connect_timeout_s = std::stoi(v);
     else if (key == "vendor") o.vendor = v;
     else if (key == "model") o.model = v;
     else if (key == "log-frames" || key == "log_frames") o.log_frames = v == "true" || v == "1";
@@ -85,5 +88,6 @@ std::string parse_options(int argc, char** argv, DaemonOptions& out) {
     if (auto err = apply(out, k, v); !err.empty()) return err;
   if (out.url.empty() || out.id.empty() || out.db.empty()) return "--url, --id and --db are required";
   if (out.connectors < 1 || out.connectors > 100) return "--connectors must be 1..100";
+  if (out.call_timeout_s < 1 || out.connect_timeout_s < 1) return "timeouts must be at least 1 s";
   return "";
 }

@@ -17,6 +17,8 @@ struct DaemonOptions {
   double power_w = 11000;
   std::int64_t backoff_min_ms = 1000;
   std::int64_t backoff_max_ms = 60000;
+  int call_timeout_s = 30;
+  int connect_timeout_s = 30;
   std::string vendor = "ocpp-client";
   std::string model = "chargerd";
 };

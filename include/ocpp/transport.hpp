@@ -43,7 +43,8 @@ class OCPP_API TransportEvents {
   virtual ~TransportEvents() = default;
   /// The WebSocket handshake completed with the given subprotocol.
   virtual void on_open(std::string_view subprotocol) = 0;
-  /// A complete text message arrived.
+  /// A complete text message arrived. A text message that is not UTF-8 is not delivered: the
+  /// transport fails the connection with status 1007 (RFC 6455 §8.1), as the lws loop does.
   virtual void on_message(std::string_view text) = 0;
   /// The connection failed or closed; no more events follow for it. ec says why.
   virtual void on_close(std::error_code ec, std::string_view reason) = 0;

@@ -5,6 +5,10 @@
 #include <rapidjson/encodedstream.h>
 #include <rapidjson/reader.h>
 
+#include <algorithm>
+#include <optional>
+#include <vector>
+
 namespace ocpp::core {
 namespace {
 
@@ -81,6 +85,34 @@ class BoundedHandler {
   bool too_deep_ = false;
 };
 
+// The name an object carries more than once, if any. RFC 8259 §4: names SHOULD be unique, and
+// what a receiver makes of duplicates is unpredictable: the generated codec keeps the last one,
+// FindMember (used on stored records) finds the first, other parsers refuse the text, so the
+// two ends of a connection could act on different values. Without recursion, like the parse.
+std::optional<std::string_view> duplicate_name(const rapidjson::Value& root) {
+  if (!root.IsArray() && !root.IsObject()) return std::nullopt;
+  std::vector<const rapidjson::Value*> todo{&root};  // only arrays and objects
+  std::vector<std::string_view> names;
+  while (!todo.empty()) {
+    const rapidjson::Value& v = *todo.back();
+    todo.pop_back();
+    if (v.IsArray()) {
+      for (const auto& e : v.GetArray())
+        if (e.IsArray() || e.IsObject()) todo.push_back(&e);
+      continue;
+    }
+    names.clear();
+    for (const auto& m : v.GetObject()) {
+      names.emplace_back(m.name.GetString(), m.name.GetStringLength());
+      if (m.value.IsArray() || m.value.IsObject()) todo.push_back(&m.value);
+    }
+    std::sort(names.begin(), names.end());
+    auto same = std::adjacent_find(names.begin(), names.end());
+    if (same != names.end()) return *same;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool parse_json(Doc& doc, std::string_view text, std::string* error, ArrayHead* head,
@@ -111,7 +143,17 @@ bool parse_json(Doc& doc, std::string_view text, std::string* error, ArrayHead* 
   };
   doc.SetNull();
   doc.Populate(generate);
-  if (result) return true;
+  if (result) {
+    auto dup = duplicate_name(doc);
+    if (!dup) return true;
+    doc.SetNull();
+    if (error) {
+      // The name only when it is short: cutting it could split a UTF-8 sequence.
+      *error = "an object has the member name " +
+               (dup->size() <= 40 ? "\"" + std::string(*dup) + "\" " : std::string()) + "more than once";
+    }
+    return false;
+  }
   doc.SetNull();
   if (error) {
     if (handler.too_deep()) {

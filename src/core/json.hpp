@@ -33,7 +33,8 @@ struct ArrayHead {
 };
 
 /// Parses `text` into `doc` without recursion. Returns false with a short reason in `error`
-/// when the text is not one valid JSON value, nests deeper than `max_depth`, or is not UTF-8.
+/// when the text is not one valid JSON value, nests deeper than `max_depth`, is not UTF-8, or
+/// has an object with the same member name twice (RFC 8259 §4).
 /// `head`, when given, is filled even when the parse fails.
 bool parse_json(rapidjson::Document& doc, std::string_view text, std::string* error = nullptr,
                 ArrayHead* head = nullptr, std::size_t max_depth = kMaxJsonDepth);

@@ -151,6 +151,7 @@ class ChargePoint::Impl final : public Runner::Client, public TransportEvents {
     o.ca_file = config_.ca_file;
     o.ping_interval = std::chrono::seconds(ping);
     o.max_message_size = config_.max_message_size;
+    o.connect_timeout = config_.connect_timeout;
     // Until it opens or fails, a back-off is pending in case the loop reports nothing.
     reconnect_at_ = now.mono + std::chrono::seconds(60);
     connection_ = runner_.io().connect(o, *this);

@@ -90,7 +90,8 @@ void Engine::Impl::connected(Now now) {
 void Engine::Impl::disconnected(Now now) {
   if (!connected_) return;
   connected_ = false;
-  replies_.clear();  // replies belong to the closed connection
+  replies_.clear();  // replies and message ids belong to the closed connection
+  calls_in_progress_.clear();
   if (in_flight_) {
     InFlight f = std::move(*in_flight_);
     in_flight_.reset();
@@ -120,10 +121,16 @@ void Engine::Impl::send_volatile(Action action, std::string payload,
 }
 
 void Engine::Impl::reply(const std::string& id, std::string payload_json) {
+  calls_in_progress_.erase(id);
   replies_.push_back(rpc::make_call_result(id, payload_json));
 }
 
 void Engine::Impl::reply_error(const std::string& id, RpcErrorCode code, std::string_view description) {
+  calls_in_progress_.erase(id);
+  refuse(id, code, description);
+}
+
+void Engine::Impl::refuse(const std::string& id, RpcErrorCode code, std::string_view description) {
   replies_.push_back(rpc::make_call_error(id, code, description));
 }
 
@@ -376,7 +383,7 @@ void Engine::Impl::receive(std::string_view text, Now now) {
       if (silent) {
         log(1, "ignored a frame while BootNotification is Rejected (" + frame.reason + ")");
       } else if (frame.reply_possible) {
-        reply_error(frame.id, frame.reply_code, frame.reason);
+        refuse(frame.id, frame.reply_code, frame.reason);
       } else {
         log(1, "ignored a frame that cannot be answered (" + frame.reason + ")");
       }
@@ -384,6 +391,13 @@ void Engine::Impl::receive(std::string_view text, Now now) {
     case rpc::Frame::Kind::Call:
       if (silent) {
         log(1, "ignored " + frame.action + " while BootNotification is Rejected");
+        return;
+      }
+      // OCPP-J 1.6 section 4.2.3: a CALL whose id is that of a call "being handled already" is
+      // answered with a CallError; the first one is still answered when its hook has run.
+      if (!calls_in_progress_.insert(frame.id).second) {
+        refuse(frame.id, RpcErrorCode::FormationViolation,
+               "a CALL with this message id is being handled already");
         return;
       }
       handle_call(frame, now);

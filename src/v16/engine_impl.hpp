@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/message_id.hpp"
@@ -83,8 +84,12 @@ class Engine::Impl {
 
   void send_volatile(Action action, std::string payload,
                      std::function<void(const rapidjson::Value*, Now)> on_done = {});
+  /// Answers the CSMS's CALL `id` (a CALLRESULT or a CALLERROR); it is no longer in progress.
   void reply(const std::string& id, std::string payload_json);
   void reply_error(const std::string& id, RpcErrorCode code, std::string_view description);
+  /// A CALLERROR for a frame that is not handled as a call (malformed, or its id is in
+  /// progress): leaves calls_in_progress_ alone.
+  void refuse(const std::string& id, RpcErrorCode code, std::string_view description);
   std::error_code append_durable(OutboxMessage& msg);
   /// Bookkeeping after a message was appended to the store.
   void appended_durable(std::int64_t seq) {
@@ -185,6 +190,10 @@ class Engine::Impl {
   std::optional<MonoTime> durable_retry_at_;
   std::size_t outbox_size_ = 0;
   std::int64_t last_appended_seq_ = 0;  // seq of the newest message appended in this run
+
+  // Ids of the CSMS's CALLs on this connection that are not answered yet (most are answered
+  // at once; some wait for a hook).
+  std::unordered_set<std::string> calls_in_progress_;
 
   std::deque<std::function<void()>> hook_calls_;
   struct Completion {

@@ -143,3 +143,24 @@ TEST_CASE("invalid UTF-8, huge numbers and trailing bytes are not JSON", "[rpc]"
   CHECK(r.kind == Frame::Kind::Invalid);
   CHECK_FALSE(r.reply_possible);
 }
+
+TEST_CASE("an object with the same member name twice is not accepted (RFC 8259 4)", "[rpc]") {
+  // Which "key" is meant depends on the parser (RFC 8259 4: unpredictable); none is taken.
+  auto f = parse_frame(
+      R"([2,"dup","ChangeConfiguration",{"key":"HeartbeatInterval","value":"77","key":"MeterValueSampleInterval"}])");
+  CHECK(f.kind == Frame::Kind::Invalid);
+  CHECK(f.reply_possible);
+  CHECK(f.reply_code == RpcErrorCode::FormationViolation);
+  CHECK(f.id == "dup");
+  CHECK(f.reason.find("\"key\"") != std::string::npos);
+  // Deeper down, in an array of objects, and names that differ only after a NUL.
+  CHECK(parse_frame(R"([2,"d2","X",{"a":[{"b":1},{"c":{"d":1,"d":2}}]}])").kind == Frame::Kind::Invalid);
+  CHECK(parse_frame(R"([2,"d3","X",{"type":1,"type\u0000":2}])").kind == Frame::Kind::Call);
+  CHECK(parse_frame(R"([2,"d4","X",{"a":{"x":1},"b":{"x":1}}])").kind == Frame::Kind::Call);
+  // A reply with duplicates is broken too (never answered).
+  auto r = parse_frame(R"([3,"r",{"transactionId":1,"transactionId":2}])");
+  CHECK(r.kind == Frame::Kind::Invalid);
+  CHECK_FALSE(r.reply_possible);
+  // Scalars at the top have no names to compare.
+  CHECK(parse_frame(R"("text")").kind == Frame::Kind::Invalid);
+}

@@ -206,6 +206,42 @@ TEST_CASE("lws: server closing the connection is reported", "[transport][lws]") 
   CHECK(rec.closes == 1);
 }
 
+namespace {
+
+// Sends `text` to the echo server, which sends it back; what comes back must fail the
+// connection: reported once with `reason`, the server hears `code` (RFC 6455 7.4.1), not a
+// dropped socket. Then the same loop makes a normal connection that carries `after` unchanged.
+void expect_echo_fails_connection(const std::string& text, const std::string& reason, int code,
+                                  const std::string& after = "[2,\"1\",\"Heartbeat\",{}]") {
+  LwsTestServer server;
+  auto loop = ocpp::make_lws_io_loop();
+  Recorder rec;
+  auto conn = loop->connect(ws_options(server.port()), rec);
+  REQUIRE(pump(*loop, [&] { return rec.opens + rec.closes > 0; }));
+  REQUIRE(rec.opens == 1);
+  CHECK_FALSE(conn->send(text));
+  REQUIRE(pump(*loop, [&] { return rec.closes > 0; }));
+  CHECK(rec.messages.empty());
+  CHECK(rec.close_ec == ocpp::Errc::transport_error);
+  CHECK(rec.close_reason.find(reason) != std::string::npos);
+  CHECK(pump(*loop, [&] { return server.peer_close_code() == code; }));
+  pump_for(*loop, 300ms);
+  CHECK(rec.closes == 1);
+  conn.reset();
+  pump_for(*loop, 100ms);
+
+  Recorder again;
+  auto conn2 = loop->connect(ws_options(server.port()), again);
+  REQUIRE(pump(*loop, [&] { return again.opens + again.closes > 0; }));
+  REQUIRE(again.opens == 1);
+  CHECK_FALSE(conn2->send(after));
+  REQUIRE(pump(*loop, [&] { return !again.messages.empty(); }));
+  CHECK(again.messages[0] == after);
+  CHECK(again.closes == 0);
+}
+
+}  // namespace
+
 TEST_CASE("lws: incoming message over 1 MB closes the connection", "[transport][lws]") {
   // Pitfall: closing from inside the receive callback made lws free the connection twice
   // (abort in __lws_close_free_wsi). The close must be clean (1009), reported once, and the
@@ -213,33 +249,19 @@ TEST_CASE("lws: incoming message over 1 MB closes the connection", "[transport][
   for (std::size_t size : {std::size_t{1024 * 1024 + 10}, std::size_t{1024 * 1024 + 70000},
                            std::size_t{3 * 1024 * 1024 / 2}, std::size_t{2 * 1024 * 1024}}) {
     INFO(size);
-    LwsTestServer server;
-    auto loop = ocpp::make_lws_io_loop();
-    Recorder rec;
-    auto conn = loop->connect(ws_options(server.port()), rec);
-    REQUIRE(pump(*loop, [&] { return rec.opens + rec.closes > 0; }));
-    REQUIRE(rec.opens == 1);
-    CHECK_FALSE(conn->send(std::string(size, 'x')));  // the server echoes it back
-    REQUIRE(pump(*loop, [&] { return rec.closes > 0; }));
-    CHECK(rec.messages.empty());
-    CHECK(rec.close_ec == ocpp::Errc::transport_error);
-    CHECK(rec.close_reason.find("exceeds 1 MiB") != std::string::npos);
-    // The server hears "message too big" (RFC 6455 7.4.1), not a dropped socket.
-    CHECK(pump(*loop, [&] { return server.peer_close_code() == 1009; }));
-    pump_for(*loop, 300ms);
-    CHECK(rec.closes == 1);
-    conn.reset();
-    pump_for(*loop, 100ms);
+    expect_echo_fails_connection(std::string(size, 'x'), "exceeds 1 MiB", 1009);
+  }
+}
 
-    // A normal reconnect on the same loop.
-    Recorder again;
-    auto conn2 = loop->connect(ws_options(server.port()), again);
-    REQUIRE(pump(*loop, [&] { return again.opens + again.closes > 0; }));
-    REQUIRE(again.opens == 1);
-    CHECK_FALSE(conn2->send("[2,\"1\",\"Heartbeat\",{}]"));
-    REQUIRE(pump(*loop, [&] { return !again.messages.empty(); }));
-    CHECK(again.messages[0] == "[2,\"1\",\"Heartbeat\",{}]");
-    CHECK(again.closes == 0);
+TEST_CASE("lws: incoming text message that is not UTF-8 fails the connection with 1007",
+          "[transport][lws]") {
+  // RFC 6455 8.1. The test server does not check what it echoes.
+  for (const std::string& bad : {std::string("[2,\"u\",\"DataTransfer\",{\"vendorId\":\"\xff\"}]"),
+                                 std::string("\xc0\xaf"), std::string("ok \xed\xa0\x80"),
+                                 std::string(300000, 'a') + "\xe2\x82"}) {
+    INFO(bad.size());
+    expect_echo_fails_connection(bad, "not valid UTF-8", 1007,
+                                 "[2,\"1\",\"DataTransfer\",{\"vendorId\":\"\xe2\x82\xac \xf0\x9f\x94\x8c\"}]");
   }
 }
 

@@ -203,6 +203,14 @@ TEST_CASE("charge point: URL and auth options", "[v16][charge_point]") {
     CHECK(a[0].options.url == "ws://csms.test/ocpp/CP-NOAUTH");
     CHECK(!a[0].options.basic_auth_user);
     CHECK(!a[0].options.basic_auth_password);
+    CHECK(a[0].options.connect_timeout == 30s);  // the default
+  }
+  SECTION("the connect timeout reaches the transport") {
+    auto cfg = make_config("CP-CTO");
+    cfg.connect_timeout = 3s;
+    auto cp = make_cp(rig, std::move(cfg));
+    REQUIRE(test::eventually([&] { return rig.loop.attempts("CP-CTO").size() == 1; }));
+    CHECK(rig.loop.attempts("CP-CTO")[0].options.connect_timeout == 3s);
   }
   SECTION("the identity is percent-encoded as the last path segment") {
     auto cp = make_cp(rig, make_config("CP/1 A"));

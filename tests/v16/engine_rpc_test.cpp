@@ -351,3 +351,44 @@ TEST_CASE("security-extension CALLs are recognized but not supported (OCPP-J 1.6
   REQUIRE(h.results.size() == 1);
   CHECK(h.results[0].find(R"([4,"sec-2","NotImplemented")") == 0);
 }
+
+TEST_CASE("rpc: a CALL with the id of a call still being handled is refused, the first one answered",
+          "[v16][engine][rpc]") {
+  // OCPP-J 1.6 section 4.2.3: "an existing call with the same unique identifier is being handled
+  // already" is a reason for a CallError. RemoteStartTransaction waits for the firmware's hook,
+  // so the second frame arrives while the first is being handled.
+  test::Harness h;
+  auto& e = h.start();
+  h.connect();
+  const auto before = h.results.size();
+  e.receive(R"([2,"same","RemoteStartTransaction",{"connectorId":1,"idTag":"R1"}])", h.now());
+  e.receive(R"([2,"same","RemoteStartTransaction",{"connectorId":1,"idTag":"R2"}])", h.now());
+  h.pump();
+  REQUIRE(h.results.size() == before + 2);
+  auto refused = parse(h.results[before]);
+  REQUIRE(refused[0].GetInt() == 4);
+  CHECK(std::string(refused[1].GetString()) == "same");
+  CHECK(std::string(refused[2].GetString()) == "FormationViolation");
+  auto answered = parse(h.results[before + 1]);
+  REQUIRE(answered[0].GetInt() == 3);
+  CHECK(std::string(answered[1].GetString()) == "same");
+  CHECK(std::string(answered[2]["status"].GetString()) == "Accepted");
+  // Only the first one took effect: one authorization for R1, none for R2.
+  REQUIRE(!e.plug_in(1, h.now()));
+  h.pump();
+  REQUIRE(h.calls_of("StartTransaction").size() == 1);
+  CHECK(h.calls_of("StartTransaction")[0].json()["idTag"].GetString() == std::string("R1"));
+
+  // Once answered, the id is free again (the rule is about calls in progress); a new
+  // connection starts afresh too.
+  const auto answered_before = h.results.size();
+  h.csms_send(R"([2,"same","GetConfiguration",{"key":["HeartbeatInterval"]}])");
+  REQUIRE(h.results.size() == answered_before + 1);
+  CHECK(parse(h.results.back())[0].GetInt() == 3);
+  e.receive(R"([2,"rs","RemoteStartTransaction",{"connectorId":1,"idTag":"R3"}])", h.now());
+  h.disconnect();  // the call is dropped with its connection (no answer, see the test above)
+  h.connect();
+  auto fresh = h.csms_call("rs", "GetConfiguration", R"({"key":["HeartbeatInterval"]})");
+  REQUIRE(fresh.has_value());
+  CHECK(parse(*fresh)[0].GetInt() == 3);
+}

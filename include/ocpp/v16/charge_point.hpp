@@ -48,6 +48,9 @@ struct ChargePointConfig {
   /// Largest message accepted from the CSMS; a longer one closes the connection with status
   /// 1009 and the charge point reconnects (docs/guides/limits.md).
   std::size_t max_message_size = kDefaultMaxMessageSize;
+  /// A connection attempt (TCP, TLS and the WebSocket upgrade) not open by then is given up
+  /// and retried after the back-off; see ConnectOptions::connect_timeout.
+  std::chrono::seconds connect_timeout{30};
   /// Configuration key values applied on first start only (a stored value wins).
   std::vector<std::pair<std::string, std::string>> configuration;
 };

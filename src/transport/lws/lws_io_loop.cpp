@@ -36,6 +36,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/utf8.hpp"
 #include "ocpp/error.hpp"
 #include "ocpp/transport.hpp"
 #include "transport/lws/lws_io_loop.hpp"
@@ -95,7 +96,8 @@ struct ConnState : std::enable_shared_from_this<ConnState> {
   bool detached = false;         // the Connection handle is gone
   bool ping_due = false;
   bool ping_outstanding = false;
-  // The status our close frame carries; 1009 after an oversized message.
+  // The status our close frame carries; 1009 after an oversized message, 1007 after one that
+  // is not UTF-8.
   lws_close_status close_status = LWS_CLOSE_STATUS_NORMAL;
   Clock::time_point ping_sent{};
   std::string selected;
@@ -406,21 +408,19 @@ class LwsIoLoop final : public IoLoop {
         if (st->close_reported) return 0;
         st->ping_outstanding = false;
         if (st->rx.size() + len > st->max_message) {
-          // Returning -1 here makes lws 4.1 close the wsi inside its rx parser, which then
-          // goes on with the freed connection (double free). The close goes out from the next
-          // WRITEABLE instead; the rest of the message is discarded above (close_reported).
-          st->rx.clear();
-          st->rx.shrink_to_fit();
-          report_close(*st, Errc::transport_error,
-                       "incoming message exceeds " + describe_size(st->max_message));
-          st->phase = Phase::closing;
-          st->close_status = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
-          lws_callback_on_writable(wsi);
-          lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, kCloseGraceSecs);
+          fail_connection(wsi, *st, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+                          "incoming message exceeds " + describe_size(st->max_message));
           return 0;
         }
         st->rx.append(static_cast<const char*>(in), len);
         if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0) {
+          // RFC 6455 §8.1: a text message that is not UTF-8 MUST fail the connection (1007).
+          // Checked on the whole message: a sequence may be split across fragments (§5.6).
+          if (!lws_frame_is_binary(wsi) && !core::valid_utf8(st->rx)) {
+            fail_connection(wsi, *st, LWS_CLOSE_STATUS_INVALID_PAYLOAD,
+                            "incoming text message is not valid UTF-8");
+            return 0;
+          }
           std::string msg;
           msg.swap(st->rx);
           queue(*st, Event::message, std::move(msg));
@@ -564,6 +564,20 @@ class LwsIoLoop final : public IoLoop {
     st.close_reported = true;
     st.tx.clear();
     st.tx_bytes = 0;
+  }
+
+  // Fails the connection from inside the receive callback. Returning -1 there makes lws 4.1
+  // close the wsi inside its rx parser, which then goes on with the freed connection (double
+  // free); the close frame with `status` goes out from the next WRITEABLE instead, and whatever
+  // else arrives is discarded (close_reported).
+  void fail_connection(lws* wsi, ConnState& st, lws_close_status status, std::string reason) {
+    st.rx.clear();
+    st.rx.shrink_to_fit();
+    report_close(st, Errc::transport_error, std::move(reason));
+    st.phase = Phase::closing;
+    st.close_status = status;
+    lws_callback_on_writable(wsi);
+    lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, kCloseGraceSecs);
   }
 
   void report_subprotocol_rejected(ConnState& st) {

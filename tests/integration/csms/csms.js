@@ -48,8 +48,13 @@ function parseFrame(text) {
   }
   if (!Array.isArray(msg)) return { kind: 'INVALID', why: 'not an array' };
   const [type, id] = msg;
-  const kind = KIND[type];
-  if (!kind) return { kind: 'INVALID', why: `message type ${JSON.stringify(type)}`, id, msg };
+  // A hostile frame may put anything there, e.g. an array nested 200,000 levels deep, which
+  // neither a property lookup nor JSON.stringify can turn into a string without recursing.
+  const kind = typeof type === 'number' ? KIND[type] : undefined;
+  if (!kind) {
+    const what = typeof type === 'object' && type !== null ? (Array.isArray(type) ? 'an array' : 'an object') : JSON.stringify(type);
+    return { kind: 'INVALID', why: `message type ${what}`, id, msg };
+  }
   if (kind === 'CALL') return { kind, id, action: msg[2], payload: msg[3], msg };
   if (kind === 'CALLRESULT') return { kind, id, payload: msg[2], msg };
   return { kind, id, errorCode: msg[2], errorDescription: msg[3], errorDetails: msg[4], msg };
@@ -119,7 +124,14 @@ function formatRecord(rec, t0) {
   const what = (rec.kind === 'CALL' || rec.kind === 'CALLRESULT' || rec.kind === 'CALLERROR')
     ? `${rec.kind.padEnd(10)} ${String(rec.action ?? '?').padEnd(24)}` : `${rec.kind.padEnd(35)}`;
   const flag = rec.raw && rec.sentRaw ? ' [raw]' : '';
-  return `${rel}s  #${rec.conn}  ${dir}  ${what} ${keyFields(rec)}${flag}`;
+  let fields;
+  try {
+    fields = keyFields(rec);
+  } catch (_) {
+    // e.g. a payload nested too deep for JSON.stringify (hostile_json.js sends such frames)
+    fields = `${String(rec.raw).slice(0, 80)}...`;
+  }
+  return `${rel}s  #${rec.conn}  ${dir}  ${what} ${fields}${flag}`;
 }
 
 class Csms extends EventEmitter {

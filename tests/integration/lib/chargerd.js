@@ -31,6 +31,8 @@ class Chargerd extends EventEmitter {
    * @param {string} o.db       SQLite database path
    * @param {number} [o.connectors]
    * @param {boolean} [o.logFrames]
+   * @param {number} [o.callTimeoutS]     --call-timeout-s (default: the daemon's, 30 s)
+   * @param {number} [o.connectTimeoutS]  --connect-timeout-s (default: the daemon's, 30 s)
    * @param {string[]} [o.extraArgs]
    * @param {string} [o.name]   label in logs
    * @param {function(string)} [o.log] receives each stdout/stderr line (verbose mode)
@@ -54,6 +56,8 @@ class Chargerd extends EventEmitter {
       '--backoff-min-ms', String(o.backoffMinMs ?? 200), '--backoff-max-ms', String(o.backoffMaxMs ?? 1000)];
     if (o.logFrames) a.push('--log-frames');
     if (o.power !== undefined) a.push('--power', String(o.power));
+    if (o.callTimeoutS !== undefined) a.push('--call-timeout-s', String(o.callTimeoutS));
+    if (o.connectTimeoutS !== undefined) a.push('--connect-timeout-s', String(o.connectTimeoutS));
     return a.concat(o.extraArgs);
   }
 
