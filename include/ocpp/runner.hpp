@@ -20,6 +20,8 @@ class OCPP_API Runner {
    public:
     virtual ~Client() = default;
     /// Does the client's due work; returns when it wants to be stepped again at the latest.
+    /// Between deadlines the client is stepped only when something is for it: wake(client)
+    /// from an API call or a transport event of its own.
     virtual MonoTime step(Now now) = 0;
     /// The runner stops: close connections cleanly.
     virtual void shutdown() = 0;
@@ -48,8 +50,11 @@ class OCPP_API Runner {
 
   /// The event loop (for clients: connect() on the runner thread only).
   IoLoop& io();
-  /// Makes the runner step its clients soon. Safe from any thread.
+  /// Makes the runner step all its clients soon. Safe from any thread.
   void wake();
+  /// Makes the runner step this client soon (and no other). Safe from any thread; a client
+  /// that is not attached is ignored.
+  void wake(Client& client);
   /// Runs f on the runner thread and waits for it; runs it inline when called on the runner
   /// thread or when the runner is not running.
   void call_sync(const std::function<void()>& f);

@@ -6,7 +6,9 @@
 #include <deque>
 #include <future>
 #include <mutex>
+#include <queue>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "ocpp/error.hpp"
@@ -63,21 +65,58 @@ class Runner::Impl {
     }
   }
 
+  // A wake steps only the clients that have work: those marked ready (an API call, a
+  // transport event, a new client) and those whose deadline has come. An idle client costs
+  // nothing until its deadline, and a wake is O(due · log N), not O(N).
   void loop() {
+    std::vector<std::shared_ptr<Client>> batch;
     while (!stop_.load()) {
       run_tasks();
-      std::vector<std::shared_ptr<Client>> clients;
+      const Now now = now_from_system_clocks();
+      batch.clear();
       {
         std::lock_guard<std::mutex> lk(m_);
-        clients = clients_;
+        for (Client* c : ready_) {
+          auto it = clients_.find(c);
+          if (it == clients_.end()) continue;
+          it->second.ready = false;
+          batch.push_back(it->second.client);
+        }
+        ready_.clear();
+        while (!heap_.empty() && heap_.top().due <= now.mono) {
+          const HeapItem top = heap_.top();
+          heap_.pop();
+          auto it = clients_.find(top.client);
+          // Stale entries (a newer deadline was set, or the client left) are skipped here.
+          if (it == clients_.end() || it->second.generation != top.generation) continue;
+          it->second.generation = 0;  // due now: this entry is spent
+          batch.push_back(it->second.client);
+        }
       }
-      const Now now = now_from_system_clocks();
-      MonoTime wake_at = now.mono + std::chrono::seconds(1);
-      for (auto& c : clients) wake_at = std::min(wake_at, c->step(now));
-      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
-          wake_at - std::chrono::steady_clock::now());
-      if (has_tasks()) continue;
-      io_->poll(std::clamp(wait, std::chrono::milliseconds(0), std::chrono::milliseconds(1000)));
+      for (auto& c : batch) {
+        const MonoTime due = c->step(now);
+        std::lock_guard<std::mutex> lk(m_);
+        auto it = clients_.find(c.get());
+        if (it == clients_.end()) continue;
+        it->second.generation = ++next_generation_;
+        heap_.push({due, c.get(), it->second.generation});
+      }
+      batch.clear();
+      std::chrono::milliseconds wait{kMaxWait};
+      {
+        std::lock_guard<std::mutex> lk(m_);
+        if (!tasks_.empty() || !ready_.empty()) continue;
+        while (!heap_.empty()) {
+          auto it = clients_.find(heap_.top().client);
+          if (it != clients_.end() && it->second.generation == heap_.top().generation) break;
+          heap_.pop();
+        }
+        if (!heap_.empty()) {
+          wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+              heap_.top().due - std::chrono::steady_clock::now());
+        }
+      }
+      io_->poll(std::clamp(wait, std::chrono::milliseconds(0), kMaxWait));
     }
     {
       // From here on call_sync() waits for the loop to end, then runs its function inline.
@@ -88,7 +127,7 @@ class Runner::Impl {
     std::vector<std::shared_ptr<Client>> clients;
     {
       std::lock_guard<std::mutex> lk(m_);
-      clients = clients_;
+      for (auto& [raw, e] : clients_) clients.push_back(e.client);
     }
     for (auto& c : clients) c->shutdown();
     // Let the close frames go out and wait for the peers' answers, but not for a peer that
@@ -100,6 +139,8 @@ class Runner::Impl {
     {
       std::lock_guard<std::mutex> lk(m_);
       loop_done_ = true;
+      // A restart steps every client again at once.
+      for (auto& [raw, e] : clients_) mark_ready(e);
     }
     done_cv_.notify_all();
   }
@@ -122,6 +163,29 @@ class Runner::Impl {
     }
   }
 
+  struct Entry {
+    std::shared_ptr<Client> client;
+    std::uint64_t generation = 0;  // of its live heap entry; 0 = none
+    bool ready = false;            // in ready_
+  };
+  struct HeapItem {
+    MonoTime due;
+    Client* client;
+    std::uint64_t generation;
+    bool operator<(const HeapItem& o) const { return due > o.due; }  // earliest on top
+  };
+
+  // Guarded by m_.
+  void mark_ready(Entry& e) {
+    if (e.ready) return;
+    e.ready = true;
+    ready_.push_back(e.client.get());
+  }
+
+  // The runner wakes at least this often, whatever the deadlines say (a wall-clock step or
+  // a loop that forgot to report an event costs at most this much delay).
+  static constexpr std::chrono::milliseconds kMaxWait{1000};
+
   std::unique_ptr<IoLoop> io_;
   std::error_code error_;  // the event loop could not be created
   std::thread thread_;
@@ -129,7 +193,10 @@ class Runner::Impl {
   std::atomic<bool> running_{false};
   std::atomic<std::thread::id> thread_id_{};  // read by on_runner_thread() on any thread
   std::mutex m_;
-  std::vector<std::shared_ptr<Client>> clients_;
+  std::unordered_map<Client*, Entry> clients_;
+  std::vector<Client*> ready_;
+  std::priority_queue<HeapItem> heap_;
+  std::uint64_t next_generation_ = 0;  // unique across clients: a stale entry never matches
   std::deque<std::function<void()>> tasks_;
   bool accepting_ = false;  // tasks are run by the thread (guarded by m_)
   bool loop_done_ = true;   // the thread no longer touches clients or the loop (guarded by m_)
@@ -176,7 +243,26 @@ std::error_code Runner::stop() {
 bool Runner::running() const { return impl_->running_; }
 std::error_code Runner::error() const { return impl_->error_; }
 IoLoop& Runner::io() { return *impl_->io_; }
-void Runner::wake() { impl_->io_->wake(); }
+
+void Runner::wake() {
+  {
+    std::lock_guard<std::mutex> lk(impl_->m_);
+    for (auto& [raw, e] : impl_->clients_) impl_->mark_ready(e);
+  }
+  impl_->io_->wake();
+}
+
+void Runner::wake(Client& client) {
+  {
+    std::lock_guard<std::mutex> lk(impl_->m_);
+    auto it = impl_->clients_.find(&client);
+    if (it == impl_->clients_.end()) return;
+    if (it->second.ready) return;  // already due: the loop will see it
+    impl_->mark_ready(it->second);
+  }
+  // On the runner thread the loop looks at the ready set before it polls again.
+  if (!on_runner_thread()) impl_->io_->wake();
+}
 
 bool Runner::on_runner_thread() const {
   return impl_->running_ && std::this_thread::get_id() == impl_->thread_id_.load();
@@ -210,17 +296,20 @@ void Runner::call_sync(const std::function<void()>& f) {
 void Runner::attach(std::shared_ptr<Client> client) {
   {
     std::lock_guard<std::mutex> lk(impl_->m_);
-    impl_->clients_.push_back(std::move(client));
+    Client* raw = client.get();
+    auto& e = impl_->clients_[raw];
+    e.client = std::move(client);
+    impl_->mark_ready(e);
   }
-  wake();
+  impl_->io_->wake();
 }
 
 void Runner::detach(const std::shared_ptr<Client>& client) {
   call_sync([this, &client] {
     client->shutdown();
     std::lock_guard<std::mutex> lk(impl_->m_);
-    auto& v = impl_->clients_;
-    v.erase(std::remove(v.begin(), v.end(), client), v.end());
+    // Its heap entries and ready_ slot go stale and are skipped.
+    impl_->clients_.erase(client.get());
   });
 }
 

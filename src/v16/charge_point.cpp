@@ -59,7 +59,8 @@ class ChargePoint::Impl final : public Runner::Client, public TransportEvents {
       connection_.reset();
     }
     if (!connection_ && !shut_down_ && now.mono >= reconnect_at_) open_connection(now);
-    MonoTime wake = now.mono + std::chrono::seconds(1);
+    // Nothing due: the runner steps it again on an API call or a transport event of its own.
+    MonoTime wake = now.mono + std::chrono::hours(1);
     for (int round = 0; round < 64; ++round) {
       std::vector<std::string> out;
       std::vector<std::function<void()>> calls;
@@ -95,7 +96,9 @@ class ChargePoint::Impl final : public Runner::Client, public TransportEvents {
   }
 
   // --- TransportEvents (runner thread, inside IoLoop::poll) ---
+  // Each event asks the runner to step this charge point (and no other) right after the poll.
   void on_open(std::string_view subprotocol) override {
+    runner_.wake(*this);
     if (subprotocol != "ocpp1.6") {
       // A host transport that ignored the subprotocol negotiation: refuse (OCPP-J 1.6 §3.1.2).
       if (connection_) connection_->close();
@@ -108,11 +111,13 @@ class ChargePoint::Impl final : public Runner::Client, public TransportEvents {
   }
 
   void on_message(std::string_view text) override {
+    runner_.wake(*this);
     std::lock_guard<std::mutex> lk(m_);
     engine_->receive(text, now_from_system_clocks());
   }
 
   void on_close(std::error_code ec, std::string_view reason) override {
+    runner_.wake(*this);
     const Now now = now_from_system_clocks();
     dead_connection_ = true;  // destroyed in step(), not inside its own callback
     const bool was_open = open_;
@@ -166,13 +171,13 @@ class ChargePoint::Impl final : public Runner::Client, public TransportEvents {
         std::lock_guard<std::mutex> lk(m_);
         op(*engine_, now_from_system_clocks());
       }
-      runner_.wake();
+      runner_.wake(*this);
     } else {
       R r = [&] {
         std::lock_guard<std::mutex> lk(m_);
         return op(*engine_, now_from_system_clocks());
       }();
-      runner_.wake();
+      runner_.wake(*this);
       return r;
     }
   }

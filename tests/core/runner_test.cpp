@@ -301,3 +301,58 @@ TEST_CASE("runner: an event loop that cannot be created is an error value, not a
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
 }
+
+namespace {
+
+// A client that counts its steps and asks for its next step `period` later.
+struct CountingClient final : ocpp::Runner::Client {
+  explicit CountingClient(std::chrono::milliseconds p) : period(p) {}
+  ocpp::MonoTime step(ocpp::Now now) override {
+    ++steps;
+    return now.mono + period;
+  }
+  void shutdown() override {}
+  std::chrono::milliseconds period;
+  std::atomic<int> steps{0};
+};
+
+}  // namespace
+
+TEST_CASE("runner: a wake steps only the clients with work due", "[core][runner]") {
+  ocpp::Runner runner(std::make_unique<test::MemoryIoLoop>());
+  std::vector<std::shared_ptr<CountingClient>> idle;
+  for (int i = 0; i < 1000; ++i) {
+    idle.push_back(std::make_shared<CountingClient>(std::chrono::hours(1)));
+    runner.attach(idle.back());
+  }
+  auto busy = std::make_shared<CountingClient>(50ms);
+  runner.attach(busy);
+  REQUIRE(!runner.start());
+  // Each is stepped once when attached, then only at its deadline.
+  REQUIRE(test::eventually([&] {
+    for (auto& c : idle)
+      if (c->steps == 0) return false;
+    return busy->steps >= 5;
+  }));
+  std::this_thread::sleep_for(300ms);
+  int idle_steps = 0;
+  for (auto& c : idle) idle_steps += c->steps;
+  CHECK(idle_steps == 1000);   // nobody stepped the idle ones again
+  CHECK(busy->steps >= 8);     // the busy one every 50 ms
+  // wake(client) steps that one client only.
+  runner.wake(*idle[7]);
+  REQUIRE(test::eventually([&] { return idle[7]->steps == 2; }));
+  std::this_thread::sleep_for(50ms);
+  idle_steps = 0;
+  for (auto& c : idle) idle_steps += c->steps;
+  CHECK(idle_steps == 1001);
+  // Detaching is cheap and the client is never stepped again.
+  const auto t0 = Clock::now();
+  for (auto& c : idle) runner.detach(c);
+  CHECK(ms_since(t0) < 5000);
+  runner.detach(busy);
+  const int busy_steps = busy->steps;
+  std::this_thread::sleep_for(150ms);
+  CHECK(busy->steps == busy_steps);
+  REQUIRE(!runner.stop());
+}
