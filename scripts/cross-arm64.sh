@@ -2,7 +2,11 @@
 # Cross-builds the library and ocpp-chargerd for 64-bit Arm Linux (aarch64) with Debian's
 # cross compiler and the arm64 -dev packages (multiarch), checks that the result is an aarch64
 # ELF and prints the stripped size of ocpp-chargerd.
-# Usage: scripts/cross-arm64.sh [build dir, default build-arm64]
+# Usage: scripts/cross-arm64.sh [--tests] [build dir, default build-arm64]
+#   --tests  also builds the unit tests (ocpp_tests; their own code at -O0, the library keeps
+#            Release) and installs what running aarch64 programs takes: qemu-user-static,
+#            Catch2 (header-only: the host's package serves) and the arm64 C++ runtime
+#            (libstdc++6:arm64). scripts/arm64-emulated.sh runs them under qemu.
 # The first run adds the arm64 architecture to dpkg and installs the packages (a few minutes).
 #
 # Multiarch notes (Debian 12):
@@ -17,6 +21,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
+tests=OFF
+if [[ "${1:-}" == --tests ]]; then
+  tests=ON
+  shift
+fi
 build=$(realpath -m "${1:-build-arm64}")
 triple=aarch64-linux-gnu
 SUDO=""
@@ -25,6 +34,12 @@ SUDO=""
 pkgs=(g++-$triple file rapidjson-dev libssl-dev:arm64 libsqlite3-dev:arm64 libwebsockets17:arm64
       libwebsockets-evlib-ev:arm64 libwebsockets-evlib-uv:arm64 libwebsockets-evlib-glib:arm64
       libev-dev:arm64 libuv1-dev:arm64 zlib1g-dev:arm64 libcap-dev:arm64)
+targets=(ocpp ocpp-chargerd)
+if [[ $tests == ON ]]; then
+  # libstdc++6:arm64 is Multi-Arch: same like the -dev packages above (same version as amd64's).
+  pkgs+=(catch2 qemu-user-static libstdc++6:arm64)
+  targets+=(ocpp_tests)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -53,9 +68,9 @@ fi
 
 cmake --no-warn-unused-cli -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/$triple.cmake \
       -DCMAKE_PREFIX_PATH="$deps/usr" -DCMAKE_CXX_FLAGS="-isystem $deps/usr/include" \
-      -DCMAKE_BUILD_TYPE=Release -DOCPP_BUILD_TESTS=OFF -DOCPP_BUILD_BENCH=OFF \
-      -DOCPP_BUILD_EXAMPLES=ON >/dev/null
-cmake --build "$build" -j"$jobs" --target ocpp ocpp-chargerd >"$build/build.log" 2>&1 ||
+      -DCMAKE_BUILD_TYPE=Release -DOCPP_BUILD_TESTS=$tests -DOCPP_TESTS_COMPILE_OPTIONS=-O0 \
+      -DOCPP_BUILD_BENCH=OFF -DOCPP_BUILD_EXAMPLES=ON >/dev/null
+cmake --build "$build" -j"$jobs" --target "${targets[@]}" >"$build/build.log" 2>&1 ||
   { cat "$build/build.log"; exit 1; }
 
 bin=$build/examples/chargerd/ocpp-chargerd
