@@ -4,7 +4,8 @@
 # replayed through their targets, and the integration scenarios (against the strict ocpp-rpc
 # CSMS) with an ocpp-chargerd built with the sanitizers, so a memory error on the transport,
 # runner or daemon paths fails the run. Then the API reference, the release build with the
-# consumer projects, and the arm64 build. The last line is ctest's summary.
+# consumer projects, and the arm64 build with its unit tests and a daemon session under
+# qemu-user. The last line is ctest's summary.
 # Usage: scripts/test.sh            (from anywhere)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,10 +41,10 @@ start=$SECONDS
 scripts/consumers.sh build-test
 echo "(consumers: $((SECONDS - start)) s)"
 
-echo "== arm64 cross-build (library and ocpp-chargerd)"
+echo "== arm64: cross-build, unit tests and a daemon session under qemu-aarch64"
 start=$SECONDS
-scripts/cross-arm64.sh build-arm64
-echo "(arm64 cross-build: $((SECONDS - start)) s)"
+scripts/arm64-emulated.sh build-arm64
+echo "(arm64 under emulation: $((SECONDS - start)) s)"
 
 echo "== all tests under ASan+UBSan (unit, scenario, docs, integration against the sanitizer daemon)"
 cd build-asan
