@@ -25,23 +25,35 @@ struct OutboxMessage {
   std::int64_t tx_key = 0;   ///< local key of the transaction it belongs to; 0 = none
   bool droppable = false;    ///< may be dropped, oldest first, when the queue is at its bound
   int attempts = 0;          ///< delivery attempts that failed so far
+  /// The protocol that wrote it, as its WebSocket subprotocol name ("ocpp1.6", "ocpp2.0.1"):
+  /// a charge point that changes version never sends another version's message.
+  std::string protocol;
+  /// When > 0 (and tx_key is set): the transaction's next sequence number after this message
+  /// (OCPP 2.0.1 seqNo), recorded in the same atomic write as the message.
+  std::int64_t tx_seq_no = 0;
 };
 
-/// A transaction as the charger knows it, from its start until its StopTransaction is acknowledged.
+/// A transaction as the charger knows it, from its start until its last message is
+/// acknowledged. The same record serves every protocol version; what only one version needs
+/// is in `data`.
 struct TransactionRecord {
-  std::int64_t tx_key = 0;                   ///< local key, assigned by the store; never reused
-  int connector_id = 0;                      ///< 1..N
-  std::string id_tag;                        ///< the idTag that started it
-  std::int32_t meter_start = 0;              ///< Wh
-  std::string start_time;                    ///< RFC 3339
-  std::optional<std::int32_t> transaction_id;///< the CSMS's transactionId, once known
-  bool stopped = false;                      ///< StopTransaction has been queued
+  std::int64_t tx_key = 0;                    ///< local key, assigned by the store; never reused
+  std::string protocol;                       ///< the protocol that started it ("ocpp1.6", ...)
+  int evse_id = 0;                            ///< OCPP 2.0.1 EVSE; 0 in OCPP 1.6
+  int connector_id = 0;                       ///< 1..N
+  std::optional<std::string> id_token;        ///< the idTag / idToken that started it, if any
+  /// The transaction's id: in 1.6 the CSMS's transactionId once known (decimal), in 2.0.1 the
+  /// charging station's own from the start.
+  std::optional<std::string> transaction_id;
+  std::int64_t seq_no = 0;                    ///< next sequence number of its messages (2.0.1 seqNo)
+  bool stopped = false;                       ///< its stop message has been queued
+  std::string data = "{}";                    ///< the version's own fields, a JSON object
 };
 
 /// What acknowledging a message changes, in the same atomic write as its removal.
 struct AckEffects {
-  std::optional<std::int32_t> set_transaction_id;  ///< StartTransaction.conf: record the CSMS's id
-  bool delete_transaction = false;                 ///< StopTransaction.conf: forget the transaction
+  std::optional<std::string> set_transaction_id;  ///< 1.6 StartTransaction.conf: the CSMS's id
+  bool delete_transaction = false;                ///< the last message: forget the transaction
 };
 
 /// The durable state of one charge point: the outbox, its transactions and key/value state.
@@ -51,7 +63,8 @@ class OCPP_API Store {
   virtual ~Store() = default;
 
   // --- outbox (FIFO by seq) ---
-  /// Appends a message; sets msg.seq.
+  /// Appends a message; sets msg.seq. With msg.tx_key and msg.tx_seq_no set, also records
+  /// the transaction's next sequence number in the same write.
   virtual std::error_code outbox_append(OutboxMessage& msg) = 0;
   /// The oldest message, or nullopt when the outbox is empty.
   virtual std::error_code outbox_front(std::optional<OutboxMessage>& out) = 0;

@@ -162,7 +162,7 @@ class AuthorizationModule final : public Module {
     // The group of a running transaction's idTag, as the CSMS states it (StartTransaction.conf).
     if (info.parentIdTag) {
       for (auto& c : engine_.connectors_) {
-        if (!c.tx_key || !same_id_tag(engine_.txs_.at(*c.tx_key).rec.id_tag, id_tag)) continue;
+        if (!c.tx_key || !same_id_tag(engine_.txs_.at(*c.tx_key).id_tag, id_tag)) continue;
         if (!c.tx_parent_id_tag || *c.tx_parent_id_tag != *info.parentIdTag)
           set_tx_parent(c, *c.tx_key, *info.parentIdTag);
       }
@@ -173,7 +173,7 @@ class AuthorizationModule final : public Module {
   }
 
   void on_transaction_started(Connector& c, std::int64_t tx_key, Now now) override {
-    const std::string& tag = engine_.txs_.at(tx_key).rec.id_tag;
+    const std::string& tag = engine_.txs_.at(tx_key).id_tag;
     std::optional<std::string> parent;
     auto it = last_authorized_.find(c.id);
     if (it != last_authorized_.end() && same_id_tag(it->second.first, tag)) parent = it->second.second;

@@ -111,7 +111,7 @@ std::error_code Engine::Impl::present_id_tag(std::string_view id_tag, std::optio
   // Authorize.req for it). IdToken is case-insensitive.
   for (auto& c : connectors_) {
     if (!c.tx_key || (connector_id && c.id != *connector_id)) continue;
-    if (same_id_tag(txs_.at(*c.tx_key).rec.id_tag, id_tag))
+    if (same_id_tag(txs_.at(*c.tx_key).id_tag, id_tag))
       return stop_transaction(c, Reason::Local, std::string(id_tag), now);
   }
   // Another idTag may stop a transaction whose group (parentIdTag) is known (section 3.10):
@@ -184,7 +184,7 @@ void Engine::Impl::authorization_result(int connector_id, const std::string& id_
     // Section 3.10: an idTag of the same group (equal parentIdTag, learned from the local
     // list, the cache or the Authorize.conf) stops the transaction; the StopTransaction
     // carries the idTag that stopped it.
-    if (info.parentIdTag && c.tx_parent_id_tag && !same_id_tag(txs_.at(*c.tx_key).rec.id_tag, id_tag) &&
+    if (info.parentIdTag && c.tx_parent_id_tag && !same_id_tag(txs_.at(*c.tx_key).id_tag, id_tag) &&
         same_id_tag(*info.parentIdTag, *c.tx_parent_id_tag)) {
       if (auto ec = stop_transaction(c, Reason::Local, id_tag, now))
         log(0, "stopping the transaction of idTag group " + *c.tx_parent_id_tag + " failed: " + ec.message());
@@ -220,18 +220,21 @@ std::error_code Engine::Impl::start_transaction(Connector& c, const std::string&
   req.meterStart = static_cast<std::int32_t>(std::min<std::int64_t>(c.meter_wh, INT32_MAX));
   req.timestamp = now.wall;
   for_modules([&](Module& m) { m.fill_start_transaction(req, c, now); });
-  TransactionRecord rec;
-  rec.connector_id = c.id;
-  rec.id_tag = id_tag;
-  rec.meter_start = req.meterStart;
-  rec.start_time = format_datetime(now.wall);
+  TxState tx;
+  tx.connector_id = c.id;
+  tx.id_tag = id_tag;
+  tx.meter_start = req.meterStart;
+  tx.start_time = format_datetime(now.wall);
+  TransactionRecord rec = tx.to_record();
   OutboxMessage msg;
   msg.action = "StartTransaction";
   msg.payload = codec::to_json(req);
+  msg.protocol = kProtocol;
   if (auto ec = store_.transaction_begin(rec, msg)) return ec;
   appended_durable(msg.seq);
   const std::int64_t key = rec.tx_key;
-  txs_[key] = TxState{std::move(rec)};
+  tx.tx_key = key;
+  txs_[key] = std::move(tx);
   c.tx_key = key;
   c.finishing = false;
   c.suspended_ev = c.suspended_evse = false;
@@ -252,17 +255,18 @@ std::error_code Engine::Impl::stop_transaction(Connector& c, Reason reason,
   req.timestamp = now.wall;
   // The CSMS's id is filled in when the message is sent (durable_payload), because it may
   // not be known yet: the StartTransaction may still be queued.
-  req.transactionId = tx.rec.transaction_id.value_or(0);
+  req.transactionId = tx.transaction_id.value_or(0);
   req.reason = reason;
   if (id_tag) req.idTag = *id_tag;
   for_modules([&](Module& m) { m.fill_stop_transaction(req, key, now); });
   OutboxMessage msg;
   msg.action = "StopTransaction";
   msg.payload = codec::to_json(req);
+  msg.protocol = kProtocol;
   msg.tx_key = key;
   if (auto ec = store_.transaction_end(key, msg)) return ec;
   appended_durable(msg.seq);
-  tx.rec.stopped = true;
+  tx.stopped = true;
   c.tx_key.reset();
   c.finishing = c.plugged;
   c.suspended_ev = c.suspended_evse = false;
@@ -278,11 +282,11 @@ void Engine::Impl::on_start_confirmed(std::int64_t tx_key, const StartTransactio
   if (it == txs_.end()) return;
   if (hooks_.transaction_confirmed)
     defer([h = hooks_.transaction_confirmed, i = tx_info(tx_key), info = resp.idTagInfo] { h(i, info); });
-  for_modules([&](Module& m) { m.on_id_tag_info(it->second.rec.id_tag, resp.idTagInfo, now); });
-  if (resp.idTagInfo.status == AuthorizationStatus::Accepted || it->second.rec.stopped) return;
+  for_modules([&](Module& m) { m.on_id_tag_info(it->second.id_tag, resp.idTagInfo, now); });
+  if (resp.idTagInfo.status == AuthorizationStatus::Accepted || it->second.stopped) return;
   // Section 9.1.24: a transaction whose idTag the CSMS did not accept is stopped.
   if (!config_.get_bool("StopTransactionOnInvalidId")) return;
-  Connector* c = connector(it->second.rec.connector_id);
+  Connector* c = connector(it->second.connector_id);
   if (c && c->tx_key == tx_key) {
     if (auto ec = stop_transaction(*c, Reason::DeAuthorized, std::nullopt, now))
       log(0, "stopping a deauthorized transaction failed: " + ec.message());
@@ -293,11 +297,11 @@ TransactionInfo Engine::Impl::tx_info(std::int64_t tx_key) const {
   TransactionInfo i;
   auto it = txs_.find(tx_key);
   if (it == txs_.end()) return i;
-  i.connectorId = it->second.rec.connector_id;
+  i.connectorId = it->second.connector_id;
   i.tx_key = tx_key;
-  i.idTag = it->second.rec.id_tag;
-  i.transactionId = it->second.rec.transaction_id;
-  i.meterStart = it->second.rec.meter_start;
+  i.idTag = it->second.id_tag;
+  i.transactionId = it->second.transaction_id;
+  i.meterStart = it->second.meter_start;
   return i;
 }
 
@@ -324,7 +328,7 @@ void Engine::Impl::write_meter_values(int connector_id, std::int64_t tx_key,
                                       std::vector<SampledValue> values, ReadingContext context, Now now) {
   auto it = txs_.find(tx_key);
   // A sample that arrives after its transaction stopped would follow the StopTransaction.
-  if (it == txs_.end() || it->second.rec.stopped) return;
+  if (it == txs_.end() || it->second.stopped) return;
   Connector* c = connector(connector_id);
   if (!c) return;
   if (values.empty()) values = metering::default_values(*c);

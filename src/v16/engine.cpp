@@ -33,10 +33,18 @@ std::error_code Engine::Impl::load(Now now) {
   std::vector<TransactionRecord> recs;
   if (auto ec = store_.transactions_load(recs)) return ec;
   for (auto& r : recs) {
-    const std::int64_t key = r.tx_key;
-    const int cid = r.connector_id;
-    const bool running = !r.stopped;
-    txs_[key] = TxState{std::move(r)};
+    TxState tx;
+    std::string why;
+    if (!TxState::from_record(r, tx, why)) {
+      // Its messages cannot be sent either (see durable_payload): the record is kept in the
+      // store, untouched, for the version that wrote it.
+      log(0, "ignoring stored transaction " + std::to_string(r.tx_key) + ": " + why);
+      continue;
+    }
+    const std::int64_t key = tx.tx_key;
+    const int cid = tx.connector_id;
+    const bool running = !tx.stopped;
+    txs_[key] = std::move(tx);
     if (running && cid >= 1 && cid <= options_.connectors) {
       // A transaction that was running when the process stopped resumes on its connector;
       // firmware that cannot resume energy delivery stops it (e.g. reason PowerLoss).
@@ -44,7 +52,7 @@ std::error_code Engine::Impl::load(Now now) {
       if (c.tx_key) log(1, "two running transactions stored for connector " + std::to_string(cid));
       c.tx_key = key;
       c.plugged = true;
-      c.meter_wh = std::max<std::int64_t>(c.meter_wh, txs_[key].rec.meter_start);
+      c.meter_wh = std::max<std::int64_t>(c.meter_wh, txs_[key].meter_start);
       schedule_sample(c, now);
     }
   }
@@ -166,10 +174,13 @@ std::optional<std::string> with_transaction_id(const std::string& payload, std::
 }  // namespace
 
 std::optional<std::string> Engine::Impl::durable_payload(const OutboxMessage& m) {
+  // A message another protocol version wrote (the charge point changed version) cannot be
+  // sent in this one.
+  if (m.protocol != kProtocol) return std::nullopt;
   if (m.tx_key == 0 || m.action == "StartTransaction") return m.payload;
   auto it = txs_.find(m.tx_key);
-  if (it == txs_.end() || !it->second.rec.transaction_id) return std::nullopt;
-  const std::int32_t id = *it->second.rec.transaction_id;
+  if (it == txs_.end() || !it->second.transaction_id) return std::nullopt;
+  const std::int32_t id = *it->second.transaction_id;
   if (m.action == "StopTransaction") return with_transaction_id<StopTransactionRequest>(m.payload, id);
   if (m.action == "MeterValues") return with_transaction_id<MeterValuesRequest>(m.payload, id);
   return m.payload;
@@ -195,7 +206,8 @@ void Engine::Impl::forget_durable_head(const AckEffects& effects, Now now) {
   if (effects.delete_transaction) txs_.erase(m.tx_key);
   if (effects.set_transaction_id) {
     auto it = txs_.find(m.tx_key);
-    if (it != txs_.end()) it->second.rec.transaction_id = effects.set_transaction_id;
+    std::int32_t id = 0;
+    if (it != txs_.end() && parse_transaction_id(*effects.set_transaction_id, id)) it->second.transaction_id = id;
   }
   if (outbox_size_ > 0) --outbox_size_;
   durable_head_.reset();
@@ -319,7 +331,7 @@ void Engine::Impl::finish_in_flight(const rapidjson::Value* result, const std::s
       ok = codec::decode(*result, resp, err);
       if (ok) {
         const std::int64_t key = durable_head_->tx_key;
-        fx.set_transaction_id = resp.transactionId;
+        fx.set_transaction_id = std::to_string(resp.transactionId);
         forget_durable_head(fx, now);
         on_start_confirmed(key, resp, now);
         return;

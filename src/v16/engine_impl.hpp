@@ -22,9 +22,26 @@
 
 namespace ocpp::v16 {
 
-/// A transaction the engine knows of (mirrors the store's TransactionRecord).
+/// The subprotocol name of OCPP 1.6, as recorded with every stored row this engine writes.
+inline constexpr const char* kProtocol = "ocpp1.6";
+
+/// Reads a stored transaction id: the CSMS's int32 transactionId in decimal.
+bool parse_transaction_id(std::string_view text, std::int32_t& out);
+
+/// A transaction the engine knows of: the store's TransactionRecord as OCPP 1.6 reads it.
 struct TxState {
-  TransactionRecord rec;
+  std::int64_t tx_key = 0;
+  int connector_id = 0;
+  std::string id_tag;
+  std::int32_t meter_start = 0;
+  std::string start_time;                      // RFC 3339
+  std::optional<std::int32_t> transaction_id;  // the CSMS's, once known
+  bool stopped = false;
+
+  /// The record to store (meterStart and startTime go into its data).
+  TransactionRecord to_record() const;
+  /// Reads a stored record; false when it was not written by OCPP 1.6 or is damaged.
+  static bool from_record(const TransactionRecord& r, TxState& out, std::string& why);
 };
 
 struct Connector {

@@ -120,7 +120,7 @@ void Engine::Impl::handle_call(rpc::Frame& frame, Now now) {
       Connector* c = nullptr;
       // Not allowed while Pending (section 4.2): answered as for an unknown transaction.
       for (auto& k : connectors_) {
-        if (accepted() && k.tx_key && txs_.at(*k.tx_key).rec.transaction_id == req.transactionId) c = &k;
+        if (accepted() && k.tx_key && txs_.at(*k.tx_key).transaction_id == req.transactionId) c = &k;
       }
       if (!c) {
         RemoteStopTransactionResponse resp;

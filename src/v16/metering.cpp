@@ -73,7 +73,7 @@ class MeteringModule final : public Module {
       const bool key_ok = dot != std::string_view::npos &&
                           std::from_chars(rest.data(), rest.data() + dot, tx_key).ec == std::errc();
       auto tx = engine_.txs_.find(tx_key);
-      const bool running = key_ok && tx != engine_.txs_.end() && !tx->second.rec.stopped;
+      const bool running = key_ok && tx != engine_.txs_.end() && !tx->second.stopped;
       MeterValue mv;
       codec::Error err;
       if (!running || !codec::from_json(value, mv, err)) {
@@ -115,7 +115,7 @@ class MeteringModule final : public Module {
         },
         [this, tx_key, at](Engine::Impl& im, std::vector<SampledValue> values, Now) {
           auto tx = im.txs_.find(tx_key);
-          if (tx == im.txs_.end() || tx->second.rec.stopped) return;
+          if (tx == im.txs_.end() || tx->second.stopped) return;
           values = metering::valid_values(im, std::move(values));
           if (values.empty()) return;
           if (values.size() > metering::kMaxValuesPerEntry)
@@ -171,9 +171,9 @@ class MeteringModule final : public Module {
         });
     if (auto tx = engine_.txs_.find(tx_key); !has_register && tx != engine_.txs_.end()) {
       // The register reading the transaction started with (meterStart) when the firmware gave none.
-      SampledValue sv = energy(tx->second.rec.meter_start, ReadingContext::Transaction_Begin);
+      SampledValue sv = energy(tx->second.meter_start, ReadingContext::Transaction_Begin);
       DateTime started{};
-      if (configured(sv) && parse_datetime(tx->second.rec.start_time, started)) {
+      if (configured(sv) && parse_datetime(tx->second.start_time, started)) {
         if (begin.sampledValue.empty()) begin.timestamp = started;
         begin.sampledValue.insert(begin.sampledValue.begin(), std::move(sv));
       }
@@ -400,7 +400,7 @@ void record_for_stop(Engine::Impl& im, std::int64_t tx_key, const std::vector<Sa
                      ReadingContext context, std::string_view list_key, DateTime at) {
   MeteringModule* m = module_of(im);
   auto tx = im.txs_.find(tx_key);
-  if (!m || tx == im.txs_.end() || tx->second.rec.stopped) return;
+  if (!m || tx == im.txs_.end() || tx->second.stopped) return;
   std::vector<SampledValue> kept = select(im, values, list_key, context);
   if (kept.empty()) return;
   m->add_sample(tx_key, std::move(kept), at);

@@ -59,7 +59,7 @@ void write(Engine::Impl& im, int connector_id, std::int64_t tx_key,
   if (tx_key != 0) {
     auto it = im.txs_.find(tx_key);
     // A sample that arrives after its transaction stopped would follow the StopTransaction.
-    if (it == im.txs_.end() || it->second.rec.stopped) return;
+    if (it == im.txs_.end() || it->second.stopped) return;
   }
   std::vector<SampledValue> kept = select(im, values, list_key, context);
   if (kept.empty()) return;
@@ -82,6 +82,7 @@ void write(Engine::Impl& im, int connector_id, std::int64_t tx_key,
   OutboxMessage msg;
   msg.action = "MeterValues";
   msg.payload = codec::to_json(req);
+  msg.protocol = kProtocol;
   msg.tx_key = tx_key;
   msg.droppable = true;
   if (auto ec = im.append_durable(msg)) im.log(0, "queueing MeterValues failed: " + ec.message());

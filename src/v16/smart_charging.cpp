@@ -190,7 +190,7 @@ class SmartChargingModule final : public Module {
       tx.tx_key = *c.tx_key;
       auto it = im_.txs_.find(*c.tx_key);
       DateTime start{};
-      if (it != im_.txs_.end() && parse_datetime(it->second.rec.start_time, start)) tx.start = sc::to_seconds(start);
+      if (it != im_.txs_.end() && parse_datetime(it->second.start_time, start)) tx.start = sc::to_seconds(start);
       s.tx[static_cast<std::size_t>(c.id)] = tx;
     }
     return s;
@@ -291,7 +291,7 @@ class SmartChargingModule final : public Module {
         if (p.transactionId) {
           // Section 5.16 note: the transactionId is there "to prevent mismatch between
           // transactions and a TxProfile".
-          const auto known = im_.txs_.at(*c.tx_key).rec.transaction_id;
+          const auto known = im_.txs_.at(*c.tx_key).transaction_id;
           if (!known || *known != *p.transactionId)
             return answer(ChargingProfileStatus::Rejected, "transactionId is not the transaction on the connector");
         }

@@ -82,16 +82,18 @@ void fill(const std::string& path, long total) {
   start.meterStart = 0;
   start.timestamp = now;
   ocpp::TransactionRecord rec;
+  rec.protocol = "ocpp1.6";  // as the 1.6 engine writes it (v16/transaction_record.cpp)
   rec.connector_id = 1;
-  rec.id_tag = start.idTag;
-  rec.meter_start = 0;
-  rec.start_time = ocpp::format_datetime(now);
+  rec.id_token = start.idTag;
+  rec.data = R"({"meterStart":0,"startTime":")" + ocpp::format_datetime(now) + "\"}";
   ocpp::OutboxMessage sm;
+  sm.protocol = "ocpp1.6";
   sm.action = "StartTransaction";
   sm.payload = codec::to_json(start);
   if (auto ec = store.transaction_begin(rec, sm)) bench::die("transaction_begin: " + ec.message());
   for (long i = 0; i < total - 2; ++i) {
     ocpp::OutboxMessage m;
+    m.protocol = "ocpp1.6";
     m.action = "MeterValues";
     m.payload = codec::to_json(meter_values(static_cast<std::int32_t>(i * 10), std::nullopt));
     m.tx_key = rec.tx_key;
@@ -104,6 +106,7 @@ void fill(const std::string& path, long total) {
   stop.transactionId = 0;  // filled in when sent
   stop.reason = Reason::Local;
   ocpp::OutboxMessage em;
+  em.protocol = "ocpp1.6";
   em.action = "StopTransaction";
   em.payload = codec::to_json(stop);
   if (auto ec = store.transaction_end(rec.tx_key, em)) bench::die("transaction_end: " + ec.message());

@@ -50,7 +50,7 @@ class TestDurable final : public DurableHandler {
       error = "bad result";
       return false;
     }
-    if (result.IsObject() && result.HasMember("id")) fx.set_transaction_id = result["id"].GetInt();
+    if (result.IsObject() && result.HasMember("id")) fx.set_transaction_id = std::to_string(result["id"].GetInt());
     return true;
   }
   ocpp::AckEffects discard_effects(const OutboxMessage& m) override {
@@ -61,7 +61,7 @@ class TestDurable final : public DurableHandler {
   void removed(const OutboxMessage& m, const ocpp::AckEffects& fx, const rapidjson::Value* result,
                Now) override {
     removals.push_back(m.action + (result ? ":acked" : ":discarded") +
-                       (fx.set_transaction_id ? ":id" + std::to_string(*fx.set_transaction_id) : ""));
+                       (fx.set_transaction_id ? ":id" + *fx.set_transaction_id : ""));
   }
   int prepared = 0;
   std::vector<std::string> removals;

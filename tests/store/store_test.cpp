@@ -117,10 +117,10 @@ OutboxMessage message(std::string action, std::string payload, bool droppable = 
 
 TransactionRecord record(int connector, std::string id_tag) {
   TransactionRecord r;
+  r.protocol = "ocpp1.6";
   r.connector_id = connector;
-  r.id_tag = std::move(id_tag);
-  r.meter_start = 1234;
-  r.start_time = "2026-01-02T03:04:05.000Z";
+  r.id_token = std::move(id_tag);
+  r.data = R"({"meterStart":1234,"startTime":"2026-01-02T03:04:05.000Z"})";
   return r;
 }
 
@@ -273,9 +273,9 @@ TEMPLATE_TEST_CASE("store: transaction begin, end and ack effects are applied to
   CHECK(txs[0].tx_key == other.tx_key);
   CHECK(txs[1].tx_key == rec.tx_key);
   CHECK(txs[1].connector_id == 1);
-  CHECK(txs[1].id_tag == "TAG");
-  CHECK(txs[1].meter_start == 1234);
-  CHECK(txs[1].start_time == "2026-01-02T03:04:05.000Z");
+  CHECK(txs[1].id_token == std::optional<std::string>("TAG"));
+  CHECK(txs[1].protocol == "ocpp1.6");
+  CHECK(txs[1].data == R"({"meterStart":1234,"startTime":"2026-01-02T03:04:05.000Z"})");
   CHECK_FALSE(txs[1].transaction_id.has_value());
   CHECK_FALSE(txs[1].stopped);
 
@@ -288,14 +288,14 @@ TEMPLATE_TEST_CASE("store: transaction begin, end and ack effects are applied to
   CHECK(front->action == "StartTransaction");
 
   AckEffects conf;
-  conf.set_transaction_id = 4711;
+  conf.set_transaction_id = "4711";
   REQUIRE_FALSE(s->outbox_ack(start.seq, rec.tx_key, conf));
   std::size_t n = 0;
   REQUIRE_FALSE(s->outbox_size(n));
   CHECK(n == 0);
   REQUIRE_FALSE(s->transactions_load(txs));
   REQUIRE(txs.size() == 2);
-  CHECK(txs[1].transaction_id == std::optional<std::int32_t>(4711));
+  CHECK(txs[1].transaction_id == std::optional<std::string>("4711"));
   CHECK_FALSE(txs[0].transaction_id.has_value());
 
   auto stop = message("StopTransaction", R"({"transactionId":4711})");
@@ -325,6 +325,48 @@ TEMPLATE_TEST_CASE("store: transaction begin, end and ack effects are applied to
   REQUIRE_FALSE(s->transactions_load(txs));
   REQUIRE(txs.size() == 1);
   CHECK(txs[0].tx_key == other.tx_key);
+}
+
+TEMPLATE_TEST_CASE("store: every transaction field and the message protocol round-trip; the "
+                   "sequence number moves with the message that used it",
+                   "[store]", MemoryFactory, SqliteFactory) {
+  TestType factory;
+  auto s = factory.make();
+  TransactionRecord rec;
+  rec.protocol = "ocpp2.0.1";
+  rec.evse_id = 2;
+  rec.connector_id = 1;
+  rec.transaction_id = "f0a1-7c";  // chosen by the charging station in 2.0.1
+  rec.seq_no = 1;
+  rec.data = R"({"chargingState":"EVConnected"})";  // no id token: started by the cable
+  auto started = message("TransactionEvent", R"({"eventType":"Started","seqNo":0})");
+  started.protocol = "ocpp2.0.1";
+  REQUIRE_FALSE(s->transaction_begin(rec, started));
+  auto updated = message("TransactionEvent", R"({"eventType":"Updated","seqNo":1})", true, rec.tx_key);
+  updated.protocol = "ocpp2.0.1";
+  updated.tx_seq_no = 2;
+  REQUIRE_FALSE(s->outbox_append(updated));
+  std::vector<TransactionRecord> txs;
+  REQUIRE_FALSE(s->transactions_load(txs));
+  REQUIRE(txs.size() == 1);
+  CHECK(txs[0].protocol == "ocpp2.0.1");
+  CHECK(txs[0].evse_id == 2);
+  CHECK(txs[0].connector_id == 1);
+  CHECK_FALSE(txs[0].id_token.has_value());
+  CHECK(txs[0].transaction_id == std::optional<std::string>("f0a1-7c"));
+  CHECK(txs[0].seq_no == 2);
+  CHECK(txs[0].data == R"({"chargingState":"EVConnected"})");
+  auto ended = message("TransactionEvent", R"({"eventType":"Ended","seqNo":2})");
+  ended.protocol = "ocpp2.0.1";
+  ended.tx_seq_no = 3;
+  REQUIRE_FALSE(s->transaction_end(rec.tx_key, ended));
+  REQUIRE_FALSE(s->transactions_load(txs));
+  CHECK(txs[0].seq_no == 3);
+  CHECK(txs[0].stopped);
+  std::optional<OutboxMessage> front;
+  REQUIRE_FALSE(s->outbox_front(front));
+  REQUIRE(front);
+  CHECK(front->protocol == "ocpp2.0.1");
 }
 
 TEMPLATE_TEST_CASE("store: drop removes the oldest droppable message only", "[store]",
@@ -438,7 +480,7 @@ TEST_CASE("sqlite store: data and counters survive close and reopen", "[store][s
     auto rec = record(1, "TAG");
     auto start = message("StartTransaction", "{\"x\":1}");
     REQUIRE_FALSE(s->transaction_begin(rec, start));
-    REQUIRE_FALSE(s->outbox_ack(start.seq, rec.tx_key, AckEffects{42, false}));
+    REQUIRE_FALSE(s->outbox_ack(start.seq, rec.tx_key, AckEffects{std::string("42"), false}));
     REQUIRE_FALSE(s->kv_set("cfg.A", "1"));
     last_seq = start.seq;
     tx_key = rec.tx_key;
@@ -452,7 +494,7 @@ TEST_CASE("sqlite store: data and counters survive close and reopen", "[store][s
     REQUIRE_FALSE(s->transactions_load(txs));
     REQUIRE(txs.size() == 1);
     CHECK(txs[0].tx_key == tx_key);
-    CHECK(txs[0].transaction_id == std::optional<std::int32_t>(42));
+    CHECK(txs[0].transaction_id == std::optional<std::string>("42"));
     std::vector<std::pair<std::string, std::string>> kv;
     REQUIRE_FALSE(s->kv_load("cfg.", kv));
     CHECK(kv.size() == 1);
@@ -512,7 +554,7 @@ TEST_CASE("sqlite store: a process that dies without closing loses nothing", "[s
   std::vector<TransactionRecord> txs;
   REQUIRE_FALSE(s->transactions_load(txs));
   REQUIRE(txs.size() == 1);
-  CHECK(txs[0].id_tag == "CHILD");
+  CHECK(txs[0].id_token == std::optional<std::string>("CHILD"));
   std::vector<std::pair<std::string, std::string>> kv;
   REQUIRE_FALSE(s->kv_load("child", kv));
   CHECK(kv.size() == 1);
@@ -571,7 +613,7 @@ TEST_CASE("sqlite store: WAL, synchronous=FULL and schema version", "[store][sql
   CHECK(query_text(db, "PRAGMA journal_mode") == "wal");
   CHECK(query_text(db, "PRAGMA synchronous") == "2");
   CHECK(query_text(db, "PRAGMA foreign_keys") == "1");
-  CHECK(query_text(db, "PRAGMA user_version") == "1");
+  CHECK(query_text(db, "PRAGMA user_version") == "2");
 
   auto mem = ocpp::make_memory_store();
   CHECK(ocpp::detail::sqlite_store_handle(*mem) == nullptr);

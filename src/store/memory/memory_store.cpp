@@ -27,6 +27,7 @@ class MemoryStore final : public Store {
       // so a bad_alloc leaves both the store and msg as they were.
       last_seq_ = copy.seq;
       msg.seq = copy.seq;
+      set_seq_no(msg);
       return std::error_code{};
     });
   }
@@ -94,6 +95,7 @@ class MemoryStore final : public Store {
       }
       last_tx_key_ = r.tx_key;
       last_seq_ = m.seq;
+      set_seq_no(m);
       rec.tx_key = r.tx_key;
       start_msg.seq = m.seq;
       start_msg.tx_key = m.tx_key;
@@ -110,11 +112,19 @@ class MemoryStore final : public Store {
       m.tx_key = tx_key;
       outbox_.emplace(m.seq, m);
       it->second.stopped = true;
+      set_seq_no(m);
       last_seq_ = m.seq;
       stop_msg.seq = m.seq;
       stop_msg.tx_key = tx_key;
       return std::error_code{};
     });
+  }
+
+  // The transaction's sequence number moves with the message that used it (cannot throw).
+  void set_seq_no(const OutboxMessage& m) noexcept {
+    if (m.tx_key == 0 || m.tx_seq_no <= 0) return;
+    auto it = transactions_.find(m.tx_key);
+    if (it != transactions_.end()) it->second.seq_no = m.tx_seq_no;
   }
 
   std::error_code transactions_load(std::vector<TransactionRecord>& out) override {

@@ -77,6 +77,34 @@ constexpr const char* kMigrations[] = {
         PRIMARY KEY(cp, key)
       );
     )sql",
+    // 2: one transaction journal for every protocol version (a string transaction id chosen
+    // by either side, EVSE and connector, an optional id token, a per-transaction sequence
+    // number, the version's own fields as JSON), and the protocol of each queued message.
+    // Everything before was written by OCPP 1.6; its meterStart and startTime move to data.
+    R"sql(
+      ALTER TABLE outbox ADD COLUMN protocol TEXT NOT NULL DEFAULT 'ocpp1.6';
+      CREATE TABLE transactions_v2(
+        cp             TEXT    NOT NULL,
+        tx_key         INTEGER NOT NULL,
+        protocol       TEXT    NOT NULL,
+        evse_id        INTEGER NOT NULL DEFAULT 0,
+        connector_id   INTEGER NOT NULL,
+        id_token       TEXT,
+        transaction_id TEXT,
+        seq_no         INTEGER NOT NULL DEFAULT 0,
+        stopped        INTEGER NOT NULL DEFAULT 0,
+        data           TEXT    NOT NULL DEFAULT '{}',
+        PRIMARY KEY(cp, tx_key)
+      );
+      INSERT INTO transactions_v2(cp, tx_key, protocol, evse_id, connector_id, id_token,
+                                  transaction_id, seq_no, stopped, data)
+        SELECT cp, tx_key, 'ocpp1.6', 0, connector_id, id_tag, CAST(transaction_id AS TEXT), 0,
+               stopped,
+               '{"meterStart":' || meter_start || ',"startTime":"' || start_time || '"}'
+        FROM transactions;
+      DROP TABLE transactions;
+      ALTER TABLE transactions_v2 RENAME TO transactions;
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -97,6 +125,7 @@ enum Sql : std::size_t {
   kTxSetId,
   kTxDelete,
   kTxStop,
+  kTxSetSeqNo,
   kTxLoad,
   kKvSet,
   kKvErase,
@@ -116,22 +145,23 @@ constexpr std::array<const char*, kSqlCount> kSqlText = {
     "INSERT INTO counters(cp, last_tx_key) VALUES(?1, 1) "
     "ON CONFLICT(cp) DO UPDATE SET last_tx_key = last_tx_key + 1",
     "SELECT last_seq, last_tx_key FROM counters WHERE cp = ?1",
-    "INSERT INTO outbox(cp, seq, action, payload, tx_key, droppable, attempts) "
-    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    "SELECT seq, action, payload, tx_key, droppable, attempts FROM outbox "
+    "INSERT INTO outbox(cp, seq, action, payload, tx_key, droppable, attempts, protocol) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    "SELECT seq, action, payload, tx_key, droppable, attempts, protocol FROM outbox "
     "WHERE cp = ?1 ORDER BY seq LIMIT 1",
     "SELECT count(*) FROM outbox WHERE cp = ?1",
     "UPDATE outbox SET attempts = ?3 WHERE cp = ?1 AND seq = ?2",
     "DELETE FROM outbox WHERE cp = ?1 AND seq = ?2",
     "DELETE FROM outbox WHERE cp = ?1 AND seq = "
     "(SELECT min(seq) FROM outbox WHERE cp = ?1 AND droppable = 1)",
-    "INSERT INTO transactions(cp, tx_key, connector_id, id_tag, meter_start, start_time, "
-    "transaction_id, stopped) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    "INSERT INTO transactions(cp, tx_key, protocol, evse_id, connector_id, id_token, "
+    "transaction_id, seq_no, stopped, data) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     "UPDATE transactions SET transaction_id = ?3 WHERE cp = ?1 AND tx_key = ?2",
     "DELETE FROM transactions WHERE cp = ?1 AND tx_key = ?2",
     "UPDATE transactions SET stopped = 1 WHERE cp = ?1 AND tx_key = ?2",
-    "SELECT tx_key, connector_id, id_tag, meter_start, start_time, transaction_id, stopped "
-    "FROM transactions WHERE cp = ?1 ORDER BY tx_key",
+    "UPDATE transactions SET seq_no = ?3 WHERE cp = ?1 AND tx_key = ?2",
+    "SELECT tx_key, protocol, evse_id, connector_id, id_token, transaction_id, seq_no, stopped, "
+    "data FROM transactions WHERE cp = ?1 ORDER BY tx_key",
     "INSERT INTO kv(cp, key, value) VALUES(?1, ?2, ?3) "
     "ON CONFLICT(cp, key) DO UPDATE SET value = excluded.value",
     "DELETE FROM kv WHERE cp = ?1 AND key = ?2",
@@ -258,6 +288,7 @@ class SqliteStore final : public Store {
       m.tx_key = sqlite3_column_int64(u.get(), 3);
       m.droppable = sqlite3_column_int(u.get(), 4) != 0;
       m.attempts = sqlite3_column_int(u.get(), 5);
+      m.protocol = column_string(u.get(), 6);
       out = std::move(m);
       return {};
     });
@@ -295,7 +326,7 @@ class SqliteStore final : public Store {
         Binder b;
         b(u.bind(1, cp_));
         b(u.bind(2, tx_key));
-        b(u.bind(3, static_cast<std::int64_t>(*effects.set_transaction_id)));
+        b(u.bind(3, *effects.set_transaction_id));
         if (b.rc != SQLITE_OK) return from_sqlite(b.rc);
         if (auto ec = from_sqlite(u.step())) return ec;
       }
@@ -329,13 +360,14 @@ class SqliteStore final : public Store {
         Binder b;
         b(u.bind(1, cp_));
         b(u.bind(2, tx_key));
-        b(u.bind(3, static_cast<std::int64_t>(rec.connector_id)));
-        b(u.bind(4, rec.id_tag));
-        b(u.bind(5, static_cast<std::int64_t>(rec.meter_start)));
-        b(u.bind(6, rec.start_time));
-        b(rec.transaction_id ? u.bind(7, static_cast<std::int64_t>(*rec.transaction_id))
-                             : u.bind_null(7));
-        b(u.bind(8, static_cast<std::int64_t>(rec.stopped ? 1 : 0)));
+        b(u.bind(3, rec.protocol));
+        b(u.bind(4, static_cast<std::int64_t>(rec.evse_id)));
+        b(u.bind(5, static_cast<std::int64_t>(rec.connector_id)));
+        b(rec.id_token ? u.bind(6, *rec.id_token) : u.bind_null(6));
+        b(rec.transaction_id ? u.bind(7, *rec.transaction_id) : u.bind_null(7));
+        b(u.bind(8, rec.seq_no));
+        b(u.bind(9, static_cast<std::int64_t>(rec.stopped ? 1 : 0)));
+        b(u.bind(10, rec.data));
         if (b.rc != SQLITE_OK) return from_sqlite(b.rc);
         if (auto e = from_sqlite(u.step())) return e;
       }
@@ -372,14 +404,14 @@ class SqliteStore final : public Store {
       while ((rc = u.step()) == SQLITE_ROW) {
         TransactionRecord r;
         r.tx_key = sqlite3_column_int64(u.get(), 0);
-        r.connector_id = sqlite3_column_int(u.get(), 1);
-        r.id_tag = column_string(u.get(), 2);
-        r.meter_start = sqlite3_column_int(u.get(), 3);
-        r.start_time = column_string(u.get(), 4);
-        if (sqlite3_column_type(u.get(), 5) != SQLITE_NULL) {
-          r.transaction_id = sqlite3_column_int(u.get(), 5);
-        }
-        r.stopped = sqlite3_column_int(u.get(), 6) != 0;
+        r.protocol = column_string(u.get(), 1);
+        r.evse_id = sqlite3_column_int(u.get(), 2);
+        r.connector_id = sqlite3_column_int(u.get(), 3);
+        if (sqlite3_column_type(u.get(), 4) != SQLITE_NULL) r.id_token = column_string(u.get(), 4);
+        if (sqlite3_column_type(u.get(), 5) != SQLITE_NULL) r.transaction_id = column_string(u.get(), 5);
+        r.seq_no = sqlite3_column_int64(u.get(), 6);
+        r.stopped = sqlite3_column_int(u.get(), 7) != 0;
+        r.data = column_string(u.get(), 8);
         v.push_back(std::move(r));
       }
       if (rc != SQLITE_DONE) return from_sqlite(rc);
@@ -539,8 +571,18 @@ class SqliteStore final : public Store {
     b(u.bind(5, tx_key));
     b(u.bind(6, static_cast<std::int64_t>(msg.droppable ? 1 : 0)));
     b(u.bind(7, static_cast<std::int64_t>(msg.attempts)));
+    b(u.bind(8, msg.protocol));
     if (b.rc != SQLITE_OK) return from_sqlite(b.rc);
-    return from_sqlite(u.step());
+    if (auto ec = from_sqlite(u.step())) return ec;
+    if (tx_key == 0 || msg.tx_seq_no <= 0) return {};
+    // The transaction's sequence number moves with the message that used it.
+    Use t(stmt(kTxSetSeqNo));
+    Binder tb;
+    tb(t.bind(1, cp_));
+    tb(t.bind(2, tx_key));
+    tb(t.bind(3, msg.tx_seq_no));
+    if (tb.rc != SQLITE_OK) return from_sqlite(tb.rc);
+    return from_sqlite(t.step());
   }
 
   sqlite3* db_;
