@@ -115,6 +115,7 @@ function audit(records, facts = {}) {
   }
   const glist = Array.from(groups.values()); // in order of first reception
   let duplicates = 0;
+  const duplicatesByAction = {};
   for (const g of glist) {
     g.first = g.copies[0].rec.seq;
     g.stamp = stampOf(g.action, g.payload);
@@ -141,7 +142,10 @@ function audit(records, facts = {}) {
         }
       }
       if (why.length) flag('duplicate', `${describe(g)} sent again (copy ${i + 1}, connection #${cur.rec.conn}) although ${why.join('; ')}`);
-      else duplicates++;
+      else {
+        duplicates++;
+        duplicatesByAction[g.action] = (duplicatesByAction[g.action] || 0) + 1;
+      }
     }
   }
 
@@ -360,6 +364,7 @@ function audit(records, facts = {}) {
     messages: glist.length,
     frames: durable.length,
     duplicates,
+    duplicatesByAction,
     lost: count('lost'),
     reordered: count('reordered'),
     other: violations.length - count('lost') - count('reordered'),

@@ -137,6 +137,7 @@ class Ctl {
 class Daemon {
   constructor({ binary, url, tmp, facts, log }) {
     this.facts = facts;
+    this.log = log;
     this.ctlPath = path.join(tmp, 'ctl.sock');
     this.cd = new Chargerd({
       binary, url, id: 'POWERCUT-1', db: path.join(tmp, 'chargerd.db'), connectors: CONNECTORS.length,
@@ -145,6 +146,7 @@ class Daemon {
     this.up_ = null;        // {run, cmd(n, line), sleep(ms)} while up
     this.waiters = [];
     this.killOnAck = null;  // resolve function when armed
+    this.killOnSend = null; // {done, afterMs} when armed
     this.expectExit = false;
     this.killedRun = 0;
     this.onCrash = () => {};
@@ -173,7 +175,22 @@ class Daemon {
       throw new Gone('the daemon died while starting');
     }
     this.ctl = ctl;
-    const cmd = (k, line) => (this.up_ && this.up_.run === run ? ctl[k].cmd(line) : Promise.reject(new Gone()));
+    const cmd = async (k, line) => {
+      if (!this.up_ || this.up_.run !== run) throw new Gone();
+      this.log(`control ${k} (run ${run}) <- ${line}`);
+      const replied = ctl[k].cmd(line);
+      if (this.killOnSend && /^(plug|unplug|stop|tag) /.test(line)) {
+        const { done, afterMs } = this.killOnSend;
+        this.killOnSend = null;
+        // The command is on its way: the kill lands while it runs (or just before or after).
+        setTimeout(() => {
+          if (this.cd.run === run && this.killNow(`during an API call: '${line}' +${afterMs} ms`)) done(line);
+        }, afterMs);
+      }
+      const reply = await replied;
+      this.log(`control ${k} (run ${run}) -> ${JSON.stringify(reply)}`);
+      return reply;
+    };
     const sleep = async (ms) => {
       await delay(ms);
       if (!this.up_ || this.up_.run !== run) throw new Gone();
@@ -196,6 +213,7 @@ class Daemon {
     this.facts.kills.push({ t: Date.now(), run: this.cd.run, why });
     this.up_ = null;
     this.killOnAck = null;
+    this.killOnSend = null;
     this.expectExit = true;
     this.cd.kill9();
     if (this.ctl) for (const c of Object.values(this.ctl)) c.destroy();
@@ -211,10 +229,15 @@ class Daemon {
     return new Promise((resolve) => { this.killOnAck = resolve; });
   }
 
+  /** Arms a kill that fires afterMs after the next hardware command was written. */
+  armKillOnSend(afterMs) {
+    return new Promise((resolve) => { this.killOnSend = { done: resolve, afterMs }; });
+  }
+
   onReply(line, reply) {
     if (!this.killOnAck || reply.event !== 'ok' || !/^(plug|unplug|stop|tag) /.test(line)) return;
     const done = this.killOnAck;
-    this.killNow(`right after '${line}' returned`);
+    this.killNow(`after an API call returned: '${line}'`);
     done(line);
   }
 
@@ -364,7 +387,7 @@ async function main() {
       const st = await status(up, n);
       const c = st.connectors.find((x) => x.connectorId === n);
       if (c.txKey != null) {
-        if (!phase.draining) await up.sleep(r.range(300, 2500));
+        if (!phase.draining) await up.sleep(r.range(200, 2000));
         const tag = daemon.tagOf.get(c.txKey);
         const method = r.pick(tag ? ['unplug', 'unplug', 'stop', 'tag'] : ['unplug', 'unplug', 'stop']);
         const line = method === 'unplug' ? `unplug ${n}` : method === 'stop' ? `stop ${n}` : `tag ${tag} ${n}`;
@@ -483,12 +506,12 @@ async function main() {
     };
     const MODES = [
       ['random', 3], ['StartTransaction in flight', 2], ['StopTransaction in flight', 2], ['MeterValues in flight', 1],
-      ['after an API call returned', 2], ['offline', 1], ['during startup', 1],
+      ['after an API call returned', 2], ['during an API call', 2], ['offline', 1], ['during startup', 1],
     ];
     const kills = async () => {
       const r = rng.chaos;
       while (facts.kills.length < opts.kills) {
-        await delay(r.range(150, 1200));
+        await delay(r.range(100, 900));
         await daemon.up();
         const mode = r.weighted(MODES);
         let how = '';
@@ -497,6 +520,9 @@ async function main() {
         } else if (mode === 'after an API call returned') {
           how = await Promise.race([daemon.armKillOnAck(), delay(4000).then(() => null)]);
           how = how ? `'${how}'` : 'no API call within 4 s: killed anyway';
+        } else if (mode === 'during an API call') {
+          how = await Promise.race([daemon.armKillOnSend(r.range(0, 3)), delay(4000).then(() => null)]);
+          how = how ? `'${how}'` : 'no API call within 4 s: killed anyway';
         } else if (mode === 'offline') {
           while (csmsOwner) await delay(20);
           csmsOwner = 'offline';
@@ -504,16 +530,19 @@ async function main() {
           await csms.stop();
           await delay(r.range(300, 1500));
         }
-        daemon.killNow(`${mode}${how ? `: ${how}` : ''}`);
+        daemon.killNow(mode === 'during startup' ? 'random (the restart is killed during its startup)' : `${mode}${how ? `: ${how}` : ''}`);
         const k = facts.kills[facts.kills.length - 1];
         out(`kill ${facts.kills.length}/${opts.kills} +${elapsed()} run ${k.run}: ${k.why}`);
         await daemon.exited();
         await delay(r.range(0, 300));
         if (mode === 'during startup') {
           const starting = daemon.start().catch((err) => err);
-          await delay(r.range(5, 120));
-          if (daemon.killNow('during startup (right after the restart)')) {
-            out(`kill ${facts.kills.length}/${opts.kills} +${elapsed()} run ${daemon.cd.run}: during startup`);
+          // Before it is ready (opening the database, restoring transactions) or while it
+          // connects and boots.
+          await delay(r.chance(0.5) ? r.range(0, 4) : r.range(5, 80));
+          const ready = daemon.cd.find((e) => e.event === 'ready' && e.run === daemon.cd.run).length > 0;
+          if (daemon.killNow(`during startup (${ready ? 'after' : 'before'} its ready event)`)) {
+            out(`kill ${facts.kills.length}/${opts.kills} +${elapsed()} run ${daemon.cd.run}: ${facts.kills[facts.kills.length - 1].why}`);
           }
           const err = await starting;
           if (err instanceof Error && !(err instanceof Gone) && !/did not start|control socket/.test(err.message)) throw err;
@@ -584,10 +613,26 @@ async function main() {
 
   // -- the audit
   const records = plainRecords(csms.records);
-  const { violations, stats } = audit(records, facts);
+  const { violations, stats, transactions } = audit(records, facts);
   await new Promise((resolve) => driverLog.end(resolve));
   fs.writeFileSync(path.join(tmp, 'records.json'), JSON.stringify(records));
   fs.writeFileSync(path.join(tmp, 'facts.json'), JSON.stringify(facts));
+  // How the kills and the outages fell: how many messages were produced while the CSMS was down.
+  const down = [];
+  for (const r of records) {
+    if (r.kind === 'STOPPED') down.push([r.t, Infinity]);
+    else if (r.kind === 'LISTENING' && down.length && down[down.length - 1][1] === Infinity) down[down.length - 1][1] = r.t;
+  }
+  const offline = transactions.flatMap((tx) => [tx.start, ...tx.mvs, ...tx.stops])
+    .filter((g) => down.some(([a, b]) => g.stamp > a && g.stamp < b)).length;
+  const modes = {};
+  for (const k of facts.kills) {
+    const m = k.why.split(':')[0].replace(/ \(.*$/, '');
+    modes[m] = (modes[m] || 0) + 1;
+  }
+  out(`powercut: kills by moment: ${Object.entries(modes).map(([m, n]) => `${m} ${n}`).join(', ')}; ` +
+    `${offline} transaction messages produced while the CSMS was down; resent in flight: ` +
+    `${Object.entries(stats.duplicatesByAction).map(([a, n]) => `${a} ${n}`).join(', ') || 'none'}`);
   out(`powercut: ${facts.kills.length} kills, ${stats.transactions} transactions, ${stats.messages} messages, ` +
     `${stats.lost} lost, ${stats.reordered} reordered, ${stats.duplicates} duplicates (in flight)` +
     (stats.other ? `, ${stats.other} other violations` : '') +
