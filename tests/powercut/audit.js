@@ -69,6 +69,44 @@ function describe(g) {
   return `MeterValues(connector ${p.connectorId}, transactionId ${p.transactionId}, ${ts})`;
 }
 
+// The transactionData of a StopTransaction (StopTxnSampledData): Transaction.Begin with
+// meterStart, the periodic samples in time order, Transaction.End with meterStop. Each sample
+// is stored before the MeterValues that carries it, so every MeterValues the CSMS got for the
+// transaction must be among the samples (unless the samples reached their bound).
+const STOP_SAMPLES_BOUND = 48;
+function checkTransactionData(name, tx, stop, flag) {
+  const data = stop.payload.transactionData;
+  if (!data) return;
+  const bad = (what) => flag('transactionData', `${name}: ${describe(stop)}: ${what}`);
+  const contexts = data.map((mv) => (mv.sampledValue[0] || {}).context || 'Sample.Periodic');
+  const first = data[0];
+  const last = data[data.length - 1];
+  if (contexts[0] !== 'Transaction.Begin' || Number(first.sampledValue[0].value) !== tx.start.payload.meterStart ||
+      ms(first.timestamp) !== tx.start.stamp) {
+    bad(`transactionData does not begin with Transaction.Begin = meterStart ${tx.start.payload.meterStart} at the start`);
+  }
+  if (contexts[contexts.length - 1] !== 'Transaction.End' || Number(last.sampledValue[0].value) !== stop.payload.meterStop ||
+      ms(last.timestamp) !== stop.stamp) {
+    bad(`transactionData does not end with Transaction.End = meterStop ${stop.payload.meterStop} at the stop`);
+  }
+  const samples = data.slice(1, -1);
+  let prev = tx.start.stamp;
+  for (const mv of samples) {
+    const t = ms(mv.timestamp);
+    if (!(t > prev) || t > stop.stamp) bad(`sample ${mv.timestamp} out of order`);
+    prev = t;
+  }
+  if (samples.length >= STOP_SAMPLES_BOUND) return;
+  const have = new Set(samples.map((mv) => `${ms(mv.timestamp)}=${mv.sampledValue.map((sv) => sv.value).join(',')}`));
+  for (const g of tx.mvs) {
+    for (const mv of g.payload.meterValue) {
+      if (!have.has(`${ms(mv.timestamp)}=${mv.sampledValue.map((sv) => sv.value).join(',')}`)) {
+        bad(`the sample of ${describe(g)} is missing from transactionData (${samples.length} samples)`);
+      }
+    }
+  }
+}
+
 function audit(records, facts = {}) {
   const violations = [];
   const flag = (kind, message) => violations.push({ kind, message });
@@ -226,6 +264,7 @@ function audit(records, facts = {}) {
       }
     }
     if (stop) {
+      checkTransactionData(name, tx, stop, flag);
       if (stop.first < start.first) reorder(`${describe(stop)} reached the CSMS before ${describe(start)}`);
       if (stop.stamp < lastStamp) reorder(`${name}: ${describe(stop)} is stamped before an earlier message of its transaction`);
       if (stop.payload.meterStop < lastEnergy) {

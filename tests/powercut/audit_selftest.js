@@ -191,4 +191,20 @@ assert.equal(clean.stats.duplicates, 1);
   check('an energy reading going backwards', log.records, {}, 'meter');
 }
 
+// transactionData: consistent, then a sample missing that a MeterValues carried.
+{
+  const data = (samples) => [
+    { timestamp: iso(1), sampledValue: [{ value: '100', context: 'Transaction.Begin' }] },
+    ...samples.map(([s, wh]) => ({ timestamp: iso(s), sampledValue: [{ value: String(wh), context: 'Sample.Periodic' }] })),
+    { timestamp: iso(4), sampledValue: [{ value: '200', context: 'Transaction.End' }] },
+  ];
+  const build = (samples) => {
+    const log = new Log().connect().start(1, 'A', 1).mv(1, 1001, 2, 120).mv(1, 1001, 3, 150);
+    log.call('StopTransaction', { transactionId: 1001, meterStop: 200, timestamp: iso(4), reason: 'Local', transactionData: data(samples) }, {});
+    return log.records;
+  };
+  check('transactionData with every sample', build([[2, 120], [2.5, 130], [3, 150]]), {}, null);
+  check('transactionData without the sample of a MeterValues', build([[2, 120]]), {}, 'transactionData');
+}
+
 process.stdout.write(`PASS powercut.audit_selftest: ${checks} checks\n`);

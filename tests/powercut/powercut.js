@@ -358,7 +358,8 @@ async function main() {
     // -- setup: boot, then the configuration the campaign needs (kept in the database)
     await daemon.start();
     await daemon.cd.waitFor((e) => e.event === 'boot' && e.status === 'Accepted', { timeoutMs: 15000, desc: 'boot Accepted' });
-    for (const [key, value] of [['MeterValueSampleInterval', '1'], ['AllowOfflineTxForUnknownId', 'true']]) {
+    for (const [key, value] of [['MeterValueSampleInterval', '1'], ['AllowOfflineTxForUnknownId', 'true'],
+      ['StopTxnSampledData', 'Energy.Active.Import.Register']]) {
       const r = await csms.call('ChangeConfiguration', { key, value });
       if (r.status !== 'Accepted') throw new Error(`ChangeConfiguration ${key}=${value}: ${r.status}`);
     }
