@@ -308,6 +308,23 @@ function audit(records, facts = {}) {
     }
   }
 
+  // ---- status reports keep their place among transaction messages ---------------------------
+  // A StatusNotification goes out after every transaction message produced before it (the
+  // CSMS sees the StopTransaction before the Available it caused), across restarts too.
+  const statuses = [];
+  for (const r of records) {
+    if (r.dir === 'in' && r.kind === 'CALL' && r.action === 'StatusNotification' && r.payload.timestamp) statuses.push(r);
+  }
+  const firstSeqs = glist.map((g) => ({ g, first: g.first })).sort((a, b) => a.first - b.first);
+  for (const st of statuses) {
+    const ts = ms(st.payload.timestamp);
+    const late = firstSeqs.find(({ g, first }) => first > st.seq && g.stamp < ts - GLOBAL_ORDER_SLACK_MS);
+    if (late) {
+      reorder(`StatusNotification(connector ${st.payload.connectorId}, ${st.payload.status}, ${st.payload.timestamp}) on connection ` +
+        `#${st.conn} went out before ${describe(late.g)}, produced ${ts - late.g.stamp} ms before it`);
+    }
+  }
+
   // ---- what the daemon promised ---------------------------------------------------------------
   const keyToTx = new Map(); // txKey -> tx
   const bind = (txKey, tx, why) => {

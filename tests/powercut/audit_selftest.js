@@ -191,6 +191,14 @@ assert.equal(clean.stats.duplicates, 1);
   check('an energy reading going backwards', log.records, {}, 'meter');
 }
 
+// Reordered: after a restart, a status report goes out before a StopTransaction queued earlier.
+{
+  const log = new Log().connect().start(1, 'A', 1).disconnect().connect();
+  log.call('StatusNotification', { connectorId: 1, status: 'Available', errorCode: 'NoError', timestamp: iso(9) }, {});
+  log.stop(1001, 4, 'EVDisconnected');
+  check('a status report before a StopTransaction produced earlier', log.records, {}, 'reordered');
+}
+
 // transactionData: consistent, then a sample missing that a MeterValues carried.
 {
   const data = (samples) => [
