@@ -15,6 +15,7 @@
 //   ackedStops: stops the control socket acknowledged (so the StopTransaction was durable)
 //               {connectorId, txKey, idTag?, method, expectReason, expectIdTag?, tSend, tAck}
 //   snapshots:  `status` answers            {tSend, connectors: [{connectorId, txKey}]}
+//   runs:       each start of the daemon    {t} (spawned at t: what it stamps is later)
 //   violations: found by the driver itself  {kind, message}
 //
 // A logical message is the set of frames with the same action and payload: the daemon sends
@@ -31,7 +32,7 @@ const CLOCK_SLACK_MS = 2;
 const GLOBAL_ORDER_SLACK_MS = 1500;
 // An acknowledged message may be sent again only if its connection ended before the daemon
 // could have recorded the acknowledgement. After this long on an open connection it had.
-const ACK_GRACE_MS = 3000;
+const ACK_GRACE_MS = 5000;
 
 function ms(iso) {
   const v = Date.parse(iso);
@@ -296,33 +297,65 @@ function audit(records, facts = {}) {
   }
 
   // ---- globally: first transmissions in the order the messages were produced ----------------
+  // Exact across restarts: a message produced by one run of the daemon (stamped after that run
+  // was started) never goes out before one produced by an earlier run. Within a run the
+  // timestamps may disagree with the order a little (GLOBAL_ORDER_SLACK_MS).
+  const spawns = (facts.runs || []).map((r) => r.t).sort((a, b) => a - b);
+  const runOf = (stamp) => { // how many daemon starts happened before this stamp
+    let lo = 0;
+    let hi = spawns.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (spawns[mid] <= stamp) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+  };
   let maxStamp = -Infinity;
   let maxWhat = '';
+  let maxRun = 0;
+  let maxRunWhat = '';
   for (const g of glist) {
-    if (g.stamp < maxStamp - GLOBAL_ORDER_SLACK_MS) {
+    g.run = runOf(g.stamp);
+    if (g.run < maxRun) {
+      reorder(`${describe(g)}, produced before daemon start #${g.run + 1}, reached the CSMS after ${maxRunWhat}, produced after it`);
+    } else if (g.stamp < maxStamp - GLOBAL_ORDER_SLACK_MS) {
       reorder(`${describe(g)} reached the CSMS after ${maxWhat}, produced ${maxStamp - g.stamp} ms later`);
     }
     if (g.stamp > maxStamp) {
       maxStamp = g.stamp;
       maxWhat = describe(g);
     }
+    if (g.run > maxRun) {
+      maxRun = g.run;
+      maxRunWhat = describe(g);
+    }
   }
 
   // ---- status reports keep their place among transaction messages ---------------------------
   // A StatusNotification goes out after every transaction message produced before it (the
   // CSMS sees the StopTransaction before the Available it caused), across restarts too.
-  const statuses = [];
-  for (const r of records) {
-    if (r.dir === 'in' && r.kind === 'CALL' && r.action === 'StatusNotification' && r.payload.timestamp) statuses.push(r);
+  const byFirst = glist.slice().sort((a, b) => a.first - b.first);
+  const suffixMinStamp = new Array(byFirst.length + 1).fill(Infinity);
+  const suffixMinRun = new Array(byFirst.length + 1).fill(Infinity);
+  for (let i = byFirst.length - 1; i >= 0; i--) {
+    suffixMinStamp[i] = Math.min(suffixMinStamp[i + 1], byFirst[i].stamp);
+    suffixMinRun[i] = Math.min(suffixMinRun[i + 1], byFirst[i].run);
   }
-  const firstSeqs = glist.map((g) => ({ g, first: g.first })).sort((a, b) => a.first - b.first);
-  for (const st of statuses) {
+  for (const st of records) {
+    if (st.dir !== 'in' || st.kind !== 'CALL' || st.action !== 'StatusNotification' || !st.payload.timestamp) continue;
     const ts = ms(st.payload.timestamp);
-    const late = firstSeqs.find(({ g, first }) => first > st.seq && g.stamp < ts - GLOBAL_ORDER_SLACK_MS);
-    if (late) {
-      reorder(`StatusNotification(connector ${st.payload.connectorId}, ${st.payload.status}, ${st.payload.timestamp}) on connection ` +
-        `#${st.conn} went out before ${describe(late.g)}, produced ${ts - late.g.stamp} ms before it`);
+    const run = runOf(ts);
+    let lo = 0;
+    let hi = byFirst.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (byFirst[mid].first <= st.seq) lo = mid + 1; else hi = mid;
     }
+    if (suffixMinRun[lo] >= run && suffixMinStamp[lo] >= ts - GLOBAL_ORDER_SLACK_MS) continue;
+    const late = byFirst.slice(lo).find((g) => g.run < run || g.stamp < ts - GLOBAL_ORDER_SLACK_MS);
+    reorder(`StatusNotification(connector ${st.payload.connectorId}, ${st.payload.status}, ${st.payload.timestamp}) on connection ` +
+      `#${st.conn} went out before ${describe(late)}, produced ${ts - late.stamp} ms before it` +
+      (late.run < run ? ` (by an earlier run of the daemon)` : ''));
   }
 
   // ---- what the daemon promised ---------------------------------------------------------------

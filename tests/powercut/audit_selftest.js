@@ -198,6 +198,20 @@ assert.equal(clean.stats.duplicates, 1);
   log.stop(1001, 4, 'EVDisconnected');
   check('a status report before a StopTransaction produced earlier', log.records, {}, 'reordered');
 }
+// Reordered: the same 100 ms apart, but by two runs of the daemon (restarted at 4.2 s).
+{
+  const log = new Log().connect().start(1, 'A', 1).disconnect().connect();
+  log.call('StatusNotification', { connectorId: 1, status: 'Available', errorCode: 'NoError', timestamp: iso(4.3) }, {});
+  log.stop(1001, 4.2, 'EVDisconnected');
+  check('a status report of a new run before a message of the run before', log.records, {}, null);
+  check('... reported once the restart is known', log.records, { runs: [{ t: T0 }, { t: T0 + 4250 }] }, 'reordered');
+}
+// Reordered: a message of the earlier run after one of the new run, however close.
+{
+  const log = new Log().connect().start(1, 'A', 1).disconnect().connect().start(2, 'B', 4.3).stop(1001, 4.2, 'Local')
+    .stop(1002, 5, 'Local');
+  check('a StopTransaction of the earlier run after a StartTransaction of the new run', log.records, { runs: [{ t: T0 }, { t: T0 + 4250 }] }, 'reordered');
+}
 
 // transactionData: consistent, then a sample missing that a MeterValues carried.
 {

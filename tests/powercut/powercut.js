@@ -159,6 +159,7 @@ class Daemon {
   /** Starts the daemon and opens one control connection per actor. Throws when it cannot. */
   async start({ readyTimeoutMs = 20000 } = {}) {
     this.expectExit = false;
+    this.facts.runs.push({ run: this.cd.run + 1, t: Date.now() });
     await this.cd.start({ readyTimeoutMs });
     const run = this.cd.run;
     const alive = () => this.cd.child && this.cd.run === run;
@@ -301,7 +302,7 @@ async function main() {
   out(`powercut: database and logs in ${tmp}`);
 
   const facts = {
-    kills: [], started: [], stopped: [], confirmed: [], ackedStops: [], snapshots: [], violations: [], outages: 0,
+    kills: [], runs: [], started: [], stopped: [], confirmed: [], ackedStops: [], snapshots: [], violations: [], outages: 0,
   };
   const driverLog = fs.createWriteStream(path.join(tmp, 'driver.log'));
   const trace = (line) => {
