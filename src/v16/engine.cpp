@@ -57,6 +57,9 @@ std::error_code Engine::Impl::load(Now now) {
     }
   }
   if (auto ec = store_.outbox_size(outbox_size_)) return ec;
+  // Messages produced in this run go out after those queued before the restart (section 3.7:
+  // in the order they were produced), a status report after the StopTransaction it follows.
+  if (outbox_size_ > 0) last_appended_seq_ = kQueuedBeforeThisRun;
   for (auto& m : modules_)
     if (auto ec = m->load(now)) return ec;
   return {};

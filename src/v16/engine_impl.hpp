@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -111,6 +112,12 @@ class Engine::Impl {
   /// Bookkeeping after a message was appended to the store.
   void appended_durable(std::int64_t seq) {
     ++outbox_size_;
+    if (last_appended_seq_ == kQueuedBeforeThisRun) {
+      // The first message of this run. Seqs only grow: the volatile messages waiting so far
+      // go after everything queued by the earlier run and before this message.
+      for (auto& v : volatile_)
+        if (v.after_seq == kQueuedBeforeThisRun) v.after_seq = seq - 1;
+    }
     last_appended_seq_ = seq;
     if (!durable_head_) durable_head_loaded_ = false;  // an empty cached head is stale now
   }
@@ -206,7 +213,11 @@ class Engine::Impl {
   bool durable_head_loaded_ = false;
   std::optional<MonoTime> durable_retry_at_;
   std::size_t outbox_size_ = 0;
-  std::int64_t last_appended_seq_ = 0;  // seq of the newest message appended in this run
+  // seq of the newest message appended in this run; kQueuedBeforeThisRun while the store still
+  // held messages of an earlier run at start and none was appended since: a volatile message
+  // produced then goes after all of them (their seqs are not read, only known to be older).
+  static constexpr std::int64_t kQueuedBeforeThisRun = std::numeric_limits<std::int64_t>::max();
+  std::int64_t last_appended_seq_ = 0;
 
   // Ids of the CSMS's CALLs on this connection that are not answered yet (most are answered
   // at once; some wait for a hook).

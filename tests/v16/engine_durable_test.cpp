@@ -375,11 +375,13 @@ TEST_CASE("durable: nothing transaction-related before BootNotification is Accep
   CHECK(h.actions() == std::vector<std::string>{"BootNotification", "BootNotification"});
   h.advance(1s);
   auto a = h.actions();
-  REQUIRE(a.size() == 6);  // 3 boots, status of connectors 0 and 1, then the queued Start
+  // 3 boots, the Start queued before the restart, then the status of connectors 0 and 1
+  // (produced after it).
+  REQUIRE(a.size() == 6);
   CHECK(a[2] == "BootNotification");
-  CHECK(a[3] == "StatusNotification");
+  CHECK(a[3] == "StartTransaction");
   CHECK(a[4] == "StatusNotification");
-  CHECK(a[5] == "StartTransaction");
+  CHECK(a[5] == "StatusNotification");
   CHECK(h.engine().queued_transaction_messages() == 0);
 }
 
@@ -448,6 +450,79 @@ TEST_CASE("durable: restart while StopTransaction is in flight sends it again on
   h.restart();
   h.connect();
   CHECK(h.calls_of("StopTransaction").size() == 2);
+}
+
+namespace {
+
+// Position of the call with this id in h.calls.
+std::size_t position(const test::Harness& h, const test::SentCall& c) {
+  for (std::size_t i = 0; i < h.calls.size(); ++i)
+    if (h.calls[i].id == c.id) return i;
+  FAIL("call " << c.id << " not sent");
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("durable: after a restart, status reports wait for the messages queued before it (SQLite)",
+          "[v16][engine][durable][restart][sqlite]") {
+  // Found by the power-cut campaign (scripts/powercut.sh): after a restart the connectors'
+  // statuses went out before the StartTransaction and StopTransaction queued in the previous
+  // run, so the CSMS saw connector 1 Available before the transaction that ran there. Messages
+  // leave in the order they were produced (OCPP 1.6 section 3.7), across a power cut as well.
+  test::TempDir dir;
+  auto store = test::open_sqlite(dir.file("cp.db"));
+  test::Harness h(store.get(), 2, {{"AllowOfflineTxForUnknownId", "true"}});
+  auto& e = h.start();
+  // Offline: a transaction starts on connector 2 and goes on; a whole one on connector 1.
+  REQUIRE(!e.plug_in(2, h.now()));
+  REQUIRE(!e.present_id_tag("CARD2", 2, h.now()));
+  REQUIRE(!e.plug_in(1, h.now()));
+  REQUIRE(!e.present_id_tag("CARD1", 1, h.now()));
+  h.advance(5s);
+  REQUIRE(!e.unplug(1, h.now()));
+  h.pump();
+  CHECK(e.queued_transaction_messages() == 3);
+
+  store.reset();  // power cut
+  store = test::open_sqlite(dir.file("cp.db"));
+  h.restart(store.get());
+  h.policy["StopTransaction"] = hold;  // the last message queued before the cut stays in flight
+  h.connect();
+  auto starts = h.calls_of("StartTransaction");
+  auto stops = h.calls_of("StopTransaction");
+  REQUIRE(starts.size() == 2);
+  REQUIRE(stops.size() == 1);
+  CHECK(h.actions().front() == "BootNotification");
+  // Every status of the boot waits for the three messages produced before the power cut.
+  CHECK(h.calls_of("StatusNotification").empty());
+  const std::size_t queued_last = position(h, stops[0]);
+  CHECK(position(h, starts[0]) < position(h, starts[1]));
+  CHECK(position(h, starts[1]) < queued_last);
+
+  // Produced in this run while the old queue is still going out: connector 1 is plugged
+  // (a status report) and then connector 2's transaction stops (a durable message). The
+  // report goes before that StopTransaction, the status it caused after it.
+  REQUIRE(!h.engine().plug_in(1, h.now()));
+  REQUIRE(!h.engine().stop_transaction(2, Reason::Local, h.now()));
+  h.policy["StopTransaction"] = [](const test::SentCall&) -> std::optional<std::string> { return "{}"; };
+  h.answer_held("{}");
+  stops = h.calls_of("StopTransaction");
+  REQUIRE(stops.size() == 2);
+  CHECK(h.engine().queued_transaction_messages() == 0);
+  std::optional<std::size_t> preparing1, finishing2;
+  for (const auto& s : h.calls_of("StatusNotification")) {
+    auto d = s.json();
+    const int c = d["connectorId"].GetInt();
+    const std::string st = d["status"].GetString();
+    CHECK(position(h, s) > queued_last);
+    if (c == 1 && st == "Preparing") preparing1 = position(h, s);
+    if (c == 2 && st == "Finishing") finishing2 = position(h, s);
+  }
+  REQUIRE(preparing1);
+  REQUIRE(finishing2);
+  CHECK(*preparing1 < position(h, stops[1]));
+  CHECK(position(h, stops[1]) < *finishing2);
 }
 
 TEST_CASE("durable: a connection that keeps dropping loses, reorders and duplicates nothing",
