@@ -1,0 +1,5 @@
+"""Test data for the generated codec (placeholder)."""
+
+
+def gen_cases_hpp(front, model):
+    raise NotImplementedError
