@@ -227,17 +227,29 @@ JSON_TEXT_SUPPORT = r'''inline bool not_json(Error& err, const std::string& why)
 '''
 
 # Emitted only when an open object is kept whole as ocpp::RawJson (customData).
-RAW_SUPPORT = r'''// An open object kept whole: decoding its declared properties into Fields checks them (the
+RAW_SUPPORT = r'''// A property without a type: any JSON value (null too), written again, compact.
+inline void get_any(const rapidjson::Value& v, ocpp::RawJson& out) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  v.Accept(w);
+  out.text.assign(buf.GetString(), buf.GetSize());
+}
+
+// For validate: the text is one JSON value (bounded parse).
+inline bool check_any(const ocpp::RawJson& raw, Error& err) {
+  rapidjson::Document doc;
+  std::string why;
+  return ocpp::core::parse_json(doc, raw.text, &why) || not_json(err, why);
+}
+
+// An open object kept whole: decoding its declared properties into Fields checks them (the
 // undeclared ones may be anything); the text is the object written again, compact, with every
 // member it had.
 template <class Fields>
 bool decode_raw(const rapidjson::Value& v, ocpp::RawJson& out, Error& err) {
   Fields fields;
   if (!decode_impl(v, fields, err)) return false;
-  rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
-  v.Accept(w);
-  out.text.assign(buf.GetString(), buf.GetSize());
+  get_any(v, out);
   return true;
 }
 
@@ -251,7 +263,8 @@ bool check_raw(const ocpp::RawJson& raw, Error& err) {
   return decode_impl(doc, fields, err);
 }
 
-// Written as it is: validate has checked it.
+// Written as it is: validate has checked it. (The type only matters to the writer where a
+// key is due, never here.)
 inline void put_raw(JsonWriter& w, const ocpp::RawJson& raw) {
   w.RawValue(raw.text.data(), raw.text.size(), rapidjson::kObjectType);
 }

@@ -5,23 +5,12 @@ codec_*.cpp of the types and messages (decode enforcing the schema, encode, vali
 from codec_support import (CODEC_HPP_SUPPORT, EXTRA_SUPPORT, INT_RANGE_SUPPORT,
                            JSON_TEXT_SUPPORT, RAW_SUPPORT)
 from emit_messages import cpp_type
-from model import EXTRA_MEMBER, GenError, c_str, enumerator, ordered_structs
-
-
-def all_types(model):
-    return ordered_structs(model) + model.messages
+from model import EXTRA_MEMBER, GenError, all_types, c_str, enumerator, uses
 
 
 def raw_fields(name):
     """The internal struct of the declared properties of a raw (open) object."""
     return "%sFields" % name
-
-
-def uses(model, pred):
-    def walk(t):
-        return pred(t) or (t.kind == "array" and walk(t.item))
-    return any(walk(f.type) for st in all_types(model) + list(model.raws.values())
-               for f in st.fields)
 
 
 def bounded_int(t):
@@ -68,7 +57,7 @@ def gen_codec_hpp(front, model):
         o.append("struct %s {\n" % raw_fields(name))
         for f in model.raws[name].fields:
             o.append("  %s %s;\n" % (cpp_type(f.type) if f.required else
-                                      "std::optional<%s>" % cpp_type(f.type), f.name))
+                                      "std::optional<%s>" % cpp_type(f.type), f.member))
         o.append("};\n\n")
     o.append("// Internal decoders and validators: leave paths relative (see at()).\n")
     for st in all_types(model):
@@ -81,9 +70,9 @@ def gen_codec_hpp(front, model):
     if uses(model, bounded_int):
         extras.append(INT_RANGE_SUPPORT)
     keep = any(st.keep_extra for st in model.structs.values())
-    if model.raws or keep:
+    if model.raws or keep or uses(model, lambda t: t.kind == "raw"):
         extras.append(JSON_TEXT_SUPPORT)
-    if model.raws:
+    if model.raws or uses(model, lambda t: t.kind == "raw"):
         extras.append(RAW_SUPPORT)
     if keep:
         extras.append(EXTRA_SUPPORT)
@@ -173,6 +162,8 @@ def decode_value(t, src, dst, ind):
         # A duplicate key must not leave fields of the first occurrence behind.
         reset = [] if dst.startswith("vec.") or dst.startswith("*") else [ind + "%s = %s{};" % (dst, t.name)]
         return reset + [ind + "if (!detail::decode_impl(%s, %s, err)) return FAIL;" % (src, dst)]
+    if k == "raw" and t.name is None:
+        return [ind + "detail::get_any(%s, %s);" % (src, dst)]
     if k == "raw":
         return [ind + "if (!detail::decode_raw<detail::%s>(%s, %s, err)) return FAIL;" %
                 (raw_fields(t.name), src, dst)]
@@ -241,6 +232,8 @@ def validate_value(t, expr, ind):
         return [ind + "if (!detail::check_enum(%s, err)) return FAIL;" % expr]
     if k == "struct":
         return [ind + "if (!detail::validate_impl(%s, err)) return FAIL;" % expr]
+    if k == "raw" and t.name is None:
+        return [ind + "if (!detail::check_any(%s, err)) return FAIL;" % expr]
     if k == "raw":
         return [ind + "if (!detail::check_raw<detail::%s>(%s, err)) return FAIL;" %
                 (raw_fields(t.name), expr)]
@@ -294,10 +287,10 @@ def gen_decode_impl(o, st, cpp_name):
                 o.append("        if (std::memcmp(key, %s, %d) == 0) {\n" % (c_str(f.name), ln))
                 ind = "          "
                 if f.required:
-                    dst = "out.%s" % f.name
+                    dst = "out.%s" % f.member
                 else:
-                    o.append(ind + "out.%s.emplace();\n" % f.name)
-                    dst = "*out.%s" % f.name
+                    o.append(ind + "out.%s.emplace();\n" % f.member)
+                    dst = "*out.%s" % f.member
                 for line in with_at(decode_value(f.type, "v", dst, ind), f.name):
                     o.append(line + "\n")
                 if f.required:
@@ -352,12 +345,12 @@ def gen_struct_codec(front, st):
         key = "  w.Key(%s, %d);\n" % (c_str(f.name), len(f.name))
         if f.required:
             o.append(key)
-            for line in encode_value(f.type, "msg.%s" % f.name, "  "):
+            for line in encode_value(f.type, "msg.%s" % f.member, "  "):
                 o.append(line + "\n")
         else:
-            o.append("  if (msg.%s) {\n" % f.name)
+            o.append("  if (msg.%s) {\n" % f.member)
             o.append("  " + key)
-            for line in encode_value(f.type, "*msg.%s" % f.name, "    "):
+            for line in encode_value(f.type, "*msg.%s" % f.member, "    "):
                 o.append(line + "\n")
             o.append("  }\n")
     if st.keep_extra:
@@ -370,11 +363,11 @@ def gen_struct_codec(front, st):
         o.append("bool detail::validate_impl(const %s& msg, Error& err) {\n" % n)
         for f in checked:
             if f.required:
-                for line in with_at(validate_value(f.type, "msg.%s" % f.name, "  "), f.name):
+                for line in with_at(validate_value(f.type, "msg.%s" % f.member, "  "), f.name):
                     o.append(line + "\n")
             else:
-                o.append("  if (msg.%s) {\n" % f.name)
-                for line in with_at(validate_value(f.type, "(*msg.%s)" % f.name, "    "), f.name):
+                o.append("  if (msg.%s) {\n" % f.member)
+                for line in with_at(validate_value(f.type, "(*msg.%s)" % f.member, "    "), f.name):
                     o.append(line + "\n")
                 o.append("  }\n")
         if st.keep_extra:

@@ -1,6 +1,6 @@
 """messages.hpp: the public C++ types of one OCPP version (standard library only)."""
 
-from model import EXTRA_MEMBER, enumerator, ordered_structs
+from model import EXTRA_MEMBER, enumerator, ordered_structs, uses
 
 
 def cpp_type(t):
@@ -45,7 +45,7 @@ def gen_messages_hpp(front, model):
     o.append("#pragma once\n\n")
     o.append("#include <cstdint>\n#include <optional>\n#include <string>\n#include <string_view>\n"
              "#include <vector>\n\n")
-    if model.raws or any(st.keep_extra for st in model.structs.values()):
+    if uses(model, lambda t: t.kind == "raw") or any(st.keep_extra for st in model.structs.values()):
         o.append("#include \"ocpp/raw_json.hpp\"\n")
     o.append("#include \"ocpp/time.hpp\"\n\n")
     o.append("// X-macro over the %d actions, in alphabetical order.\n" % len(model.actions))
@@ -104,12 +104,11 @@ def emit_struct(o, st, model):
     for f in st.fields:
         t = cpp_type(f.type)
         if f.required:
-            o.append("  %s %s%s;\n" % (t, f.name, default_init(f.type, model)))
+            o.append("  %s %s%s;\n" % (t, f.member, default_init(f.type, model)))
         else:
-            o.append("  std::optional<%s> %s;\n" % (t, f.name))
-        members.append(f.name)
+            o.append("  std::optional<%s> %s;\n" % (t, f.member))
+        members.append(f.member)
     if st.keep_extra:
-        o.append("  /// The properties the schema does not declare (it allows them), as one JSON object.\n")
         o.append("  std::optional<ocpp::RawJson> %s;\n" % EXTRA_MEMBER)
         members.append(EXTRA_MEMBER)
     o.append("};\n")

@@ -77,7 +77,7 @@ def split(items, parts):
     return [items[i:i + per] for i in range(0, len(items), per)]
 
 
-def generate(front, model):
+def generate(front, model, schema_dir):
     """Returns {relative path: content}."""
     out = {}
     inc = "include/ocpp/%s/generated/" % front.name
@@ -115,7 +115,7 @@ def generate(front, model):
     if front.cases:
         tests = "tests/%s/generated/" % front.name
         out[tests + ".clang-format"] = fmt
-        out[tests + "codec_cases.hpp"] = cases.gen_cases_hpp(front, model)
+        out[tests + "codec_cases.hpp"] = cases.gen_cases_hpp(front, model, schema_dir)
     return out
 
 
@@ -150,7 +150,7 @@ def main(front, argv=None):
     args = ap.parse_args(argv)
     try:
         model = load_model(front, args.schemas)
-        files = generate(front, model)
+        files = generate(front, model, args.schemas)
     except GenError as e:
         print("%s: error: %s" % (front.script, e), file=sys.stderr)
         return 1

@@ -86,11 +86,12 @@ class TStruct:
 
 
 class TRaw:
-    """An open object kept whole as JSON text (ocpp::RawJson); name is its schema type, whose
-    declared properties the codec still checks."""
+    """JSON kept as text (ocpp::RawJson): an open object kept whole, name being its schema
+    type, whose declared properties the codec still checks; or, with name None, a property
+    the schema gives no type (any JSON value)."""
     kind = "raw"
 
-    def __init__(self, name):
+    def __init__(self, name=None):
         self.name = name
 
     def sig(self):
@@ -109,9 +110,15 @@ class TArray:
         return ("array", self.item.sig(), self.min_items, self.max_items)
 
 
+# Names a message struct declares itself (static constexpr Action action; using Response /
+# Request): a property with one of these names gets a C++ member with a trailing "_".
+MESSAGE_RESERVED = {"action", "Request", "Response"}
+
+
 class Field:
-    def __init__(self, name, typ, required):
-        self.name = name
+    def __init__(self, name, typ, required, member=None):
+        self.name = name  # the JSON property name
+        self.member = member or name  # the C++ member
         self.type = typ
         self.required = required
 
@@ -251,6 +258,8 @@ class SchemaReader:
             self.model.add_enum(name, values, "%s %s" % (self.file, where))
             return TEnum(name)
         t = node.get("type")
+        if t is None and def_name is None and set(node) <= {"description", "$comment"}:
+            return TRaw()
         if t == "integer":
             return TInt(*(integral(node[k], "%s %s %s" % (self.file, where, k))
                           if k in node else None for k in ("minimum", "maximum")))
@@ -301,7 +310,10 @@ class SchemaReader:
         fields = []
         for pname, pnode in props.items():
             typ = self.type_of(pnode, name, pname, (where + "." if where else "") + pname)
-            fields.append(Field(pname, typ, pname in required))
+            member = pname + "_" if role is not None and pname in MESSAGE_RESERVED else pname
+            if member != pname and member in props:
+                raise GenError("%s %s: %s and %s" % (self.file, where, pname, member))
+            fields.append(Field(pname, typ, pname in required, member))
         keep = addl is not False and not raw and self.front.open_objects == "keep"
         return Struct(name, fields, addl is False, action, role, keep)
 
@@ -366,6 +378,19 @@ def ordered_structs(model):
     for name in sorted(model.structs):
         visit(name, [])
     return [model.structs[n] for n in done]
+
+
+def all_types(model):
+    return ordered_structs(model) + model.messages
+
+
+def uses(model, pred):
+    """Whether a field of any type (raw objects' declared properties too) has a type, or an
+    array of one, for which pred holds."""
+    def walk(t):
+        return pred(t) or (t.kind == "array" and walk(t.item))
+    return any(walk(f.type) for st in all_types(model) + list(model.raws.values())
+               for f in st.fields)
 
 
 def c_str(s):
