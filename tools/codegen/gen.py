@@ -35,8 +35,8 @@ class Front:
     schema_dir      folder of the package holding the version's schemas
     request_suffix  "" (Foo.json / FooResponse.json) or "Request" (FooRequest.json / ...)
     names           {(owner type, property): type name} for types the schemas leave anonymous
-    extra_keywords  schema keywords allowed besides model.BASE_KEYWORDS (none of them changes
-                    what is valid, or the generator would have to implement it)
+    extra_keywords  schema keywords allowed besides model.BASE_KEYWORDS: annotations, or
+                    constraints the reader implements (minimum, maximum)
     open_objects    what decode does with the undeclared properties of an object the schema
                     leaves open: "ignore" them, or "keep" them (raw_objects whole as
                     ocpp::RawJson, the others in the member additional_properties)
