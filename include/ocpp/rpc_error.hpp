@@ -1,4 +1,4 @@
-// The error codes of OCPP-J (OCPP-J 1.6 section 4.2.3).
+// The error codes of OCPP-J (OCPP-J 1.6 section 4.2.3; OCPP 2.0.1 part 4 section 4.3).
 #pragma once
 
 #include <string_view>
@@ -19,6 +19,11 @@ enum class RpcErrorCode {
   OccurenceConstraintViolation,  // sic: the spelling of OCPP-J 1.6
   TypeConstraintViolation,
   GenericError,
+  // OCPP 2.0.1 (part 4, table 8) spells two of the codes above differently and adds two:
+  FormatViolation,                ///< 2.0.1's FormationViolation
+  OccurrenceConstraintViolation,  ///< 2.0.1's OccurenceConstraintViolation
+  MessageTypeNotSupported,        ///< 2.0.1: a message type number not supported
+  RpcFrameworkError,              ///< 2.0.1: not a valid RPC request (e.g. no readable message id)
 };
 
 /// The code as written on the wire, e.g. "FormationViolation".

@@ -57,6 +57,10 @@ std::string_view to_string(RpcErrorCode code) noexcept {
     case RpcErrorCode::OccurenceConstraintViolation: return "OccurenceConstraintViolation";
     case RpcErrorCode::TypeConstraintViolation: return "TypeConstraintViolation";
     case RpcErrorCode::GenericError: return "GenericError";
+    case RpcErrorCode::FormatViolation: return "FormatViolation";
+    case RpcErrorCode::OccurrenceConstraintViolation: return "OccurrenceConstraintViolation";
+    case RpcErrorCode::MessageTypeNotSupported: return "MessageTypeNotSupported";
+    case RpcErrorCode::RpcFrameworkError: return "RpcFrameworkError";
   }
   return "GenericError";
 }
