@@ -8,7 +8,13 @@ Session::Session(SessionOptions options, Store& store, DurableHandler& durable, 
     : options_(options), store_(store), durable_(durable), log_(std::move(log)),
       ids_(options.id_seed) {}
 
-std::error_code Session::load() { return store_.outbox_size(outbox_size_); }
+std::error_code Session::load() {
+  if (auto ec = store_.outbox_size(outbox_size_)) return ec;
+  // Messages produced in this run go out after those queued before the restart: a status
+  // report after the StopTransaction it follows (OCPP 1.6 section 3.7).
+  if (outbox_size_ > 0) last_appended_seq_ = kQueuedBeforeThisRun;
+  return {};
+}
 
 // ---------------------------------------------------------------- connection
 
@@ -129,6 +135,12 @@ std::error_code Session::append(OutboxMessage& m) {
 
 void Session::appended(std::int64_t seq) {
   ++outbox_size_;
+  if (last_appended_seq_ == kQueuedBeforeThisRun) {
+    // The first message of this run. Seqs only grow: the volatile CALLs waiting so far go
+    // after everything queued by the earlier run and before this message.
+    for (auto& v : volatile_)
+      if (v.after_seq == kQueuedBeforeThisRun) v.after_seq = seq - 1;
+  }
   last_appended_seq_ = seq;
   if (!head_) head_loaded_ = false;  // an empty cached head is stale now
 }
@@ -172,6 +184,9 @@ std::optional<std::string> Session::poll_transmit(Now now) {
     }
   }
   if (take_durable) {
+    // The wait for this attempt is over: a retry time left in the past would be reported by
+    // next_deadline() until the answer came, and the host would spin on it.
+    retry_at_.reset();
     f.action = head_->action;
     f.durable = true;
     f.seq = head_->seq;
@@ -205,7 +220,9 @@ void Session::observe(bool sent, const std::string& text) {
 std::optional<MonoTime> Session::next_deadline() const {
   std::optional<MonoTime> d;
   if (in_flight_) d = in_flight_->deadline;
-  if (connected_ && open_ && retry_at_ && outbox_size_ > 0 && (!d || *retry_at_ < *d)) d = retry_at_;
+  // While a CALL is in flight the retry cannot go out; that CALL's answer or timeout wakes the
+  // host anyway, and a retry time left in the past here would be a busy loop.
+  if (connected_ && open_ && retry_at_ && outbox_size_ > 0 && !in_flight_) d = retry_at_;
   return d;
 }
 
@@ -221,9 +238,13 @@ bool Session::load_head() {
   if (!head_loaded_) {
     head_.reset();
     if (auto ec = store_.outbox_front(head_)) {
-      log_(0, "reading the durable queue failed: " + ec.message());
+      // Logged once per run of failures: every poll_transmit reads again, and a log line per
+      // read is a hook call per poll, which the host answers with another poll, for ever.
+      if (!read_failing_) log_(0, "reading the durable queue failed: " + ec.message());
+      read_failing_ = true;
       return false;
     }
+    read_failing_ = false;
     head_loaded_ = true;
   }
   return head_.has_value();

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -170,6 +171,11 @@ class Session {
   bool head_loaded_ = false;
   std::optional<MonoTime> retry_at_;
   std::size_t outbox_size_ = 0;
+  bool read_failing_ = false;
+  // seq of the newest message appended in this run; kQueuedBeforeThisRun while the store held
+  // messages of an earlier run at load and none was appended since: a volatile CALL produced
+  // then goes after all of them.
+  static constexpr std::int64_t kQueuedBeforeThisRun = std::numeric_limits<std::int64_t>::max();
   std::int64_t last_appended_seq_ = 0;
 };
 

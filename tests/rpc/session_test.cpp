@@ -357,3 +357,53 @@ TEST_CASE("session: not answering calls (1.6 BootNotification Rejected)", "[rpc]
   REQUIRE(e);
   CHECK(e->rfind(R"([4,"c3","FormationViolation")", 0) == 0);
 }
+
+TEST_CASE("session: after a restart, new CALLs wait for the messages queued before it",
+          "[rpc][session]") {
+  // Found by the power-cut campaign (docs/robustness.md): statuses of a new run went out
+  // before the StopTransaction the earlier run had queued.
+  Fixture f;
+  f.append("Stop", "\"old\"");
+  Session s2({}, *f.store, f.durable, [](int, std::string) {});
+  REQUIRE(!s2.load());
+  s2.connected();
+  s2.set_open(true);
+  REQUIRE(s2.send("Status", "{}"));
+  OutboxMessage m;
+  m.action = "Meter";
+  m.payload = "\"new\"";
+  REQUIRE(!s2.append(m));
+  std::vector<std::string> order;
+  while (auto t = s2.poll_transmit(f.now)) {
+    order.push_back(action_of(*t));
+    (void)s2.receive("[3,\"" + id_of(*t) + "\",{}]", f.now, true);
+  }
+  CHECK(order == std::vector<std::string>{"Stop", "Status", "Meter"});
+}
+
+TEST_CASE("session: no deadline in the past while a CALL is in flight (no busy loop)",
+          "[rpc][session]") {
+  // Found by fuzzing the engine: a retry time left set kept next_deadline() in the past.
+  Fixture f;
+  f.open();
+  f.s->set_retry_policy({5, 10s});
+  f.append("Start", "\"s\"");
+  auto t1 = f.tx();
+  REQUIRE(t1);
+  f.in("[4,\"" + id_of(*t1) + "\",\"InternalError\",\"\",{}]");
+  REQUIRE(f.s->send("Heartbeat", "{}"));
+  auto hb = f.tx();  // goes ahead while the retry waits
+  REQUIRE(hb);
+  CHECK(action_of(*hb) == "Heartbeat");
+  f.now.mono += 20s;  // the retry is due, but the heartbeat is in flight
+  auto d = f.s->next_deadline();
+  REQUIRE(d);
+  CHECK(*d > f.now.mono);  // the heartbeat's timeout, not the past retry time
+  f.in("[3,\"" + id_of(*hb) + "\",{}]");
+  auto t2 = f.tx();  // now the retry
+  REQUIRE(t2);
+  CHECK(action_of(*t2) == "Start");
+  d = f.s->next_deadline();
+  REQUIRE(d);
+  CHECK(*d > f.now.mono);  // the retry time was spent when it went out
+}
