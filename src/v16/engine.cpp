@@ -242,6 +242,9 @@ std::optional<std::string> Engine::Impl::poll_transmit(Now now) {
       f.action = a;
       f.durable = true;
       f.seq = durable_head_->seq;
+      // The wait for this attempt is over: a retry time left in the past would be reported by
+      // next_deadline() until the answer came, and the host would spin on it.
+      durable_retry_at_.reset();
     } else if (!volatile_.empty()) {
       VolatileCall v = std::move(volatile_.front());
       volatile_.pop_front();

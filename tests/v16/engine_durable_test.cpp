@@ -539,3 +539,30 @@ TEST_CASE("durable: a connection that keeps dropping loses, reorders and duplica
   CHECK(starts == tag);
   CHECK(static_cast<int>(state.size()) == tag);
 }
+
+TEST_CASE("durable: while a retried message is in flight, no deadline is already due",
+          "[v16][engine][durable][retry][fuzz]") {
+  // Found by fuzzing (fuzz/engine.cpp): the retry time of a message that had failed stayed set
+  // while its next attempt was in flight, so next_deadline() stayed in the past and the host
+  // (ChargePoint's runner) woke at once, again and again, until the answer came.
+  test::Harness h(nullptr, 1, {{"TransactionMessageAttempts", "3"}, {"TransactionMessageRetryInterval", "10"}});
+  auto& e = h.start();
+  h.connect();
+  h.answer_error["StartTransaction"] = "InternalError";
+  REQUIRE(!e.plug_in(1, h.now()));
+  REQUIRE(!e.present_id_tag("CARD1", 1, h.now()));
+  h.pump();
+  REQUIRE(h.calls_of("StartTransaction").size() == 1);
+  h.answer_error.clear();
+  h.policy["StartTransaction"] = [](const test::SentCall&) -> std::optional<std::string> { return std::nullopt; };
+  h.advance(10s);  // the second attempt goes out and stays unanswered
+  REQUIRE(h.calls_of("StartTransaction").size() == 2);
+  REQUIRE(h.held.size() == 1);
+  h.advance(1s);
+  auto deadline = e.next_deadline();
+  REQUIRE(deadline);
+  CHECK(*deadline > h.now().mono);
+  h.answer_held(R"({"transactionId":7,"idTagInfo":{"status":"Accepted"}})");
+  CHECK(e.queued_transaction_messages() == 0);
+  CHECK(e.connector_state(1)->transaction->transactionId == 7);
+}
