@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <type_traits>
 
 #include "v16/engine_impl.hpp"
 
@@ -143,25 +144,39 @@ std::error_code Engine::Impl::append_durable(OutboxMessage& msg) {
 
 namespace {
 
+// The stored payload as it goes on the wire: decoded and validated against its action's schema
+// (a store read back from disk can hold anything), with the CSMS's transactionId when given.
 template <class T>
-std::optional<std::string> with_transaction_id(const std::string& payload, std::int32_t id) {
+std::optional<std::string> checked_payload(const std::string& payload, std::optional<std::int32_t> id) {
   T msg;
   codec::Error err;
-  if (!codec::from_json(payload, msg, err)) return std::nullopt;
-  msg.transactionId = id;
+  if (!codec::from_json(payload, msg, err) || !codec::validate(msg, err)) return std::nullopt;
+  if constexpr (!std::is_same_v<T, StartTransactionRequest>) {
+    if (id) msg.transactionId = *id;
+  }
   return codec::to_json(msg);
 }
 
 }  // namespace
 
-std::optional<std::string> Engine::Impl::durable_payload(const OutboxMessage& m) {
-  if (m.tx_key == 0 || m.action == "StartTransaction") return m.payload;
-  auto it = txs_.find(m.tx_key);
-  if (it == txs_.end() || !it->second.rec.transaction_id) return std::nullopt;
-  const std::int32_t id = *it->second.rec.transaction_id;
-  if (m.action == "StopTransaction") return with_transaction_id<StopTransactionRequest>(m.payload, id);
-  if (m.action == "MeterValues") return with_transaction_id<MeterValuesRequest>(m.payload, id);
-  return m.payload;
+std::optional<std::string> Engine::Impl::durable_payload(const OutboxMessage& m, std::string& why) {
+  std::optional<std::int32_t> id;
+  if (m.tx_key != 0 && m.action != "StartTransaction") {
+    auto it = txs_.find(m.tx_key);
+    if (it == txs_.end() || !it->second.rec.transaction_id) {
+      // Its StartTransaction was discarded after TransactionMessageAttempts failures: nothing
+      // the CSMS could match it to.
+      why = "of a transaction without transactionId";
+      return std::nullopt;
+    }
+    id = it->second.rec.transaction_id;
+  }
+  std::optional<std::string> p;
+  if (m.action == "StartTransaction") p = checked_payload<StartTransactionRequest>(m.payload, id);
+  if (m.action == "StopTransaction") p = checked_payload<StopTransactionRequest>(m.payload, id);
+  if (m.action == "MeterValues") p = checked_payload<MeterValuesRequest>(m.payload, id);
+  if (!p) why = "that is not a valid " + m.action + " request (a damaged store)";
+  return p;
 }
 
 bool Engine::Impl::load_durable_head() {
@@ -222,15 +237,14 @@ std::optional<std::string> Engine::Impl::poll_transmit(Now now) {
     if (!durable_waits) {
       while (load_durable_head()) {
         if (!volatile_.empty() && durable_head_->seq > volatile_.front().after_seq) break;
-        auto p = durable_payload(*durable_head_);
+        std::string why;
+        auto p = durable_payload(*durable_head_, why);
         if (p) {
           payload = std::move(*p);
           take_durable = true;
           break;
         }
-        // Its transaction never got a transactionId (its StartTransaction was discarded after
-        // TransactionMessageAttempts failures): nothing the CSMS could match it to.
-        log(1, "discarding queued " + durable_head_->action + " of a transaction without transactionId");
+        log(1, "discarding queued " + durable_head_->action + " " + why);
         AckEffects fx;
         fx.delete_transaction = durable_head_->action == "StopTransaction";
         forget_durable_head(fx, now);

@@ -92,7 +92,8 @@ class Engine::Impl {
     last_appended_seq_ = seq;
     if (!durable_head_) durable_head_loaded_ = false;  // an empty cached head is stale now
   }
-  std::optional<std::string> durable_payload(const OutboxMessage& m);
+  /// The head's payload as sent, or nullopt with the reason it cannot be sent.
+  std::optional<std::string> durable_payload(const OutboxMessage& m, std::string& why);
   bool load_durable_head();
   void forget_durable_head(const AckEffects& effects, Now now);
   void on_boot_result(const rapidjson::Value* result, Now now);

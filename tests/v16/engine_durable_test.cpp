@@ -566,3 +566,40 @@ TEST_CASE("durable: while a retried message is in flight, no deadline is already
   CHECK(e.queued_transaction_messages() == 0);
   CHECK(e.connector_state(1)->transaction->transactionId == 7);
 }
+
+TEST_CASE("durable: a queued message the store hands back damaged is discarded, never sent",
+          "[v16][engine][durable][fuzz]") {
+  // Found by fuzzing (fuzz/sqlite_store.cpp): a StartTransaction whose stored payload was cut
+  // short (a damaged database file) went on the wire as it was, an invalid frame. Messages read
+  // from the store are now checked against their action's schema before they are sent.
+  auto store = ocpp::make_memory_store();
+  ocpp::TransactionRecord rec;
+  rec.connector_id = 1;
+  rec.id_tag = "CARD1";
+  rec.start_time = "2026-09-21T14:13:20.000Z";
+  ocpp::OutboxMessage start;
+  start.action = "StartTransaction";
+  start.payload = R"({"connectorId":1,"idTag":"CARD1)";
+  REQUIRE(!store->transaction_begin(rec, start));
+  ocpp::OutboxMessage mv;
+  mv.action = "MeterValues";
+  mv.tx_key = rec.tx_key;
+  mv.payload = R"({"connectorId":1,"meterValue":[{"timestamp":"2026-09-21T14:14:20.000Z","sampledValue":[{"value":"5","unit":"Wr"}]}]})";
+  REQUIRE(!store->outbox_append(mv));
+  ocpp::OutboxMessage other;
+  other.action = "MeterValues";
+  other.payload = R"({"connectorId":2,"meterValue":[{"timestamp":"2026-09-21T14:14:20.000Z","sampledValue":[{"value":"7"}]}]})";
+  REQUIRE(!store->outbox_append(other));
+  test::Harness h(store.get(), 2);
+  auto& e = h.start();
+  h.connect();
+  CHECK(h.calls_of("StartTransaction").empty());
+  auto mvs = h.calls_of("MeterValues");
+  REQUIRE(mvs.size() == 1);  // the readable one, with no transaction
+  CHECK(mvs[0].json()["connectorId"].GetInt() == 2);
+  for (const auto& f : h.frames) {
+    rapidjson::Document d;
+    CHECK_FALSE(d.Parse(f.c_str()).HasParseError());
+  }
+  CHECK(e.queued_transaction_messages() == 0);
+}
