@@ -25,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(o.connectors >= 1 && o.connectors <= 100);
   // The daemon adds power_w * seconds / 3600 to its meter and hands the result to the library
   // as a whole number of Wh.
-  FUZZ_CHECK_MSG(std::isfinite(o.power_w) && o.power_w >= 0, std::to_string(o.power_w));
+  FUZZ_CHECK_MSG(std::isfinite(o.power_w) && o.power_w >= 0 && o.power_w <= 1e6, std::to_string(o.power_w));
   // The reconnect delay the library computes from the back-off bounds, at every attempt.
   for (unsigned attempt = 0; attempt < 40; ++attempt) {
     for (double jitter : {0.0, 0.5, 0.999}) {

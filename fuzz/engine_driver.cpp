@@ -144,6 +144,16 @@ std::string number_text(Source& in) {
   return kValues[in.pick(std::size(kValues))];
 }
 
+// Whether a queued message is one the engine could have written: a transaction message whose
+// payload conforms to its action's request. A damaged store can hold anything else.
+bool readable(const ocpp::OutboxMessage& m) {
+  Action a{};
+  if (!from_string(m.action, a)) return false;
+  if (a != Action::StartTransaction && a != Action::StopTransaction && a != Action::MeterValues) return false;
+  rapidjson::Document doc;
+  return ocpp::core::parse_json(doc, m.payload) && v16::decode_as(v16::message_type(a, false), doc);
+}
+
 }  // namespace
 
 EngineDriver::EngineDriver(ocpp::Store& store, int connectors, std::size_t outbox_limit)
@@ -230,6 +240,8 @@ int EngineDriver::config_int(const char* key) {
 }
 
 void EngineDriver::connect() {
+  // A transport reports an open connection once; a host never says connected twice in a row.
+  if (engine_->is_connected()) return;
   trace("==", "connected");
   engine_->connected(now_);
   settle();
@@ -280,6 +292,7 @@ void EngineDriver::deliver(std::string_view text) {
 
 void EngineDriver::handle_timeout() {
   const bool times_out = in_flight_ && now_.mono >= in_flight_->deadline;
+  if (times_out) trace("==", "no answer in time to " + in_flight_->id);
   if (times_out) timing_out_ = in_flight_->seq;
   engine_->handle_timeout(now_);
   timing_out_.reset();
@@ -287,6 +300,7 @@ void EngineDriver::handle_timeout() {
 }
 
 void EngineDriver::advance(std::chrono::milliseconds d) {
+  trace("==", "advance " + std::to_string(d.count()) + " ms");
   const auto end = now_.mono + d;
   for (int guard = 0; guard < 5000; ++guard) {
     auto dl = engine_->next_deadline();
@@ -385,7 +399,9 @@ void EngineDriver::check_settled() {
                    std::to_string(engine_->queued_transaction_messages()) + " queued, the store has " +
                        std::to_string(store_->size()));
   auto dl = engine_->next_deadline();
-  FUZZ_CHECK_MSG(!dl || *dl > now_.mono, "a deadline that is already due after handle_timeout (busy loop)");
+  FUZZ_CHECK_MSG(!dl || *dl > now_.mono,
+                 "a deadline " + std::to_string((now_.mono - *dl) / 1ms) +
+                     " ms in the past after handle_timeout (busy loop)");
 }
 
 void EngineDriver::on_acked(const ocpp::OutboxMessage& m) {
@@ -393,6 +409,7 @@ void EngineDriver::on_acked(const ocpp::OutboxMessage& m) {
   const bool failed_now = (reply_ && reply_->seq == m.seq) || (timing_out_ && *timing_out_ == m.seq);
   if (failed_now && m.attempts + 1 >= config_int("TransactionMessageAttempts")) return;  // (b)
   if (m.action != "StartTransaction" && m.tx_key != 0 && store_->orphaned(m.tx_key)) return;  // (c)
+  if (!readable(m)) return;  // (e)
   violated("queued message removed without acknowledgement", __FILE__, __LINE__,
            m.action + " seq " + std::to_string(m.seq) + " attempts " + std::to_string(m.attempts) + ": " + m.payload);
 }

@@ -13,7 +13,9 @@
 //   (CALLERROR, an invalid CALLRESULT, no answer within call_timeout) that reaches
 //   TransactionMessageAttempts; (c) as a MeterValues or StopTransaction of a transaction that
 //   has no transactionId and whose StartTransaction is no longer queued (it was discarded per
-//   (b)); or (d) as the oldest droppable message when a new one is queued at outbox_limit.
+//   (b)); (d) as the oldest droppable message when a new one is queued at outbox_limit; or
+//   (e) when it is unreadable: not a transaction message, or a payload that does not conform
+//   to its action's request (only a damaged store holds such a message).
 // - The engine's count of queued messages is the store's; after the host ran everything due,
 //   the next deadline is in the future (no busy loop).
 #pragma once

@@ -15,10 +15,11 @@ build=${FUZZ_BUILD:-build-fuzz}
 scripts/install-deps.sh clang-14 libfuzzer-14-dev libclang-rt-14-dev
 
 # The library and the targets get coverage instrumentation (fuzzer-no-link); only the target
-# executables link libFuzzer's main.
+# executables link libFuzzer's main (fuzz/CMakeLists.txt).
+flags="-fsanitize=fuzzer-no-link"
 cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCPP_SANITIZE=address,undefined -DOCPP_FUZZ=ON \
-      -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link -DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link \
+      -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
       -DOCPP_BUILD_TESTS=OFF -DOCPP_BUILD_EXAMPLES=OFF -DOCPP_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build" -j2 --target "${targets[@]/#/fuzz_}" >/dev/null
 
@@ -35,8 +36,8 @@ for t in "${targets[@]}"; do
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
       -artifact_prefix="$work/" ${FUZZ_ARGS:-} "$work/corpus" >"$log" 2>&1 || status=$?
-  execs=$(grep -h '^stat::number_of_executed_units:' "$log" | awk '{s += $2} END {print s + 0}')
-  cov=$(grep -ho 'cov: [0-9]* ft: [0-9]*' "$log" | tail -n 1)
+  execs=$(awk '/^stat::number_of_executed_units:/ {s += $2} END {print s + 0}' "$log")
+  cov=$(grep -ho 'cov: [0-9]* ft: [0-9]*' "$log" | tail -n 1 || true)
   found=$(find "$work" -maxdepth 1 -newer "$log.start" \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) 2>/dev/null | wc -l || true)
   if ((status != 0 && found == 0)); then found=1; fi
   echo "fuzz_$t: $execs executions, ${cov:-no coverage line}, $found crash(es) (log: $log)"
