@@ -183,9 +183,13 @@ bool Engine::Impl::load_durable_head() {
   if (!durable_head_loaded_) {
     durable_head_.reset();
     if (auto ec = store_.outbox_front(durable_head_)) {
-      log(0, "reading the durable queue failed: " + ec.message());
+      // Logged once per run of failures: every poll_transmit reads again, and a log line per
+      // read is a hook call per poll, which the host answers with another poll, for ever.
+      if (!durable_read_failing_) log(0, "reading the durable queue failed: " + ec.message());
+      durable_read_failing_ = true;
       return false;
     }
+    durable_read_failing_ = false;
     durable_head_loaded_ = true;
   }
   return durable_head_.has_value();

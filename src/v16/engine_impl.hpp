@@ -179,6 +179,7 @@ class Engine::Impl {
   std::optional<InFlight> in_flight_;
   std::optional<OutboxMessage> durable_head_;
   bool durable_head_loaded_ = false;
+  bool durable_read_failing_ = false;  // the last outbox_front failed (and was logged)
   std::optional<MonoTime> durable_retry_at_;
   std::size_t outbox_size_ = 0;
   std::int64_t last_appended_seq_ = 0;  // seq of the newest message appended in this run

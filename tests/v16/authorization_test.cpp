@@ -5,11 +5,13 @@
 // LocalAuthorizeOffline, AllowOfflineTxForUnknownId, AuthorizationCacheEnabled (9.1.x).
 #include <catch2/catch.hpp>
 
+#include "support/flaky_store.hpp"
 #include "v16/harness.hpp"
 
 using namespace std::chrono_literals;
 using ocpp::v16::AuthorizationStatus;
 using ocpp::v16::Reason;
+using test::FlakyStore;
 
 namespace {
 
@@ -76,41 +78,6 @@ struct AuthTable {
       return R"({"idTagInfo":)" + (it == info.end() ? std::string(R"({"status":"Invalid"})") : it->second) + "}";
     };
   }
-};
-
-/// A Store whose kv writes can be made to fail (storage errors).
-class FlakyStore : public ocpp::Store {
- public:
-  explicit FlakyStore(ocpp::Store& inner) : inner_(inner) {}
-  std::string fail_prefix;  // kv_set/kv_erase of keys with this prefix fail while non-empty
-  std::error_code outbox_append(ocpp::OutboxMessage& m) override { return inner_.outbox_append(m); }
-  std::error_code outbox_front(std::optional<ocpp::OutboxMessage>& o) override { return inner_.outbox_front(o); }
-  std::error_code outbox_size(std::size_t& o) override { return inner_.outbox_size(o); }
-  std::error_code outbox_set_attempts(std::int64_t s, int a) override { return inner_.outbox_set_attempts(s, a); }
-  std::error_code outbox_ack(std::int64_t s, std::int64_t k, const ocpp::AckEffects& e) override {
-    return inner_.outbox_ack(s, k, e);
-  }
-  std::error_code outbox_drop_oldest_droppable(bool& d) override { return inner_.outbox_drop_oldest_droppable(d); }
-  std::error_code transaction_begin(ocpp::TransactionRecord& r, ocpp::OutboxMessage& m) override {
-    return inner_.transaction_begin(r, m);
-  }
-  std::error_code transaction_end(std::int64_t k, ocpp::OutboxMessage& m) override { return inner_.transaction_end(k, m); }
-  std::error_code transactions_load(std::vector<ocpp::TransactionRecord>& o) override { return inner_.transactions_load(o); }
-  std::error_code kv_set(const std::string& k, const std::string& v) override {
-    if (failing(k)) return std::make_error_code(std::errc::io_error);
-    return inner_.kv_set(k, v);
-  }
-  std::error_code kv_erase(const std::string& k) override {
-    if (failing(k)) return std::make_error_code(std::errc::io_error);
-    return inner_.kv_erase(k);
-  }
-  std::error_code kv_load(const std::string& p, std::vector<std::pair<std::string, std::string>>& o) override {
-    return inner_.kv_load(p, o);
-  }
-
- private:
-  bool failing(const std::string& k) const { return !fail_prefix.empty() && k.rfind(fail_prefix, 0) == 0; }
-  ocpp::Store& inner_;
 };
 
 /// The authorize hook's reports, "TAG Status".

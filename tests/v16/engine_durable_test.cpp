@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "support/flaky_store.hpp"
 #include "v16/harness.hpp"
 
 using namespace std::chrono_literals;
@@ -602,4 +603,28 @@ TEST_CASE("durable: a queued message the store hands back damaged is discarded, 
     CHECK_FALSE(d.Parse(f.c_str()).HasParseError());
   }
   CHECK(e.queued_transaction_messages() == 0);
+}
+
+TEST_CASE("durable: a store that cannot read the queue is logged once, and the host's loop ends",
+          "[v16][engine][durable][fuzz]") {
+  // Found by fuzzing (fuzz/sqlite_store.cpp, a damaged database): every poll_transmit logged
+  // the failed read, each log line is a hook call, and the host answers hook calls by polling
+  // again (ChargePoint's runner loops until no hook call is left): the library thread never
+  // left that loop.
+  auto mem = ocpp::make_memory_store();
+  test::FlakyStore store(*mem);
+  test::Harness h(&store, 1);
+  int failures = 0;
+  h.hooks.log = [&failures](int, const std::string& m) {
+    if (m.find("reading the durable queue failed") != std::string::npos) ++failures;
+  };
+  auto& e = h.start();
+  store.fail_outbox_front = true;
+  h.connect();  // BootNotification, Accepted, status: every poll reads the queue
+  CHECK(failures == 1);  // before: one per poll, until the harness's guard stopped the loop
+  store.fail_outbox_front = false;
+  REQUIRE(!e.plug_in(1, h.now()));
+  REQUIRE(!e.present_id_tag("CARD1", 1, h.now()));
+  h.pump();
+  CHECK(h.calls_of("StartTransaction").size() == 1);  // the queue works again
 }
