@@ -209,7 +209,7 @@ void EngineDriver::install_hooks() {
   hooks_.upload_diagnostics = [](const std::string&, const std::string&, std::optional<ocpp::DateTime>,
                                  std::optional<ocpp::DateTime>) {};
   // The notifications run too, so that building their arguments is exercised.
-  hooks_.log = [](int, const std::string& m) { (void)m.size(); };
+  hooks_.log = [](int, const std::string& m) { trace("log", m); };
   hooks_.frame = [](bool, const std::string& t) { (void)t.size(); };
 }
 
