@@ -422,7 +422,9 @@ std::optional<MonoTime> Engine::Impl::next_deadline() const {
   if (connected_) {
     if (!accepted() && !boot_in_flight_) consider(next_boot_);
     if (next_heartbeat_) consider(*next_heartbeat_);
-    if (accepted() && durable_retry_at_ && outbox_size_ > 0) consider(*durable_retry_at_);
+    // While another CALL is in flight the retry cannot go out; that CALL's answer or timeout
+    // wakes the host anyway, and a retry time left in the past here would be a busy loop.
+    if (accepted() && durable_retry_at_ && outbox_size_ > 0 && !in_flight_) consider(*durable_retry_at_);
   }
   const auto interval = config_.get_int("MeterValueSampleInterval");
   for (const auto& c : connectors_) {

@@ -628,3 +628,33 @@ TEST_CASE("durable: a store that cannot read the queue is logged once, and the h
   h.pump();
   CHECK(h.calls_of("StartTransaction").size() == 1);  // the queue works again
 }
+
+TEST_CASE("durable: a retry that is due while another CALL is in flight leaves no deadline due",
+          "[v16][engine][durable][retry][fuzz]") {
+  // Found by fuzzing (fuzz/engine.cpp): while the durable head waited for its retry, a volatile
+  // CALL went ahead (as it should) and was still unanswered when the retry time came; the retry
+  // time then stayed in next_deadline(), in the past, until that CALL ended: a busy loop.
+  test::Harness h(nullptr, 2, {{"TransactionMessageAttempts", "3"}, {"TransactionMessageRetryInterval", "10"}});
+  auto& e = h.start();
+  h.connect();
+  REQUIRE(!e.plug_in(1, h.now()));
+  REQUIRE(!e.present_id_tag("CARD1", 1, h.now()));
+  h.pump();
+  h.answer_error["StopTransaction"] = "InternalError";
+  REQUIRE(!e.stop_transaction(1, Reason::Local, h.now()));
+  h.pump();
+  REQUIRE(h.calls_of("StopTransaction").size() == 1);
+  h.answer_error.clear();
+  h.advance(5s);
+  h.policy["Authorize"] = [](const test::SentCall&) -> std::optional<std::string> { return std::nullopt; };
+  REQUIRE(!e.present_id_tag("CARD2", 2, h.now()));
+  h.pump();
+  REQUIRE(h.held.size() == 1);  // the Authorize, unanswered
+  h.advance(6s);                // the StopTransaction's retry time has passed
+  auto deadline = e.next_deadline();
+  REQUIRE(deadline);
+  CHECK(*deadline > h.now().mono);
+  CHECK(h.calls_of("StopTransaction").size() == 1);
+  h.answer_held(R"({"idTagInfo":{"status":"Accepted"}})");
+  CHECK(h.calls_of("StopTransaction").size() == 2);  // the retry goes once the Authorize ended
+}
