@@ -127,11 +127,14 @@ void trace(const char* dir, std::string_view text) {
   if (on) std::fprintf(stderr, "%s %.*s\n", dir, static_cast<int>(text.size()), text.data());
 }
 
-// Whether a queued payload is what was sent: the queued text has no transactionId or a stale
-// one; the engine fills in the CSMS's when it sends.
-bool same_without_transaction_id(const std::string& queued, const rapidjson::Value& sent) {
+// Whether a queued payload is what was sent: the engine sends the codec's re-encoding of what
+// it read from the store, with the CSMS's transactionId filled in.
+bool same_without_transaction_id(Action action, const std::string& queued, const rapidjson::Value& sent) {
   rapidjson::Document a, b;
-  if (!ocpp::core::parse_json(a, queued)) return false;
+  std::string encoded;
+  if (!ocpp::core::parse_json(a, queued) ||
+      !v16::decode_as(v16::message_type(action, false), a, &encoded) || !ocpp::core::parse_json(a, encoded))
+    return false;
   b.CopyFrom(sent, b.GetAllocator());
   if (a.IsObject()) a.RemoveMember("transactionId");
   if (b.IsObject()) b.RemoveMember("transactionId");
@@ -367,7 +370,7 @@ void EngineDriver::transmit(const std::string& text) {
     const auto& shadow = store_->shadow();
     if (!shadow.empty()) {
       const ocpp::OutboxMessage& head = shadow.begin()->second;
-      if (head.action == f.action && same_without_transaction_id(head.payload, *f.payload)) s.seq = head.seq;
+      if (head.action == f.action && same_without_transaction_id(a, head.payload, *f.payload)) s.seq = head.seq;
     }
     in_flight_ = s;
     return;
