@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building and testing ocpp-client needs on Debian 12, if it is missing.
-# Used by scripts/demo.sh and scripts/test.sh; safe to run again.
+# Used by scripts/demo.sh and scripts/test.sh; safe to run again. Extra package names given as
+# arguments are installed too (scripts/fuzz.sh: clang and libFuzzer).
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config python3 nodejs npm
-      libwebsockets-dev rapidjson-dev libssl-dev libsqlite3-dev catch2 sqlite3 openssl doxygen)
+      libwebsockets-dev rapidjson-dev libssl-dev libsqlite3-dev catch2 sqlite3 openssl doxygen "$@")
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -16,6 +16,9 @@ const char* const kUsage =
 
 namespace {
 
+constexpr double kMaxPowerW = 1e6;
+constexpr std::int64_t kMaxBackoffMs = 86'400'000;  // a day
+
 std::string apply(DaemonOptions& o, const std::string& key, const std::string& v) {
   try {
     if (key == "url") o.url = v;
@@ -89,5 +92,10 @@ std::string parse_options(int argc, char** argv, DaemonOptions& out) {
   if (out.url.empty() || out.id.empty() || out.db.empty()) return "--url, --id and --db are required";
   if (out.connectors < 1 || out.connectors > 100) return "--connectors must be 1..100";
   if (out.call_timeout_s < 1 || out.connect_timeout_s < 1) return "timeouts must be at least 1 s";
+  // The simulated meter adds power × seconds and hands whole Wh to the library: NaN, infinity
+  // or a huge value would make that conversion undefined.
+  if (!(out.power_w >= 0 && out.power_w <= kMaxPowerW)) return "--power must be 0..1000000 W";
+  if (out.backoff_min_ms < 1 || out.backoff_max_ms < out.backoff_min_ms || out.backoff_max_ms > kMaxBackoffMs)
+    return "--backoff-min-ms and --backoff-max-ms must satisfy 1 <= min <= max <= 86400000";
   return "";
 }

@@ -15,6 +15,16 @@ namespace {
 using Doc = rapidjson::Document;
 using rapidjson::SizeType;
 
+// Whether a decoded string holds a UTF-16 surrogate (U+D800..U+DFFF, encoded ED A0..BF xx).
+// The reader validates the raw bytes, but turns an escaped lone low surrogate ("\uDC00") into
+// those three bytes, which are not UTF-8: echoed in a CALLERROR they would make our own frame
+// invalid.
+bool has_surrogate(const char* s, SizeType n) {
+  for (SizeType i = 0; i + 1 < n; ++i)
+    if (static_cast<unsigned char>(s[i]) == 0xED && static_cast<unsigned char>(s[i + 1]) >= 0xA0) return true;
+  return false;
+}
+
 // Forwards SAX events to the document, refusing to open a level beyond the limit and noting
 // the leading elements of a top-level array.
 class BoundedHandler {
@@ -23,6 +33,7 @@ class BoundedHandler {
       : doc_(doc), max_depth_(max_depth), head_(head) {}
 
   bool too_deep() const { return too_deep_; }
+  bool surrogate() const { return surrogate_; }
 
   bool Null() { return element() && doc_.Null(); }
   bool Bool(bool b) { return element() && doc_.Bool(b); }
@@ -35,13 +46,14 @@ class BoundedHandler {
     return element() && doc_.RawNumber(s, n, copy);
   }
   bool String(const char* s, SizeType n, bool copy) {
+    if (!text(s, n)) return false;
     if (head_ && depth_ == 1 && head_->is_array && head_->elements == 1) {
       head_->has_id = true;
       head_->id.assign(s, n);
     }
     return element() && doc_.String(s, n, copy);
   }
-  bool Key(const char* s, SizeType n, bool copy) { return doc_.Key(s, n, copy); }
+  bool Key(const char* s, SizeType n, bool copy) { return text(s, n) && doc_.Key(s, n, copy); }
   bool StartObject() { return element() && open() && doc_.StartObject(); }
   bool EndObject(SizeType members) {
     --depth_;
@@ -69,6 +81,11 @@ class BoundedHandler {
     }
     return element();
   }
+  bool text(const char* s, SizeType n) {
+    if (!has_surrogate(s, n)) return true;
+    surrogate_ = true;
+    return false;
+  }
   bool open() {
     if (depth_ >= max_depth_) {
       too_deep_ = true;
@@ -83,6 +100,7 @@ class BoundedHandler {
   ArrayHead* head_;
   std::size_t depth_ = 0;
   bool too_deep_ = false;
+  bool surrogate_ = false;
 };
 
 // The name an object carries more than once, if any. RFC 8259 §4: names SHOULD be unique, and
@@ -158,6 +176,8 @@ bool parse_json(Doc& doc, std::string_view text, std::string* error, ArrayHead* 
   if (error) {
     if (handler.too_deep()) {
       *error = "JSON nested deeper than " + std::to_string(max_depth) + " levels";
+    } else if (handler.surrogate()) {
+      *error = "a string with an unpaired UTF-16 surrogate escape";
     } else {
       *error = std::string(rapidjson::GetParseError_En(result.Code())) + " at offset " +
                std::to_string(result.Offset());

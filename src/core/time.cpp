@@ -115,7 +115,13 @@ bool parse_datetime(std::string_view s, DateTime& out) noexcept {
   if (pos != s.size()) return false;
   const std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   const std::int64_t secs = days * 86400 + h * 3600 + mi * 60 + (se == 60 ? 59 : se) - offset_min * 60;
-  out = DateTime(std::chrono::duration_cast<DateTime::duration>(std::chrono::milliseconds(secs * 1000 + ms)));
+  // DateTime counts nanoseconds in 64 bits (about 1678 to 2262): a valid RFC 3339 text outside
+  // that range cannot be represented, and converting it would overflow.
+  constexpr std::int64_t kLimitMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(DateTime::duration::max()).count();
+  const std::int64_t total_ms = secs * 1000 + ms;
+  if (total_ms > kLimitMs || total_ms < -kLimitMs) return false;
+  out = DateTime(std::chrono::duration_cast<DateTime::duration>(std::chrono::milliseconds(total_ms)));
   return true;
 }
 

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <type_traits>
 
 #include "v16/engine_impl.hpp"
 
@@ -165,37 +166,57 @@ std::error_code Engine::Impl::append_durable(OutboxMessage& msg) {
 
 namespace {
 
+// The stored payload as it goes on the wire: decoded and validated against its action's schema
+// (a store read back from disk can hold anything), with the CSMS's transactionId when given.
 template <class T>
-std::optional<std::string> with_transaction_id(const std::string& payload, std::int32_t id) {
+std::optional<std::string> checked_payload(const std::string& payload, std::optional<std::int32_t> id) {
   T msg;
   codec::Error err;
-  if (!codec::from_json(payload, msg, err)) return std::nullopt;
-  msg.transactionId = id;
+  if (!codec::from_json(payload, msg, err) || !codec::validate(msg, err)) return std::nullopt;
+  if constexpr (!std::is_same_v<T, StartTransactionRequest>) {
+    if (id) msg.transactionId = *id;
+  }
   return codec::to_json(msg);
 }
 
 }  // namespace
 
-std::optional<std::string> Engine::Impl::durable_payload(const OutboxMessage& m) {
-  // A message another protocol version wrote (the charge point changed version) cannot be
-  // sent in this one.
-  if (m.protocol != kProtocol) return std::nullopt;
-  if (m.tx_key == 0 || m.action == "StartTransaction") return m.payload;
-  auto it = txs_.find(m.tx_key);
-  if (it == txs_.end() || !it->second.transaction_id) return std::nullopt;
-  const std::int32_t id = *it->second.transaction_id;
-  if (m.action == "StopTransaction") return with_transaction_id<StopTransactionRequest>(m.payload, id);
-  if (m.action == "MeterValues") return with_transaction_id<MeterValuesRequest>(m.payload, id);
-  return m.payload;
+std::optional<std::string> Engine::Impl::durable_payload(const OutboxMessage& m, std::string& why) {
+  if (m.protocol != kProtocol) {
+    // The charge point changed protocol version: this one cannot send it.
+    why = "written by " + (m.protocol.empty() ? std::string("an unknown protocol") : m.protocol);
+    return std::nullopt;
+  }
+  std::optional<std::int32_t> id;
+  if (m.tx_key != 0 && m.action != "StartTransaction") {
+    auto it = txs_.find(m.tx_key);
+    if (it == txs_.end() || !it->second.transaction_id) {
+      // Its StartTransaction was discarded after TransactionMessageAttempts failures: nothing
+      // the CSMS could match it to.
+      why = "of a transaction without transactionId";
+      return std::nullopt;
+    }
+    id = it->second.transaction_id;
+  }
+  std::optional<std::string> p;
+  if (m.action == "StartTransaction") p = checked_payload<StartTransactionRequest>(m.payload, id);
+  if (m.action == "StopTransaction") p = checked_payload<StopTransactionRequest>(m.payload, id);
+  if (m.action == "MeterValues") p = checked_payload<MeterValuesRequest>(m.payload, id);
+  if (!p) why = "that is not a valid " + m.action + " request (a damaged store)";
+  return p;
 }
 
 bool Engine::Impl::load_durable_head() {
   if (!durable_head_loaded_) {
     durable_head_.reset();
     if (auto ec = store_.outbox_front(durable_head_)) {
-      log(0, "reading the durable queue failed: " + ec.message());
+      // Logged once per run of failures: every poll_transmit reads again, and a log line per
+      // read is a hook call per poll, which the host answers with another poll, for ever.
+      if (!durable_read_failing_) log(0, "reading the durable queue failed: " + ec.message());
+      durable_read_failing_ = true;
       return false;
     }
+    durable_read_failing_ = false;
     durable_head_loaded_ = true;
   }
   return durable_head_.has_value();
@@ -248,15 +269,14 @@ std::optional<std::string> Engine::Impl::poll_transmit(Now now) {
     if (!durable_waits) {
       while (load_durable_head()) {
         if (!volatile_.empty() && durable_head_->seq > volatile_.front().after_seq) break;
-        auto p = durable_payload(*durable_head_);
+        std::string why;
+        auto p = durable_payload(*durable_head_, why);
         if (p) {
           payload = std::move(*p);
           take_durable = true;
           break;
         }
-        // Its transaction never got a transactionId (its StartTransaction was discarded after
-        // TransactionMessageAttempts failures): nothing the CSMS could match it to.
-        log(1, "discarding queued " + durable_head_->action + " of a transaction without transactionId");
+        log(1, "discarding queued " + durable_head_->action + " " + why);
         AckEffects fx;
         fx.delete_transaction = durable_head_->action == "StopTransaction";
         forget_durable_head(fx, now);
@@ -268,6 +288,9 @@ std::optional<std::string> Engine::Impl::poll_transmit(Now now) {
       f.action = a;
       f.durable = true;
       f.seq = durable_head_->seq;
+      // The wait for this attempt is over: a retry time left in the past would be reported by
+      // next_deadline() until the answer came, and the host would spin on it.
+      durable_retry_at_.reset();
     } else if (!volatile_.empty()) {
       VolatileCall v = std::move(volatile_.front());
       volatile_.pop_front();
@@ -447,7 +470,9 @@ std::optional<MonoTime> Engine::Impl::next_deadline() const {
   if (connected_) {
     if (!accepted() && !boot_in_flight_) consider(next_boot_);
     if (next_heartbeat_) consider(*next_heartbeat_);
-    if (accepted() && durable_retry_at_ && outbox_size_ > 0) consider(*durable_retry_at_);
+    // While another CALL is in flight the retry cannot go out; that CALL's answer or timeout
+    // wakes the host anyway, and a retry time left in the past here would be a busy loop.
+    if (accepted() && durable_retry_at_ && outbox_size_ > 0 && !in_flight_) consider(*durable_retry_at_);
   }
   const auto interval = config_.get_int("MeterValueSampleInterval");
   for (const auto& c : connectors_) {

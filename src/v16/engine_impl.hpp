@@ -121,7 +121,8 @@ class Engine::Impl {
     last_appended_seq_ = seq;
     if (!durable_head_) durable_head_loaded_ = false;  // an empty cached head is stale now
   }
-  std::optional<std::string> durable_payload(const OutboxMessage& m);
+  /// The head's payload as sent, or nullopt with the reason it cannot be sent.
+  std::optional<std::string> durable_payload(const OutboxMessage& m, std::string& why);
   bool load_durable_head();
   void forget_durable_head(const AckEffects& effects, Now now);
   void on_boot_result(const rapidjson::Value* result, Now now);
@@ -211,6 +212,7 @@ class Engine::Impl {
   std::optional<InFlight> in_flight_;
   std::optional<OutboxMessage> durable_head_;
   bool durable_head_loaded_ = false;
+  bool durable_read_failing_ = false;  // the last outbox_front failed (and was logged)
   std::optional<MonoTime> durable_retry_at_;
   std::size_t outbox_size_ = 0;
   // seq of the newest message appended in this run; kQueuedBeforeThisRun while the store still

@@ -296,6 +296,10 @@ class MeteringModule final : public Module {
   }
 
   void status_settled(int connector_id) { pending_status_.erase(connector_id); }
+  bool status_held(int connector_id, ChargePointStatus st) const {
+    auto it = pending_status_.find(connector_id);
+    return it != pending_status_.end() && it->second.status == st;
+  }
 
  private:
   void erase_key(const std::string& key) {
@@ -414,6 +418,11 @@ bool status_may_report(Engine::Impl& im, const Connector& c, ChargePointStatus s
     return true;
   }
   return m->status_may_report(c, st, err, now, at);
+}
+
+bool status_held(Engine::Impl& im, int connector_id, ChargePointStatus st) {
+  MeteringModule* m = module_of(im);
+  return m && m->status_held(connector_id, st);
 }
 
 void status_settled(Engine::Impl& im, int connector_id) {

@@ -57,6 +57,9 @@ void record_for_stop(Engine::Impl& im, std::int64_t tx_key, const std::vector<Sa
 /// lasted MinimumStatusDuration seconds (the metering module's timer calls update_status then).
 bool status_may_report(Engine::Impl& im, const Connector& c, ChargePointStatus st,
                        ChargePointErrorCode err, Now now, DateTime& at);
+/// Whether a change of the connector to st is being held back by MinimumStatusDuration: the
+/// metering module's timer reports it when it has lasted long enough.
+bool status_held(Engine::Impl& im, int connector_id, ChargePointStatus st);
 /// The connector's current status is the reported one again (or was just reported by a
 /// trigger): a held back change is forgotten.
 void status_settled(Engine::Impl& im, int connector_id);

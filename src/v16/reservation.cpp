@@ -13,6 +13,7 @@
 
 #include "core/json.hpp"
 #include "v16/engine_impl.hpp"
+#include "v16/metering_data.hpp"
 
 namespace ocpp::v16 {
 namespace {
@@ -182,12 +183,16 @@ class ReservationModule final : public Module {
   /// With connector 0 reservations, a connector's status depends on the others (it is held
   /// once it is the last idle one), but the engine reports only the connector that changed:
   /// the others are reported from on_timer, at once. Only while online, where update_status
-  /// records what it reported, so this cannot stay true.
+  /// records what it reported, so this cannot stay true; except for a change MinimumStatusDuration
+  /// holds back, which the metering module reports at its own deadline (counting it here made
+  /// next_deadline() "now" for the whole duration: a busy loop).
   bool stale_status() const {
     if (zero_count() == 0 || !engine_.online()) return false;
     for (std::size_t i = 1; i < engine_.connectors_.size(); ++i) {
       const Connector& c = engine_.connectors_[i];
-      if (c.reported_status && *c.reported_status != engine_.compute_status(c)) return true;
+      const ChargePointStatus st = engine_.compute_status(c);
+      if (c.reported_status && *c.reported_status != st && !metering::status_held(engine_, c.id, st))
+        return true;
     }
     return false;
   }

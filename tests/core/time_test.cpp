@@ -30,3 +30,18 @@ TEST_CASE("parse_datetime rejects what is not RFC 3339", "[core][time]") {
   CHECK_FALSE(ocpp::parse_datetime("2026-11-18T08:26:40Zjunk", t));
   CHECK_FALSE(ocpp::parse_datetime("2026-11-18T08:26:40.Z", t));
 }
+
+TEST_CASE("parse_datetime refuses dates a DateTime cannot hold", "[core][time][fuzz]") {
+  // Found by fuzzing (fuzz/codec.cpp): a StopTransaction.req whose transactionData said
+  // "1013-09-21T14:13:20.000Z" overflowed the conversion to DateTime's 64-bit nanoseconds
+  // (undefined behaviour; under UBSan an abort). Such a field is now an invalid date-time.
+  ocpp::DateTime t;
+  CHECK_FALSE(ocpp::parse_datetime("1013-09-21T14:13:20.000Z", t));
+  CHECK_FALSE(ocpp::parse_datetime("9999-12-31T23:59:59Z", t));
+  CHECK_FALSE(ocpp::parse_datetime("2262-04-12T00:00:00Z", t));
+  CHECK_FALSE(ocpp::parse_datetime("1677-09-21T00:00:00Z", t));
+  REQUIRE(ocpp::parse_datetime("2200-01-01T00:00:00Z", t));
+  CHECK(ocpp::format_datetime(t) == "2200-01-01T00:00:00.000Z");
+  REQUIRE(ocpp::parse_datetime("1900-01-01T00:00:00+01:00", t));
+  CHECK(ocpp::format_datetime(t) == "1899-12-31T23:00:00.000Z");
+}

@@ -1,7 +1,6 @@
-// A Store whose key/value writes can be made to fail, for tests of storage-error paths.
+// Test double: a Store that forwards to another and fails on demand.
 #pragma once
 
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -12,13 +11,17 @@
 
 namespace test {
 
-/// A Store whose kv writes can be made to fail (storage errors).
+/// A Store whose kv writes, or reads of the outbox head, can be made to fail (storage errors).
 class FlakyStore : public ocpp::Store {
  public:
   explicit FlakyStore(ocpp::Store& inner) : inner_(inner) {}
   std::string fail_prefix;  // kv_set/kv_erase of keys with this prefix fail while non-empty
+  bool fail_outbox_front = false;
   std::error_code outbox_append(ocpp::OutboxMessage& m) override { return inner_.outbox_append(m); }
-  std::error_code outbox_front(std::optional<ocpp::OutboxMessage>& o) override { return inner_.outbox_front(o); }
+  std::error_code outbox_front(std::optional<ocpp::OutboxMessage>& o) override {
+    if (fail_outbox_front) return std::make_error_code(std::errc::io_error);
+    return inner_.outbox_front(o);
+  }
   std::error_code outbox_size(std::size_t& o) override { return inner_.outbox_size(o); }
   std::error_code outbox_set_attempts(std::int64_t s, int a) override { return inner_.outbox_set_attempts(s, a); }
   std::error_code outbox_ack(std::int64_t s, std::int64_t k, const ocpp::AckEffects& e) override {

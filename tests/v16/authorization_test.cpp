@@ -11,6 +11,7 @@
 using namespace std::chrono_literals;
 using ocpp::v16::AuthorizationStatus;
 using ocpp::v16::Reason;
+using test::FlakyStore;
 
 namespace {
 

@@ -612,3 +612,25 @@ TEST_CASE("reservation: schema violations get the right CALLERROR (OCPP-J §4.2.
   CHECK(status(h, 1) == ChargePointStatus::Available);
   CHECK(cancel(h, 1) == "Rejected");
 }
+
+TEST_CASE("reservation: a connector 0 reservation with MinimumStatusDuration leaves no deadline due",
+          "[v16][reservation][fuzz]") {
+  // Found by fuzzing (fuzz/engine.cpp): with a connector 0 reservation, a status change held
+  // back by MinimumStatusDuration (section 9.1.20) counted as a stale status to report "now",
+  // so next_deadline() stayed in the past for the whole duration: the host spun on it.
+  test::Harness h(nullptr, 2, {{"MinimumStatusDuration", "3"}});
+  auto& e = h.start();
+  h.connect();
+  REQUIRE(reserve(h, 0, "CARD1", 8) == "Accepted");
+  const std::size_t before = h.calls.size();
+  REQUIRE(answer(h.csms_call("ca-1", "ChangeAvailability", R"({"connectorId":1,"type":"Inoperative"})")) ==
+          "Accepted");
+  auto deadline = e.next_deadline();
+  REQUIRE(deadline);
+  CHECK(*deadline > h.now().mono);
+  CHECK(statuses(h, before).empty());  // held for 3 s
+  h.advance(3s);
+  auto reported = statuses(h, before);
+  CHECK(std::find(reported.begin(), reported.end(), "1:Unavailable") != reported.end());
+  CHECK(std::find(reported.begin(), reported.end(), "2:Reserved") != reported.end());
+}

@@ -68,10 +68,11 @@ std::optional<WsUrl> parse_ws_url(std::string_view url) {
     }
   }
   if (host.empty()) return std::nullopt;
+  // No control characters: the host goes to libwebsockets as a C string (a NUL would cut it
+  // short) and into the Host header.
   for (char c : host) {
-    if (std::isspace(static_cast<unsigned char>(c)) || c == '/' || c == '[' || c == ']') {
-      return std::nullopt;
-    }
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f || c == '/' || c == '[' || c == ']') return std::nullopt;
   }
   if (!port.empty()) {
     auto p = parse_port(port);
