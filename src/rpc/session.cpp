@@ -26,7 +26,9 @@ void Session::connected() {
 void Session::disconnected(Now now) {
   if (!connected_) return;
   connected_ = false;
-  replies_.clear();  // replies belong to the closed connection
+  replies_.clear();  // replies and message ids belong to the closed connection
+  replies_gone_ = replies_queued_;
+  calls_in_progress_.clear();
   if (in_flight_) {
     InFlight f = std::move(*in_flight_);
     in_flight_.reset();
@@ -57,7 +59,7 @@ std::optional<Frame> Session::receive(std::string_view text, Now now, bool answe
       if (!answer_calls) {
         log_(1, "ignored a frame while not answering calls (" + frame.reason + ")");
       } else if (frame.reply_possible) {
-        reply_error(frame.id, frame.reply_code, frame.reason);
+        refuse(frame.id, frame.reply_code, frame.reason);
       } else {
         log_(1, "ignored a frame that cannot be answered (" + frame.reason + ")");
       }
@@ -65,6 +67,12 @@ std::optional<Frame> Session::receive(std::string_view text, Now now, bool answe
     case Frame::Kind::Call:
       if (!answer_calls) {
         log_(1, "ignored " + frame.action + " while not answering calls");
+        return std::nullopt;
+      }
+      // The first CALL with this id is still answered when its handling ends.
+      if (!calls_in_progress_.insert(frame.id).second) {
+        refuse(frame.id, RpcErrorCode::FormationViolation,
+               "a CALL with this message id is being handled already");
         return std::nullopt;
       }
       return frame;
@@ -89,12 +97,22 @@ std::optional<Frame> Session::receive(std::string_view text, Now now, bool answe
 
 // ---------------------------------------------------------------- outbound
 
-void Session::reply(const std::string& id, std::string_view payload_json) {
+std::uint64_t Session::reply(const std::string& id, std::string_view payload_json) {
+  calls_in_progress_.erase(id);
   replies_.push_back(make_call_result(id, payload_json));
+  return ++replies_queued_;
 }
 
-void Session::reply_error(const std::string& id, RpcErrorCode code, std::string_view description) {
+std::uint64_t Session::reply_error(const std::string& id, RpcErrorCode code,
+                                   std::string_view description) {
+  calls_in_progress_.erase(id);
+  return refuse(id, code, description);
+}
+
+std::uint64_t Session::refuse(const std::string& id, RpcErrorCode code,
+                              std::string_view description) {
   replies_.push_back(make_call_error(id, code, description));
+  return ++replies_queued_;
 }
 
 bool Session::send(std::string action, std::string payload, ResultFn done) {
@@ -150,6 +168,7 @@ std::optional<std::string> Session::poll_transmit(Now now) {
   if (!replies_.empty()) {
     std::string text = std::move(replies_.front());
     replies_.pop_front();
+    ++replies_gone_;
     observe(true, text);
     return text;
   }

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <unordered_set>
 
 #include "core/message_id.hpp"
 #include "ocpp/rpc_error.hpp"
@@ -105,8 +106,11 @@ class Session {
   std::optional<Frame> receive(std::string_view text, Now now, bool answer_calls);
 
   // --- outbound ---
-  void reply(const std::string& id, std::string_view payload_json);
-  void reply_error(const std::string& id, RpcErrorCode code, std::string_view description);
+  /// Queues the answer to the peer's CALL id. Returns its ticket for reply_gone().
+  std::uint64_t reply(const std::string& id, std::string_view payload_json);
+  std::uint64_t reply_error(const std::string& id, RpcErrorCode code, std::string_view description);
+  /// Whether the reply with this ticket has left (or was dropped with its connection).
+  bool reply_gone(std::uint64_t ticket) const { return ticket <= replies_gone_; }
   /// Queues a CALL that is not durable. Returns false (done is not called) when the queue is
   /// at its bound.
   bool send(std::string action, std::string payload, ResultFn done = {});
@@ -150,6 +154,8 @@ class Session {
   void finish_durable(const rapidjson::Value* result, const std::string& error, Now now);
   void remove_head(const AckEffects& effects, const rapidjson::Value* result, Now now);
   std::string start_call(InFlight f, std::string_view payload, Now now);
+  // An answer that does not end a CALL in progress (a malformed frame, a duplicate id).
+  std::uint64_t refuse(const std::string& id, RpcErrorCode code, std::string_view description);
   void observe(bool sent, const std::string& text);
 
   SessionOptions options_;
@@ -164,6 +170,11 @@ class Session {
   bool open_ = false;
   std::uint64_t epoch_ = 0;
   std::deque<std::string> replies_;
+  std::uint64_t replies_queued_ = 0;  // tickets handed out
+  std::uint64_t replies_gone_ = 0;    // tickets sent or dropped
+  // Ids of the peer's CALLs not answered yet (OCPP-J 1.6 section 4.2.3: a CALL with the id of
+  // one "being handled already" is an error).
+  std::unordered_set<std::string> calls_in_progress_;
   std::deque<Volatile> volatile_;
   std::optional<Volatile> opening_;
   std::optional<InFlight> in_flight_;

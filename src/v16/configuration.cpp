@@ -238,6 +238,7 @@ ChangeResult Configuration::set(std::string_view key, std::string_view value, bo
     if (store_.kv_set("cfg." + std::string(key), v)) return ChangeResult::Rejected;
   }
   values_[key_text] = v;
+  if (listener_) listener_(key_text);
   // The new value is stored and reported at once; the firmware applies it at its next start.
   return def->reboot_required ? ChangeResult::RebootRequired : ChangeResult::Accepted;
 }

@@ -54,6 +54,10 @@ class Configuration {
   bool get_bool(std::string_view key) const;
   /// Validates and persists. from_csms: read-only keys are Rejected.
   ChangeResult set(std::string_view key, std::string_view value, bool from_csms);
+  /// Called with the key's name after each accepted set(): what the engine caches from the
+  /// configuration (typed values used on hot paths) is refreshed here, not looked up by name
+  /// on every use.
+  void on_change(std::function<void(std::string_view key)> listener) { listener_ = std::move(listener); }
   /// All readable keys, in registry order, then the vendor keys by name.
   std::vector<KeyValue> readable() const;
   /// Validates a value against a key's definition.
@@ -80,6 +84,7 @@ class Configuration {
 
   Store& store_;
   int connectors_;
+  std::function<void(std::string_view)> listener_;
   std::map<std::string, std::string, std::less<>> values_;
   std::map<std::string, VendorKey, std::less<>> vendor_;
 };

@@ -124,7 +124,7 @@ class CoreActionsModule final : public Module {
 
   std::optional<MonoTime> next_deadline() const override {
     if (!reset_ || !reset_reply_gone()) return std::nullopt;
-    if (reset_->type == ResetType::Hard || !engine_.online() || engine_.outbox_size_ == 0) return MonoTime{};  // now
+    if (reset_->type == ResetType::Hard || !engine_.online() || engine_.outbox_size() == 0) return MonoTime{};  // now
     return reset_->graceful_until;
   }
 
@@ -136,12 +136,11 @@ class CoreActionsModule final : public Module {
 
  private:
   // Answers a decision after the hook ran, unless the connection it came on is gone (the CSMS
-  // forgot the call then). Returns the frame queued, empty if none.
-  std::function<std::string(Engine::Impl&, std::string)> replier(const rpc::Frame& frame) const {
-    return [id = frame.id, epoch = engine_.epoch_](Engine::Impl& im, std::string payload) -> std::string {
-      if (im.epoch_ != epoch || !im.connected_) return {};
-      im.reply(id, std::move(payload));
-      return im.replies_.back();
+  // forgot the call then). Returns the reply's ticket, 0 if none was queued.
+  std::function<std::uint64_t(Engine::Impl&, std::string)> replier(const rpc::Frame& frame) const {
+    return [id = frame.id, epoch = engine_.epoch()](Engine::Impl& im, std::string payload) -> std::uint64_t {
+      if (im.epoch() != epoch || !im.connected()) return 0;
+      return im.reply(id, std::move(payload));
     };
   }
 
@@ -251,7 +250,7 @@ class CoreActionsModule final : public Module {
         [this, type, reply = replier(frame)](Engine::Impl& im, ResetStatus st, Now now) {
           ResetResponse resp;
           resp.status = st;
-          std::string sent = reply(im, codec::to_json(resp));
+          const std::uint64_t sent = reply(im, codec::to_json(resp));
           if (st != ResetStatus::Accepted) return;
           // Section 5.14 (errata 3.36): a StopTransaction.req for every ongoing transaction before
           // the reset, queued until the CSMS confirms it. It is durable once stop_transaction
@@ -265,7 +264,7 @@ class CoreActionsModule final : public Module {
           }
           // A second Reset while one waits: a Hard one wins.
           if (reset_ && reset_->type == ResetType::Hard) return;
-          reset_ = PendingReset{type, std::move(sent), now.mono + im.options_.call_timeout};
+          reset_ = PendingReset{type, sent, now.mono + im.options_.call_timeout};
         });
   }
 
@@ -311,20 +310,18 @@ class CoreActionsModule final : public Module {
   bool reset_ready(MonoTime now) const {
     if (!reset_reply_gone()) return false;
     if (reset_->type == ResetType::Hard || !engine_.online()) return true;
-    return engine_.outbox_size_ == 0 || now >= reset_->graceful_until;
+    return engine_.outbox_size() == 0 || now >= reset_->graceful_until;
   }
 
   bool reset_reply_gone() const {
     // The firmware restarts in execute_reset: the Reset.conf must have left first, or the CSMS
     // never learns the answer. It is gone once poll_transmit took it (or the connection closed).
-    return reset_->reply_frame.empty() ||
-           std::find(engine_.replies_.begin(), engine_.replies_.end(), reset_->reply_frame) ==
-               engine_.replies_.end();
+    return reset_->reply_ticket == 0 || engine_.session_.reply_gone(reset_->reply_ticket);
   }
 
   struct PendingReset {
     ResetType type;
-    std::string reply_frame;
+    std::uint64_t reply_ticket = 0;  // of the Reset.conf
     MonoTime graceful_until;  // Soft: the longest wait for the StopTransaction.conf
   };
 
@@ -335,15 +332,15 @@ class CoreActionsModule final : public Module {
 };
 
 CoreActionsModule* core_module(Engine::Impl& im) {
-  for (auto& m : im.modules_)
-    if (auto* c = dynamic_cast<CoreActionsModule*>(m.get())) return c;
-  return nullptr;
+  return static_cast<CoreActionsModule*>(im.core_actions_module_);
 }
 
 }  // namespace
 
 std::unique_ptr<Module> make_core_actions_module(Engine::Impl& engine) {
-  return std::make_unique<CoreActionsModule>(engine);
+  auto m = std::make_unique<CoreActionsModule>(engine);
+  engine.core_actions_module_ = m.get();
+  return m;
 }
 
 // ---------------------------------------------------------------- public API

@@ -9,6 +9,81 @@ namespace {
 
 constexpr MonoTime kImmediately{};
 
+// The stored payload as it goes on the wire: decoded and validated against its action's schema
+// (a store read back from disk can hold anything), with the CSMS's transactionId when given.
+template <class T>
+std::optional<std::string> checked_payload(const std::string& payload, std::optional<std::int32_t> id) {
+  T msg;
+  codec::Error err;
+  if (!codec::from_json(payload, msg, err) || !codec::validate(msg, err)) return std::nullopt;
+  if constexpr (!std::is_same_v<T, StartTransactionRequest>) {
+    if (id) msg.transactionId = *id;
+  }
+  return codec::to_json(msg);
+}
+
+// The 1.6 part in delivering durable messages (rpc::Session): the CSMS's transactionId filled
+// in at send time, the answers of StartTransaction, StopTransaction and MeterValues.
+class Durable16 final : public rpc::DurableHandler {
+ public:
+  explicit Durable16(Engine::Impl& im) : im_(im) {}
+
+  Prepared prepare(const OutboxMessage& m, std::string& payload) override {
+    Action a{};
+    if (m.protocol == kProtocol && !from_string(m.action, a)) return Prepared::unknown_action;
+    std::string why;
+    auto p = im_.durable_payload(m, why);
+    if (!p) {
+      im_.log(1, "discarding queued " + m.action + " " + why);
+      return Prepared::discard;
+    }
+    payload = std::move(*p);
+    return Prepared::send;
+  }
+
+  bool check_result(const OutboxMessage& m, const rapidjson::Value& result, AckEffects& fx,
+                    std::string& error) override {
+    codec::Error err;
+    bool ok = false;
+    if (m.action == "StartTransaction") {
+      StartTransactionResponse resp;
+      ok = codec::decode(result, resp, err);
+      if (ok) fx.set_transaction_id = std::to_string(resp.transactionId);
+    } else if (m.action == "StopTransaction") {
+      StopTransactionResponse resp;
+      ok = codec::decode(result, resp, err);
+      fx.delete_transaction = true;
+    } else {
+      MeterValuesResponse resp;
+      ok = codec::decode(result, resp, err);
+    }
+    if (!ok) error = err.message;
+    return ok;
+  }
+
+  AckEffects discard_effects(const OutboxMessage& m) override {
+    AckEffects fx;
+    fx.delete_transaction = m.action == "StopTransaction";
+    return fx;
+  }
+
+  void removed(const OutboxMessage& m, const AckEffects& fx, const rapidjson::Value* result,
+               Now now) override {
+    im_.durable_removed(m, fx, result, now);
+  }
+
+ private:
+  Engine::Impl& im_;
+};
+
+rpc::SessionOptions session_options(const EngineOptions& o) {
+  rpc::SessionOptions so;
+  so.call_timeout = o.call_timeout;
+  so.outbox_limit = o.outbox_limit;
+  so.id_seed = o.id_seed;
+  return so;
+}
+
 }  // namespace
 
 Engine::Impl::Impl(EngineOptions options, Store& store, Hooks hooks)
@@ -16,7 +91,18 @@ Engine::Impl::Impl(EngineOptions options, Store& store, Hooks hooks)
       store_(store),
       hooks_(std::move(hooks)),
       config_(store, options_.connectors),
-      ids_(options_.id_seed) {
+      durable_(std::make_unique<Durable16>(*this)),
+      session_(session_options(options_), store, *durable_,
+               [this](int level, std::string message) { log(level, std::move(message)); }) {
+  config_.on_change([this](std::string_view key) {
+    if (key == "TransactionMessageAttempts" || key == "TransactionMessageRetryInterval")
+      apply_retry_policy();
+  });
+  if (hooks_.frame) {
+    session_.set_frame_observer([this](bool sent, const std::string& text) {
+      defer([h = hooks_.frame, sent, text] { h(sent, text); });
+    });
+  }
   modules_.push_back(make_core_actions_module(*this));
   modules_.push_back(make_authorization_module(*this));
   modules_.push_back(make_reservation_module(*this));
@@ -57,10 +143,8 @@ std::error_code Engine::Impl::load(Now now) {
       schedule_sample(c, now);
     }
   }
-  if (auto ec = store_.outbox_size(outbox_size_)) return ec;
-  // Messages produced in this run go out after those queued before the restart (section 3.7:
-  // in the order they were produced), a status report after the StopTransaction it follows.
-  if (outbox_size_ > 0) last_appended_seq_ = kQueuedBeforeThisRun;
+  if (auto ec = session_.load()) return ec;
+  apply_retry_policy();
   for (auto& m : modules_)
     if (auto ec = m->load(now)) return ec;
   return {};
@@ -83,8 +167,7 @@ std::function<void()> Engine::Impl::poll_hook_call() {
 // ---------------------------------------------------------------- connection
 
 void Engine::Impl::connected(Now now) {
-  connected_ = true;
-  ++epoch_;
+  session_.connected();
   if (hooks_.connection) defer([h = hooks_.connection] { h(true, ""); });
   if (accepted()) {
     // Reconnected after an earlier Accepted: no new BootNotification (that is for reboots,
@@ -100,21 +183,8 @@ void Engine::Impl::connected(Now now) {
 }
 
 void Engine::Impl::disconnected(Now now) {
-  if (!connected_) return;
-  connected_ = false;
-  replies_.clear();  // replies and message ids belong to the closed connection
-  calls_in_progress_.clear();
-  if (in_flight_) {
-    InFlight f = std::move(*in_flight_);
-    in_flight_.reset();
-    // A durable message stays at the head of the queue and is sent again after the
-    // reconnect; the interruption is not a failure of the CSMS to process it.
-    if (!f.durable && f.on_done) f.on_done(nullptr, now);
-  }
-  auto pending = std::move(volatile_);
-  volatile_.clear();
-  for (auto& v : pending)
-    if (v.on_done) v.on_done(nullptr, now);
+  if (!connected()) return;
+  session_.disconnected(now);
   boot_in_flight_ = false;
   next_heartbeat_.reset();
   for (auto& c : connectors_) c.reported_status.reset();  // report afresh after reconnect
@@ -125,61 +195,28 @@ void Engine::Impl::disconnected(Now now) {
 
 void Engine::Impl::send_volatile(Action action, std::string payload,
                                  std::function<void(const rapidjson::Value*, Now)> on_done) {
-  if (volatile_.size() >= kMaxVolatileQueue && !on_done) {
-    log(1, std::string("message queue full: ") + std::string(to_string(action)) + " not sent");
-    return;
-  }
-  volatile_.push_back({action, std::move(payload), std::move(on_done), last_appended_seq_});
+  session_.send(std::string(to_string(action)), std::move(payload), std::move(on_done));
 }
 
-void Engine::Impl::reply(const std::string& id, std::string payload_json) {
-  calls_in_progress_.erase(id);
-  replies_.push_back(rpc::make_call_result(id, payload_json));
+std::uint64_t Engine::Impl::reply(const std::string& id, std::string payload_json) {
+  return session_.reply(id, payload_json);
 }
 
 void Engine::Impl::reply_error(const std::string& id, RpcErrorCode code, std::string_view description) {
-  calls_in_progress_.erase(id);
-  refuse(id, code, description);
-}
-
-void Engine::Impl::refuse(const std::string& id, RpcErrorCode code, std::string_view description) {
-  replies_.push_back(rpc::make_call_error(id, code, description));
+  session_.reply_error(id, code, description);
 }
 
 std::error_code Engine::Impl::append_durable(OutboxMessage& msg) {
-  if (msg.droppable && outbox_size_ >= options_.outbox_limit) {
-    bool dropped = false;
-    if (auto ec = store_.outbox_drop_oldest_droppable(dropped)) return ec;
-    if (dropped) {
-      --outbox_size_;
-      durable_head_loaded_ = false;  // the head may have been the dropped one
-      log(1, "durable queue at its bound: dropped the oldest MeterValues");
-    } else {
-      log(1, "durable queue at its bound: MeterValues not queued");
-      return make_error_code(Errc::queue_full);
-    }
-  }
-  if (auto ec = store_.outbox_append(msg)) return ec;
-  appended_durable(msg.seq);
-  return {};
+  msg.protocol = kProtocol;
+  return session_.append(msg);
 }
 
-namespace {
-
-// The stored payload as it goes on the wire: decoded and validated against its action's schema
-// (a store read back from disk can hold anything), with the CSMS's transactionId when given.
-template <class T>
-std::optional<std::string> checked_payload(const std::string& payload, std::optional<std::int32_t> id) {
-  T msg;
-  codec::Error err;
-  if (!codec::from_json(payload, msg, err) || !codec::validate(msg, err)) return std::nullopt;
-  if constexpr (!std::is_same_v<T, StartTransactionRequest>) {
-    if (id) msg.transactionId = *id;
-  }
-  return codec::to_json(msg);
+void Engine::Impl::apply_retry_policy() {
+  rpc::RetryPolicy p;
+  p.attempts = static_cast<int>(std::clamp<std::int64_t>(config_.get_int("TransactionMessageAttempts"), 0, 1000));
+  p.interval = std::chrono::seconds(config_.get_int("TransactionMessageRetryInterval"));
+  session_.set_retry_policy(p);
 }
-
-}  // namespace
 
 std::optional<std::string> Engine::Impl::durable_payload(const OutboxMessage& m, std::string& why) {
   if (m.protocol != kProtocol) {
@@ -206,107 +243,51 @@ std::optional<std::string> Engine::Impl::durable_payload(const OutboxMessage& m,
   return p;
 }
 
-bool Engine::Impl::load_durable_head() {
-  if (!durable_head_loaded_) {
-    durable_head_.reset();
-    if (auto ec = store_.outbox_front(durable_head_)) {
-      // Logged once per run of failures: every poll_transmit reads again, and a log line per
-      // read is a hook call per poll, which the host answers with another poll, for ever.
-      if (!durable_read_failing_) log(0, "reading the durable queue failed: " + ec.message());
-      durable_read_failing_ = true;
-      return false;
-    }
-    durable_read_failing_ = false;
-    durable_head_loaded_ = true;
-  }
-  return durable_head_.has_value();
-}
-
-void Engine::Impl::forget_durable_head(const AckEffects& effects, Now now) {
-  const OutboxMessage& m = *durable_head_;
-  if (auto ec = store_.outbox_ack(m.seq, m.tx_key, effects)) {
-    log(0, "removing a delivered message from the queue failed: " + ec.message());
-  }
+void Engine::Impl::durable_removed(const OutboxMessage& m, const AckEffects& effects,
+                                   const rapidjson::Value* result, Now now) {
   if (effects.delete_transaction) txs_.erase(m.tx_key);
   if (effects.set_transaction_id) {
     auto it = txs_.find(m.tx_key);
     std::int32_t id = 0;
     if (it != txs_.end() && parse_transaction_id(*effects.set_transaction_id, id)) it->second.transaction_id = id;
   }
-  if (outbox_size_ > 0) --outbox_size_;
-  durable_head_.reset();
-  durable_head_loaded_ = false;
-  durable_retry_at_.reset();
-  (void)now;
+  if (!result) return;
+  if (m.action == "StartTransaction") {
+    StartTransactionResponse resp;
+    codec::Error err;
+    if (codec::decode(*result, resp, err)) on_start_confirmed(m.tx_key, resp, now);
+  } else if (m.action == "StopTransaction") {
+    // Section 4.10: the idTagInfo is about the idTag that stopped the transaction, and
+    // updates the Authorization Cache like Authorize.conf does.
+    StopTransactionResponse resp;
+    StopTransactionRequest req;
+    codec::Error err;
+    if (codec::decode(*result, resp, err) && resp.idTagInfo && codec::from_json(m.payload, req, err) &&
+        req.idTag) {
+      for_modules([&](Module& mod) { mod.on_id_tag_info(*req.idTag, *resp.idTagInfo, now); });
+    }
+  }
+}
+
+void Engine::Impl::queue_boot(Now now) {
+  // Before Accepted only BootNotification goes out (OCPP 1.6 section 4.2).
+  if (!connected() || accepted() || boot_in_flight_ || now.mono < next_boot_) return;
+  boot_in_flight_ = true;
+  session_.send_opening("BootNotification", codec::to_json(options_.boot),
+                        [this](const rapidjson::Value* result, Now n) {
+                          // Cut off by a disconnect: the next connection boots afresh.
+                          if (!result && !connected()) {
+                            boot_in_flight_ = false;
+                            return;
+                          }
+                          on_boot_result(result, n);
+                        });
 }
 
 std::optional<std::string> Engine::Impl::poll_transmit(Now now) {
-  if (!connected_) return std::nullopt;
-  if (!replies_.empty()) {
-    std::string text = std::move(replies_.front());
-    replies_.pop_front();
-    if (hooks_.frame) defer([h = hooks_.frame, t = text] { h(true, t); });
-    return text;
-  }
-  if (in_flight_) return std::nullopt;
-
-  InFlight f;
-  std::string payload;
-  if (!accepted()) {
-    // Before Accepted only BootNotification goes out (OCPP 1.6 section 4.2).
-    if (boot_in_flight_ || now.mono < next_boot_) return std::nullopt;
-    f.action = Action::BootNotification;
-    payload = codec::to_json(options_.boot);
-    boot_in_flight_ = true;
-    f.on_done = [this](const rapidjson::Value* result, Now n) { on_boot_result(result, n); };
-  } else {
-    // Messages go out in the order they were produced: a volatile message (status, heartbeat,
-    // authorize) produced after a transaction message waits for it, so the CSMS sees
-    // StartTransaction before the Charging status it caused. While the durable head waits for
-    // a retry, volatile messages go ahead.
-    const bool durable_waits = durable_retry_at_ && now.mono < *durable_retry_at_;
-    bool take_durable = false;
-    if (!durable_waits) {
-      while (load_durable_head()) {
-        if (!volatile_.empty() && durable_head_->seq > volatile_.front().after_seq) break;
-        std::string why;
-        auto p = durable_payload(*durable_head_, why);
-        if (p) {
-          payload = std::move(*p);
-          take_durable = true;
-          break;
-        }
-        log(1, "discarding queued " + durable_head_->action + " " + why);
-        AckEffects fx;
-        fx.delete_transaction = durable_head_->action == "StopTransaction";
-        forget_durable_head(fx, now);
-      }
-    }
-    if (take_durable) {
-      Action a{};
-      from_string(durable_head_->action, a);
-      f.action = a;
-      f.durable = true;
-      f.seq = durable_head_->seq;
-      // The wait for this attempt is over: a retry time left in the past would be reported by
-      // next_deadline() until the answer came, and the host would spin on it.
-      durable_retry_at_.reset();
-    } else if (!volatile_.empty()) {
-      VolatileCall v = std::move(volatile_.front());
-      volatile_.pop_front();
-      f.action = v.action;
-      payload = std::move(v.payload);
-      f.on_done = std::move(v.on_done);
-    } else {
-      return std::nullopt;
-    }
-  }
-  f.id = ids_.next();
-  f.deadline = now.mono + options_.call_timeout;
-  std::string text = rpc::make_call(f.id, to_string(f.action), payload);
-  in_flight_ = std::move(f);
-  if (hooks_.frame) defer([h = hooks_.frame, t = text] { h(true, t); });
-  return text;
+  queue_boot(now);
+  session_.set_open(accepted());
+  return session_.poll_transmit(now);
 }
 
 void Engine::Impl::on_boot_result(const rapidjson::Value* result, Now now) {
@@ -319,6 +300,7 @@ void Engine::Impl::on_boot_result(const rapidjson::Value* result, Now now) {
     return;
   }
   registration_ = resp.status;
+  session_.set_open(accepted());
   // The schema types interval as a number; the spec (section 6.5) as an integer of seconds.
   const auto interval = static_cast<std::int32_t>(std::clamp(resp.interval, 0.0, 86400.0 * 365));
   if (hooks_.boot) defer([h = hooks_.boot, s = resp.status, interval] { h(s, interval); });
@@ -338,124 +320,11 @@ void Engine::Impl::on_boot_result(const rapidjson::Value* result, Now now) {
 
 // ---------------------------------------------------------------- incoming
 
-void Engine::Impl::finish_in_flight(const rapidjson::Value* result, const std::string& error,
-                                    Now now) {
-  InFlight f = std::move(*in_flight_);
-  in_flight_.reset();
-  if (!f.durable) {
-    if (!result && !error.empty()) log(1, std::string(to_string(f.action)) + " failed: " + error);
-    if (f.on_done) f.on_done(result, now);
-    return;
-  }
-  if (!load_durable_head() || durable_head_->seq != f.seq) return;  // dropped meanwhile
-  if (result) {
-    AckEffects fx;
-    codec::Error err;
-    bool ok = true;
-    if (f.action == Action::StartTransaction) {
-      StartTransactionResponse resp;
-      ok = codec::decode(*result, resp, err);
-      if (ok) {
-        const std::int64_t key = durable_head_->tx_key;
-        fx.set_transaction_id = std::to_string(resp.transactionId);
-        forget_durable_head(fx, now);
-        on_start_confirmed(key, resp, now);
-        return;
-      }
-    } else if (f.action == Action::StopTransaction) {
-      StopTransactionResponse resp;
-      ok = codec::decode(*result, resp, err);
-      fx.delete_transaction = true;
-      if (ok && resp.idTagInfo) {
-        // Section 4.10: the idTagInfo is about the idTag that stopped the transaction, and
-        // updates the Authorization Cache like Authorize.conf does.
-        StopTransactionRequest req;
-        codec::Error req_err;
-        if (codec::from_json(durable_head_->payload, req, req_err) && req.idTag) {
-          const std::string tag = *req.idTag;
-          const IdTagInfo info = *resp.idTagInfo;
-          forget_durable_head(fx, now);
-          for_modules([&](Module& m) { m.on_id_tag_info(tag, info, now); });
-          return;
-        }
-      }
-    } else {
-      MeterValuesResponse resp;
-      ok = codec::decode(*result, resp, err);
-    }
-    if (ok) {
-      forget_durable_head(fx, now);
-      return;
-    }
-    log(0, "invalid " + std::string(to_string(f.action)) + ".conf: " + err.message);
-  }
-  // A failure to process the message (OCPP 1.6 section 3.7): retry after
-  // TransactionMessageRetryInterval × transmissions so far, up to TransactionMessageAttempts.
-  const int attempts = durable_head_->attempts + 1;
-  const auto max_attempts = config_.get_int("TransactionMessageAttempts");
-  if (attempts >= max_attempts) {
-    log(0, "discarding " + durable_head_->action + " after " + std::to_string(attempts) +
-               " failed attempts: " + error);
-    AckEffects fx;
-    fx.delete_transaction = durable_head_->action == "StopTransaction";
-    forget_durable_head(fx, now);
-    return;
-  }
-  durable_head_->attempts = attempts;
-  if (auto ec = store_.outbox_set_attempts(durable_head_->seq, attempts))
-    log(0, "recording a failed attempt failed: " + ec.message());
-  durable_retry_at_ =
-      now.mono + std::chrono::seconds(config_.get_int("TransactionMessageRetryInterval") * attempts);
-  log(1, durable_head_->action + " attempt " + std::to_string(attempts) + " failed: " + error);
-}
-
 void Engine::Impl::receive(std::string_view text, Now now) {
-  if (hooks_.frame) defer([h = hooks_.frame, t = std::string(text)] { h(false, t); });
-  if (!connected_) return;
-  rpc::Frame frame = rpc::parse_frame(text);
   // "While Rejected, the Charge Point SHALL NOT respond to any Central System initiated
   // message" (OCPP 1.6 section 4.2); replies to our own BootNotification still count.
-  const bool silent = registration_ == RegistrationStatus::Rejected;
-  switch (frame.kind) {
-    case rpc::Frame::Kind::Invalid:
-      if (silent) {
-        log(1, "ignored a frame while BootNotification is Rejected (" + frame.reason + ")");
-      } else if (frame.reply_possible) {
-        refuse(frame.id, frame.reply_code, frame.reason);
-      } else {
-        log(1, "ignored a frame that cannot be answered (" + frame.reason + ")");
-      }
-      return;
-    case rpc::Frame::Kind::Call:
-      if (silent) {
-        log(1, "ignored " + frame.action + " while BootNotification is Rejected");
-        return;
-      }
-      // OCPP-J 1.6 section 4.2.3: a CALL whose id is that of a call "being handled already" is
-      // answered with a CallError; the first one is still answered when its hook has run.
-      if (!calls_in_progress_.insert(frame.id).second) {
-        refuse(frame.id, RpcErrorCode::FormationViolation,
-               "a CALL with this message id is being handled already");
-        return;
-      }
-      handle_call(frame, now);
-      return;
-    case rpc::Frame::Kind::CallResult:
-      if (in_flight_ && in_flight_->id == frame.id) {
-        finish_in_flight(frame.payload, {}, now);
-      } else {
-        // Late or duplicate replies are matched by id only; never a crash.
-        log(1, "ignored a CALLRESULT for unknown message id " + frame.id);
-      }
-      return;
-    case rpc::Frame::Kind::CallError:
-      if (in_flight_ && in_flight_->id == frame.id) {
-        finish_in_flight(nullptr, frame.error_code + " " + frame.error_description, now);
-      } else {
-        log(1, "ignored a CALLERROR for unknown message id " + frame.id);
-      }
-      return;
-  }
+  const bool answer = registration_ != RegistrationStatus::Rejected;
+  if (auto call = session_.receive(text, now, answer)) handle_call(*call, now);
 }
 
 // ---------------------------------------------------------------- time
@@ -466,13 +335,10 @@ std::optional<MonoTime> Engine::Impl::next_deadline() const {
     if (!d || t < *d) d = t;
   };
   if (!completions_.empty() && completions_.front().ready()) consider(kImmediately);
-  if (in_flight_) consider(in_flight_->deadline);
-  if (connected_) {
+  if (auto t = session_.next_deadline()) consider(*t);
+  if (connected()) {
     if (!accepted() && !boot_in_flight_) consider(next_boot_);
     if (next_heartbeat_) consider(*next_heartbeat_);
-    // While another CALL is in flight the retry cannot go out; that CALL's answer or timeout
-    // wakes the host anyway, and a retry time left in the past here would be a busy loop.
-    if (accepted() && durable_retry_at_ && outbox_size_ > 0 && !in_flight_) consider(*durable_retry_at_);
   }
   const auto interval = config_.get_int("MeterValueSampleInterval");
   for (const auto& c : connectors_) {
@@ -490,10 +356,8 @@ void Engine::Impl::handle_timeout(Now now) {
     completions_.pop_front();
     c.apply(*this, now);
   }
-  if (in_flight_ && now.mono >= in_flight_->deadline) {
-    finish_in_flight(nullptr, "no answer within " + std::to_string(options_.call_timeout.count()) + " s",
-                     now);
-  }
+  session_.handle_timeout(now);
+  queue_boot(now);
   if (online() && next_heartbeat_ && now.mono >= *next_heartbeat_) {
     const auto hb = config_.get_int("HeartbeatInterval");
     next_heartbeat_ = hb > 0 ? std::optional<MonoTime>(now.mono + std::chrono::seconds(hb)) : std::nullopt;
@@ -537,10 +401,10 @@ std::error_code Engine::unplug(int id, Now now) { return impl_->unplug(id, now);
 std::error_code Engine::present_id_tag(std::string_view tag, std::optional<int> c, Now now) {
   return impl_->present_id_tag(tag, c, now);
 }
-bool Engine::is_connected() const { return impl_->connected_; }
+bool Engine::is_connected() const { return impl_->connected(); }
 std::optional<RegistrationStatus> Engine::registration() const { return impl_->registration_; }
 int Engine::connector_count() const { return impl_->options_.connectors; }
-std::size_t Engine::queued_transaction_messages() const { return impl_->outbox_size_; }
+std::size_t Engine::queued_transaction_messages() const { return impl_->outbox_size(); }
 
 Result<std::string> Engine::get_configuration(std::string_view key) const {
   const KeyDef* def = impl_->config_.find(key);

@@ -6,17 +6,15 @@
 
 #include <deque>
 #include <functional>
-#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
-#include "core/message_id.hpp"
 #include "ocpp/v16/engine.hpp"
 #include "rpc/frame.hpp"
+#include "rpc/session.hpp"
 #include "v16/configuration.hpp"
 #include "v16/generated/codec.hpp"
 #include "v16/module.hpp"
@@ -68,24 +66,6 @@ struct Connector {
   ChargePointErrorCode reported_error = ChargePointErrorCode::NoError;
 };
 
-/// A CALL of ours waiting to be sent that is not durable (lost on disconnect by design:
-/// after a reconnect the charger reports current state instead of stale messages).
-struct VolatileCall {
-  Action action;
-  std::string payload;
-  std::function<void(const rapidjson::Value* result, Now now)> on_done;  // result null = failed
-  std::int64_t after_seq = 0;  // goes out after the durable messages up to this seq
-};
-
-struct InFlight {
-  std::string id;
-  Action action;
-  bool durable = false;
-  std::int64_t seq = 0;  // durable
-  MonoTime deadline{};
-  std::function<void(const rapidjson::Value* result, Now now)> on_done;  // volatile
-};
-
 class Engine::Impl {
  public:
   Impl(EngineOptions options, Store& store, Hooks hooks);
@@ -100,33 +80,28 @@ class Engine::Impl {
   void handle_timeout(Now now);
   std::function<void()> poll_hook_call();
 
+  /// Queues a CALL of ours that is not durable (lost on disconnect by design: after a
+  /// reconnect the charger reports current state instead of stale messages).
   void send_volatile(Action action, std::string payload,
                      std::function<void(const rapidjson::Value*, Now)> on_done = {});
   /// Answers the CSMS's CALL `id` (a CALLRESULT or a CALLERROR); it is no longer in progress.
-  void reply(const std::string& id, std::string payload_json);
+  /// Returns the reply's ticket (rpc::Session::reply_gone).
+  std::uint64_t reply(const std::string& id, std::string payload_json);
   void reply_error(const std::string& id, RpcErrorCode code, std::string_view description);
-  /// A CALLERROR for a frame that is not handled as a call (malformed, or its id is in
-  /// progress): leaves calls_in_progress_ alone.
-  void refuse(const std::string& id, RpcErrorCode code, std::string_view description);
+  /// Appends a transaction message (written by this version) to the durable outbox.
   std::error_code append_durable(OutboxMessage& msg);
-  /// Bookkeeping after a message was appended to the store.
-  void appended_durable(std::int64_t seq) {
-    ++outbox_size_;
-    if (last_appended_seq_ == kQueuedBeforeThisRun) {
-      // The first message of this run. Seqs only grow: the volatile messages waiting so far
-      // go after everything queued by the earlier run and before this message.
-      for (auto& v : volatile_)
-        if (v.after_seq == kQueuedBeforeThisRun) v.after_seq = seq - 1;
-    }
-    last_appended_seq_ = seq;
-    if (!durable_head_) durable_head_loaded_ = false;  // an empty cached head is stale now
-  }
-  /// The head's payload as sent, or nullopt with the reason it cannot be sent.
+  /// Bookkeeping after a message was appended through a store method of the engine's own.
+  void appended_durable(std::int64_t seq) { session_.appended(seq); }
+  /// The payload of a stored message as it goes on the wire, or nullopt (with why) when it
+  /// can never be sent.
   std::optional<std::string> durable_payload(const OutboxMessage& m, std::string& why);
-  bool load_durable_head();
-  void forget_durable_head(const AckEffects& effects, Now now);
+  /// A durable message left the outbox (acknowledged when result is set).
+  void durable_removed(const OutboxMessage& m, const AckEffects& effects,
+                       const rapidjson::Value* result, Now now);
+  /// The retry policy from TransactionMessageAttempts / TransactionMessageRetryInterval.
+  void apply_retry_policy();
+  void queue_boot(Now now);
   void on_boot_result(const rapidjson::Value* result, Now now);
-  void finish_in_flight(const rapidjson::Value* result, const std::string& error, Now now);
   void log(int level, std::string message);
 
   /// Queues a hook invocation (run by the host outside its locks).
@@ -136,7 +111,11 @@ class Engine::Impl {
   void defer_decision(std::function<T()> ask, std::function<void(Impl&, T, Now)> apply);
 
   bool accepted() const { return registration_ == RegistrationStatus::Accepted; }
-  bool online() const { return connected_ && accepted(); }
+  bool connected() const { return session_.is_connected(); }
+  bool online() const { return connected() && accepted(); }
+  /// Counts connections: an answer decided later is for the connection its CALL came on.
+  std::uint64_t epoch() const { return session_.epoch(); }
+  std::size_t outbox_size() const { return session_.outbox_size(); }
 
   // connectors.cpp
   Connector* connector(int id);
@@ -177,6 +156,11 @@ class Engine::Impl {
 
   // Feature-profile modules (module.hpp), asked in this order.
   std::vector<std::unique_ptr<Module>> modules_;
+  // The modules other modules ask for by name, each set by its own factory: only that
+  // module's file turns the pointer back into its type (no search by type).
+  Module* core_actions_module_ = nullptr;
+  Module* firmware_module_ = nullptr;
+  Module* metering_module_ = nullptr;
   template <class F>
   void for_modules(F&& f) {
     for (auto& m : modules_) f(*m);
@@ -191,10 +175,11 @@ class Engine::Impl {
   Store& store_;
   Hooks hooks_;
   Configuration config_;
-  core::MessageIdGenerator ids_;
+  // The RPC session and durable outbox; the handler gives it this version's payloads and
+  // acknowledgements. Declared in this order: the session keeps a reference to the handler.
+  std::unique_ptr<rpc::DurableHandler> durable_;
+  rpc::Session session_;
 
-  bool connected_ = false;
-  std::uint64_t epoch_ = 0;  // counts connections: a reply is for the connection it came on
   std::optional<RegistrationStatus> registration_;
   bool boot_in_flight_ = false;
   MonoTime next_boot_{};  // when to send BootNotification (after Pending/Rejected)
@@ -202,28 +187,6 @@ class Engine::Impl {
 
   std::vector<Connector> connectors_;  // index 0 = charge point, 1..N connectors
   std::map<std::int64_t, TxState> txs_;
-
-  std::deque<std::string> replies_;  // CALLRESULT/CALLERROR frames: go out first
-  std::deque<VolatileCall> volatile_;
-  // Volatile CALLs waiting while one is in flight. A CSMS that floods TriggerMessage and
-  // answers nothing would grow the queue without end: at this bound TriggerMessage is Rejected
-  // and a new notification without a waiting caller is dropped (docs/guides/limits.md).
-  static constexpr std::size_t kMaxVolatileQueue = 1000;
-  std::optional<InFlight> in_flight_;
-  std::optional<OutboxMessage> durable_head_;
-  bool durable_head_loaded_ = false;
-  bool durable_read_failing_ = false;  // the last outbox_front failed (and was logged)
-  std::optional<MonoTime> durable_retry_at_;
-  std::size_t outbox_size_ = 0;
-  // seq of the newest message appended in this run; kQueuedBeforeThisRun while the store still
-  // held messages of an earlier run at start and none was appended since: a volatile message
-  // produced then goes after all of them (their seqs are not read, only known to be older).
-  static constexpr std::int64_t kQueuedBeforeThisRun = std::numeric_limits<std::int64_t>::max();
-  std::int64_t last_appended_seq_ = 0;
-
-  // Ids of the CSMS's CALLs on this connection that are not answered yet (most are answered
-  // at once; some wait for a hook).
-  std::unordered_set<std::string> calls_in_progress_;
 
   std::deque<std::function<void()>> hook_calls_;
   struct Completion {

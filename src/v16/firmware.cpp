@@ -353,7 +353,7 @@ class FirmwareModule final : public Module {
       engine_.reply(id, "{}");
       return;
     }
-    const std::uint64_t epoch = engine_.epoch_;
+    const std::uint64_t epoch = engine_.epoch();
     engine_.defer_decision<std::optional<std::string>>(
         [h = engine_.hooks_.get_diagnostics, req] { return h(req); },
         [this, id, epoch, req](Engine::Impl& im, std::optional<std::string> name, Now n) {
@@ -364,7 +364,7 @@ class FirmwareModule final : public Module {
           }
           // A decision that comes after the connection changed reaches no one: the CSMS forgot
           // the call, so it would never learn the file name; nothing is uploaded then.
-          if (im.epoch_ != epoch || !im.connected_) return;
+          if (im.epoch() != epoch || !im.connected()) return;
           GetDiagnosticsResponse resp;
           resp.fileName = name;
           im.reply(id, codec::to_json(resp));
@@ -474,7 +474,7 @@ class FirmwareModule final : public Module {
   // while still connected: yes, the CSMS had its chance; repeating it could loop forever.
   bool note_done(const rapidjson::Value* result, const char* what) {
     if (result) return true;
-    if (!engine_.connected_) return false;
+    if (!engine_.connected()) return false;
     engine_.log(1, std::string(what) + " was not confirmed by the CSMS; not repeated");
     return true;
   }
@@ -609,21 +609,19 @@ class FirmwareModule final : public Module {
 };
 
 const FirmwareModule* find_module(const Engine::Impl& engine) {
-  for (const auto& m : engine.modules_)
-    if (auto* f = dynamic_cast<const FirmwareModule*>(m.get())) return f;
-  return nullptr;
+  return static_cast<const FirmwareModule*>(engine.firmware_module_);
 }
 
 FirmwareModule* find_module(Engine::Impl& engine) {
-  for (auto& m : engine.modules_)
-    if (auto* f = dynamic_cast<FirmwareModule*>(m.get())) return f;
-  return nullptr;
+  return static_cast<FirmwareModule*>(engine.firmware_module_);
 }
 
 }  // namespace
 
 std::unique_ptr<Module> make_firmware_module(Engine::Impl& engine) {
-  return std::make_unique<FirmwareModule>(engine);
+  auto m = std::make_unique<FirmwareModule>(engine);
+  engine.firmware_module_ = m.get();
+  return m;
 }
 
 FirmwareStatus current_firmware_status(const Engine::Impl& engine) {

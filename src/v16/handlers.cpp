@@ -44,10 +44,10 @@ void Engine::Impl::handle_call(rpc::Frame& frame, Now now) {
     return;
   }
   const std::string id = frame.id;
-  const std::uint64_t epoch = epoch_;
+  const std::uint64_t epoch = this->epoch();
   // A decision answered after the connection changed would reach a CSMS that forgot the call.
   auto reply_if_current = [id, epoch](Impl& im, std::string payload) {
-    if (im.epoch_ == epoch && im.connected_) im.reply(id, std::move(payload));
+    if (im.epoch() == epoch && im.connected()) im.reply(id, std::move(payload));
   };
 
   switch (action) {

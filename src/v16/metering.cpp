@@ -386,17 +386,15 @@ class MeteringModule final : public Module {
 };
 
 std::unique_ptr<Module> make_metering_module(Engine::Impl& engine) {
-  return std::make_unique<MeteringModule>(engine);
+  auto m = std::make_unique<MeteringModule>(engine);
+  engine.metering_module_ = m.get();
+  return m;
 }
 
 namespace metering {
 namespace {
 
-MeteringModule* module_of(Engine::Impl& im) {
-  for (auto& m : im.modules_)
-    if (auto* p = dynamic_cast<MeteringModule*>(m.get())) return p;
-  return nullptr;
-}
+MeteringModule* module_of(Engine::Impl& im) { return static_cast<MeteringModule*>(im.metering_module_); }
 
 }  // namespace
 

@@ -48,8 +48,7 @@ class RemoteTriggerModule final : public Module {
     // every other CALL until then): accepting would promise a message that cannot go out.
     if (!engine_.accepted()) return false;
     // Room for every message the trigger may produce (one per connector and the charge point).
-    if (engine_.volatile_.size() + engine_.connectors_.size() > Engine::Impl::kMaxVolatileQueue)
-      return false;
+    if (engine_.session_.volatile_room() < engine_.connectors_.size()) return false;
     if (req.requestedMessage == MessageTrigger::MeterValues) {
       // Connector 0 is the main meter (section 4.7): only the firmware's hook can read it.
       if (req.connectorId && *req.connectorId == 0 && !engine_.hooks_.sample_meter) return false;

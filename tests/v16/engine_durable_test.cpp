@@ -113,6 +113,31 @@ TEST_CASE("durable: CALLERROR is retried after RetryInterval × transmissions, t
   CHECK(e.queued_transaction_messages() == 0);
 }
 
+TEST_CASE("durable: the retry policy follows ChangeConfiguration at once (9.1.31, 9.1.32)",
+          "[v16][engine][durable][retry]") {
+  test::Harness h(nullptr, 1, {{"TransactionMessageAttempts", "5"}, {"TransactionMessageRetryInterval", "10"}});
+  auto& e = h.start();
+  h.connect();
+  auto change = [&](const std::string& id, const std::string& key, const std::string& value) {
+    auto r = h.csms_call(id, "ChangeConfiguration", R"({"key":")" + key + R"(","value":")" + value + "\"}");
+    REQUIRE(r);
+    CHECK(r->find("Accepted") != std::string::npos);
+  };
+  change("c1", "TransactionMessageRetryInterval", "40");
+  change("c2", "TransactionMessageAttempts", "2");
+  h.answer_error["StartTransaction"] = "InternalError";
+  REQUIRE(!e.plug_in(1, h.now()));
+  REQUIRE(!e.present_id_tag("CARD1", 1, h.now()));
+  h.pump();
+  h.advance(39s);
+  CHECK(h.calls_of("StartTransaction").size() == 1);
+  h.advance(1s);  // 40 s × 1, not 10 s
+  CHECK(h.calls_of("StartTransaction").size() == 2);
+  h.advance(200s);  // discarded after 2 failures, not 5
+  CHECK(h.calls_of("StartTransaction").size() == 2);
+  CHECK(e.queued_transaction_messages() == 0);
+}
+
 TEST_CASE("durable: a discarded StartTransaction does not block the queue or the connector",
           "[v16][engine][durable][retry]") {
   // OCPP 1.6 section 3.7.1; pitfall MicroOcpp #363 (a connector stuck after an unusual answer).

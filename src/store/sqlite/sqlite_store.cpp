@@ -28,6 +28,7 @@
 #include <iterator>
 #include <memory>
 #include <optional>
+#include <typeinfo>
 #include <string>
 #include <utility>
 #include <vector>
@@ -708,8 +709,8 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteStoreOptions& optio
 namespace detail {
 
 sqlite3* sqlite_store_handle(Store& store) noexcept {
-  auto* s = dynamic_cast<SqliteStore*>(&store);
-  return s != nullptr ? s->handle() : nullptr;
+  if (typeid(store) != typeid(SqliteStore)) return nullptr;
+  return static_cast<SqliteStore&>(store).handle();
 }
 
 }  // namespace detail
