@@ -45,24 +45,28 @@ std::error_code make_error_code(Errc e) noexcept {
   return {static_cast<int>(e), error_category()};
 }
 
-std::string_view to_string(RpcErrorCode code) noexcept {
+std::string_view to_string(RpcErrorCode code, RpcDialect dialect) noexcept {
+  const bool v16 = dialect == RpcDialect::ocpp16;
   switch (code) {
     case RpcErrorCode::NotImplemented: return "NotImplemented";
     case RpcErrorCode::NotSupported: return "NotSupported";
     case RpcErrorCode::InternalError: return "InternalError";
     case RpcErrorCode::ProtocolError: return "ProtocolError";
     case RpcErrorCode::SecurityError: return "SecurityError";
-    case RpcErrorCode::FormationViolation: return "FormationViolation";
+    case RpcErrorCode::FormatViolation: return v16 ? "FormationViolation" : "FormatViolation";
     case RpcErrorCode::PropertyConstraintViolation: return "PropertyConstraintViolation";
-    case RpcErrorCode::OccurenceConstraintViolation: return "OccurenceConstraintViolation";
+    case RpcErrorCode::OccurrenceConstraintViolation:
+      return v16 ? "OccurenceConstraintViolation" : "OccurrenceConstraintViolation";
     case RpcErrorCode::TypeConstraintViolation: return "TypeConstraintViolation";
     case RpcErrorCode::GenericError: return "GenericError";
-    case RpcErrorCode::FormatViolation: return "FormatViolation";
-    case RpcErrorCode::OccurrenceConstraintViolation: return "OccurrenceConstraintViolation";
-    case RpcErrorCode::MessageTypeNotSupported: return "MessageTypeNotSupported";
-    case RpcErrorCode::RpcFrameworkError: return "RpcFrameworkError";
+    // OCPP-J 1.6 has neither: a frame that is not a valid RPC message does not conform to the
+    // PDU structure (docs/protocol-choices.md).
+    case RpcErrorCode::MessageTypeNotSupported: return v16 ? "FormationViolation" : "MessageTypeNotSupported";
+    case RpcErrorCode::RpcFrameworkError: return v16 ? "FormationViolation" : "RpcFrameworkError";
   }
   return "GenericError";
 }
+
+std::string_view to_string(RpcErrorCode code) noexcept { return to_string(code, RpcDialect::ocpp16); }
 
 }  // namespace ocpp

@@ -9,7 +9,7 @@ namespace ocpp::rpc {
 namespace {
 
 Frame invalid(Frame f, std::string reason, bool reply_possible,
-              RpcErrorCode code = RpcErrorCode::FormationViolation) {
+              RpcErrorCode code = RpcErrorCode::RpcFrameworkError) {
   f.kind = Frame::Kind::Invalid;
   f.reason = std::move(reason);
   f.reply_possible = reply_possible;
@@ -35,12 +35,15 @@ Frame parse_frame(std::string_view text) {
     const bool known = head.has_type && (head.type == 2 || head.type == 3 || head.type == 4);
     const bool answerable = head.has_id && head.has_type && f.id.size() <= kMaxMessageIdLength &&
                             (call || !known);
-    return invalid(std::move(f), "not JSON: " + error, answerable);
+    f.maybe_call = !known || call;
+    return invalid(std::move(f), "not JSON: " + error, answerable,
+                   known ? RpcErrorCode::RpcFrameworkError : RpcErrorCode::MessageTypeNotSupported);
   }
   // Without a readable id nobody can be answered: OCPP-J 1.6 has no rule for this case, and
   // a CALLERROR with an invented id would be a reply to a call the CSMS never made.
   if (!f.doc.IsArray()) return invalid(std::move(f), "not a JSON array", false);
   const auto& a = f.doc;
+  if (!a.Empty() && a[0].IsInt()) f.maybe_call = a[0].GetInt() != 3 && a[0].GetInt() != 4;
   if (a.Size() < 2) return invalid(std::move(f), "fewer than 2 elements", false);
   if (!a[1].IsString()) return invalid(std::move(f), "message id is not a string", false);
   f.id.assign(a[1].GetString(), a[1].GetStringLength());
@@ -74,7 +77,8 @@ Frame parse_frame(std::string_view text) {
     }
     default:
       // OCPP-J 1.6 knows only types 2, 3 and 4; the id is readable, so tell the sender.
-      return invalid(std::move(f), "unknown message type id " + std::to_string(type), !id_too_long);
+      return invalid(std::move(f), "unknown message type id " + std::to_string(type), !id_too_long,
+                     RpcErrorCode::MessageTypeNotSupported);
   }
 }
 
@@ -105,13 +109,20 @@ std::string make_call_result(std::string_view id, std::string_view payload_json)
   return head;
 }
 
-std::string make_call_error(std::string_view id, RpcErrorCode code, std::string_view description) {
+std::string make_call_error(std::string_view id, RpcErrorCode code, std::string_view description,
+                            RpcDialect dialect) {
+  if (description.size() > kMaxErrorDescription) {
+    // Never cut inside a UTF-8 sequence: back up over continuation bytes.
+    std::size_t n = kMaxErrorDescription;
+    while (n > 0 && (static_cast<unsigned char>(description[n]) & 0xC0) == 0x80) --n;
+    description = description.substr(0, n);
+  }
   rapidjson::StringBuffer sb;
   rapidjson::Writer<rapidjson::StringBuffer> w(sb);
   w.StartArray();
   w.Int(4);
   write_string(w, id);
-  write_string(w, to_string(code));
+  write_string(w, to_string(code, dialect));
   write_string(w, description);
   w.StartObject();
   w.EndObject();

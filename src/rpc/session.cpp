@@ -60,6 +60,11 @@ std::optional<Frame> Session::receive(std::string_view text, Now now, bool answe
         log_(1, "ignored a frame while not answering calls (" + frame.reason + ")");
       } else if (frame.reply_possible) {
         refuse(frame.id, frame.reply_code, frame.reason);
+      } else if (options_.dialect == RpcDialect::ocpp201 && frame.maybe_call) {
+        // OCPP 2.0.1 part 4 section 4.2.3: "When also the MessageId cannot be read, the
+        // CALLERROR SHALL contain "-1" as MessageId". OCPP-J 1.6 has no such rule
+        // (docs/protocol-choices.md): there the frame is dropped.
+        refuse("-1", RpcErrorCode::RpcFrameworkError, frame.reason);
       } else {
         log_(1, "ignored a frame that cannot be answered (" + frame.reason + ")");
       }
@@ -111,7 +116,7 @@ std::uint64_t Session::reply_error(const std::string& id, RpcErrorCode code,
 
 std::uint64_t Session::refuse(const std::string& id, RpcErrorCode code,
                               std::string_view description) {
-  replies_.push_back(make_call_error(id, code, description));
+  replies_.push_back(make_call_error(id, code, description, options_.dialect));
   return ++replies_queued_;
 }
 

@@ -65,6 +65,8 @@ class DurableHandler {
 };
 
 struct SessionOptions {
+  /// Spelling of error codes; 2.0.1 also answers frames whose message id cannot be read.
+  RpcDialect dialect = RpcDialect::ocpp16;
   std::chrono::seconds call_timeout{30};
   /// CALLs of ours (not durable) waiting behind the one in flight.
   std::size_t max_volatile = 1000;

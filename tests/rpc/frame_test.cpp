@@ -38,7 +38,7 @@ TEST_CASE("malformed CALLs are answered with FormationViolation", "[rpc]") {
   auto a = parse_frame(R"([2,"x","Reset"])");
   CHECK(a.kind == Frame::Kind::Invalid);
   CHECK(a.reply_possible);
-  CHECK(a.reply_code == RpcErrorCode::FormationViolation);
+  CHECK(ocpp::to_string(a.reply_code) == std::string_view("FormationViolation"));
   auto b = parse_frame(R"([2,"x",17,{}])");
   CHECK(b.reply_possible);
   auto c = parse_frame(R"([2,"0123456789012345678901234567890123456","Reset",{}])");
@@ -70,7 +70,7 @@ TEST_CASE("a CALL with a readable id but missing fields is answered (OCPP-J 1.6 
     INFO(text);
     CHECK(f.kind == Frame::Kind::Invalid);
     CHECK(f.reply_possible);
-    CHECK(f.reply_code == RpcErrorCode::FormationViolation);
+    CHECK(ocpp::to_string(f.reply_code) == std::string_view("FormationViolation"));
     CHECK(f.id == "mf6");
   }
   // Replies are never answered, whatever is missing.
@@ -150,7 +150,7 @@ TEST_CASE("an object with the same member name twice is not accepted (RFC 8259 4
       R"([2,"dup","ChangeConfiguration",{"key":"HeartbeatInterval","value":"77","key":"MeterValueSampleInterval"}])");
   CHECK(f.kind == Frame::Kind::Invalid);
   CHECK(f.reply_possible);
-  CHECK(f.reply_code == RpcErrorCode::FormationViolation);
+  CHECK(ocpp::to_string(f.reply_code) == std::string_view("FormationViolation"));
   CHECK(f.id == "dup");
   CHECK(f.reason.find("\"key\"") != std::string::npos);
   // Deeper down, in an array of objects, and names that differ only after a NUL.
@@ -163,4 +163,34 @@ TEST_CASE("an object with the same member name twice is not accepted (RFC 8259 4
   CHECK_FALSE(r.reply_possible);
   // Scalars at the top have no names to compare.
   CHECK(parse_frame(R"("text")").kind == Frame::Kind::Invalid);
+}
+
+TEST_CASE("the faults of a frame get OCPP 2.0.1's codes, spelled per version", "[rpc]") {
+  using ocpp::RpcDialect;
+  auto shape = parse_frame(R"([2,"x","Reset"])");
+  CHECK(shape.reply_code == RpcErrorCode::RpcFrameworkError);
+  auto type = parse_frame(R"([7,"y",{}])");
+  CHECK(type.reply_code == RpcErrorCode::MessageTypeNotSupported);
+  auto broken = parse_frame(R"([9,"z",{"a":)");
+  CHECK(broken.reply_possible);
+  CHECK(broken.reply_code == RpcErrorCode::MessageTypeNotSupported);
+  CHECK(ocpp::to_string(shape.reply_code, RpcDialect::ocpp16) == std::string_view("FormationViolation"));
+  CHECK(ocpp::to_string(type.reply_code, RpcDialect::ocpp201) == std::string_view("MessageTypeNotSupported"));
+  // Unreadable: a CALL as far as anyone can tell, unless its type says it is a reply.
+  CHECK(parse_frame("not json").maybe_call);
+  CHECK(parse_frame(R"([2])").maybe_call);
+  CHECK_FALSE(parse_frame(R"([3])").maybe_call);
+  CHECK_FALSE(parse_frame(R"([4,5])").maybe_call);
+}
+
+TEST_CASE("CALLERROR descriptions are at most 255 bytes, cut on a character boundary", "[rpc]") {
+  std::string text(250, 'a');
+  text += "\xE2\x82\xAC\xE2\x82\xAC";  // two 3-byte characters across the 255 mark
+  auto f = parse_frame(ocpp::rpc::make_call_error("q", RpcErrorCode::GenericError, text));
+  REQUIRE(f.kind == Frame::Kind::CallError);
+  CHECK(f.error_description.size() == 253);  // 250 + one whole character
+  CHECK(f.error_description.substr(250) == "\xE2\x82\xAC");
+  auto g = parse_frame(ocpp::rpc::make_call_error("q", RpcErrorCode::FormatViolation, "d",
+                                                  ocpp::RpcDialect::ocpp201));
+  CHECK(g.error_code == "FormatViolation");
 }

@@ -407,3 +407,35 @@ TEST_CASE("session: no deadline in the past while a CALL is in flight (no busy l
   REQUIRE(d);
   CHECK(*d > f.now.mono);  // the retry time was spent when it went out
 }
+
+TEST_CASE("session: OCPP 2.0.1 answers an unreadable frame with message id -1 and spells its codes",
+          "[rpc][session]") {
+  // OCPP 2.0.1 part 4 section 4.2.3; 1.6 drops such a frame (docs/protocol-choices.md).
+  ocpp::rpc::SessionOptions o;
+  o.dialect = ocpp::RpcDialect::ocpp201;
+  Fixture f(o);
+  f.open();
+  f.in("not json at all");
+  auto e = f.tx();
+  REQUIRE(e);
+  CHECK(e->rfind(R"([4,"-1","RpcFrameworkError",)", 0) == 0);
+  f.in(R"([3])");  // a broken reply is never answered
+  CHECK_FALSE(f.tx());
+  f.in(R"([5,"m1",{}])");
+  auto t = f.tx();
+  REQUIRE(t);
+  CHECK(t->rfind(R"([4,"m1","MessageTypeNotSupported",)", 0) == 0);
+  f.s->reply_error("c1", ocpp::RpcErrorCode::OccurrenceConstraintViolation, "x");
+  auto r = f.tx();
+  REQUIRE(r);
+  CHECK(r->rfind(R"([4,"c1","OccurrenceConstraintViolation",)", 0) == 0);
+  // The 1.6 dialect drops the unreadable frame and keeps 1.6's spellings.
+  Fixture g;
+  g.open();
+  g.in("not json at all");
+  CHECK_FALSE(g.tx());
+  g.s->reply_error("c2", ocpp::RpcErrorCode::OccurrenceConstraintViolation, "x");
+  auto r16 = g.tx();
+  REQUIRE(r16);
+  CHECK(r16->rfind(R"([4,"c2","OccurenceConstraintViolation",)", 0) == 0);
+}

@@ -204,10 +204,16 @@ TEST_CASE("v201: the schemas' enumeration names and wire strings", "[v201][codec
 }
 
 TEST_CASE("v201: the 2.0.1 error codes are spelled as in OCPP 2.0.1 part 4", "[v201][codec]") {
-  CHECK(ocpp::to_string(RpcErrorCode::FormatViolation) == "FormatViolation");
-  CHECK(ocpp::to_string(RpcErrorCode::OccurrenceConstraintViolation) == "OccurrenceConstraintViolation");
-  CHECK(ocpp::to_string(RpcErrorCode::MessageTypeNotSupported) == "MessageTypeNotSupported");
-  CHECK(ocpp::to_string(RpcErrorCode::RpcFrameworkError) == "RpcFrameworkError");
+  using ocpp::RpcDialect;
+  CHECK(ocpp::to_string(RpcErrorCode::FormatViolation, RpcDialect::ocpp201) == "FormatViolation");
+  CHECK(ocpp::to_string(RpcErrorCode::OccurrenceConstraintViolation, RpcDialect::ocpp201) ==
+        "OccurrenceConstraintViolation");
+  CHECK(ocpp::to_string(RpcErrorCode::MessageTypeNotSupported, RpcDialect::ocpp201) == "MessageTypeNotSupported");
+  CHECK(ocpp::to_string(RpcErrorCode::RpcFrameworkError, RpcDialect::ocpp201) == "RpcFrameworkError");
+  // One code, two spellings: OCPP-J 1.6 keeps its own.
+  CHECK(RpcErrorCode::FormationViolation == RpcErrorCode::FormatViolation);
+  CHECK(ocpp::to_string(RpcErrorCode::FormatViolation, RpcDialect::ocpp16) == "FormationViolation");
+  CHECK(ocpp::to_string(RpcErrorCode::MessageTypeNotSupported, RpcDialect::ocpp16) == "FormationViolation");
   // 1.6's spellings are unchanged.
   CHECK(ocpp::to_string(RpcErrorCode::FormationViolation) == "FormationViolation");
   CHECK(ocpp::to_string(RpcErrorCode::OccurenceConstraintViolation) == "OccurenceConstraintViolation");
@@ -255,7 +261,7 @@ TEST_CASE("v201: every variant of every message is accepted or refused as its sc
       INFO(o.err.message);
       CHECK_FALSE(o.decoded);
       if (o.decoded) continue;
-      CHECK(ocpp::to_string(o.err.code) == v.code);
+      CHECK(ocpp::to_string(o.err.code, ocpp::RpcDialect::ocpp201) == v.code);
       const std::string path = path_of(v.pointer) + ":";
       CHECK(o.err.message.compare(0, path.size(), path) == 0);
       ++refused;
