@@ -132,12 +132,12 @@ bool Configuration::valid(const KeyDef& def, std::string_view value) {
 }
 
 std::error_code Configuration::load(const std::vector<std::pair<std::string, std::string>>& defaults) {
-  values_.clear();
-  for (const auto& def : key_registry()) values_[std::string(def.name)] = std::string(def.default_value);
-  values_["NumberOfConnectors"] = std::to_string(connectors_);
+  // Values are overwritten, never erased: IntKey views taken earlier stay valid.
+  for (const auto& def : key_registry()) values_[std::string(def.name)].assign(std::string(def.default_value));
+  values_["NumberOfConnectors"].assign(std::to_string(connectors_));
   for (const auto& [k, v] : defaults) {
     const KeyDef* def = find(k);
-    if (def && valid(*def, v) && k != "NumberOfConnectors") values_[k] = v;
+    if (def && valid(*def, v) && k != "NumberOfConnectors") values_[k].assign(v);
   }
   std::vector<std::pair<std::string, std::string>> stored;
   if (auto ec = store_.kv_load("cfg.", stored)) return ec;
@@ -146,7 +146,7 @@ std::error_code Configuration::load(const std::vector<std::pair<std::string, std
     const KeyDef* def = find(key);
     // Read-only keys describe this build and this hardware; a stored value from an older
     // build must not override them.
-    if (def && def->access != KeyAccess::ReadOnly && valid(*def, v)) values_[key] = v;
+    if (def && def->access != KeyAccess::ReadOnly && valid(*def, v)) values_[key].assign(v);
   }
   return {};
 }
@@ -197,26 +197,38 @@ std::error_code Configuration::add_vendor_key(std::string_view key, KeyType type
     // read-only key describes this build, as for the registry's keys.
     if (sk.size() == 4 + k.name.size() && access != KeyAccess::ReadOnly && valid(k.def, sv)) value = sv;
   }
-  values_[k.name] = std::move(value);
+  values_[k.name].assign(std::move(value));
   return {};
+}
+
+void Configuration::Value::assign(std::string v) {
+  text = std::move(v);
+  number = 0;
+  std::from_chars(text.data(), text.data() + text.size(), number);
+  flag = text == "true";
 }
 
 std::optional<std::string> Configuration::get(std::string_view key) const {
   auto it = values_.find(key);
   if (it == values_.end()) return std::nullopt;
-  return it->second;
+  return it->second.text;
 }
 
 std::int64_t Configuration::get_int(std::string_view key) const {
-  auto v = get(key);
-  std::int64_t out = 0;
-  if (v) std::from_chars(v->data(), v->data() + v->size(), out);
-  return out;
+  auto it = values_.find(key);
+  return it == values_.end() ? 0 : it->second.number;
 }
 
 bool Configuration::get_bool(std::string_view key) const {
-  auto v = get(key);
-  return v && *v == "true";
+  auto it = values_.find(key);
+  return it != values_.end() && it->second.flag;
+}
+
+Configuration::IntKey Configuration::int_key(std::string_view key) {
+  // An unknown name gets a node of its own (reading 0), so a view is never dangling.
+  auto it = values_.find(key);
+  if (it == values_.end()) it = values_.emplace(std::string(key), Value{}).first;
+  return IntKey(&it->second.number);
 }
 
 ChangeResult Configuration::set(std::string_view key, std::string_view value, bool from_csms) {
@@ -237,7 +249,7 @@ ChangeResult Configuration::set(std::string_view key, std::string_view value, bo
   if (def->access != KeyAccess::ReadOnly || !from_csms) {
     if (store_.kv_set("cfg." + std::string(key), v)) return ChangeResult::Rejected;
   }
-  values_[key_text] = v;
+  values_[key_text].assign(v);
   if (listener_) listener_(key_text);
   // The new value is stored and reported at once; the firmware applies it at its next start.
   return def->reboot_required ? ChangeResult::RebootRequired : ChangeResult::Accepted;

@@ -43,7 +43,21 @@ std::string_view profile_of_section(std::string_view section);
 enum class ChangeResult { Accepted, Rejected, RebootRequired, NotSupported };
 
 class Configuration {
+  struct Value;
+
  public:
+  /// A typed view of one Integer key's current value: reading it costs no lookup and no
+  /// parsing, so the engine's timers and deadlines use these instead of get_int(name).
+  class IntKey {
+   public:
+    std::int64_t get() const { return *value_; }
+
+   private:
+    friend class Configuration;
+    explicit IntKey(const std::int64_t* v) : value_(v) {}
+    const std::int64_t* value_;
+  };
+
   Configuration(Store& store, int connectors);
   /// Loads stored values; applies defaults (the given ones over the registry's) for the rest.
   std::error_code load(const std::vector<std::pair<std::string, std::string>>& defaults);
@@ -51,6 +65,9 @@ class Configuration {
   /// The current value; nullopt for unknown keys.
   std::optional<std::string> get(std::string_view key) const;
   std::int64_t get_int(std::string_view key) const;
+  /// The typed view of a key of the registry (or a vendor key); valid for the
+  /// Configuration's life and current after every load() and set().
+  IntKey int_key(std::string_view key);
   bool get_bool(std::string_view key) const;
   /// Validates and persists. from_csms: read-only keys are Rejected.
   ChangeResult set(std::string_view key, std::string_view value, bool from_csms);
@@ -85,7 +102,15 @@ class Configuration {
   Store& store_;
   int connectors_;
   std::function<void(std::string_view)> listener_;
-  std::map<std::string, std::string, std::less<>> values_;
+  // A value as text and read as a number and a flag, once, when it is set. Map nodes never
+  // move, so IntKey can point into them.
+  struct Value {
+    std::string text;
+    std::int64_t number = 0;
+    bool flag = false;
+    void assign(std::string v);
+  };
+  std::map<std::string, Value, std::less<>> values_;
   std::map<std::string, VendorKey, std::less<>> vendor_;
 };
 

@@ -342,7 +342,7 @@ void Engine::Impl::write_meter_values(int connector_id, std::int64_t tx_key,
 }
 
 void Engine::Impl::connector_timers(Now now) {
-  const auto interval = config_.get_int("MeterValueSampleInterval");
+  const auto interval = sample_interval_.get();
   for (auto& c : connectors_) {
     if (c.tx_key && interval > 0 && now.mono >= c.next_sample) {
       c.next_sample = now.mono + std::chrono::seconds(interval);

@@ -91,6 +91,8 @@ Engine::Impl::Impl(EngineOptions options, Store& store, Hooks hooks)
       store_(store),
       hooks_(std::move(hooks)),
       config_(store, options_.connectors),
+      sample_interval_(config_.int_key("MeterValueSampleInterval")),
+      heartbeat_interval_(config_.int_key("HeartbeatInterval")),
       durable_(std::make_unique<Durable16>(*this)),
       session_(session_options(options_), store, *durable_,
                [this](int level, std::string message) { log(level, std::move(message)); }) {
@@ -340,7 +342,7 @@ std::optional<MonoTime> Engine::Impl::next_deadline() const {
     if (!accepted() && !boot_in_flight_) consider(next_boot_);
     if (next_heartbeat_) consider(*next_heartbeat_);
   }
-  const auto interval = config_.get_int("MeterValueSampleInterval");
+  const auto interval = sample_interval_.get();
   for (const auto& c : connectors_) {
     if (c.tx_key && interval > 0) consider(c.next_sample);
     if (c.authorized_id_tag) consider(c.authorized_until);
@@ -359,7 +361,7 @@ void Engine::Impl::handle_timeout(Now now) {
   session_.handle_timeout(now);
   queue_boot(now);
   if (online() && next_heartbeat_ && now.mono >= *next_heartbeat_) {
-    const auto hb = config_.get_int("HeartbeatInterval");
+    const auto hb = heartbeat_interval_.get();
     next_heartbeat_ = hb > 0 ? std::optional<MonoTime>(now.mono + std::chrono::seconds(hb)) : std::nullopt;
     send_volatile(Action::Heartbeat, "{}", [this](const rapidjson::Value* result, Now) {
       HeartbeatResponse resp;

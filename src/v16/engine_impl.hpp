@@ -175,6 +175,9 @@ class Engine::Impl {
   Store& store_;
   Hooks hooks_;
   Configuration config_;
+  // Keys read on every deadline computation, as typed views (no lookup by name there).
+  Configuration::IntKey sample_interval_;     // MeterValueSampleInterval
+  Configuration::IntKey heartbeat_interval_;  // HeartbeatInterval
   // The RPC session and durable outbox; the handler gives it this version's payloads and
   // acknowledgements. Declared in this order: the session keeps a reference to the handler.
   std::unique_ptr<rpc::DurableHandler> durable_;

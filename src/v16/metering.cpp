@@ -58,7 +58,8 @@ struct PendingStatus {
 
 class MeteringModule final : public Module {
  public:
-  explicit MeteringModule(Engine::Impl& engine) : engine_(engine) {}
+  explicit MeteringModule(Engine::Impl& engine)
+      : engine_(engine), aligned_key_(engine.config_.int_key("ClockAlignedDataInterval")) {}
 
   std::error_code load(Now now) override {
     std::vector<std::pair<std::string, std::string>> stored;
@@ -203,7 +204,7 @@ class MeteringModule final : public Module {
   }
 
   void on_timer(Now now) override {
-    if (engine_.config_.get_int("ClockAlignedDataInterval") != aligned_interval_) {
+    if (aligned_key_.get() != aligned_interval_) {
       schedule_aligned(now, now.wall);  // changed by ChangeConfiguration or the firmware
     } else if (next_aligned_mono_ &&
                (now.mono >= *next_aligned_mono_ || now.wall >= next_aligned_wall_)) {
@@ -233,7 +234,7 @@ class MeteringModule final : public Module {
 
   std::optional<MonoTime> next_deadline() const override {
     std::optional<MonoTime> d;
-    if (engine_.config_.get_int("ClockAlignedDataInterval") != aligned_interval_)
+    if (aligned_key_.get() != aligned_interval_)
       return MonoTime{};  // now
     if (next_aligned_mono_) d = next_aligned_mono_;
     for (const auto& [id, p] : pending_status_)
@@ -327,7 +328,7 @@ class MeteringModule final : public Module {
   /// that start each day at 00:00:00 UTC (section 3.16.2). An interval that does not divide
   /// the day is cut short at midnight, where the next day's intervals begin.
   void schedule_aligned(Now now, DateTime after) {
-    aligned_interval_ = engine_.config_.get_int("ClockAlignedDataInterval");
+    aligned_interval_ = aligned_key_.get();
     if (aligned_interval_ <= 0) {
       next_aligned_mono_.reset();
       return;
@@ -378,6 +379,7 @@ class MeteringModule final : public Module {
   }
 
   Engine::Impl& engine_;
+  Configuration::IntKey aligned_key_;  // ClockAlignedDataInterval, read at every deadline
   std::map<std::int64_t, TxData> tx_data_;
   std::map<int, PendingStatus> pending_status_;
   std::int64_t aligned_interval_ = 0;

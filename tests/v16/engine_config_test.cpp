@@ -181,3 +181,23 @@ TEST_CASE("config: changing MeterValueSampleInterval reschedules the samples of 
   CHECK(h.seconds(mvs[0].at) == 130);
   CHECK(h.seconds(mvs[1].at) == 160);
 }
+
+TEST_CASE("config: a typed key view follows load() and set(); listeners hear every change",
+          "[v16][config]") {
+  auto store = ocpp::make_memory_store();
+  REQUIRE(!store->kv_set("cfg.HeartbeatInterval", "120"));
+  ocpp::v16::Configuration config(*store, 1);
+  auto hb = config.int_key("HeartbeatInterval");  // taken before load: still current after it
+  REQUIRE(!config.load({{"MeterValueSampleInterval", "15"}}));
+  CHECK(hb.get() == 120);
+  auto mv = config.int_key("MeterValueSampleInterval");
+  CHECK(mv.get() == 15);
+  std::vector<std::string> heard;
+  config.on_change([&](std::string_view k) { heard.emplace_back(k); });
+  CHECK(config.set("HeartbeatInterval", "0030", true) == ocpp::v16::ChangeResult::Accepted);
+  CHECK(hb.get() == 30);
+  CHECK(config.get("HeartbeatInterval") == std::optional<std::string>("30"));
+  CHECK(config.set("HeartbeatInterval", "x", true) == ocpp::v16::ChangeResult::Rejected);
+  CHECK(hb.get() == 30);
+  CHECK(heard == std::vector<std::string>{"HeartbeatInterval"});
+}
