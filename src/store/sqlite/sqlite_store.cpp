@@ -1,7 +1,10 @@
-// The SQLite Store.
+// The SQLite Store: one charge point's rows in a database file, through a connection it may
+// share with the other charge points of the process (SqliteDatabase).
 //
 // Durability: WAL with synchronous=FULL makes a COMMIT durable with a single fsync of the WAL,
-// so every write method is one BEGIN IMMEDIATE ... COMMIT and nothing else that syncs.
+// so every write method is one BEGIN IMMEDIATE ... COMMIT (shared by the writes of several
+// charge points when they come together: group commit, sqlite_connection.hpp) and nothing
+// else that syncs.
 //
 // Checkpoints: SQLite's automatic checkpoint would run inside whichever commit crosses 1000
 // WAL frames, adding syncs to that call. Appends are made on the firmware's thread inside an
@@ -33,241 +36,32 @@
 #include <utility>
 #include <vector>
 
+#include "store/sqlite/sqlite_connection.hpp"
 #include "store/sqlite/sqlite_store_internal.hpp"
 
 namespace ocpp {
 namespace {
 
-// Schema migrations: entry i takes user_version i to i+1. Released entries are never edited
-// (files in the field already ran them); a schema change is a new entry appended at the end.
-constexpr const char* kMigrations[] = {
-    // 1: initial schema. Every table leads with cp so several charge points share one file
-    // and each store touches only its own rows through the primary-key prefix.
-    R"sql(
-      CREATE TABLE counters(
-        cp          TEXT    NOT NULL PRIMARY KEY,
-        last_seq    INTEGER NOT NULL DEFAULT 0,
-        last_tx_key INTEGER NOT NULL DEFAULT 0
-      );
-      CREATE TABLE outbox(
-        cp        TEXT    NOT NULL,
-        seq       INTEGER NOT NULL,
-        action    TEXT    NOT NULL,
-        payload   TEXT    NOT NULL,
-        tx_key    INTEGER NOT NULL DEFAULT 0,
-        droppable INTEGER NOT NULL DEFAULT 0,
-        attempts  INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY(cp, seq)
-      );
-      CREATE INDEX outbox_droppable ON outbox(cp, droppable, seq);
-      CREATE TABLE transactions(
-        cp             TEXT    NOT NULL,
-        tx_key         INTEGER NOT NULL,
-        connector_id   INTEGER NOT NULL,
-        id_tag         TEXT    NOT NULL,
-        meter_start    INTEGER NOT NULL,
-        start_time     TEXT    NOT NULL,
-        transaction_id INTEGER,
-        stopped        INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY(cp, tx_key)
-      );
-      CREATE TABLE kv(
-        cp    TEXT NOT NULL,
-        key   TEXT NOT NULL,
-        value TEXT NOT NULL,
-        PRIMARY KEY(cp, key)
-      );
-    )sql",
-    // 2: one transaction journal for every protocol version (a string transaction id chosen
-    // by either side, EVSE and connector, an optional id token, a per-transaction sequence
-    // number, the version's own fields as JSON), and the protocol of each queued message.
-    // Everything before was written by OCPP 1.6; its meterStart and startTime move to data.
-    R"sql(
-      ALTER TABLE outbox ADD COLUMN protocol TEXT NOT NULL DEFAULT 'ocpp1.6';
-      CREATE TABLE transactions_v2(
-        cp             TEXT    NOT NULL,
-        tx_key         INTEGER NOT NULL,
-        protocol       TEXT    NOT NULL,
-        evse_id        INTEGER NOT NULL DEFAULT 0,
-        connector_id   INTEGER NOT NULL,
-        id_token       TEXT,
-        transaction_id TEXT,
-        seq_no         INTEGER NOT NULL DEFAULT 0,
-        stopped        INTEGER NOT NULL DEFAULT 0,
-        data           TEXT    NOT NULL DEFAULT '{}',
-        PRIMARY KEY(cp, tx_key)
-      );
-      INSERT INTO transactions_v2(cp, tx_key, protocol, evse_id, connector_id, id_token,
-                                  transaction_id, seq_no, stopped, data)
-        SELECT cp, tx_key, 'ocpp1.6', 0, connector_id, id_tag, CAST(transaction_id AS TEXT), 0,
-               stopped,
-               '{"meterStart":' || meter_start || ',"startTime":"' || start_time || '"}'
-        FROM transactions;
-      DROP TABLE transactions;
-      ALTER TABLE transactions_v2 RENAME TO transactions;
-    )sql",
-};
-constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+using sqlite::Binder;
+using sqlite::column_string;
+using sqlite::from_sqlite;
+using sqlite::Use;
+using namespace sqlite;  // the statement names (kOutboxInsert, ...)
 
-enum Sql : std::size_t {
-  kBegin,
-  kCommit,
-  kRollback,
-  kBumpSeq,
-  kBumpTxKey,
-  kReadCounters,
-  kOutboxInsert,
-  kOutboxFront,
-  kOutboxCount,
-  kOutboxSetAttempts,
-  kOutboxDelete,
-  kOutboxDropDroppable,
-  kTxInsert,
-  kTxSetId,
-  kTxDelete,
-  kTxStop,
-  kTxSetSeqNo,
-  kTxLoad,
-  kKvSet,
-  kKvErase,
-  kKvLoadAll,
-  kKvLoadRange,
-  kSqlCount
-};
-
-// Indexed by Sql. The counter upserts also create the charge point's row on first use, so
-// opening a file needs no write when the schema is already current.
-constexpr std::array<const char*, kSqlCount> kSqlText = {
-    "BEGIN IMMEDIATE",
-    "COMMIT",
-    "ROLLBACK",
-    "INSERT INTO counters(cp, last_seq) VALUES(?1, 1) "
-    "ON CONFLICT(cp) DO UPDATE SET last_seq = last_seq + 1",
-    "INSERT INTO counters(cp, last_tx_key) VALUES(?1, 1) "
-    "ON CONFLICT(cp) DO UPDATE SET last_tx_key = last_tx_key + 1",
-    "SELECT last_seq, last_tx_key FROM counters WHERE cp = ?1",
-    "INSERT INTO outbox(cp, seq, action, payload, tx_key, droppable, attempts, protocol) "
-    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    "SELECT seq, action, payload, tx_key, droppable, attempts, protocol FROM outbox "
-    "WHERE cp = ?1 ORDER BY seq LIMIT 1",
-    "SELECT count(*) FROM outbox WHERE cp = ?1",
-    "UPDATE outbox SET attempts = ?3 WHERE cp = ?1 AND seq = ?2",
-    "DELETE FROM outbox WHERE cp = ?1 AND seq = ?2",
-    "DELETE FROM outbox WHERE cp = ?1 AND seq = "
-    "(SELECT min(seq) FROM outbox WHERE cp = ?1 AND droppable = 1)",
-    "INSERT INTO transactions(cp, tx_key, protocol, evse_id, connector_id, id_token, "
-    "transaction_id, seq_no, stopped, data) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    "UPDATE transactions SET transaction_id = ?3 WHERE cp = ?1 AND tx_key = ?2",
-    "DELETE FROM transactions WHERE cp = ?1 AND tx_key = ?2",
-    "UPDATE transactions SET stopped = 1 WHERE cp = ?1 AND tx_key = ?2",
-    "UPDATE transactions SET seq_no = ?3 WHERE cp = ?1 AND tx_key = ?2",
-    "SELECT tx_key, protocol, evse_id, connector_id, id_token, transaction_id, seq_no, stopped, "
-    "data FROM transactions WHERE cp = ?1 ORDER BY tx_key",
-    "INSERT INTO kv(cp, key, value) VALUES(?1, ?2, ?3) "
-    "ON CONFLICT(cp, key) DO UPDATE SET value = excluded.value",
-    "DELETE FROM kv WHERE cp = ?1 AND key = ?2",
-    "SELECT key, value FROM kv WHERE cp = ?1 AND key >= ?2 ORDER BY key",
-    "SELECT key, value FROM kv WHERE cp = ?1 AND key >= ?2 AND key < ?3 ORDER BY key",
-};
-
-std::error_code from_sqlite(int rc) noexcept {
-  switch (rc & 0xff) {
-    case SQLITE_OK:
-    case SQLITE_ROW:
-    case SQLITE_DONE:
-      return {};
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return make_error_code(Errc::storage_locked);
-    case SQLITE_READONLY:
-    case SQLITE_CANTOPEN:
-    case SQLITE_PERM:
-      return make_error_code(Errc::storage_readonly);
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return make_error_code(Errc::storage_corrupt);
-    default:
-      return make_error_code(Errc::storage_error);
-  }
-}
-
-std::string column_string(sqlite3_stmt* s, int col) {
-  const auto* p = static_cast<const char*>(static_cast<const void*>(sqlite3_column_text(s, col)));
-  if (p == nullptr) return {};
-  return std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s, col)));
-}
-
-// A cached statement lent out for one use. Resetting on scope exit matters beyond hygiene:
-// a SELECT left mid-step keeps its read snapshot open, which pins the WAL and blocks
-// checkpoints for every connection to the file.
-class Use {
- public:
-  explicit Use(sqlite3_stmt* s) noexcept : s_(s) {}
-  ~Use() {
-    if (s_ == nullptr) return;
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
-  Use(const Use&) = delete;
-  Use& operator=(const Use&) = delete;
-
-  sqlite3_stmt* get() const noexcept { return s_; }
-
-  // Text is bound without copying: every caller's strings outlive the Use.
-  int bind(int idx, const std::string& v) noexcept {
-    if (s_ == nullptr) return SQLITE_ERROR;
-    if (v.size() > static_cast<std::size_t>(INT_MAX)) return SQLITE_TOOBIG;
-    return sqlite3_bind_text(s_, idx, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
-  }
-  int bind(int idx, std::int64_t v) noexcept {
-    return s_ == nullptr ? SQLITE_ERROR : sqlite3_bind_int64(s_, idx, v);
-  }
-  int bind_null(int idx) noexcept { return s_ == nullptr ? SQLITE_ERROR : sqlite3_bind_null(s_, idx); }
-
-  int step() noexcept { return s_ == nullptr ? SQLITE_ERROR : sqlite3_step(s_); }
-
- private:
-  sqlite3_stmt* s_;
-};
-
-// Collects the first failing SQLite result code of a sequence of binds.
-struct Binder {
-  int rc = SQLITE_OK;
-  void operator()(int r) noexcept {
-    if (rc == SQLITE_OK && r != SQLITE_OK) rc = r;
-  }
-};
-
+// One charge point's rows, through a connection it may share with other charge points.
 class SqliteStore final : public Store {
  public:
-  SqliteStore(sqlite3* db, std::string cp) noexcept : db_(db), cp_(std::move(cp)) {}
-
-  ~SqliteStore() override {
-    for (auto*& s : stmts_) {
-      sqlite3_finalize(s);
-      s = nullptr;
-    }
-    sqlite3_close_v2(db_);
-  }
+  SqliteStore(std::shared_ptr<Connection> conn, std::string cp) noexcept
+      : conn_(std::move(conn)), cp_(std::move(cp)) {}
 
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
-  sqlite3* handle() const noexcept { return db_; }
-
-  void install_wal_hook() noexcept {
-    sqlite3_wal_hook(
-        db_,
-        [](void* self, sqlite3*, const char*, int frames) {
-          static_cast<SqliteStore*>(self)->wal_frames_ = frames;
-          return SQLITE_OK;
-        },
-        this);
-  }
+  sqlite3* handle() const noexcept { return conn_->handle(); }
 
   std::error_code outbox_append(OutboxMessage& msg) override {
     std::int64_t seq = 0;
-    auto ec = write([&] { return insert_message(msg, msg.tx_key, seq); }, kAppendCheckpointFrames);
+    auto ec = conn_->write([&] { return insert_message(msg, msg.tx_key, seq); }, true);
     if (!ec) msg.seq = seq;
     return ec;
   }
@@ -344,7 +138,7 @@ class SqliteStore final : public Store {
       Use u(stmt(kOutboxDropDroppable));
       if (int rc = u.bind(1, cp_); rc != SQLITE_OK) return from_sqlite(rc);
       if (auto e = from_sqlite(u.step())) return e;
-      any = sqlite3_changes(db_) > 0;
+      any = sqlite3_changes(conn_->handle()) > 0;
       return {};
     });
     dropped = !ec && any;
@@ -386,7 +180,7 @@ class SqliteStore final : public Store {
     std::int64_t seq = 0;
     auto ec = write([&]() -> std::error_code {
       if (auto e = run_keyed(kTxStop, tx_key)) return e;
-      if (sqlite3_changes(db_) == 0) return make_error_code(Errc::invalid_argument);
+      if (sqlite3_changes(conn_->handle()) == 0) return make_error_code(Errc::invalid_argument);
       return insert_message(stop_msg, tx_key, seq);
     });
     if (!ec) {
@@ -473,64 +267,17 @@ class SqliteStore final : public Store {
   }
 
  private:
-  // Prepared on first use and kept; nullptr if it cannot be prepared (Use then fails cleanly).
-  sqlite3_stmt* stmt(Sql which) noexcept {
-    if (stmts_[which] == nullptr)
-      sqlite3_prepare_v3(db_, kSqlText[which], -1, SQLITE_PREPARE_PERSISTENT, &stmts_[which], nullptr);
-    return stmts_[which];
-  }
+  sqlite3_stmt* stmt(Sql which) noexcept { return conn_->stmt(which); }
 
   template <class F>
-  static std::error_code guarded(F&& f) noexcept {
-    try {
-      return f();
-    } catch (...) {
-      return make_error_code(Errc::storage_error);
-    }
+  std::error_code guarded(F&& f) noexcept {
+    return conn_->read(std::forward<F>(f));
   }
 
-  // Runs body inside BEGIN IMMEDIATE ... COMMIT; any error (or exception) rolls it all back,
-  // which is what makes each Store method atomic.
+  // Each Store method is one write: atomic, and durable when it returns.
   template <class F>
-  std::error_code write(F&& body, int checkpoint_at = kCheckpointFrames) noexcept {
-    std::error_code ec;
-    try {
-      ec = run(kBegin);
-      if (ec) return ec;
-      ec = body();
-      if (!ec) ec = run(kCommit);
-    } catch (...) {
-      ec = make_error_code(Errc::storage_error);
-    }
-    if (ec) {
-      rollback();
-      return ec;
-    }
-    if (wal_frames_ >= checkpoint_at) {
-      // PASSIVE: never waits for readers; what it cannot copy now is copied next time.
-      int log = 0, copied = 0;
-      if (sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) == SQLITE_OK &&
-          copied == log)
-        wal_frames_ = 0;
-    }
-    return ec;
-  }
-
-  static constexpr int kCheckpointFrames = 1000;
-  static constexpr int kAppendCheckpointFrames = 4000;
-
-  void rollback() noexcept {
-    // Some errors (I/O, full disk) make SQLite roll back by itself; a second ROLLBACK would
-    // only fail, so issue one only while a transaction is still open.
-    if (sqlite3_get_autocommit(db_) == 0) {
-      Use u(stmt(kRollback));
-      u.step();
-    }
-  }
-
-  std::error_code run(Sql which) noexcept {
-    Use u(stmt(which));
-    return from_sqlite(u.step());
+  std::error_code write(F&& body) noexcept {
+    return conn_->write(std::forward<F>(body), false);
   }
 
   // Runs a statement whose parameters are (cp, key).
@@ -586,124 +333,56 @@ class SqliteStore final : public Store {
     return from_sqlite(t.step());
   }
 
-  sqlite3* db_;
+  std::shared_ptr<Connection> conn_;
   std::string cp_;
-  std::array<sqlite3_stmt*, kSqlCount> stmts_{};
-  int wal_frames_ = 0;  // frames in the WAL after the last commit (from the wal_hook)
 };
-
-// Reads a single-integer PRAGMA (or any one-row, one-column query).
-std::error_code query_int(sqlite3* db, const char* sql, std::int64_t& out) noexcept {
-  sqlite3_stmt* s = nullptr;
-  int rc = sqlite3_prepare_v2(db, sql, -1, &s, nullptr);
-  if (rc != SQLITE_OK) return from_sqlite(rc);
-  rc = sqlite3_step(s);
-  if (rc == SQLITE_ROW) out = sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
-  if (rc != SQLITE_ROW) return from_sqlite(rc == SQLITE_DONE ? SQLITE_ERROR : rc);
-  return {};
-}
-
-std::error_code query_text(sqlite3* db, const char* sql, std::string& out) {
-  sqlite3_stmt* s = nullptr;
-  int rc = sqlite3_prepare_v2(db, sql, -1, &s, nullptr);
-  if (rc != SQLITE_OK) return from_sqlite(rc);
-  rc = sqlite3_step(s);
-  if (rc == SQLITE_ROW) out = column_string(s, 0);
-  sqlite3_finalize(s);
-  if (rc != SQLITE_ROW) return from_sqlite(rc == SQLITE_DONE ? SQLITE_ERROR : rc);
-  return {};
-}
-
-std::error_code exec(sqlite3* db, const char* sql) noexcept {
-  return from_sqlite(sqlite3_exec(db, sql, nullptr, nullptr, nullptr));
-}
-
-// Brings the schema to kSchemaVersion. The version is re-read under the write lock because
-// another process sharing the file may have migrated it since we last looked.
-std::error_code migrate(sqlite3* db) {
-  if (auto ec = exec(db, "BEGIN IMMEDIATE")) return ec;
-  std::error_code ec;
-  std::int64_t version = 0;
-  ec = query_int(db, "PRAGMA user_version", version);
-  if (!ec && version > kSchemaVersion) ec = make_error_code(Errc::storage_version);
-  for (std::int64_t v = version; !ec && v < kSchemaVersion; ++v) {
-    ec = exec(db, kMigrations[v]);
-  }
-  if (!ec && version < kSchemaVersion) {
-    const std::string set = "PRAGMA user_version = " + std::to_string(kSchemaVersion);
-    ec = exec(db, set.c_str());
-  }
-  if (!ec) ec = exec(db, "COMMIT");
-  if (ec && sqlite3_get_autocommit(db) == 0) exec(db, "ROLLBACK");
-  return ec;
-}
-
-std::error_code configure(sqlite3* db, const SqliteStoreOptions& options) {
-  sqlite3_extended_result_codes(db, 1);
-  const auto timeout = options.busy_timeout_ms > static_cast<std::size_t>(INT_MAX)
-                           ? INT_MAX
-                           : static_cast<int>(options.busy_timeout_ms);
-  if (auto ec = from_sqlite(sqlite3_busy_timeout(db, timeout))) return ec;
-  // SQLite quietly opens a write-protected file read-only; we could never write, so say so now.
-  if (sqlite3_db_readonly(db, "main") == 1) return make_error_code(Errc::storage_readonly);
-
-  // quick_check is the first statement to read the file, so a file that is not a database
-  // surfaces here as SQLITE_NOTADB.
-  std::string check;
-  if (auto ec = query_text(db, "PRAGMA quick_check", check)) return ec;
-  if (check != "ok") return make_error_code(Errc::storage_corrupt);
-
-  // Refuse a newer schema before changing anything in the file (journal mode included).
-  std::int64_t version = 0;
-  if (auto ec = query_int(db, "PRAGMA user_version", version)) return ec;
-  if (version > kSchemaVersion) return make_error_code(Errc::storage_version);
-
-  if (auto ec = exec(db, "PRAGMA cache_size = -32")) return ec;
-  std::string mode;
-  if (auto ec = query_text(db, "PRAGMA journal_mode = WAL", mode)) return ec;
-  if (mode != "wal") return make_error_code(Errc::storage_error);
-  if (auto ec = exec(db, "PRAGMA synchronous = FULL")) return ec;
-  if (auto ec = exec(db, "PRAGMA foreign_keys = ON")) return ec;
-
-  if (version < kSchemaVersion) return migrate(db);
-  return {};
-}
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteStoreOptions& options) {
+class SqliteDatabase::Impl {
+ public:
+  std::shared_ptr<Connection> conn;
+};
+
+SqliteDatabase::SqliteDatabase(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SqliteDatabase::~SqliteDatabase() = default;
+
+Result<std::shared_ptr<SqliteDatabase>> SqliteDatabase::open(const SqliteDatabaseOptions& options) {
   // An empty path would give a private temporary database: nothing durable, so refuse it.
   if (options.path.empty()) return make_error_code(Errc::invalid_argument);
   try {
     sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(options.path.c_str(), &raw,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
-    if (rc != SQLITE_OK) {
-      // A missing folder or no write permission comes back as SQLITE_CANTOPEN/READONLY/PERM,
-      // which from_sqlite reports as storage_readonly.
-      sqlite3_close_v2(raw);
-      return from_sqlite(rc);
-    }
-    // The store owns the connection from here (its destructor finalizes and closes), so
-    // every later error return releases it.
-    std::unique_ptr<SqliteStore> store;
+    if (auto ec = open_database(options.path, options.busy_timeout_ms, raw)) return ec;
+    std::shared_ptr<Connection> conn;
     try {
-      store = std::make_unique<SqliteStore>(raw, options.charge_point_id);
+      conn = std::make_shared<Connection>(raw);
     } catch (...) {
       sqlite3_close_v2(raw);
       throw;
     }
-    // Lookaside buffers (about 120 KiB a connection) speed up statement compilation, which
-    // this store does once per statement; they must be turned off before first use.
-    sqlite3_db_config(raw, SQLITE_DBCONFIG_LOOKASIDE, nullptr, 0, 0);
-    if (auto ec = configure(raw, options)) return ec;
-    store->install_wal_hook();
-    return std::unique_ptr<Store>(std::move(store));
+    auto impl = std::make_unique<Impl>();
+    impl->conn = std::move(conn);
+    return std::shared_ptr<SqliteDatabase>(new SqliteDatabase(std::move(impl)));
   } catch (...) {
     return make_error_code(Errc::storage_error);
   }
+}
+
+Result<std::unique_ptr<Store>> SqliteDatabase::store(const std::string& charge_point_id) {
+  try {
+    return std::unique_ptr<Store>(std::make_unique<SqliteStore>(impl_->conn, charge_point_id));
+  } catch (...) {
+    return make_error_code(Errc::storage_error);
+  }
+}
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteStoreOptions& options) {
+  SqliteDatabaseOptions o;
+  o.path = options.path;
+  o.busy_timeout_ms = options.busy_timeout_ms;
+  auto db = SqliteDatabase::open(o);
+  if (!db) return db.error();
+  return db.value()->store(options.charge_point_id);
 }
 
 namespace detail {
