@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "bench_util.hpp"
+#include "csms_child.hpp"
 #include "mini_csms.hpp"
 #include "ocpp/runner.hpp"
 #include "ocpp/sqlite_store.hpp"
@@ -121,48 +122,6 @@ long status_field_kb(pid_t pid, const char* field) {
 
 void remove_db(const std::string& path) {
   for (const char* suffix : {"", "-wal", "-shm", "-journal", ".meter"}) ::unlink((path + suffix).c_str());
-}
-
-// ---- the CSMS in a child process (so its memory and threads are not ours) ----
-
-struct CsmsChild {
-  pid_t pid = -1;
-  int port = 0;
-  int keep_fd = -1;  // closing it stops the child
-};
-
-CsmsChild start_csms_child() {
-  int port_pipe[2], stop_pipe[2];
-  if (pipe(port_pipe) != 0 || pipe(stop_pipe) != 0) bench::die("pipe");
-  const pid_t pid = fork();
-  if (pid < 0) bench::die("fork");
-  if (pid == 0) {
-    close(port_pipe[0]);
-    close(stop_pipe[1]);
-    {
-      bench::MiniCsms csms;
-      const int port = csms.port();
-      if (write(port_pipe[1], &port, sizeof port) != sizeof port) _exit(3);
-      char c;
-      while (read(stop_pipe[0], &c, 1) > 0) {
-      }
-    }
-    _exit(0);
-  }
-  close(port_pipe[1]);
-  close(stop_pipe[0]);
-  CsmsChild c;
-  c.pid = pid;
-  c.keep_fd = stop_pipe[1];
-  if (read(port_pipe[0], &c.port, sizeof c.port) != sizeof c.port) bench::die("CSMS child did not start");
-  close(port_pipe[0]);
-  return c;
-}
-
-void stop_child(CsmsChild& c) {
-  close(c.keep_fd);
-  int st = 0;
-  waitpid(c.pid, &st, 0);
 }
 
 // ---- a process started with its stdout on a pipe; waits for a line containing `marker` ----
@@ -349,7 +308,7 @@ int main(int argc, char** argv) {
   const long rss_runs = bench::env_long("BENCH_RSS_RUNS", 3);
 
   // Before any thread exists in this process.
-  CsmsChild csms = start_csms_child();
+  bench::CsmsChild csms = bench::start_csms_child();
   if (thread_count() != 1) bench::die("unexpected threads before the benchmark");
   lws_set_log_level(LLL_ERR, nullptr);
 
@@ -380,7 +339,7 @@ int main(int argc, char** argv) {
     rss_floor.push_back(double(status_field_kb(f.pid, "VmRSS")));
     finish(f);
   }
-  stop_child(csms);
+  bench::stop_child(csms);
 
   const double cp_malloc = med(sql, &Mem::malloc, &HeapRun::cp);
   std::printf("# memory: medians of %ld runs (heap) and %ld runs (RSS)\n", runs, rss_runs);
