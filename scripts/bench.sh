@@ -43,6 +43,8 @@ echo "== 3. drain"
 "$B/bench_drain" "$WORK"
 echo "== 4. memory and threads"
 "$B/bench_memory" "$CHARGERD" "$WORK"
+echo "== 4b. fleet: heap per charge point with a shared database, idle CPU and wakes at 10,000"
+"$B/bench_fleet"
 
 echo "== 5. sizes (stripped copies in $WORK)"
 cp "$CHARGERD" "$WORK/ocpp-chargerd" && strip "$WORK/ocpp-chargerd"
