@@ -135,14 +135,6 @@ class CoreActionsModule final : public Module {
   }
 
  private:
-  // Answers a decision after the hook ran, unless the connection it came on is gone (the CSMS
-  // forgot the call then). Returns the reply's ticket, 0 if none was queued.
-  std::function<std::uint64_t(Engine::Impl&, std::string)> replier(const rpc::Frame& frame) const {
-    return [id = frame.id, epoch = engine_.epoch()](Engine::Impl& im, std::string payload) -> std::uint64_t {
-      if (im.epoch() != epoch || !im.connected()) return 0;
-      return im.reply(id, std::move(payload));
-    };
-  }
 
   bool any_transaction() const {
     return std::any_of(engine_.connectors_.begin(), engine_.connectors_.end(),
@@ -234,7 +226,7 @@ class CoreActionsModule final : public Module {
     }
     engine_.defer_decision<DataTransferResponse>(
         [h = engine_.hooks_.data_transfer, req] { return h(req); },
-        [reply = replier(frame)](Engine::Impl& im, DataTransferResponse resp, Now) {
+        [reply = engine_.replier(frame)](Engine::Impl& im, DataTransferResponse resp, Now) {
           // "the data element SHALL not be present" with UnknownVendorId (section 4.3).
           if (resp.status == DataTransferStatus::UnknownVendorId) resp.data.reset();
           reply(im, codec::to_json(resp));
@@ -247,7 +239,7 @@ class CoreActionsModule final : public Module {
     const ResetType type = req.type;
     engine_.defer_decision<ResetStatus>(
         [h = engine_.hooks_.reset, type] { return h ? h(type) : ResetStatus::Accepted; },
-        [this, type, reply = replier(frame)](Engine::Impl& im, ResetStatus st, Now now) {
+        [this, type, reply = engine_.replier(frame)](Engine::Impl& im, ResetStatus st, Now now) {
           ResetResponse resp;
           resp.status = st;
           const std::uint64_t sent = reply(im, codec::to_json(resp));
@@ -295,7 +287,7 @@ class CoreActionsModule final : public Module {
     }
     engine_.defer_decision<UnlockStatus>(
         [h = engine_.hooks_.unlock_connector, cid] { return h(cid); },
-        [reply = replier(frame)](Engine::Impl& im, UnlockStatus st, Now) {
+        [reply = engine_.replier(frame)](Engine::Impl& im, UnlockStatus st, Now) {
           UnlockConnectorResponse r;
           r.status = st;
           reply(im, codec::to_json(r));

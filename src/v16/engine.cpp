@@ -105,6 +105,8 @@ Engine::Impl::Impl(EngineOptions options, Store& store, Hooks hooks)
       defer([h = hooks_.frame, sent, text] { h(sent, text); });
     });
   }
+  modules_.push_back(make_remote_control_module(*this));
+  modules_.push_back(make_configuration_module(*this));
   modules_.push_back(make_core_actions_module(*this));
   modules_.push_back(make_authorization_module(*this));
   modules_.push_back(make_reservation_module(*this));

@@ -88,6 +88,14 @@ class Engine::Impl {
   /// Returns the reply's ticket (rpc::Session::reply_gone).
   std::uint64_t reply(const std::string& id, std::string payload_json);
   void reply_error(const std::string& id, RpcErrorCode code, std::string_view description);
+  /// Answers the CSMS's CALL later (after a hook decided), unless the connection it came on
+  /// is gone: the CSMS forgot the call then. Returns the reply's ticket, 0 if none was queued.
+  std::function<std::uint64_t(Impl&, std::string)> replier(const rpc::Frame& frame) const {
+    return [id = frame.id, epoch = epoch()](Impl& im, std::string payload) -> std::uint64_t {
+      if (im.epoch() != epoch || !im.connected()) return 0;
+      return im.reply(id, std::move(payload));
+    };
+  }
   /// Appends a transaction message (written by this version) to the durable outbox.
   std::error_code append_durable(OutboxMessage& msg);
   /// Bookkeeping after a message was appended through a store method of the engine's own.
@@ -209,6 +217,8 @@ void Engine::Impl::defer_decision(std::function<T()> ask, std::function<void(Imp
 }
 
 // One factory per module file.
+std::unique_ptr<Module> make_remote_control_module(Engine::Impl& engine);  // remote_control.cpp
+std::unique_ptr<Module> make_configuration_module(Engine::Impl& engine);   // configuration_actions.cpp
 std::unique_ptr<Module> make_core_actions_module(Engine::Impl& engine);    // core_actions.cpp
 std::unique_ptr<Module> make_authorization_module(Engine::Impl& engine);   // authorization.cpp
 std::unique_ptr<Module> make_reservation_module(Engine::Impl& engine);     // reservation.cpp
