@@ -135,7 +135,6 @@ class CoreActionsModule final : public Module {
   }
 
  private:
-
   bool any_transaction() const {
     return std::any_of(engine_.connectors_.begin(), engine_.connectors_.end(),
                        [](const Connector& c) { return c.tx_key.has_value(); });
