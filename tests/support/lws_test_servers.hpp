@@ -32,6 +32,7 @@
 #include <vector>
 #include "ocpp/error.hpp"
 #include "ocpp/transport.hpp"
+#include "support/temp_dir.hpp"
 
 namespace lws_test {
 
@@ -41,19 +42,7 @@ using Clock = std::chrono::steady_clock;
 // ---------------------------------------------------------------------------------------
 // Certificates
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/ocpp-lws-test-XXXXXX";
-    const char* p = mkdtemp(tmpl);
-    REQUIRE(p != nullptr);
-    path = p;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
+using test_support::TempDir;
 
 // Writes a self-signed P-256 certificate (for IP 127.0.0.1 unless `san` says otherwise) and
 // its key as PEM files.
