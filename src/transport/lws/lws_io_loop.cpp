@@ -17,12 +17,12 @@
 //   poll() schedules its own wake-up to honour max_wait.
 // - Pings are driven by our own per-wsi timer instead of lws's validity policy, because
 //   only then can a dead peer be reported as "pong timeout" rather than a generic close.
+// - TLS contexts (one vhost each, renewed when the certificate files change) are managed by
+//   TlsContexts (tls_contexts.hpp); a connection holds its context until the loop forgets it.
 
 #include <libwebsockets.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
-#include <cctype>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -37,6 +37,7 @@
 #include "core/utf8.hpp"
 #include "ocpp/error.hpp"
 #include "ocpp/transport.hpp"
+#include "transport/lws/handshake_text.hpp"
 #include "transport/lws/lws_io_loop.hpp"
 #include "transport/lws/tls_contexts.hpp"
 #include "transport/lws/ws_url.hpp"
@@ -47,12 +48,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using lws_transport::Resolver;
 using lws_transport::WsUrl;
-
-std::string describe_size(std::size_t bytes) {
-  if (bytes % (1024 * 1024) == 0) return std::to_string(bytes / (1024 * 1024)) + " MiB";
-  if (bytes % 1024 == 0) return std::to_string(bytes / 1024) + " KiB";
-  return std::to_string(bytes) + " bytes";
-}
+using lws_transport::contains_ci;
+using lws_transport::describe_size;
+using lws_transport::join;
 
 // lws's own stage timeouts (DNS, TCP connect, TLS, upgrade reply). Ours, from
 // ConnectOptions::connect_timeout, normally fires first and gives the clearer reason.
@@ -130,31 +128,6 @@ struct WaitSul {
 void wait_sul_fired(lws_sorted_usec_list_t* sul) {
   static_assert(std::is_standard_layout_v<WaitSul>);
   lws_cancel_service(reinterpret_cast<WaitSul*>(sul)->ctx);
-}
-
-std::string base64(std::string_view raw) {
-  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(raw.data()),
-                                static_cast<int>(raw.size()));
-  out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-  return out;
-}
-
-std::string join(const std::vector<std::string>& v, std::string_view sep) {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out += sep;
-    out += s;
-  }
-  return out;
-}
-
-bool contains_ci(std::string_view hay, std::string_view needle) {
-  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-  });
-  return it != hay.end();
 }
 
 class LwsConnection final : public Connection {
@@ -237,7 +210,7 @@ class LwsIoLoop final : public IoLoop {
                                                                : std::chrono::seconds{30};
     if (options.basic_auth_user) {
       st->authorization =
-          "Basic " + base64(*options.basic_auth_user + ":" + options.basic_auth_password.value_or(""));
+          lws_transport::basic_authorization(*options.basic_auth_user, options.basic_auth_password.value_or(""));
     }
     auto url = lws_transport::parse_ws_url(options.url);
     live_.emplace(st.get(), st);
