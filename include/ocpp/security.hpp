@@ -97,7 +97,7 @@ struct TlsCredentials {
 
 /// Errors of a SecurityProvider (category ocpp::security_category()).
 enum class SecurityErrc {
-  ok = 0,
+  ok = 0,                ///< no error
   not_found,             ///< no such certificate (or no key pair, no charge point certificate)
   invalid_certificate,   ///< not a PEM X.509 certificate, or not usable for what it was given for
   invalid_request,       ///< a CSR field is empty, too long or malformed
@@ -156,7 +156,7 @@ class OCPP_API SecurityProvider {
       const std::vector<CaCertificateUse>& uses = {}) const = 0;
 
   /// Deletes the installed CA certificate with this hash data, computed with its
-  /// hash_algorithm. Errors: not_found, storage_failure.
+  /// hash_algorithm (from every use it was installed for). Errors: not_found, storage_failure.
   virtual std::error_code delete_ca_certificate(const CertificateHashData& hash) = 0;
 
   /// Verifies `signature` (base64, as OCPP carries it; SHA256 with RSA or ECDSA) of `data`

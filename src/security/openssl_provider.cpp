@@ -215,15 +215,20 @@ class OpensslProvider final : public SecurityProvider {
   std::error_code delete_ca_certificate(const CertificateHashData& hash) override {
     std::lock_guard<std::mutex> lk(m_);
     auto all = load_ca_files({});
+    bool found = false;
+    bool bundle_changed = false;
+    // The hash data name a certificate, not a use: it goes from every use it was installed for.
     for (auto& f : all) {
       X509* issuer = find_issuer(f.cert.get(), all);
       if (!same_certificate(security::hash_data(f.cert.get(), issuer ? issuer : f.cert.get(), hash.hash_algorithm), hash))
         continue;
       std::error_code ec;
       if (!fs::remove(f.path, ec) || ec) return storage_failure();
-      return f.use == CaCertificateUse::csms_root ? write_bundle() : std::error_code{};
+      found = true;
+      bundle_changed = bundle_changed || f.use == CaCertificateUse::csms_root;
     }
-    return make_error_code(SecurityErrc::not_found);
+    if (!found) return make_error_code(SecurityErrc::not_found);
+    return bundle_changed ? write_bundle() : std::error_code{};
   }
 
   std::error_code verify_signature(std::string_view data, std::string_view signature,

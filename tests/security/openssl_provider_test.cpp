@@ -340,3 +340,19 @@ TEST_CASE("security: signatures verify against a signing certificate from an ins
   CHECK(p->verify_file_signature(tmp.path + "/missing.bin", sign_base64(signer.key.get(), firmware), signer.pem()) ==
         SecurityErrc::storage_failure);
 }
+
+TEST_CASE("security: deleting by hash data removes the certificate from every use", "[security]") {
+  TempDir tmp;
+  auto p = open_provider(tmp.path);
+  Cert root = make_root("Shared Root", 5);
+  auto h = p->install_ca_certificate(CaCertificateUse::csms_root, root.pem());
+  REQUIRE(h);
+  REQUIRE(p->install_ca_certificate(CaCertificateUse::manufacturer_root, root.pem()));
+  REQUIRE(p->install_ca_certificate(CaCertificateUse::manufacturer_root, make_root("Other", 6).pem()));
+  CHECK(p->installed_ca_certificates()->size() == 3);
+  CHECK_FALSE(p->delete_ca_certificate(*h));
+  auto left = p->installed_ca_certificates();
+  REQUIRE(left);
+  REQUIRE(left->size() == 1);
+  CHECK(left->front().subject.find("Other") != std::string::npos);
+}
