@@ -78,8 +78,10 @@ struct ChargePointConfig {
 class OCPP_API ChargePoint {
  public:
   /// Opens the store, loads state and attaches to the runner, which connects and boots.
-  /// Errors: Errc::invalid_argument (empty id, bad URL, vendor/model missing or too long,
-  /// connectors < 1), the store's errors (Errc::storage_*), Runner::error().
+  /// Errors: Errc::invalid_argument (empty id or one with ':' or control characters, bad URL,
+  /// a security_profile that does not fit the URL, profile 3 without a client certificate,
+  /// vendor/model missing or too long, connectors < 1), the store's errors (Errc::storage_*),
+  /// Runner::error().
   static Result<std::unique_ptr<ChargePoint>> create(Runner& runner, ChargePointConfig config,
                                                      Hooks hooks);
   /// Closes the connection and detaches from the runner. Not from inside a hook.
