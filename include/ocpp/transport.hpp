@@ -23,6 +23,15 @@ namespace ocpp {
 /// Default receive limit of one WebSocket message: 1 MiB.
 inline constexpr std::size_t kDefaultMaxMessageSize = 1024 * 1024;
 
+/// The TLS 1.2 cipher suites offered when ConnectOptions::tls_cipher_list is empty (OpenSSL
+/// names): those the charge point must support (1.6 Security Whitepaper A00.FR.318: ECDHE-ECDSA
+/// and RSA, each with AES-128-GCM-SHA256 and AES-256-GCM-SHA384) and the ECDHE-RSA pair; no
+/// CBC, SHA-1, RC4 or export suites (A00.FR.319). TLS 1.3 keeps OpenSSL's suites, all AEAD.
+inline constexpr const char* kDefaultTlsCipherList =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:"
+    "AES128-GCM-SHA256:AES256-GCM-SHA384";
+
 /// What IoLoop::connect() connects to, and how.
 struct ConnectOptions {
   std::string url;                        ///< ws://host:port/path/chargePointId or wss://...
@@ -30,12 +39,25 @@ struct ConnectOptions {
   std::optional<std::string> basic_auth_user;      ///< HTTP Basic auth (security profiles 1 and 2)
   std::optional<std::string> basic_auth_password;  ///< its password (the AuthorizationKey)
   std::string ca_file;                    ///< wss: CA bundle to verify the server; empty = system CAs
+  /// wss: the TLS client certificate (security profile 3), a PEM file with the charge point's
+  /// certificate first and its intermediates after it; empty = none.
+  std::string client_cert_file;
+  /// wss: the PEM file with the private key of client_cert_file (it may be that same file).
+  std::string client_key_file;
+  /// wss: TLS 1.2 cipher suites, OpenSSL syntax; empty = kDefaultTlsCipherList. TLS 1.2 is the
+  /// minimum version whatever this says.
+  std::string tls_cipher_list;
   std::chrono::seconds ping_interval{0};  ///< WebSocket ping interval; 0 = no pings
   std::chrono::seconds connect_timeout{30};  ///< give up (on_close) if not open by then
   /// Largest incoming message accepted; a longer one closes the connection with status 1009
   /// (message too big) and on_close. See docs/guides/limits.md.
   std::size_t max_message_size = kDefaultMaxMessageSize;
 };
+
+// TLS contexts: a transport reads ca_file, client_cert_file and client_key_file when a
+// connection starts. Connections with the same files and contents share one TLS context;
+// once the contents change (a renewed certificate, a new CA bundle), the next connection gets
+// a new context and the old one is freed when no connection uses it any more.
 
 /// Receives what happens on one connection. Implemented by the library.
 class OCPP_API TransportEvents {

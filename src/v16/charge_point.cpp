@@ -3,62 +3,20 @@
 #include <mutex>
 #include <random>
 
-#include "core/backoff.hpp"
+#include "core/connection_manager.hpp"
 #include "ocpp/sqlite_store.hpp"
 
 namespace ocpp::v16 {
 
-namespace {
-
-// The identity is the last path segment of the URL, percent-encoded (OCPP-J 1.6 §3.1.1:
-// "RDAM 123" → "RDAM%20123").
-std::string percent_encode(const std::string& id) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char ch : id) {
-    const bool unreserved = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-                            (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' || ch == '~';
-    if (unreserved) {
-      out += static_cast<char>(ch);
-    } else {
-      out += '%';
-      out += kHex[ch >> 4];
-      out += kHex[ch & 15];
-    }
-  }
-  return out;
-}
-
-// ':' cannot be part of an HTTP Basic auth user name (RFC 7617), and the identity is that name.
-bool valid_identity(const std::string& id) {
-  if (id.empty() || id.size() > 48) return false;
-  for (unsigned char ch : id)
-    if (ch < 0x20 || ch == 0x7f || ch == ':') return false;
-  return true;
-}
-
-}  // namespace
-
-class ChargePoint::Impl final : public Runner::Client, public TransportEvents {
+class ChargePoint::Impl final : public Runner::Client,
+                                 public TransportEvents,
+                                 public core::ConnectionManager::Host {
  public:
-  Impl(Runner& runner, ChargePointConfig config) : runner_(runner), config_(std::move(config)) {
-    std::random_device rd;
-    rng_.seed((static_cast<std::uint64_t>(rd()) << 32) ^ rd());
-  }
+  explicit Impl(Runner& runner) : runner_(runner) {}
 
   // --- Runner::Client (runner thread) ---
   MonoTime step(Now now) override {
-    if (shut_down_) {
-      // Stepped after shutdown(): the runner was stopped and started again. Reconnect.
-      shut_down_ = false;
-      attempt_ = 0;
-      reconnect_at_ = now.mono;
-    }
-    if (dead_connection_) {
-      dead_connection_ = false;
-      connection_.reset();
-    }
-    if (!connection_ && !shut_down_ && now.mono >= reconnect_at_) open_connection(now);
+    connection_->step(now);
     // Nothing due: the runner steps it again on an API call or a transport event of its own.
     MonoTime wake = now.mono + std::chrono::hours(1);
     for (int round = 0; round < 64; ++round) {
@@ -71,43 +29,22 @@ class ChargePoint::Impl final : public Runner::Client, public TransportEvents {
         while (auto f = engine_->poll_hook_call()) calls.push_back(std::move(f));
         if (auto d = engine_->next_deadline()) wake = std::min(wake, *d);
       }
-      for (auto& t : out) {
-        if (connection_ && open_) connection_->send(t);
-      }
+      for (auto& t : out) connection_->send(t);
       if (calls.empty()) break;
       for (auto& f : calls) f();  // no lock held: hooks may call back into the API
       now = now_from_system_clocks();
     }
-    if (!connection_) wake = std::min(wake, reconnect_at_);
+    if (auto d = connection_->deadline()) wake = std::min(wake, *d);
     return wake;
   }
 
-  void shutdown() override {
-    shut_down_ = true;
-    if (connection_) {
-      connection_->close();
-      connection_.reset();
-    }
-    if (open_) {
-      open_ = false;
-      std::lock_guard<std::mutex> lk(m_);
-      engine_->disconnected(now_from_system_clocks());
-    }
-  }
+  void shutdown() override { connection_->shutdown(now_from_system_clocks()); }
 
   // --- TransportEvents (runner thread, inside IoLoop::poll) ---
   // Each event asks the runner to step this charge point (and no other) right after the poll.
   void on_open(std::string_view subprotocol) override {
     runner_.wake(*this);
-    if (subprotocol != "ocpp1.6") {
-      // A host transport that ignored the subprotocol negotiation: refuse (OCPP-J 1.6 §3.1.2).
-      if (connection_) connection_->close();
-      return;
-    }
-    open_ = true;
-    attempt_ = 0;
-    std::lock_guard<std::mutex> lk(m_);
-    engine_->connected(now_from_system_clocks());
+    connection_->on_open(subprotocol, now_from_system_clocks());
   }
 
   void on_message(std::string_view text) override {
@@ -118,48 +55,28 @@ class ChargePoint::Impl final : public Runner::Client, public TransportEvents {
 
   void on_close(std::error_code ec, std::string_view reason) override {
     runner_.wake(*this);
-    const Now now = now_from_system_clocks();
-    dead_connection_ = true;  // destroyed in step(), not inside its own callback
-    const bool was_open = open_;
-    open_ = false;
-    if (was_open) {
-      std::lock_guard<std::mutex> lk(m_);
-      engine_->disconnected(now);
-    }
-    std::uniform_real_distribution<double> jitter(0.0, 1.0);
-    const auto delay = core::backoff_delay(attempt_++, config_.backoff_min, config_.backoff_max, jitter(rng_));
-    reconnect_at_ = now.mono + delay;
-    if (hooks_.log) {
-      const std::string message = "connection closed (" + ec.message() + (reason.empty() ? "" : ": ") + std::string(reason) +
-                     "); reconnecting in " + std::to_string(delay.count()) + " ms";
-      hooks_.log(1, message);
-    }
+    connection_->on_close(ec, reason, now_from_system_clocks());
   }
 
-  void open_connection(Now now) {
-    ConnectOptions o;
-    o.url = config_.csms_url;
-    if (o.url.empty() || o.url.back() != '/') o.url += '/';
-    o.url += percent_encode(config_.charge_point_id);
-    o.subprotocols = {"ocpp1.6"};
-    std::int64_t ping = 0;
-    std::string key;
-    {
-      std::lock_guard<std::mutex> lk(m_);
-      if (auto k = engine_->get_configuration("AuthorizationKey")) key = k.value();
-      if (auto p = engine_->get_configuration("WebSocketPingInterval")) ping = std::stoll(p.value());
-    }
-    if (!key.empty()) {
-      o.basic_auth_user = config_.charge_point_id;
-      o.basic_auth_password = key;
-    }
-    o.ca_file = config_.ca_file;
-    o.ping_interval = std::chrono::seconds(ping);
-    o.max_message_size = config_.max_message_size;
-    o.connect_timeout = config_.connect_timeout;
-    // Until it opens or fails, a back-off is pending in case the loop reports nothing.
-    reconnect_at_ = now.mono + std::chrono::seconds(60);
-    connection_ = runner_.io().connect(o, *this);
+  // --- core::ConnectionManager::Host (runner thread) ---
+  core::AttemptSettings attempt_settings() override {
+    core::AttemptSettings s;
+    std::lock_guard<std::mutex> lk(m_);
+    if (auto k = engine_->get_configuration("AuthorizationKey")) s.basic_auth_password = k.value();
+    if (auto p = engine_->get_configuration("WebSocketPingInterval"))
+      s.ping_interval = std::chrono::seconds(std::stoll(p.value()));
+    return s;
+  }
+  void connection_opened(Now now) override {
+    std::lock_guard<std::mutex> lk(m_);
+    engine_->connected(now);
+  }
+  void connection_closed(Now now) override {
+    std::lock_guard<std::mutex> lk(m_);
+    engine_->disconnected(now);
+  }
+  void connection_log(int level, const std::string& message) override {
+    if (hooks_.log) hooks_.log(level, message);
   }
 
   // Thread-safe entry for the API: run op on the engine under the lock, then wake the runner.
@@ -183,25 +100,37 @@ class ChargePoint::Impl final : public Runner::Client, public TransportEvents {
   }
 
   Runner& runner_;
-  ChargePointConfig config_;
   Hooks hooks_;
   std::unique_ptr<Store> store_;
   mutable std::mutex m_;  // guards engine_
   std::unique_ptr<Engine> engine_;
-  // Runner thread only:
-  std::unique_ptr<Connection> connection_;
-  bool open_ = false;
-  bool dead_connection_ = false;
-  bool shut_down_ = false;
-  unsigned attempt_ = 0;
-  MonoTime reconnect_at_{};
-  std::mt19937_64 rng_;
+  std::unique_ptr<core::ConnectionManager> connection_;  // runner thread only
 };
 
 namespace {
 
-bool valid_url(const std::string& url) {
-  return url.rfind("ws://", 0) == 0 || url.rfind("wss://", 0) == 0;
+// What the connection manager needs from a 1.6 configuration.
+core::ConnectionConfig connection_config(const ChargePointConfig& c) {
+  core::ConnectionConfig cc;
+  cc.csms_url = c.csms_url;
+  cc.identity = c.charge_point_id;
+  cc.subprotocols = {"ocpp1.6"};
+  cc.security_profile = c.security_profile;
+  cc.ca_file = c.ca_file;
+  cc.client_cert_file = c.client_cert_file;
+  cc.client_key_file = c.client_key_file;
+  cc.tls_cipher_list = c.tls_cipher_list;
+  cc.security = c.security;
+  cc.connect_timeout = c.connect_timeout;
+  cc.max_message_size = c.max_message_size;
+  cc.backoff_min = c.backoff_min;
+  cc.backoff_max = c.backoff_max;
+  return cc;
+}
+
+std::uint64_t random_seed() {
+  std::random_device rd;
+  return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
 }
 
 }  // namespace
@@ -209,9 +138,8 @@ bool valid_url(const std::string& url) {
 Result<std::unique_ptr<ChargePoint>> ChargePoint::create(Runner& runner, ChargePointConfig config,
                                                          Hooks hooks) {
   // The identity becomes a URL path segment and the Basic auth user name.
-  if (config.charge_point_id.empty() || config.charge_point_id.size() > 48 ||
-      !valid_identity(config.charge_point_id) || !valid_url(config.csms_url))
-    return Errc::invalid_argument;
+  core::ConnectionConfig connection = connection_config(config);
+  if (auto ec = core::validate(connection)) return ec;
   if (auto ec = runner.error()) return ec;
   EngineOptions eo;
   eo.connectors = config.connectors;
@@ -236,12 +164,15 @@ Result<std::unique_ptr<ChargePoint>> ChargePoint::create(Runner& runner, ChargeP
     store = make_memory_store();
   }
 
-  auto impl = std::make_shared<Impl>(runner, std::move(config));
+  auto impl = std::make_shared<Impl>(runner);
   impl->hooks_ = hooks;
   impl->store_ = std::move(store);
   auto engine = Engine::create(std::move(eo), *impl->store_, std::move(hooks), now_from_system_clocks());
   if (!engine) return engine.error();
   impl->engine_ = std::move(engine.value());
+  auto manager = core::ConnectionManager::create(std::move(connection), runner.io(), *impl, *impl, random_seed());
+  if (!manager) return manager.error();
+  impl->connection_ = std::move(manager.value());
   runner.attach(impl);
   return std::unique_ptr<ChargePoint>(new ChargePoint(std::move(impl), runner));
 }

@@ -32,6 +32,7 @@
 #include <vector>
 #include "ocpp/error.hpp"
 #include "ocpp/transport.hpp"
+#include "support/temp_dir.hpp"
 
 namespace lws_test {
 
@@ -41,19 +42,7 @@ using Clock = std::chrono::steady_clock;
 // ---------------------------------------------------------------------------------------
 // Certificates
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/ocpp-lws-test-XXXXXX";
-    const char* p = mkdtemp(tmpl);
-    REQUIRE(p != nullptr);
-    path = p;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
+using test_support::TempDir;
 
 // Writes a self-signed P-256 certificate (for IP 127.0.0.1 unless `san` says otherwise) and
 // its key as PEM files.
@@ -124,8 +113,15 @@ inline int free_port() {
 class LwsTestServer {
  public:
   struct Tls {
+    Tls() = default;
+    Tls(std::string cert_file, std::string key_file) : cert(std::move(cert_file)), key(std::move(key_file)) {}
     std::string cert;
     std::string key;
+    /// Non-empty: a client certificate issued by this CA (PEM file) is required and checked.
+    std::string client_ca;
+    /// Non-empty: the server's TLS 1.2 cipher suites (OpenSSL syntax).
+    std::string cipher_list;
+    bool tls12_only = false;  ///< no TLS 1.3, so that cipher_list decides
   };
 
   explicit LwsTestServer(const Tls* tls = nullptr) {
@@ -152,6 +148,12 @@ class LwsTestServer {
       info.ssl_cert_filepath = tls->cert.c_str();
       info.ssl_private_key_filepath = tls->key.c_str();
       info.provided_client_ssl_ctx = client_ssl_;
+      if (!tls->client_ca.empty()) {
+        info.options |= LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT;
+        info.ssl_ca_filepath = tls->client_ca.c_str();
+      }
+      if (!tls->cipher_list.empty()) info.ssl_cipher_list = tls->cipher_list.c_str();
+      if (tls->tls12_only) info.ssl_options_set = SSL_OP_NO_TLSv1_3;
     }
     ctx_ = lws_create_context(&info);
     REQUIRE(ctx_ != nullptr);
@@ -179,6 +181,11 @@ class LwsTestServer {
   std::string path() {
     std::lock_guard<std::mutex> lock(mu_);
     return path_;
+  }
+  /// The CN of the client certificate of the last connection ("" without one).
+  std::string peer_cn() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return peer_cn_;
   }
   int connections() const { return connections_.load(); }
   // The status code of the last close frame a client sent (0 before any).
@@ -212,6 +219,10 @@ class LwsTestServer {
   }
 
   static int callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+    // lws asks protocol 0 to judge a client certificate, with a stand-in wsi, and accepts
+    // whatever it is not told to refuse: refuse what OpenSSL could not verify (len is
+    // preverify_ok).
+    if (reason == LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION) return len ? 0 : 1;
     auto* self = static_cast<LwsTestServer*>(lws_context_user(lws_get_context(wsi)));
     auto** pss = static_cast<Session**>(user);
     switch (reason) {
@@ -228,6 +239,16 @@ class LwsTestServer {
         if (p > 0) {
           lws_hdr_copy(wsi, self->path_.data(), p + 1, WSI_TOKEN_GET_URI);
           self->path_.resize(static_cast<std::size_t>(p));
+        }
+        // Here, before the upgrade is answered, so that a client that saw it open can ask.
+        self->peer_cn_.clear();
+        if (SSL* ssl = lws_get_ssl(wsi)) {
+          if (X509* peer = SSL_get1_peer_certificate(ssl)) {
+            char buf[256] = {};
+            X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, buf, sizeof buf);
+            self->peer_cn_ = buf;
+            X509_free(peer);
+          }
         }
         return 0;
       }
@@ -293,6 +314,7 @@ class LwsTestServer {
   std::mutex mu_;
   std::string authorization_;
   std::string path_;
+  std::string peer_cn_;
 };
 
 // ---------------------------------------------------------------------------------------

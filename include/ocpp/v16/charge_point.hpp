@@ -19,6 +19,7 @@
 
 #include "ocpp/error.hpp"
 #include "ocpp/runner.hpp"
+#include "ocpp/security.hpp"
 #include "ocpp/store.hpp"
 #include "ocpp/v16/engine.hpp"
 #include "ocpp/v16/hooks.hpp"
@@ -41,7 +42,24 @@ struct ChargePointConfig {
   /// Initial AuthorizationKey for HTTP Basic auth (security profiles 1 and 2); applied on first
   /// start only: a key set later by the CSMS wins.
   std::optional<std::string> password;
-  std::string ca_file;  ///< wss: CA bundle; empty = the system's CAs
+  std::string ca_file;  ///< wss: CA bundle; empty = the security provider's, else the system's CAs
+  /// The security profile (docs/guides/security.md). Unset: chosen at each connection from
+  /// the URL and the credentials, as before the SecurityProfile key: TLS for wss://, HTTP
+  /// Basic auth when an AuthorizationKey is set, the client certificate over wss:// when one
+  /// is configured (then without Basic auth). Set: enforced; create() refuses a URL that does
+  /// not fit it (1 needs ws://, 2 and 3 wss://) and profile 3 without a client certificate.
+  std::optional<SecurityProfile> security_profile;
+  /// wss: the TLS client certificate for security profile 3, a PEM file with the charge point's
+  /// certificate first and its intermediates after it (see ConnectOptions).
+  std::string client_cert_file;
+  /// Its private key, a PEM file; empty = in client_cert_file.
+  std::string client_key_file;
+  /// wss: TLS 1.2 cipher suites (OpenSSL syntax); empty = ocpp::kDefaultTlsCipherList.
+  std::string tls_cipher_list;
+  /// Keys and certificates (e.g. make_openssl_security_provider()): when set, the CSMS root
+  /// certificates and the charge point certificate it holds are used for wss:// (ahead of
+  /// ca_file and client_cert_file, which stay the fallback while it has none).
+  std::shared_ptr<SecurityProvider> security;
   std::chrono::milliseconds backoff_min{1000};  ///< reconnect back-off, doubled per attempt
   std::chrono::milliseconds backoff_max{60000};  ///< its cap
   std::chrono::seconds call_timeout{30};  ///< see EngineOptions::call_timeout
@@ -60,8 +78,10 @@ struct ChargePointConfig {
 class OCPP_API ChargePoint {
  public:
   /// Opens the store, loads state and attaches to the runner, which connects and boots.
-  /// Errors: Errc::invalid_argument (empty id, bad URL, vendor/model missing or too long,
-  /// connectors < 1), the store's errors (Errc::storage_*), Runner::error().
+  /// Errors: Errc::invalid_argument (empty id or one with ':' or control characters, bad URL,
+  /// a security_profile that does not fit the URL, profile 3 without a client certificate,
+  /// vendor/model missing or too long, connectors < 1), the store's errors (Errc::storage_*),
+  /// Runner::error().
   static Result<std::unique_ptr<ChargePoint>> create(Runner& runner, ChargePointConfig config,
                                                      Hooks hooks);
   /// Closes the connection and detaches from the runner. Not from inside a hook.

@@ -17,21 +17,20 @@
 //   poll() schedules its own wake-up to honour max_wait.
 // - Pings are driven by our own per-wsi timer instead of lws's validity policy, because
 //   only then can a dead peer be reported as "pong timeout" rather than a generic close.
+// - TLS contexts (one vhost each, renewed when the certificate files change) are managed by
+//   TlsContexts (tls_contexts.hpp); a connection holds its context until the loop forgets it.
 
 #include <libwebsockets.h>
-#include <openssl/evp.h>
-#include <openssl/ssl.h>
 
 #include <algorithm>
-#include <cctype>
 #include <atomic>
 #include <chrono>
 #include <cstring>
 #include <deque>
-#include <map>
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <typeinfo>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -39,7 +38,9 @@
 #include "core/utf8.hpp"
 #include "ocpp/error.hpp"
 #include "ocpp/transport.hpp"
+#include "transport/lws/handshake_text.hpp"
 #include "transport/lws/lws_io_loop.hpp"
+#include "transport/lws/tls_contexts.hpp"
 #include "transport/lws/ws_url.hpp"
 
 namespace ocpp {
@@ -48,12 +49,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using lws_transport::Resolver;
 using lws_transport::WsUrl;
-
-std::string describe_size(std::size_t bytes) {
-  if (bytes % (1024 * 1024) == 0) return std::to_string(bytes / (1024 * 1024)) + " MiB";
-  if (bytes % 1024 == 0) return std::to_string(bytes / 1024) + " KiB";
-  return std::to_string(bytes) + " bytes";
-}
+using lws_transport::contains_ci;
+using lws_transport::describe_size;
+using lws_transport::join;
 
 // lws's own stage timeouts (DNS, TCP connect, TLS, upgrade reply). Ours, from
 // ConnectOptions::connect_timeout, normally fires first and gives the clearer reason.
@@ -72,7 +70,8 @@ struct ConnState : std::enable_shared_from_this<ConnState> {
   TransportEvents* events = nullptr;
   WsUrl url;
   std::string host_header;
-  std::string ca_file;
+  lws_transport::TlsSettings tls;
+  std::uint64_t tls_id = 0;  // the TLS context in use, released when the loop forgets st
   std::string offered;  // comma-separated, as sent in Sec-WebSocket-Protocol
   std::vector<std::string> offered_list;
   std::string authorization;  // complete header value, empty when no Basic auth
@@ -132,31 +131,6 @@ void wait_sul_fired(lws_sorted_usec_list_t* sul) {
   lws_cancel_service(reinterpret_cast<WaitSul*>(sul)->ctx);
 }
 
-std::string base64(std::string_view raw) {
-  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(raw.data()),
-                                static_cast<int>(raw.size()));
-  out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-  return out;
-}
-
-std::string join(const std::vector<std::string>& v, std::string_view sep) {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out += sep;
-    out += s;
-  }
-  return out;
-}
-
-bool contains_ci(std::string_view hay, std::string_view needle) {
-  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-  });
-  return it != hay.end();
-}
-
 class LwsConnection final : public Connection {
  public:
   explicit LwsConnection(std::shared_ptr<ConnState> st) : st_(std::move(st)) {}
@@ -190,6 +164,7 @@ class LwsIoLoop final : public IoLoop {
     ctx_ = lws_create_context(&info);
     if (!ctx_) return false;
     wait_sul_.ctx = ctx_;
+    tls_ = std::make_unique<lws_transport::TlsContexts>(ctx_, protocols_);
 
     lws_context_creation_info vi;
     std::memset(&vi, 0, sizeof vi);
@@ -215,7 +190,7 @@ class LwsIoLoop final : public IoLoop {
     for (auto& [raw, st] : live_) st->wsi = nullptr;
     live_.clear();
     events_.clear();
-    for (auto& [ca, tv] : tls_vhosts_) SSL_CTX_free(tv.ssl);
+    tls_.reset();  // after the context, which destroyed the vhosts
   }
 
   std::unique_ptr<Connection> connect(const ConnectOptions& options,
@@ -223,7 +198,10 @@ class LwsIoLoop final : public IoLoop {
     auto st = std::make_shared<ConnState>();
     st->loop = this;
     st->events = &events;
-    st->ca_file = options.ca_file;
+    st->tls.ca_file = options.ca_file;
+    st->tls.cert_file = options.client_cert_file;
+    st->tls.key_file = options.client_key_file;
+    st->tls.cipher_list = options.tls_cipher_list;
     st->offered_list = options.subprotocols;
     st->offered = join(options.subprotocols, ",");
     st->ping_interval = options.ping_interval;
@@ -233,7 +211,7 @@ class LwsIoLoop final : public IoLoop {
                                                                : std::chrono::seconds{30};
     if (options.basic_auth_user) {
       st->authorization =
-          "Basic " + base64(*options.basic_auth_user + ":" + options.basic_auth_password.value_or(""));
+          lws_transport::basic_authorization(*options.basic_auth_user, options.basic_auth_password.value_or(""));
     }
     auto url = lws_transport::parse_ws_url(options.url);
     live_.emplace(st.get(), st);
@@ -273,6 +251,7 @@ class LwsIoLoop final : public IoLoop {
         lws_sul_cancel(&wait_sul_.sul);
       }
       const bool delivered = dispatch();
+      tls_->collect();  // outside lws callbacks: vhosts may be destroyed here
       if (ready || delivered || woken_.exchange(false) || Clock::now() >= deadline) return;
     }
   }
@@ -283,6 +262,7 @@ class LwsIoLoop final : public IoLoop {
   }
 
   std::size_t active_connections() const override { return live_.size(); }
+  std::size_t tls_context_count() const { return tls_ ? tls_->size() : 0; }
 
   // --- used by LwsConnection ---
 
@@ -594,52 +574,6 @@ class LwsIoLoop final : public IoLoop {
                    pending_.end());
   }
 
-  lws_vhost* tls_vhost(const std::string& ca_file, std::string& error) {
-    auto it = tls_vhosts_.find(ca_file);
-    if (it != tls_vhosts_.end()) return it->second.vhost;
-
-    SSL_CTX* ssl = SSL_CTX_new(TLS_client_method());
-    if (!ssl) {
-      error = "cannot create TLS context";
-      return nullptr;
-    }
-    SSL_CTX_set_min_proto_version(ssl, TLS1_2_VERSION);
-    const bool loaded = ca_file.empty()
-                            ? SSL_CTX_set_default_verify_paths(ssl) == 1
-                            : SSL_CTX_load_verify_locations(ssl, ca_file.c_str(), nullptr) == 1;
-    if (!loaded) {
-      SSL_CTX_free(ssl);
-      error = ca_file.empty() ? "cannot load the system CA certificates"
-                              : "cannot load CA file " + ca_file;
-      return nullptr;
-    }
-    SSL_CTX_set_verify(ssl, SSL_VERIFY_PEER, nullptr);
-
-    TlsVhost tv;
-    tv.ssl = ssl;
-    tv.name = "ocpp-wss-" + std::to_string(tls_vhosts_.size());
-    auto [pos, inserted] = tls_vhosts_.emplace(ca_file, std::move(tv));
-    (void)inserted;
-
-    // A vhost per trust configuration: lws 4.1 keeps the client SSL_CTX on the vhost,
-    // and handing it our own SSL_CTX means only the CAs chosen here are trusted.
-    lws_context_creation_info vi;
-    std::memset(&vi, 0, sizeof vi);
-    vi.port = CONTEXT_PORT_NO_LISTEN;
-    vi.protocols = protocols_;
-    vi.vhost_name = pos->second.name.c_str();
-    vi.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-    vi.provided_client_ssl_ctx = ssl;
-    pos->second.vhost = lws_create_vhost(ctx_, &vi);
-    if (!pos->second.vhost) {
-      SSL_CTX_free(ssl);
-      tls_vhosts_.erase(pos);
-      error = "cannot create TLS client vhost";
-      return nullptr;
-    }
-    return pos->second.vhost;
-  }
-
   void start_pending() {
     if (pending_.empty()) return;
     std::vector<std::shared_ptr<ConnState>> batch;
@@ -658,7 +592,9 @@ class LwsIoLoop final : public IoLoop {
     lws_vhost* vh = plain_vhost_;
     if (st->url.tls) {
       std::string error;
-      vh = tls_vhost(st->ca_file, error);
+      if (st->tls_id) tls_->release(st->tls_id);  // the next address: the files are read again
+      st->tls_id = 0;
+      vh = tls_->acquire(st->tls, st->tls_id, error);
       if (!vh) {
         st->phase = Phase::done;
         report_close(*st, Errc::tls_error, error);
@@ -745,6 +681,8 @@ class LwsIoLoop final : public IoLoop {
 
   // The loop is done with st: a handle that outlives the loop must not reach back into it.
   void forget(ConnState& st) {
+    if (st.tls_id) tls_->release(st.tls_id);
+    st.tls_id = 0;
     st.loop = nullptr;
     live_.erase(&st);  // st may be gone after this line
   }
@@ -779,12 +717,6 @@ class LwsIoLoop final : public IoLoop {
     return true;
   }
 
-  struct TlsVhost {
-    lws_vhost* vhost = nullptr;
-    SSL_CTX* ssl = nullptr;
-    std::string name;  // lws keeps the pointer
-  };
-
   lws_transport::ResolveFn resolve_;
   std::unique_ptr<Resolver> resolver_;
   std::unordered_map<std::uint64_t, std::shared_ptr<ConnState>> resolving_;
@@ -793,7 +725,7 @@ class LwsIoLoop final : public IoLoop {
   lws_protocols protocols_[2]{};
   lws_retry_bo_t retry_{};
   lws_vhost* plain_vhost_ = nullptr;
-  std::map<std::string, TlsVhost> tls_vhosts_;
+  std::unique_ptr<lws_transport::TlsContexts> tls_;
   std::unordered_map<ConnState*, std::shared_ptr<ConnState>> live_;
   std::vector<std::shared_ptr<ConnState>> pending_;
   std::vector<Event> events_;
@@ -830,6 +762,11 @@ void LwsConnection::close() {
 }  // namespace
 
 std::unique_ptr<IoLoop> make_lws_io_loop() { return lws_transport::make_lws_io_loop(nullptr); }
+
+std::size_t lws_transport::tls_context_count(IoLoop& loop) {
+  if (typeid(loop) != typeid(LwsIoLoop)) return 0;
+  return static_cast<LwsIoLoop&>(loop).tls_context_count();
+}
 
 std::unique_ptr<IoLoop> lws_transport::make_lws_io_loop(ResolveFn resolve) {
   auto loop = std::make_unique<LwsIoLoop>(resolve ? std::move(resolve) : ResolveFn(system_resolve));
