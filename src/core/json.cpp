@@ -111,9 +111,11 @@ bool parse_json(Doc& doc, std::string_view text, std::string* error, ArrayHead* 
     rapidjson::MemoryStream ms(text.data(), text.size());
     rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> is(ms);
     rapidjson::Reader reader;
+    // Full precision: the default number parser may be off by a few ulps, and a value read,
+    // written and read again must not drift (the writer prints the shortest exact form).
     constexpr unsigned kFlags = rapidjson::kParseIterativeFlag |
                                 rapidjson::kParseValidateEncodingFlag |
-                                rapidjson::kParseStopWhenDoneFlag;
+                                rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseFullPrecisionFlag;
     result = reader.Parse<kFlags>(is, handler);
     if (result && is.Tell() != text.size()) {
       // Trailing bytes after the value: only whitespace is allowed.

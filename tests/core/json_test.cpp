@@ -1,3 +1,6 @@
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <catch2/catch.hpp>
 #include <string>
 
@@ -22,4 +25,21 @@ TEST_CASE("parse_json refuses escaped lone surrogates, which are not UTF-8", "[c
   const auto f = ocpp::rpc::parse_frame(R"([2,"a\uDDDD","Heartbeat",{}])");
   CHECK(f.kind == ocpp::rpc::Frame::Kind::Invalid);
   CHECK_FALSE(f.reply_possible);
+}
+
+TEST_CASE("parse_json reads numbers exactly, so that writing and reading again is stable",
+          "[core][json][fuzz]") {
+  // Found by fuzzing (fuzz/codec.cpp): BootNotification.conf "interval":2.222222222222222e50
+  // was read a few ulps off, written as 2.2222222222222219e50, and read as yet another value:
+  // a message re-encoded twice changed.
+  // Each text is the writer's own (shortest) form of its number: reading and writing it again
+  // gives it back.
+  for (const char* text : {"[2.222222222222222e50]", "[11000.1]", "[0.1]", "[1.7976931348623157e308]"}) {
+    rapidjson::Document a;
+    REQUIRE(ocpp::core::parse_json(a, text));
+    rapidjson::StringBuffer sb;
+    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+    a.Accept(w);
+    CHECK(std::string(sb.GetString()) == text);
+  }
 }
