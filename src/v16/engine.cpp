@@ -8,6 +8,8 @@ namespace ocpp::v16 {
 namespace {
 
 constexpr MonoTime kImmediately{};
+// How long to wait before discarding a queued message again after the store failed to remove it.
+constexpr std::chrono::seconds kStoreRetry{10};
 
 }  // namespace
 
@@ -195,10 +197,12 @@ bool Engine::Impl::load_durable_head() {
   return durable_head_.has_value();
 }
 
-void Engine::Impl::forget_durable_head(const AckEffects& effects, Now now) {
+bool Engine::Impl::forget_durable_head(const AckEffects& effects, Now now) {
   const OutboxMessage& m = *durable_head_;
+  bool removed = true;
   if (auto ec = store_.outbox_ack(m.seq, m.tx_key, effects)) {
     log(0, "removing a delivered message from the queue failed: " + ec.message());
+    removed = false;
   }
   if (effects.delete_transaction) txs_.erase(m.tx_key);
   if (effects.set_transaction_id) {
@@ -210,6 +214,7 @@ void Engine::Impl::forget_durable_head(const AckEffects& effects, Now now) {
   durable_head_loaded_ = false;
   durable_retry_at_.reset();
   (void)now;
+  return removed;
 }
 
 std::optional<std::string> Engine::Impl::poll_transmit(Now now) {
@@ -251,7 +256,12 @@ std::optional<std::string> Engine::Impl::poll_transmit(Now now) {
         log(1, "discarding queued " + durable_head_->action + " " + why);
         AckEffects fx;
         fx.delete_transaction = durable_head_->action == "StopTransaction";
-        forget_durable_head(fx, now);
+        if (!forget_durable_head(fx, now)) {
+          // The store could not remove it (a failing disk): the next read would hand back the
+          // same message, so this loop would never end. Try again later.
+          durable_retry_at_ = now.mono + kStoreRetry;
+          break;
+        }
       }
     }
     if (take_durable) {

@@ -95,7 +95,8 @@ class Engine::Impl {
   /// The head's payload as sent, or nullopt with the reason it cannot be sent.
   std::optional<std::string> durable_payload(const OutboxMessage& m, std::string& why);
   bool load_durable_head();
-  void forget_durable_head(const AckEffects& effects, Now now);
+  /// Removes the head from the store (false if the store failed) and applies effects.
+  bool forget_durable_head(const AckEffects& effects, Now now);
   void on_boot_result(const rapidjson::Value* result, Now now);
   void finish_in_flight(const rapidjson::Value* result, const std::string& error, Now now);
   void log(int level, std::string message);

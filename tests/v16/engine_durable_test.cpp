@@ -658,3 +658,29 @@ TEST_CASE("durable: a retry that is due while another CALL is in flight leaves n
   h.answer_held(R"({"idTagInfo":{"status":"Accepted"}})");
   CHECK(h.calls_of("StopTransaction").size() == 2);  // the retry goes once the Authorize ended
 }
+
+TEST_CASE("durable: a message the store cannot remove is not discarded again in a loop",
+          "[v16][engine][durable][fuzz]") {
+  // Found by fuzzing (fuzz/sqlite_store.cpp): an unreadable queued message (damaged file) whose
+  // removal also failed was read back as the head at once, discarded again, and so on: the
+  // engine never returned from poll_transmit.
+  auto mem = ocpp::make_memory_store();
+  ocpp::OutboxMessage bad;
+  bad.action = "MeterValues";
+  bad.payload = R"({"connectorId":1,"meterValue":[{"thmestamp":"2026-09-21T14:14:20.000Z"}]})";
+  REQUIRE(!mem->outbox_append(bad));
+  test::FlakyStore store(*mem);
+  store.fail_outbox_ack = true;
+  test::Harness h(&store, 1);
+  auto& e = h.start();
+  h.connect();  // Accepted: the queue is read and its head discarded, which fails
+  CHECK(store.outbox_ack_calls == 1);
+  CHECK(h.calls_of("StatusNotification").size() == 2);  // the rest goes on
+  store.fail_outbox_ack = false;
+  h.advance(10s);  // tried again later, and removed
+  CHECK(store.outbox_ack_calls == 2);
+  std::size_t left = 1;
+  REQUIRE(!mem->outbox_size(left));
+  CHECK(left == 0);
+  (void)e;
+}
