@@ -584,6 +584,7 @@ std::error_code migrate(sqlite3* db) {
   std::int64_t version = 0;
   ec = query_int(db, "PRAGMA user_version", version);
   if (!ec && version > kSchemaVersion) ec = make_error_code(Errc::storage_version);
+  if (!ec && version < 0) ec = make_error_code(Errc::storage_corrupt);
   for (std::int64_t v = version; !ec && v < kSchemaVersion; ++v) {
     ec = exec(db, kMigrations[v]);
   }
@@ -615,6 +616,9 @@ std::error_code configure(sqlite3* db, const SqliteStoreOptions& options) {
   std::int64_t version = 0;
   if (auto ec = query_int(db, "PRAGMA user_version", version)) return ec;
   if (version > kSchemaVersion) return make_error_code(Errc::storage_version);
+  // The header field is a signed 32-bit integer; no library writes a negative one, and the
+  // migrations are indexed by it.
+  if (version < 0) return make_error_code(Errc::storage_corrupt);
 
   if (auto ec = exec(db, "PRAGMA cache_size = -32")) return ec;
   std::string mode;
