@@ -244,8 +244,16 @@ std::optional<std::string> Engine::Impl::poll_transmit(Now now) {
     const bool durable_waits = durable_retry_at_ && now.mono < *durable_retry_at_;
     bool take_durable = false;
     if (!durable_waits) {
+      std::optional<std::int64_t> discarded;  // seq of the message this loop removed last
       while (load_durable_head()) {
         if (!volatile_.empty() && durable_head_->seq > volatile_.front().after_seq) break;
+        if (discarded && durable_head_->seq <= *discarded) {
+          // The store said it removed that message but hands it back (a damaged file whose
+          // index misses the row): the same loop again would never end. Try again later.
+          durable_head_loaded_ = false;
+          durable_retry_at_ = now.mono + kStoreRetry;
+          break;
+        }
         std::string why;
         auto p = durable_payload(*durable_head_, why);
         if (p) {
@@ -254,6 +262,7 @@ std::optional<std::string> Engine::Impl::poll_transmit(Now now) {
           break;
         }
         log(1, "discarding queued " + durable_head_->action + " " + why);
+        discarded = durable_head_->seq;
         AckEffects fx;
         fx.delete_transaction = durable_head_->action == "StopTransaction";
         if (!forget_durable_head(fx, now)) {

@@ -684,3 +684,22 @@ TEST_CASE("durable: a message the store cannot remove is not discarded again in 
   CHECK(left == 0);
   (void)e;
 }
+
+TEST_CASE("durable: a store that keeps a message it says it removed does not loop the engine",
+          "[v16][engine][durable][fuzz]") {
+  // Found by fuzzing (fuzz/sqlite_store.cpp): in a damaged file the DELETE found no row (its
+  // index was wrong) while the queue's first row was still read: the unreadable message was
+  // discarded "successfully" again and again, and poll_transmit never returned.
+  auto mem = ocpp::make_memory_store();
+  ocpp::OutboxMessage bad;
+  bad.action = "MeterValues";
+  bad.payload = "{";
+  REQUIRE(!mem->outbox_append(bad));
+  test::FlakyStore store(*mem);
+  store.ack_keeps_message = true;
+  test::Harness h(&store, 1);
+  h.start();
+  h.connect();
+  CHECK(store.outbox_ack_calls == 1);
+  CHECK(h.calls_of("StatusNotification").size() == 2);  // the rest goes on
+}
