@@ -33,6 +33,8 @@ class CheckedStore final : public ocpp::Store {
   }
 
   const std::map<std::int64_t, ocpp::OutboxMessage>& shadow() const { return shadow_; }
+  /// The store's oldest message, read without touching the copy.
+  std::error_code peek_front(std::optional<ocpp::OutboxMessage>& out) { return inner_.outbox_front(out); }
   std::size_t size() const { return shadow_.size() + unknown_; }
   // After a failed write (a damaged file) the engine's count may differ from the store's, and
   // an acknowledged message may stay queued (it is sent again: at least once).
@@ -376,11 +378,11 @@ void EngineDriver::transmit(const std::string& text) {
     s.id = f.id;
     s.action = a;
     s.deadline = now_.mono + options_.call_timeout;
-    const auto& shadow = store_->shadow();
-    if (!shadow.empty()) {
-      const ocpp::OutboxMessage& head = shadow.begin()->second;
-      if (head.action == f.action && same_without_transaction_id(a, head.payload, *f.payload)) s.seq = head.seq;
-    }
+    // The store's own head (the copy may hold a message a failed write left behind).
+    std::optional<ocpp::OutboxMessage> head;
+    if (!store_->peek_front(head) && head && head->action == f.action &&
+        same_without_transaction_id(a, head->payload, *f.payload))
+      s.seq = head->seq;
     in_flight_ = s;
     return;
   }
