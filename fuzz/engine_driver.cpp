@@ -1,3 +1,4 @@
+#include "v16/engine_impl.hpp"
 #include "engine_driver.hpp"
 
 #include <rapidjson/document.h>
@@ -28,13 +29,17 @@ class CheckedStore final : public ocpp::Store {
     // what is known and records the rest as they become the front (see front()).
     if (!inner_.outbox_front(m) && m) shadow_[m->seq] = *m;
     unknown_ = n > shadow_.size() ? n - shadow_.size() : 0;
+    // A damaged file may even hold rows that break its keys (two messages with one seq).
+    preloaded_ = n > 0;
   }
 
   const std::map<std::int64_t, ocpp::OutboxMessage>& shadow() const { return shadow_; }
+  /// The store's oldest message, read without touching the copy.
+  std::error_code peek_front(std::optional<ocpp::OutboxMessage>& out) { return inner_.outbox_front(out); }
   std::size_t size() const { return shadow_.size() + unknown_; }
   // After a failed write (a damaged file) the engine's count may differ from the store's, and
   // an acknowledged message may stay queued (it is sent again: at least once).
-  bool exact() const { return unknown_ == 0 && !write_failed_; }
+  bool exact() const { return unknown_ == 0 && !write_failed_ && !preloaded_; }
   bool write_failed() const { return write_failed_; }
 
   std::error_code outbox_append(ocpp::OutboxMessage& msg) override {
@@ -44,9 +49,9 @@ class CheckedStore final : public ocpp::Store {
   }
   std::error_code outbox_front(std::optional<ocpp::OutboxMessage>& out) override {
     auto ec = inner_.outbox_front(out);
-    if (!ec && out && !shadow_.count(out->seq) && unknown_ > 0) {
+    if (!ec && out && !shadow_.count(out->seq) && (unknown_ > 0 || preloaded_)) {
       shadow_[out->seq] = *out;
-      --unknown_;
+      if (unknown_ > 0) --unknown_;
     }
     return ec;
   }
@@ -59,7 +64,8 @@ class CheckedStore final : public ocpp::Store {
   }
   std::error_code outbox_ack(std::int64_t seq, std::int64_t tx_key, const ocpp::AckEffects& effects) override {
     auto it = shadow_.find(seq);
-    FUZZ_CHECK_MSG(it != shadow_.end() || unknown_ > 0, "ack of a message never queued: " + std::to_string(seq));
+    FUZZ_CHECK_MSG(it != shadow_.end() || unknown_ > 0 || preloaded_,
+                   "ack of a message never queued: " + std::to_string(seq));
     if (it != shadow_.end()) {
       FUZZ_CHECK(it->second.tx_key == tx_key);
       driver_.on_acked(it->second);
@@ -111,8 +117,14 @@ class CheckedStore final : public ocpp::Store {
       if (m.tx_key == tx_key && m.action == "StartTransaction") return false;
     std::vector<ocpp::TransactionRecord> txs;
     if (inner_.transactions_load(txs)) return true;  // unreadable store: nothing to hold on to
-    for (const auto& t : txs)
-      if (t.tx_key == tx_key) return !t.transaction_id;
+    for (const auto& t : txs) {
+      if (t.tx_key != tx_key) continue;
+      // A record the 1.6 engine cannot read (damaged, or of another protocol) is as good as
+      // missing: its messages can never carry a transactionId.
+      ocpp::v16::TxState tx;
+      std::string why;
+      return !ocpp::v16::TxState::from_record(t, tx, why) || !tx.transaction_id;
+    }
     return true;
   }
 
@@ -122,6 +134,7 @@ class CheckedStore final : public ocpp::Store {
   std::map<std::int64_t, ocpp::OutboxMessage> shadow_;
   std::size_t unknown_ = 0;  // queued before we started and not seen yet
   bool write_failed_ = false;
+  bool preloaded_ = false;  // the store held messages before the engine started
 };
 
 namespace {
@@ -372,11 +385,11 @@ void EngineDriver::transmit(const std::string& text) {
     s.id = f.id;
     s.action = a;
     s.deadline = now_.mono + options_.call_timeout;
-    const auto& shadow = store_->shadow();
-    if (!shadow.empty()) {
-      const ocpp::OutboxMessage& head = shadow.begin()->second;
-      if (head.action == f.action && same_without_transaction_id(a, head.payload, *f.payload)) s.seq = head.seq;
-    }
+    // The store's own head (the copy may hold a message a failed write left behind).
+    std::optional<ocpp::OutboxMessage> head;
+    if (!store_->peek_front(head) && head && head->action == f.action &&
+        same_without_transaction_id(a, head->payload, *f.payload))
+      s.seq = head->seq;
     in_flight_ = s;
     return;
   }

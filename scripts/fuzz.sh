@@ -32,9 +32,11 @@ for t in "${targets[@]}"; do
   log="$work/fuzz.log"
   status=0
   touch "$log.start"  # crash inputs newer than this are this run's
-  # -timeout: an input that runs 10 s is a hang and counts as a crash.
+  # -timeout: an input that runs 30 s is a hang and counts as a crash (the engine target runs
+  # hours of simulated time in some inputs; under the sanitizers on a busy machine that takes
+  # seconds).
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
+    "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=30 -print_final_stats=1 \
       -artifact_prefix="$work/" ${FUZZ_ARGS:-} "$work/corpus" >"$log" 2>&1 || status=$?
   execs=$(awk '/^stat::number_of_executed_units:/ {s += $2} END {print s + 0}' "$log")
   cov=$(grep -ho 'cov: [0-9]* ft: [0-9]*' "$log" | tail -n 1 || true)

@@ -6,6 +6,8 @@
 #include <rapidjson/reader.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -34,6 +36,7 @@ class BoundedHandler {
 
   bool too_deep() const { return too_deep_; }
   bool surrogate() const { return surrogate_; }
+  bool bad_number() const { return bad_number_; }
 
   bool Null() { return element() && doc_.Null(); }
   bool Bool(bool b) { return element() && doc_.Bool(b); }
@@ -42,8 +45,33 @@ class BoundedHandler {
   bool Int64(std::int64_t i) { return element(i) && doc_.Int64(i); }
   bool Uint64(std::uint64_t u) { return element() && doc_.Uint64(u); }
   bool Double(double d) { return element() && doc_.Double(d); }
-  bool RawNumber(const char* s, SizeType n, bool copy) {
-    return element() && doc_.RawNumber(s, n, copy);
+  // Numbers arrive as text (kParseNumbersAsStringsFlag) and are converted here: RapidJSON's
+  // own conversion is either inexact (a value read, written and read again drifts) or, with
+  // kParseFullPrecisionFlag, undefined behaviour in 1.1.0 for a zero with an exponent ("0e-50"
+  // calls __builtin_clzll(0)). std::from_chars is exact and locale-independent. The kinds
+  // are RapidJSON's: Int, Uint, Int64, Uint64 for integers that fit, Double otherwise. A value
+  // beyond double's range (or below its normal range) is an error, as RapidJSON's "number too
+  // big" was.
+  bool RawNumber(const char* s, SizeType n, bool) {
+    const char* end = s + n;
+    const bool integer = std::find_if(s, end, [](char c) { return c == '.' || c == 'e' || c == 'E'; }) == end;
+    if (integer) {
+      std::int64_t i = 0;
+      if (auto r = std::from_chars(s, end, i); r.ec == std::errc() && r.ptr == end) {
+        if (i >= INT32_MIN && i <= INT32_MAX) return Int(static_cast<int>(i));
+        if (i >= 0 && i <= UINT32_MAX) return Uint(static_cast<unsigned>(i));
+        return Int64(i);
+      }
+      std::uint64_t u = 0;
+      if (auto r = std::from_chars(s, end, u); r.ec == std::errc() && r.ptr == end) return Uint64(u);
+    }
+    double d = 0;
+    auto r = std::from_chars(s, end, d);
+    if (r.ec != std::errc() || r.ptr != end) {
+      bad_number_ = true;
+      return false;
+    }
+    return Double(d);
   }
   bool String(const char* s, SizeType n, bool copy) {
     if (!text(s, n)) return false;
@@ -101,6 +129,7 @@ class BoundedHandler {
   std::size_t depth_ = 0;
   bool too_deep_ = false;
   bool surrogate_ = false;
+  bool bad_number_ = false;
 };
 
 // The name an object carries more than once, if any. RFC 8259 §4: names SHOULD be unique, and
@@ -143,9 +172,10 @@ bool parse_json(Doc& doc, std::string_view text, std::string* error, ArrayHead* 
     rapidjson::MemoryStream ms(text.data(), text.size());
     rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> is(ms);
     rapidjson::Reader reader;
+    // Numbers as text: converted exactly by BoundedHandler::RawNumber.
     constexpr unsigned kFlags = rapidjson::kParseIterativeFlag |
                                 rapidjson::kParseValidateEncodingFlag |
-                                rapidjson::kParseStopWhenDoneFlag;
+                                rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseNumbersAsStringsFlag;
     result = reader.Parse<kFlags>(is, handler);
     if (result && is.Tell() != text.size()) {
       // Trailing bytes after the value: only whitespace is allowed.
@@ -178,6 +208,8 @@ bool parse_json(Doc& doc, std::string_view text, std::string* error, ArrayHead* 
       *error = "JSON nested deeper than " + std::to_string(max_depth) + " levels";
     } else if (handler.surrogate()) {
       *error = "a string with an unpaired UTF-16 surrogate escape";
+    } else if (handler.bad_number()) {
+      *error = "a number out of range at offset " + std::to_string(result.Offset());
     } else {
       *error = std::string(rapidjson::GetParseError_En(result.Code())) + " at offset " +
                std::to_string(result.Offset());

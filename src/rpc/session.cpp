@@ -195,8 +195,16 @@ std::optional<std::string> Session::poll_transmit(Now now) {
   std::string payload;
   bool take_durable = false;
   if (!retry_at_ || now.mono >= *retry_at_) {
+    std::optional<std::int64_t> discarded;  // seq of the message this loop removed last
     while (load_head()) {
       if (!volatile_.empty() && head_->seq > volatile_.front().after_seq) break;
+      if (discarded && head_->seq <= *discarded) {
+        // The store said it removed that message but hands it back (a damaged file whose
+        // index misses the row): the same loop again would never end. Try again later.
+        head_loaded_ = false;
+        retry_at_ = now.mono + kStoreRetry;
+        break;
+      }
       const auto prepared = durable_.prepare(*head_, payload);
       if (prepared == DurableHandler::Prepared::send) {
         take_durable = true;
@@ -204,7 +212,13 @@ std::optional<std::string> Session::poll_transmit(Now now) {
       }
       if (prepared == DurableHandler::Prepared::unknown_action)
         log_(0, "removed a stored message of unknown action '" + head_->action + "': never sent");
-      remove_head(durable_.discard_effects(*head_), nullptr, now);
+      discarded = head_->seq;
+      if (!remove_head(durable_.discard_effects(*head_), nullptr, now)) {
+        // The store cannot remove it either: reading the same head back at once would be an
+        // endless loop.
+        retry_at_ = now.mono + kStoreRetry;
+        break;
+      }
     }
   }
   if (take_durable) {
@@ -308,15 +322,19 @@ void Session::finish(const rapidjson::Value* result, const std::string& error, N
   log_(1, head_->action + " attempt " + std::to_string(attempts) + " failed: " + why);
 }
 
-void Session::remove_head(const AckEffects& effects, const rapidjson::Value* result, Now now) {
+bool Session::remove_head(const AckEffects& effects, const rapidjson::Value* result, Now now) {
   OutboxMessage m = std::move(*head_);
   head_.reset();
   head_loaded_ = false;
   retry_at_.reset();
-  if (auto ec = store_.outbox_ack(m.seq, m.tx_key, effects))
+  bool removed = true;
+  if (auto ec = store_.outbox_ack(m.seq, m.tx_key, effects)) {
     log_(0, "removing a delivered message from the queue failed: " + ec.message());
+    removed = false;
+  }
   if (outbox_size_ > 0) --outbox_size_;
   durable_.removed(m, effects, result, now);
+  return removed;
 }
 
 }  // namespace ocpp::rpc

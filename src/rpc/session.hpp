@@ -154,7 +154,8 @@ class Session {
   bool load_head();
   void finish(const rapidjson::Value* result, const std::string& error, Now now);
   void finish_durable(const rapidjson::Value* result, const std::string& error, Now now);
-  void remove_head(const AckEffects& effects, const rapidjson::Value* result, Now now);
+  /// Removes the head from the store; false when the store failed to.
+  bool remove_head(const AckEffects& effects, const rapidjson::Value* result, Now now);
   std::string start_call(InFlight f, std::string_view payload, Now now);
   // An answer that does not end a CALL in progress (a malformed frame, a duplicate id).
   std::uint64_t refuse(const std::string& id, RpcErrorCode code, std::string_view description);
@@ -185,6 +186,8 @@ class Session {
   std::optional<MonoTime> retry_at_;
   std::size_t outbox_size_ = 0;
   bool read_failing_ = false;
+  // How long a store that fails to read or remove a message is left alone before the next try.
+  static constexpr std::chrono::seconds kStoreRetry{10};
   // seq of the newest message appended in this run; kQueuedBeforeThisRun while the store held
   // messages of an earlier run at load and none was appended since: a volatile CALL produced
   // then goes after all of them.

@@ -8,6 +8,7 @@ namespace ocpp::v16 {
 namespace {
 
 constexpr MonoTime kImmediately{};
+// How long to wait before discarding a queued message again after the store failed to remove it.
 
 // The stored payload as it goes on the wire: decoded and validated against its action's schema
 // (a store read back from disk can hold anything), with the CSMS's transactionId when given.

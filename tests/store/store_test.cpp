@@ -619,6 +619,18 @@ TEST_CASE("sqlite store: WAL, synchronous=FULL and schema version", "[store][sql
   CHECK(ocpp::detail::sqlite_store_handle(*mem) == nullptr);
 }
 
+TEST_CASE("sqlite store: a negative schema version is a corrupt file", "[store][sqlite][fuzz]") {
+  // Found by fuzzing (fuzz/sqlite_store.cpp): a damaged header with user_version -1 made the
+  // migration loop index kMigrations[-1] (undefined behaviour, a crash at best).
+  TempDir dir;
+  { auto s = open_or_fail(dir.file()); }
+  {
+    RawDb raw(dir.file());
+    raw.exec("PRAGMA user_version = -1");
+  }
+  CHECK(open_error(dir.file()) == Errc::storage_corrupt);
+}
+
 TEST_CASE("sqlite store: a file from a newer library is refused", "[store][sqlite]") {
   TempDir dir;
   { auto s = open_or_fail(dir.file()); }

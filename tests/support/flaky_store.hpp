@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -17,6 +18,9 @@ class FlakyStore : public ocpp::Store {
   explicit FlakyStore(ocpp::Store& inner) : inner_(inner) {}
   std::string fail_prefix;  // kv_set/kv_erase of keys with this prefix fail while non-empty
   bool fail_outbox_front = false;
+  bool fail_outbox_ack = false;
+  bool ack_keeps_message = false;  // outbox_ack reports success but removes nothing
+  int outbox_ack_calls = 0;
   std::error_code outbox_append(ocpp::OutboxMessage& m) override { return inner_.outbox_append(m); }
   std::error_code outbox_front(std::optional<ocpp::OutboxMessage>& o) override {
     if (fail_outbox_front) return std::make_error_code(std::errc::io_error);
@@ -25,6 +29,10 @@ class FlakyStore : public ocpp::Store {
   std::error_code outbox_size(std::size_t& o) override { return inner_.outbox_size(o); }
   std::error_code outbox_set_attempts(std::int64_t s, int a) override { return inner_.outbox_set_attempts(s, a); }
   std::error_code outbox_ack(std::int64_t s, std::int64_t k, const ocpp::AckEffects& e) override {
+    // A caller that retries a failing removal in a loop would never return: end the test.
+    if (++outbox_ack_calls > 1000) throw std::runtime_error("outbox_ack called in a loop");
+    if (fail_outbox_ack) return std::make_error_code(std::errc::io_error);
+    if (ack_keeps_message) return {};
     return inner_.outbox_ack(s, k, e);
   }
   std::error_code outbox_drop_oldest_droppable(bool& d) override { return inner_.outbox_drop_oldest_droppable(d); }

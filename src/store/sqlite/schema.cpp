@@ -50,7 +50,8 @@ constexpr const char* kMigrations[] = {
     // 2: one transaction journal for every protocol version (a string transaction id chosen
     // by either side, EVSE and connector, an optional id token, a per-transaction sequence
     // number, the version's own fields as JSON), and the protocol of each queued message.
-    // Everything before was written by OCPP 1.6; its meterStart and startTime move to data.
+    // Everything before was written by OCPP 1.6; its meterStart and startTime move to data
+    // (json_object: quoted as JSON whatever a damaged file holds; SQLite 3.38 or later).
     R"sql(
       ALTER TABLE outbox ADD COLUMN protocol TEXT NOT NULL DEFAULT 'ocpp1.6';
       CREATE TABLE transactions_v2(
@@ -70,7 +71,7 @@ constexpr const char* kMigrations[] = {
                                   transaction_id, seq_no, stopped, data)
         SELECT cp, tx_key, 'ocpp1.6', 0, connector_id, id_tag, CAST(transaction_id AS TEXT), 0,
                stopped,
-               '{"meterStart":' || meter_start || ',"startTime":"' || start_time || '"}'
+               json_object('meterStart', meter_start, 'startTime', start_time)
         FROM transactions;
       DROP TABLE transactions;
       ALTER TABLE transactions_v2 RENAME TO transactions;
@@ -113,6 +114,7 @@ std::error_code migrate(sqlite3* db) {
   std::int64_t version = 0;
   ec = query_int(db, "PRAGMA user_version", version);
   if (!ec && version > kSchemaVersion) ec = make_error_code(Errc::storage_version);
+  if (!ec && version < 0) ec = make_error_code(Errc::storage_corrupt);
   for (std::int64_t v = version; !ec && v < kSchemaVersion; ++v) {
     ec = exec(db, kMigrations[v]);
   }
@@ -144,6 +146,9 @@ std::error_code configure(sqlite3* db, std::size_t busy_timeout_ms) {
   std::int64_t version = 0;
   if (auto ec = query_int(db, "PRAGMA user_version", version)) return ec;
   if (version > kSchemaVersion) return make_error_code(Errc::storage_version);
+  // The header field is a signed 32-bit integer; no library writes a negative one, and the
+  // migrations are indexed by it (found by fuzzing damaged files: user_version -1).
+  if (version < 0) return make_error_code(Errc::storage_corrupt);
 
   if (auto ec = exec(db, "PRAGMA cache_size = -32")) return ec;
   std::string mode;
