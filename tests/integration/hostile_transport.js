@@ -91,6 +91,7 @@ scenario('hostile_transport', async (t) => {
     const id = `over-${csms.mark()}`;
     m = csms.mark();
     const peakBefore = peakRssKiB(cp);
+    h.markBreaking(csms);
     send(id);
     const gone = await csms.waitFor((r) => r.kind === 'DISCONNECTED', { from: m, timeoutMs: 10000, desc: 'the close' });
     const grew = peakRssKiB(cp) - peakBefore;
@@ -115,6 +116,7 @@ scenario('hostile_transport', async (t) => {
   ];
   for (const [label, bytes] of bad) {
     m = csms.mark();
+    h.markBreaking(csms);
     sendTextBytes(csms, bytes, 1, label);
     const gone = await csms.waitFor((r) => r.kind === 'DISCONNECTED', { from: m, timeoutMs: 10000, desc: 'the close' });
     t.ok(`${label} -> closed with ${gone.code} (1007 invalid frame payload data), nothing answered`, () => {

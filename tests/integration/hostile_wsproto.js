@@ -56,7 +56,7 @@ scenario('hostile_wsproto', async (t) => {
   t.step('framing errors: the charger fails the connection, reconnects, resumes');
   for (const [label, bytes, want] of FAILING) {
     const m = csms.mark();
-    h.sendRawBytes(csms, bytes, `raw bytes: ${label}`);
+    h.sendRawBytes(csms, bytes, `raw bytes: ${label}`, { breaks: true });
     const gone = await csms.waitFor((r) => r.kind === 'DISCONNECTED', { from: m, timeoutMs: 8000, desc: 'the connection to end' });
     const conn = await csms.waitForConnection({ from: gone.seq, timeoutMs: 8000 });
     for (const c of [0, 1]) await csms.waitForCall('StatusNotification', (p) => p.connectorId === c, { from: conn.seq, timeoutMs: 8000 });

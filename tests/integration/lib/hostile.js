@@ -96,8 +96,9 @@ function checkCallError(t, label, reply, id, code) {
  * ocpp-rpc's sendRaw only sends JS strings, which cannot hold invalid UTF-8, so this goes to the
  * ws socket underneath. Noted in the timeline.
  */
-function sendTextBytes(csms, bytes, { fragments = 1, cuts, note } = {}) {
+function sendTextBytes(csms, bytes, { fragments = 1, cuts, note, breaks = false } = {}) {
   const client = csms._requireClient();
+  if (breaks) markBreaking(csms);
   const ws = client._ws;
   // A CALL id the charger may answer: its answer is then expected, not a bad message.
   const id = /^\[\s*2\s*,\s*"([^"\\]*)"/.exec(bytes.subarray(0, 80).toString('latin1'));
@@ -141,8 +142,33 @@ function wsFrame(opcode, payload, { fin = true, mask = false, rsv = 0, len } = {
   return Buffer.concat([head, key, Buffer.from(data.map((b, i) => b ^ key[i % 4]))]);
 }
 
-/** Writes raw bytes on the CSMS's socket to the charger, under ws's framing (noted in the timeline). */
-function sendRawBytes(csms, bytes, note) {
+// Per CSMS, connection number -> seq of the first send on it that makes the charger fail the
+// connection. Whatever the CSMS writes after that send reaches the socket behind it, so the
+// charger never reads it: an answer written then is not an acknowledgement the charger got
+// (checkLedger), and the charger rightly sends the message again on its next connection.
+const breakingSends = new WeakMap();
+
+/** Notes that the next bytes written to the connected charger make it fail the connection. */
+function markBreaking(csms) {
+  const conn = csms._requireClient()._csmsConn.no;
+  let m = breakingSends.get(csms);
+  if (!m) breakingSends.set(csms, (m = new Map()));
+  if (!m.has(conn)) m.set(conn, csms.records.length);
+}
+
+/** True when `rec` (written by the CSMS) followed a breaking send on its connection. */
+function unreadByCharger(csms, rec) {
+  const m = breakingSends.get(csms);
+  const from = m && m.get(rec.conn);
+  return from !== undefined && rec.seq >= from;
+}
+
+/**
+ * Writes raw bytes on the CSMS's socket to the charger, under ws's framing (noted in the
+ * timeline). `breaks`: the bytes make the charger fail the connection (markBreaking).
+ */
+function sendRawBytes(csms, bytes, note, { breaks = false } = {}) {
+  if (breaks) markBreaking(csms);
   csms._note(note);
   csms._requireClient()._ws._socket.write(bytes);
 }
@@ -197,7 +223,8 @@ function logicalKey(rec) {
  *    the daemon accepted (its transaction_id event says which);
  *  - the daemon's durable queue is empty and it discarded nothing (stderr).
  * `ignored` holds the message ids whose answer the charger had to ignore or refuse (broken,
- * late, duplicate); any other answer counts as the acknowledgement.
+ * late, duplicate); an answer written after a breaking send on its connection never reached the
+ * charger (markBreaking); any other answer counts as the acknowledgement.
  * Returns a summary {messages, transactions}.
  */
 async function checkLedger(t, csms, cp, { ignored = new Set(), drainMs = 15000 } = {}) {
@@ -206,7 +233,7 @@ async function checkLedger(t, csms, cp, { ignored = new Set(), drainMs = 15000 }
     // MeterValues outside a transaction are not transaction messages (not queued, not retried).
     (r.action !== 'MeterValues' || r.payload.transactionId !== undefined));
   const acked = (r) => r.response && r.response.kind === 'CALLRESULT' && !ignored.has(r.id) &&
-    !(r.response.sentRaw && ignored.has(r.response.id));
+    !(r.response.sentRaw && ignored.has(r.response.id)) && !unreadByCharger(csms, r.response);
   const messages = [];
   const byKey = new Map();
   for (const r of calls) {
@@ -348,5 +375,5 @@ async function stopCheckQuit(t, csms, cp, ledgerOpts = {}) {
 
 module.exports = {
   TX_ACTIONS, OCPPJ16_CODES, assertNoSanitizerReport, assertHealthy, checkAlive, rawCall, sendUnanswered, probe, checkCallError,
-  sendTextBytes, wsFrame, sendRawBytes, disconnects, configure, queueDrained, checkLedger, waitStderr, startTransaction, checkAndQuit, stopCheckQuit,
+  sendTextBytes, wsFrame, sendRawBytes, markBreaking, disconnects, configure, queueDrained, checkLedger, waitStderr, startTransaction, checkAndQuit, stopCheckQuit,
 };
