@@ -149,6 +149,7 @@ Result<std::unique_ptr<ChargePoint>> ChargePoint::create(Runner& runner, ChargeP
   eo.boot.firmwareVersion = config.firmware_version;
   eo.call_timeout = config.call_timeout;
   eo.configuration_defaults = config.configuration;
+  eo.security = config.security;
   if (config.password) eo.configuration_defaults.emplace_back("AuthorizationKey", *config.password);
   std::random_device rd;
   eo.id_seed = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
@@ -251,6 +252,18 @@ FirmwareStatus ChargePoint::firmware_status() const {
 DiagnosticsStatus ChargePoint::diagnostics_status() const {
   std::lock_guard<std::mutex> lk(impl_->m_);
   return impl_->engine_->diagnostics_status();
+}
+
+// --- Security Whitepaper ---
+std::error_code ChargePoint::report_security_event(std::string_view type, std::optional<std::string> tech_info,
+                                                   std::optional<bool> critical) {
+  return impl_->with_engine([&](Engine& e, Now n) {
+    return e.report_security_event(type, std::move(tech_info), n, critical);
+  });
+}
+std::vector<SecurityEventNotificationRequest> ChargePoint::security_log() const {
+  std::lock_guard<std::mutex> lk(impl_->m_);
+  return impl_->engine_->security_log();
 }
 
 // --- Core profile: data transfer, vendor configuration keys, availability ---

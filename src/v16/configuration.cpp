@@ -70,8 +70,15 @@ const std::vector<KeyDef>& key_registry() {
         {"ChargingScheduleMaxPeriods", KeyType::Integer, KeyAccess::ReadOnly, "48", 1, kMaxInt, "9.4.3"},
         {"ConnectorSwitch3to1PhaseSupported", KeyType::Boolean, KeyAccess::ReadOnly, "false", 0, 0, "9.4.4"},
         {"MaxChargingProfilesInstalled", KeyType::Integer, KeyAccess::ReadOnly, "20", 1, kMaxInt, "9.4.5"},
-        // Security extension (1.6 Security Whitepaper edition 2, section 7)
+        // Security extension (1.6 Security Whitepaper edition 3, section 7)
+        {"AdditionalRootCertificateCheck", KeyType::Boolean, KeyAccess::ReadOnly, "false", 0, 0,
+         "Security 7.1"},
         {"AuthorizationKey", KeyType::String, KeyAccess::WriteOnly, "", 0, 0, "Security 7.2"},
+        {"CertificateSignedMaxChainSize", KeyType::Integer, KeyAccess::ReadOnly, "10000", 1, 10000,
+         "Security 7.3"},
+        {"CertificateStoreMaxLength", KeyType::Integer, KeyAccess::ReadOnly, "20", 1, 1000, "Security 7.4"},
+        {"CpoName", KeyType::String, KeyAccess::ReadWrite, "", 0, 0, "Security 7.5"},
+        {"SecurityProfile", KeyType::Integer, KeyAccess::ReadWrite, "0", 0, 3, "Security 7.6"},
     };
     std::sort(k.begin(), k.end(), [](const KeyDef& a, const KeyDef& b) { return a.name < b.name; });
     return k;

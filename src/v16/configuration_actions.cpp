@@ -64,7 +64,9 @@ class ConfigurationModule final : public Module {
     const std::string& id = frame.id;
     ChangeConfigurationRequest req;
     if (!im.decode_request(frame, req)) return;
-    const ChangeResult r = im.config_.set(req.key, req.value, true);
+    const bool refused =
+        im.any_module([&](const Module& m) { return m.refuses_change(req.key, req.value); });
+    const ChangeResult r = refused ? ChangeResult::Rejected : im.config_.set(req.key, req.value, true);
     ChangeConfigurationResponse resp;
     switch (r) {
       case ChangeResult::Accepted:
@@ -91,6 +93,7 @@ class ConfigurationModule final : public Module {
       for (auto& c : im.connectors_)
         if (c.tx_key) im.schedule_sample(c, now);
     }
+    im.for_modules([&](Module& m) { m.on_configuration_changed(req.key, now); });
     if (im.hooks_.configuration_changed)
       im.defer([h = im.hooks_.configuration_changed, k = req.key, v = *im.config_.get(req.key)] {
         h(k, v);

@@ -17,7 +17,7 @@ std::optional<std::string> checked_payload(const std::string& payload, std::opti
   T msg;
   codec::Error err;
   if (!codec::from_json(payload, msg, err) || !codec::validate(msg, err)) return std::nullopt;
-  if constexpr (!std::is_same_v<T, StartTransactionRequest>) {
+  if constexpr (std::is_same_v<T, StopTransactionRequest> || std::is_same_v<T, MeterValuesRequest>) {
     if (id) msg.transactionId = *id;
   }
   return codec::to_json(msg);
@@ -54,6 +54,9 @@ class Durable16 final : public rpc::DurableHandler {
       StopTransactionResponse resp;
       ok = codec::decode(result, resp, err);
       fx.delete_transaction = true;
+    } else if (m.action == "SecurityEventNotification") {
+      SecurityEventNotificationResponse resp;
+      ok = codec::decode(result, resp, err);
     } else {
       MeterValuesResponse resp;
       ok = codec::decode(result, resp, err);
@@ -115,6 +118,7 @@ Engine::Impl::Impl(EngineOptions options, Store& store, Hooks hooks)
   modules_.push_back(make_firmware_module(*this));
   modules_.push_back(make_remote_trigger_module(*this));
   modules_.push_back(make_metering_module(*this));
+  modules_.push_back(make_security_events_module(*this));
 }
 
 std::error_code Engine::Impl::load(Now now) {
@@ -244,6 +248,8 @@ std::optional<std::string> Engine::Impl::durable_payload(const OutboxMessage& m,
   if (m.action == "StartTransaction") p = checked_payload<StartTransactionRequest>(m.payload, id);
   if (m.action == "StopTransaction") p = checked_payload<StopTransactionRequest>(m.payload, id);
   if (m.action == "MeterValues") p = checked_payload<MeterValuesRequest>(m.payload, id);
+  if (m.action == "SecurityEventNotification")
+    p = checked_payload<SecurityEventNotificationRequest>(m.payload, std::nullopt);
   if (!p) why = "that is not a valid " + m.action + " request (a damaged store)";
   return p;
 }

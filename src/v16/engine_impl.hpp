@@ -169,6 +169,7 @@ class Engine::Impl {
   Module* core_actions_module_ = nullptr;
   Module* firmware_module_ = nullptr;
   Module* metering_module_ = nullptr;
+  Module* security_events_module_ = nullptr;
   template <class F>
   void for_modules(F&& f) {
     for (auto& m : modules_) f(*m);
@@ -226,6 +227,7 @@ std::unique_ptr<Module> make_smart_charging_module(Engine::Impl& engine);  // sm
 std::unique_ptr<Module> make_firmware_module(Engine::Impl& engine);        // firmware.cpp
 std::unique_ptr<Module> make_remote_trigger_module(Engine::Impl& engine);  // remote_trigger.cpp
 std::unique_ptr<Module> make_metering_module(Engine::Impl& engine);        // metering.cpp
+std::unique_ptr<Module> make_security_events_module(Engine::Impl& engine);  // security/security_events.cpp
 
 /// Whether two idTags are the same: IdToken is a CiString20Type, compared case-insensitively
 /// (errata sheet 3.73). Used for local stops, the cache and the Local Authorization List.

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include "ocpp/time.hpp"
@@ -55,6 +56,12 @@ class Module {
   virtual bool accept_remote_start_profile(int /*connector_id*/, const ChargingProfile&, Now) {
     return true;
   }
+  /// ChangeConfiguration of a key the module owns: returns true to answer Rejected before
+  /// anything is stored (SecurityProfile only upwards, Security Whitepaper 7.6).
+  virtual bool refuses_change(std::string_view /*key*/, std::string_view /*value*/) const { return false; }
+  /// A key was changed by the CSMS and stored (after the answer was queued).
+  virtual void on_configuration_changed(std::string_view /*key*/, Now) {}
+
   /// BootNotification was accepted (after every start).
   virtual void on_accepted(Now) {}
 

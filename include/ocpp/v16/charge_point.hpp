@@ -144,6 +144,13 @@ class OCPP_API ChargePoint {
   /// See Engine::diagnostics_status.
   DiagnosticsStatus diagnostics_status() const;
 
+  // --- Security Whitepaper ---
+  /// See Engine::report_security_event (a critical event is durable on return).
+  std::error_code report_security_event(std::string_view type, std::optional<std::string> techInfo = {},
+                                        std::optional<bool> critical = std::nullopt);
+  /// See Engine::security_log.
+  std::vector<SecurityEventNotificationRequest> security_log() const;
+
   class OCPP_LOCAL Impl;
 
  private:

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "ocpp/error.hpp"
+#include "ocpp/security.hpp"
 #include "ocpp/store.hpp"
 #include "ocpp/time.hpp"
 #include "ocpp/v16/generated/messages.hpp"
@@ -48,6 +49,14 @@ struct EngineOptions {
   std::size_t outbox_limit = 50000;
   /// Initial configuration values applied on first start only (a stored value wins).
   std::vector<std::pair<std::string, std::string>> configuration_defaults;
+
+  // --- Security Whitepaper (OCPP 1.6 Security Whitepaper edition 3) ---
+  /// Keeps the charge point's keys and certificates (certificate management, CSRs, signed
+  /// firmware). Without one, the whitepaper's certificate CALLs are answered as a charge point
+  /// with no certificate store would (Rejected, NotFound), never NotSupported.
+  std::shared_ptr<SecurityProvider> security;
+  /// Entries kept in the security log (A04.FR.04, rolling: the oldest go first).
+  std::size_t security_log_limit = 1000;
 
   // --- Smart Charging profile (OCPP 1.6 section 3.13) ---
   /// Line voltage used to convert charging limits between A and W (section 7.12: "the set
@@ -171,6 +180,19 @@ class OCPP_API Engine {
   /// retryInterval while retries are left. Errors: invalid_argument (Idle), invalid_state (no
   /// upload in progress), storage errors.
   std::error_code report_diagnostics_status(DiagnosticsStatus status, Now now);
+  // --- Security Whitepaper: security events (section 3, A04) ---
+  /// A security event the firmware detected (section 8: TamperDetectionActivated,
+  /// StartupOfTheDevice, SettingSystemTime, MemoryExhaustion, ... or a vendor type). It is
+  /// written to the security log; a critical one (section 8's table; vendor types are
+  /// critical when `critical` says so) is also queued as a durable SecurityEventNotification
+  /// (A04.FR.02), in order with the transaction messages. Calls the security_event hook.
+  /// Errors: invalid_argument (type empty or longer than 50, techInfo longer than 255),
+  /// storage errors.
+  std::error_code report_security_event(std::string_view type, std::optional<std::string> techInfo,
+                                        Now now, std::optional<bool> critical = std::nullopt);
+  /// The security log, oldest first (at most EngineOptions::security_log_limit entries).
+  std::vector<SecurityEventNotificationRequest> security_log() const;
+
   /// The status a triggered FirmwareStatusNotification would carry (Idle when no update runs).
   FirmwareStatus firmware_status() const;
   /// The status a triggered DiagnosticsStatusNotification would carry (Idle when no upload runs).

@@ -123,6 +123,12 @@ struct Hooks {
                      std::optional<DateTime> startTime, std::optional<DateTime> stopTime)>
       upload_diagnostics;
 
+  // --- Security Whitepaper (edition 3) ---
+  /// A security event was logged (section 3, A04): by the library (InvalidChargePointCertificate,
+  /// ResetOrReboot, ...) or by report_security_event. critical: it is also on its way to the
+  /// CSMS as a durable SecurityEventNotification.
+  std::function<void(const SecurityEventNotificationRequest& event, bool critical)> security_event;
+
   // --- Reservation profile (OCPP 1.6 sections 5.1, 5.13) ---
   /// A reservation was made (reserved = true; after ReserveNow.conf Accepted, and after a
   /// restart for each restored one) or ended (false: cancelled, expired, used by its
