@@ -68,9 +68,18 @@ class OCPP_API TransportEvents {
   /// A complete text message arrived. A text message that is not UTF-8 is not delivered: the
   /// transport fails the connection with status 1007 (RFC 6455 §8.1), as the lws loop does.
   virtual void on_message(std::string_view text) = 0;
-  /// The connection failed or closed; no more events follow for it. ec says why.
+  /// The connection failed or closed; no more events follow for it. ec says why. A reason
+  /// that starts with one of the kClose... prefixes below tells the security events apart
+  /// (Security Whitepaper section 8); a host transport should use them too.
   virtual void on_close(std::error_code ec, std::string_view reason) = 0;
 };
+
+/// Reason prefix (with Errc::tls_error): the CSMS's certificate failed verification (its
+/// chain, validity or host name): the InvalidCentralSystemCertificate security event.
+inline constexpr std::string_view kCloseServerCertificateRejected = "server certificate rejected";
+/// Reason prefix (with Errc::transport_error): the CSMS answered the WebSocket upgrade with
+/// HTTP 401 or 403, refusing our credentials: FailedToAuthenticationAtCentralSystem.
+inline constexpr std::string_view kCloseCredentialsRejected = "credentials rejected";
 
 /// One WebSocket connection. Destroying it closes it without further events.
 class OCPP_API Connection {

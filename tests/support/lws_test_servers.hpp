@@ -322,7 +322,8 @@ class LwsTestServer {
 
 class RawTestServer {
  public:
-  enum class Mode { silent, no_subprotocol, other_subprotocol };
+  // unauthorized: answers the upgrade with HTTP 401 (a CSMS refusing the Basic auth password).
+  enum class Mode { silent, no_subprotocol, other_subprotocol, unauthorized };
 
   explicit RawTestServer(Mode mode) : mode_(mode) {
     listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -368,6 +369,12 @@ class RawTestServer {
       const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
       if (n <= 0) return;
       req.append(buf, static_cast<std::size_t>(n));
+    }
+    if (mode_ == Mode::unauthorized) {
+      const std::string resp =
+          "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"ocpp\"\r\nContent-Length: 0\r\n\r\n";
+      (void)::send(fd, resp.data(), resp.size(), MSG_NOSIGNAL);
+      return;
     }
     std::string lower = req;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

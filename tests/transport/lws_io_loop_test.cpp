@@ -301,6 +301,9 @@ TEST_CASE("lws: wss with certificate verification", "[transport][lws]") {
     CHECK(rec.opens == 0);
     INFO(rec.close_reason);
     CHECK(rec.close_ec == ocpp::Errc::tls_error);
+    // Told apart from other TLS failures: the InvalidCentralSystemCertificate event
+    // (Security Whitepaper A00.FR.309).
+    CHECK(rec.close_reason.rfind(std::string(ocpp::kCloseServerCertificateRejected), 0) == 0);
   }
   SECTION("system CAs do not trust the self-signed certificate") {
     Recorder rec;
@@ -335,6 +338,24 @@ TEST_CASE("lws: wss hostname verification", "[transport][lws]") {
   REQUIRE(pump(*loop, [&] { return rec.closes > 0 || rec.opens > 0; }));
   CHECK(rec.opens == 0);
   CHECK(rec.close_ec == ocpp::Errc::tls_error);
+  // A00.FR.308: the host name is part of the certificate's verification.
+  INFO(rec.close_reason);
+  CHECK(rec.close_reason.rfind(std::string(ocpp::kCloseServerCertificateRejected), 0) == 0);
+}
+
+TEST_CASE("lws: an upgrade answered with HTTP 401 is reported as credentials rejected", "[transport][lws]") {
+  RawTestServer server(RawTestServer::Mode::unauthorized);
+  auto loop = ocpp::make_lws_io_loop();
+  auto opts = ws_options(server.port());
+  opts.basic_auth_user = "CP001";
+  opts.basic_auth_password = "wrong-password-0123";
+  Recorder rec;
+  auto conn = loop->connect(opts, rec);
+  REQUIRE(pump(*loop, [&] { return rec.closes > 0 || rec.opens > 0; }));
+  CHECK(rec.opens == 0);
+  INFO(rec.close_reason);
+  // FailedToAuthenticationAtCentralSystem (Security Whitepaper section 8).
+  CHECK(rec.close_reason.rfind(std::string(ocpp::kCloseCredentialsRejected), 0) == 0);
 }
 
 TEST_CASE("lws: wake() from another thread ends a long poll", "[transport][lws]") {

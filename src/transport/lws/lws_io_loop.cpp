@@ -21,6 +21,7 @@
 //   TlsContexts (tls_contexts.hpp); a connection holds its context until the loop forgets it.
 
 #include <libwebsockets.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <atomic>
@@ -101,6 +102,9 @@ struct ConnState : std::enable_shared_from_this<ConnState> {
   Clock::time_point ping_sent{};
   std::string selected;
   std::string peer_close;
+  // Why OpenSSL refused the server's certificate, when it did: the connection error that
+  // follows says only that the handshake failed.
+  std::string server_cert_error;
   std::string rx;
   std::deque<std::vector<unsigned char>> tx;  // each with LWS_PRE bytes of headroom
   std::size_t tx_bytes = 0;                   // payload bytes in tx
@@ -488,8 +492,15 @@ class LwsIoLoop final : public IoLoop {
         }
         std::string cce = in ? std::string(static_cast<const char*>(in), strnlen(static_cast<const char*>(in), len ? len : 256)) : std::string();
         while (!cce.empty() && (cce.back() == '\n' || cce.back() == '\0')) cce.pop_back();
+        const unsigned http_status = lws_http_client_http_response(wsi);
         if (contains_ci(cce, "PROTOCOL malformed")) {
           report_subprotocol_rejected(*st);
+        } else if (!st->server_cert_error.empty()) {
+          report_close(*st, Errc::tls_error,
+                       std::string(kCloseServerCertificateRejected) + ": " + st->server_cert_error);
+        } else if (http_status == 401 || http_status == 403) {
+          report_close(*st, Errc::transport_error,
+                       std::string(kCloseCredentialsRejected) + ": HTTP " + std::to_string(http_status));
         } else if (st->url.tls && (contains_ci(cce, "ssl") || contains_ci(cce, "tls") ||
                                    contains_ci(cce, "cert"))) {
           report_close(*st, Errc::tls_error, "TLS handshake failed: " + cce);
@@ -735,6 +746,16 @@ class LwsIoLoop final : public IoLoop {
 };
 
 int lws_client_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+  if (reason == LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION) {
+    // Here `user` is OpenSSL's X509_STORE_CTX and `len` preverify_ok; the connection's state
+    // is the wsi's user data. Returning 0 keeps OpenSSL's verdict.
+    auto* st = static_cast<ConnState*>(lws_wsi_user(wsi));
+    if (st && len == 0 && user && st->server_cert_error.empty()) {
+      auto* x509_ctx = static_cast<X509_STORE_CTX*>(user);
+      st->server_cert_error = X509_verify_cert_error_string(X509_STORE_CTX_get_error(x509_ctx));
+    }
+    return 0;
+  }
   lws_context* ctx = lws_get_context(wsi);
   auto* loop = ctx ? static_cast<LwsIoLoop*>(lws_context_user(ctx)) : nullptr;
   if (!loop) return 0;
