@@ -90,6 +90,16 @@ std::error_code ConnectionManager::configure(ConnectionConfig config) {
   return {};
 }
 
+std::error_code ConnectionManager::try_configure(ConnectionConfig config, unsigned attempts, Now now) {
+  if (auto ec = validate(config)) return ec;
+  // A trial on top of a trial falls back to the last configuration that connected.
+  if (!fallback_) fallback_ = std::move(config_);
+  config_ = std::move(config);
+  trial_attempts_left_ = std::max(1u, attempts);
+  reconnect(now);
+  return {};
+}
+
 std::string ConnectionManager::url() const {
   std::string url = config_.csms_url;
   if (url.empty() || url.back() != '/') url += '/';
@@ -151,6 +161,10 @@ void ConnectionManager::on_open(std::string_view subprotocol, Now now) {
   }
   open_ = true;
   attempt_ = 0;
+  if (fallback_) {
+    fallback_.reset();
+    host_.connection_trial_ended(true, {}, now);
+  }
   host_.connection_opened(now);
 }
 
@@ -159,8 +173,27 @@ void ConnectionManager::on_close(std::error_code ec, std::string_view reason, No
   const bool was_open = open_;
   open_ = false;
   if (was_open) host_.connection_closed(now);
-  schedule_retry(now, 1,
-                 "connection closed (" + ec.message() + (reason.empty() ? "" : ": ") + std::string(reason) + ")");
+  const std::string why = ec.message() + (reason.empty() ? "" : ": ") + std::string(reason);
+  if (!was_open) {
+    auto starts = [&](std::string_view p) { return reason.substr(0, p.size()) == p; };
+    if (starts(kCloseServerCertificateRejected))
+      host_.connection_security_failure(SecurityFailure::server_certificate, std::string(reason));
+    else if (starts(kCloseCredentialsRejected))
+      host_.connection_security_failure(SecurityFailure::credentials_rejected, std::string(reason));
+    if (fallback_) trial_failed(now, why);
+  }
+  schedule_retry(now, 1, "connection closed (" + why + ")");
+}
+
+void ConnectionManager::trial_failed(Now now, const std::string& why) {
+  if (trial_attempts_left_ > 1) {
+    --trial_attempts_left_;
+    return;
+  }
+  config_ = std::move(*fallback_);
+  fallback_.reset();
+  attempt_ = 0;  // the fallback connected before: no back-off to wait through first
+  host_.connection_trial_ended(false, why, now);
 }
 
 std::error_code ConnectionManager::send(std::string_view text) {
@@ -241,6 +274,7 @@ void ConnectionManager::open_connection(Now now) {
   if (!options) {
     // Nothing to connect with (a password or certificate is missing): retried after the
     // back-off, as a failed connection would be, since the version may set it meanwhile.
+    if (fallback_) trial_failed(now, why);
     schedule_retry(now, 0, "cannot connect: " + why);
     return;
   }

@@ -64,6 +64,12 @@ std::string percent_encode_identity(std::string_view identity);
 /// (a file or a SecurityProvider).
 std::error_code validate(const ConnectionConfig& config);
 
+/// Why an attempt failed, when it is a security event.
+enum class SecurityFailure {
+  server_certificate,    ///< the CSMS's certificate was refused (chain, validity, host name)
+  credentials_rejected,  ///< the CSMS refused our credentials (HTTP 401/403 on the upgrade)
+};
+
 class ConnectionManager {
  public:
   /// What the version does when the connection opens or closes (runner thread).
@@ -78,6 +84,14 @@ class ConnectionManager {
     virtual void connection_closed(Now now) = 0;
     /// A line for the log hook: 0 error, 1 warning, 2 information.
     virtual void connection_log(int level, const std::string& message) = 0;
+    /// An attempt failed for a security reason the version reports as a security event
+    /// (1.6 whitepaper section 8, 2.0.1 A04): `failure` says which, `detail` the transport's
+    /// reason.
+    virtual void connection_security_failure(SecurityFailure /*failure*/, const std::string& /*detail*/) {}
+    /// A trial configuration (try_configure) ended: `succeeded` when it connected once (it
+    /// is the configuration from then on), else the previous one is back and `why` says
+    /// what failed.
+    virtual void connection_trial_ended(bool /*succeeded*/, const std::string& /*why*/, Now) {}
   };
 
   /// A manager that connects through `io`, hands `events` to every connection (the facade,
@@ -93,6 +107,15 @@ class ConnectionManager {
   /// Replaces the configuration from the next attempt on; the connection in place stays.
   /// Errors: those of validate() (the old configuration is kept).
   std::error_code configure(ConnectionConfig config);
+
+  /// Switches to `config` as a trial (a higher security profile, Security Whitepaper A05):
+  /// reconnects with it at once and keeps the configuration in use as the fallback. The
+  /// first connection that opens makes it the configuration; after `attempts` attempts that
+  /// fail without opening, the fallback is restored (A05.FR.08) and the next attempt uses it.
+  /// Host::connection_trial_ended says which. Errors: those of validate() (nothing changes).
+  std::error_code try_configure(ConnectionConfig config, unsigned attempts, Now now);
+  /// True while a trial configuration has not connected yet.
+  bool in_trial() const { return fallback_.has_value(); }
 
   /// Drops a connection that reported its close and, when none is open or opening and the
   /// back-off has passed, starts the next attempt. After shutdown() it connects at once.
@@ -127,6 +150,7 @@ class ConnectionManager {
   Result<ConnectOptions> plan_attempt(SecurityProfile& profile, std::string& why);
   void open_connection(Now now);
   void schedule_retry(Now now, int level, const std::string& why);
+  void trial_failed(Now now, const std::string& why);
 
   ConnectionConfig config_;
   IoLoop& io_;
@@ -141,6 +165,8 @@ class ConnectionManager {
   std::mt19937_64 rng_;
   std::optional<SecurityProfile> last_profile_;
   ConnectOptions last_options_;
+  std::optional<ConnectionConfig> fallback_;  // during a trial: the configuration to go back to
+  unsigned trial_attempts_left_ = 0;
 };
 
 }  // namespace ocpp::core

@@ -56,6 +56,12 @@ struct FakeHost final : ConnectionManager::Host {
   void connection_opened(ocpp::Now) override { ++opened; }
   void connection_closed(ocpp::Now) override { ++closed; }
   void connection_log(int, const std::string& m) override { logs.push_back(m); }
+  std::vector<std::pair<ocpp::core::SecurityFailure, std::string>> failures;
+  void connection_security_failure(ocpp::core::SecurityFailure f, const std::string& d) override {
+    failures.emplace_back(f, d);
+  }
+  std::vector<std::pair<bool, std::string>> trials;
+  void connection_trial_ended(bool ok, const std::string& why, ocpp::Now) override { trials.emplace_back(ok, why); }
 };
 
 // A provider that hands out fixed credentials (or an error); the rest is not used here.
@@ -393,4 +399,86 @@ TEST_CASE("connection manager: configure applies from the next attempt", "[core]
   rig.m->step(rig.now);
   CHECK(rig.loop.attempts.back().url == "wss://other.example.com/ocpp/CP001");
   CHECK(rig.m->last_profile() == SecurityProfile::tls_basic_auth);
+}
+
+TEST_CASE("connection manager: a refused server certificate or credentials are security failures",
+          "[core][connection]") {
+  Rig rig(config("wss://csms.example.com/ocpp"));
+  rig.m->step(rig.now);
+  rig.m->on_close(ocpp::make_error_code(ocpp::Errc::tls_error),
+                  std::string(ocpp::kCloseServerCertificateRejected) + ": certificate has expired", rig.now);
+  REQUIRE(rig.host.failures.size() == 1);
+  CHECK(rig.host.failures[0].first == ocpp::core::SecurityFailure::server_certificate);
+  CHECK(rig.host.failures[0].second.find("certificate has expired") != std::string::npos);
+  rig.until_next_attempt();
+  rig.m->on_close(ocpp::make_error_code(ocpp::Errc::transport_error),
+                  std::string(ocpp::kCloseCredentialsRejected) + ": HTTP 401", rig.now);
+  REQUIRE(rig.host.failures.size() == 2);
+  CHECK(rig.host.failures[1].first == ocpp::core::SecurityFailure::credentials_rejected);
+  // Other failures are not security events.
+  rig.until_next_attempt();
+  rig.m->on_close(ocpp::make_error_code(ocpp::Errc::transport_error), "connection refused", rig.now);
+  CHECK(rig.host.failures.size() == 2);
+}
+
+TEST_CASE("connection manager: A05.FR.07/08 a trial configuration that connects stays", "[core][connection]") {
+  Rig rig(config());
+  rig.host.settings.basic_auth_password = "0123456789abcdef0123";
+  rig.m->step(rig.now);
+  rig.m->on_open("ocpp1.6", rig.now);
+  auto next = config("wss://csms.example.com/ocpp");
+  next.security_profile = SecurityProfile::tls_basic_auth;
+  REQUIRE_FALSE(rig.m->try_configure(next, 3, rig.now));
+  CHECK(rig.m->in_trial());
+  CHECK(rig.host.closed == 1);  // A05.FR.06: disconnected at once
+  rig.m->step(rig.now);
+  REQUIRE(rig.loop.attempts.size() == 2);
+  CHECK(rig.loop.attempts.back().url == "wss://csms.example.com/ocpp/CP001");
+  rig.m->on_close(ocpp::make_error_code(ocpp::Errc::transport_error), "refused", rig.now);
+  rig.until_next_attempt();
+  rig.m->on_open("ocpp1.6", rig.now);
+  CHECK_FALSE(rig.m->in_trial());
+  REQUIRE(rig.host.trials.size() == 1);
+  CHECK(rig.host.trials[0].first);
+  // From now on the new configuration is the one: a later failure does not fall back.
+  rig.m->on_close(ocpp::make_error_code(ocpp::Errc::transport_error), "lost", rig.now);
+  for (int i = 0; i < 5; ++i) {
+    rig.until_next_attempt();
+    CHECK(rig.loop.attempts.back().url == "wss://csms.example.com/ocpp/CP001");
+    rig.m->on_close(ocpp::make_error_code(ocpp::Errc::transport_error), "refused", rig.now);
+  }
+  CHECK(rig.host.trials.size() == 1);
+}
+
+TEST_CASE("connection manager: A05.FR.08 a trial configuration that never connects falls back",
+          "[core][connection]") {
+  Rig rig(config());
+  rig.m->step(rig.now);
+  rig.m->on_open("ocpp1.6", rig.now);
+  auto next = config("wss://csms.example.com/ocpp");
+  next.security_profile = SecurityProfile::tls_client_cert;
+  next.client_cert_file = "/nonexistent/cp.pem";
+  REQUIRE_FALSE(rig.m->try_configure(next, 3, rig.now));
+  rig.m->step(rig.now);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(rig.loop.attempts.back().url == "wss://csms.example.com/ocpp/CP001");
+    CHECK(rig.m->in_trial());
+    rig.m->on_close(ocpp::make_error_code(ocpp::Errc::tls_error),
+                    std::string(ocpp::kCloseServerCertificateRejected) + ": unable to get local issuer certificate",
+                    rig.now);
+    if (i < 2) rig.until_next_attempt();
+  }
+  CHECK_FALSE(rig.m->in_trial());
+  REQUIRE(rig.host.trials.size() == 1);
+  CHECK_FALSE(rig.host.trials[0].first);
+  CHECK(rig.host.trials[0].second.find("unable to get local issuer certificate") != std::string::npos);
+  // The previous configuration is back, and connects after the shortest back-off.
+  CHECK(rig.until_next_attempt() <= 1000ms);
+  CHECK(rig.loop.attempts.back().url == "ws://csms.example.com/ocpp/CP001");
+  CHECK(rig.m->last_profile() == SecurityProfile::none);
+  // A trial that is refused at once (validate) changes nothing.
+  auto bad = config("ws://csms.example.com/ocpp");
+  bad.security_profile = SecurityProfile::tls_basic_auth;
+  CHECK(rig.m->try_configure(bad, 3, rig.now) == ocpp::Errc::invalid_argument);
+  CHECK_FALSE(rig.m->in_trial());
 }
