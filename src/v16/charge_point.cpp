@@ -30,6 +30,7 @@ class ChargePoint::Impl final : public Runner::Client,
         if (auto d = engine_->next_deadline()) wake = std::min(wake, *d);
       }
       for (auto& t : out) connection_->send(t);
+      apply_connection_requests(now);
       if (calls.empty()) break;
       for (auto& f : calls) f();  // no lock held: hooks may call back into the API
       now = now_from_system_clocks();
@@ -78,6 +79,55 @@ class ChargePoint::Impl final : public Runner::Client,
   void connection_log(int level, const std::string& message) override {
     if (hooks_.log) hooks_.log(level, message);
   }
+  void connection_security_failure(core::SecurityFailure failure, const std::string& detail) override {
+    // Security Whitepaper section 8 (A00.FR.309 for the server certificate).
+    const char* type = failure == core::SecurityFailure::server_certificate ? "InvalidCentralSystemCertificate"
+                                                                            : "FailedToAuthenticationAtCentralSystem";
+    std::lock_guard<std::mutex> lk(m_);
+    if (auto ec = engine_->report_security_event(type, detail.substr(0, 255), now_from_system_clocks()))
+      if (hooks_.log) hooks_.log(0, std::string("cannot log security event ") + type + ": " + ec.message());
+  }
+  void connection_trial_ended(bool succeeded, const std::string& why, Now now) override {
+    std::lock_guard<std::mutex> lk(m_);
+    if (auto ec = engine_->connection_trial_ended(succeeded, why, now))
+      if (hooks_.log) hooks_.log(0, "security profile trial: " + ec.message());
+  }
+
+  // Security Whitepaper A05: a SecurityProfile raised by the CSMS (tried, with the previous
+  // one as fallback) or set by the firmware.
+  void apply_connection_requests(Now now) {
+    for (;;) {
+      std::optional<ConnectionRequest> req;
+      {
+        std::lock_guard<std::mutex> lk(m_);
+        req = engine_->poll_connection_request();
+      }
+      if (!req) return;
+      core::ConnectionConfig next = connection_for_profile(base_connection_, req->securityProfile);
+      std::error_code ec;
+      if (req->fallbackProfile) {
+        ec = connection_->try_configure(std::move(next), kTrialAttempts, now);
+        if (ec) connection_trial_ended(false, "the connection settings do not fit the profile", now);
+      } else {
+        ec = connection_->configure(std::move(next));
+        if (!ec) connection_->reconnect(now);
+      }
+      if (ec && hooks_.log)
+        hooks_.log(0, "cannot use security profile " + std::to_string(req->securityProfile) + ": " + ec.message());
+    }
+  }
+
+  /// The connection settings for a SecurityProfile value of the key: 0 keeps the configured
+  /// behaviour; 2 and 3 need TLS, so a ws:// URL becomes wss:// on the same host and path.
+  static core::ConnectionConfig connection_for_profile(core::ConnectionConfig c, int profile) {
+    if (profile <= 0) return c;
+    c.security_profile = static_cast<SecurityProfile>(profile);
+    if (profile >= 2 && c.csms_url.rfind("ws://", 0) == 0) c.csms_url = "wss://" + c.csms_url.substr(5);
+    return c;
+  }
+
+  // A05.FR.08: attempts with a new security profile before going back to the previous one.
+  static constexpr unsigned kTrialAttempts = 3;
 
   // Thread-safe entry for the API: run op on the engine under the lock, then wake the runner.
   template <class F>
@@ -105,6 +155,7 @@ class ChargePoint::Impl final : public Runner::Client,
   mutable std::mutex m_;  // guards engine_
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<core::ConnectionManager> connection_;  // runner thread only
+  core::ConnectionConfig base_connection_;  // as configured, before the SecurityProfile key
 };
 
 namespace {
@@ -150,6 +201,10 @@ Result<std::unique_ptr<ChargePoint>> ChargePoint::create(Runner& runner, ChargeP
   eo.call_timeout = config.call_timeout;
   eo.configuration_defaults = config.configuration;
   eo.security = config.security;
+  eo.csms_root_file = !config.ca_file.empty();
+  eo.client_certificate_file = !config.client_cert_file.empty();
+  if (config.security_profile)
+    eo.configuration_defaults.emplace_back("SecurityProfile", std::to_string(static_cast<int>(*config.security_profile)));
   if (config.password) eo.configuration_defaults.emplace_back("AuthorizationKey", *config.password);
   std::random_device rd;
   eo.id_seed = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
@@ -171,6 +226,12 @@ Result<std::unique_ptr<ChargePoint>> ChargePoint::create(Runner& runner, ChargeP
   auto engine = Engine::create(std::move(eo), *impl->store_, std::move(hooks), now_from_system_clocks());
   if (!engine) return engine.error();
   impl->engine_ = std::move(engine.value());
+  // The SecurityProfile key wins over the configured profile once set: the CSMS may have
+  // raised it (whitepaper 7.6), and it never goes down through OCPP.
+  impl->base_connection_ = connection;
+  std::int64_t key_profile = 0;
+  if (auto k = impl->engine_->get_configuration("SecurityProfile")) key_profile = std::stoll(k.value());
+  connection = Impl::connection_for_profile(std::move(connection), static_cast<int>(key_profile));
   auto manager = core::ConnectionManager::create(std::move(connection), runner.io(), *impl, *impl, random_seed());
   if (!manager) return manager.error();
   impl->connection_ = std::move(manager.value());

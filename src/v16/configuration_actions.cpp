@@ -65,7 +65,7 @@ class ConfigurationModule final : public Module {
     ChangeConfigurationRequest req;
     if (!im.decode_request(frame, req)) return;
     const bool refused =
-        im.any_module([&](const Module& m) { return m.refuses_change(req.key, req.value); });
+        im.any_module([&](const Module& m) { return m.refuses_change(req.key, req.value, now); });
     const ChangeResult r = refused ? ChangeResult::Rejected : im.config_.set(req.key, req.value, true);
     ChangeConfigurationResponse resp;
     switch (r) {

@@ -119,6 +119,7 @@ Engine::Impl::Impl(EngineOptions options, Store& store, Hooks hooks)
   modules_.push_back(make_remote_trigger_module(*this));
   modules_.push_back(make_metering_module(*this));
   modules_.push_back(make_security_events_module(*this));
+  modules_.push_back(make_security_profile_module(*this));
 }
 
 std::error_code Engine::Impl::load(Now now) {
@@ -430,7 +431,10 @@ Result<std::string> Engine::get_configuration(std::string_view key) const {
 
 std::error_code Engine::set_configuration(std::string_view key, std::string_view value) {
   auto r = impl_->config_.set(key, value, false);
-  if (r == ChangeResult::Accepted || r == ChangeResult::RebootRequired) return {};
+  if (r == ChangeResult::Accepted || r == ChangeResult::RebootRequired) {
+    if (key == "SecurityProfile") security_profile_set_by_firmware(*impl_);
+    return {};
+  }
   return make_error_code(Errc::invalid_argument);
 }
 

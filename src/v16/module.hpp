@@ -58,7 +58,9 @@ class Module {
   }
   /// ChangeConfiguration of a key the module owns: returns true to answer Rejected before
   /// anything is stored (SecurityProfile only upwards, Security Whitepaper 7.6).
-  virtual bool refuses_change(std::string_view /*key*/, std::string_view /*value*/) const { return false; }
+  virtual bool refuses_change(std::string_view /*key*/, std::string_view /*value*/, Now) const {
+    return false;
+  }
   /// A key was changed by the CSMS and stored (after the answer was queued).
   virtual void on_configuration_changed(std::string_view /*key*/, Now) {}
 

@@ -57,6 +57,12 @@ struct EngineOptions {
   std::shared_ptr<SecurityProvider> security;
   /// Entries kept in the security log (A04.FR.04, rolling: the oldest go first).
   std::size_t security_log_limit = 1000;
+  /// The host verifies the CSMS with a CA file of its own (not in `security`): it counts as
+  /// an installed CentralSystemRootCertificate for raising SecurityProfile to 2 or 3 (A05.FR.03).
+  bool csms_root_file = false;
+  /// The host has a charge point certificate file of its own (not in `security`): it counts
+  /// as an installed ChargePointCertificate for raising SecurityProfile to 3 (A05.FR.04).
+  bool client_certificate_file = false;
 
   // --- Smart Charging profile (OCPP 1.6 section 3.13) ---
   /// Line voltage used to convert charging limits between A and W (section 7.12: "the set
@@ -87,6 +93,18 @@ enum class ConfigurationKeyAccess { ReadOnly, ReadWrite, WriteOnly };
 /// Receives the answer to send_data_transfer: the DataTransfer.conf, or Errc::transport_error
 /// (connection lost, CALLERROR or no answer in time) or Errc::decode_error (invalid answer).
 using DataTransferCallback = std::function<void(Result<DataTransferResponse>)>;
+
+/// What the engine asks of the connection (Security Whitepaper A05): the host applies it to
+/// its transport; ocpp::v16::ChargePoint does so itself.
+struct ConnectionRequest {
+  /// The SecurityProfile to connect with from now on (0: none configured, as before the
+  /// whitepaper). The host disconnects and reconnects with it (A05.FR.06, A05.FR.07).
+  int securityProfile = 0;
+  /// Set when the profile is untried: if the host cannot connect with it, it goes back to
+  /// this profile's settings (A05.FR.08) and calls connection_trial_ended(false, ...); once
+  /// it connected, connection_trial_ended(true, ...).
+  std::optional<int> fallbackProfile;
+};
 
 /// The OCPP 1.6J protocol engine, sans I/O (see the notes at the top of this file).
 class OCPP_API Engine {
@@ -192,6 +210,16 @@ class OCPP_API Engine {
                                         Now now, std::optional<bool> critical = std::nullopt);
   /// The security log, oldest first (at most EngineOptions::security_log_limit entries).
   std::vector<SecurityEventNotificationRequest> security_log() const;
+
+  // --- Security Whitepaper: security profile (A05, section 7.6) ---
+  /// Takes the next change the connection must make (a SecurityProfile raised by the CSMS or
+  /// set by the firmware; after a restart, a profile change still on trial). Calls no hook.
+  std::optional<ConnectionRequest> poll_connection_request();
+  /// The host's outcome of a ConnectionRequest with a fallbackProfile: succeeded when the new
+  /// profile connected (it is then final, A05.FR.09); otherwise SecurityProfile goes back to
+  /// the fallback and a ReconfigurationOfSecurityParameters security event records why.
+  /// May call the security_event hook. Errors: invalid_state (no trial pending), storage errors.
+  std::error_code connection_trial_ended(bool succeeded, std::string_view why, Now now);
 
   /// The status a triggered FirmwareStatusNotification would carry (Idle when no update runs).
   FirmwareStatus firmware_status() const;
