@@ -170,6 +170,8 @@ class Engine::Impl {
   Module* firmware_module_ = nullptr;
   Module* metering_module_ = nullptr;
   Module* security_events_module_ = nullptr;
+  // --- Security Whitepaper: certificates ---
+  Module* certificate_renewal_module_ = nullptr;
   template <class F>
   void for_modules(F&& f) {
     for (auto& m : modules_) f(*m);
@@ -228,6 +230,10 @@ std::unique_ptr<Module> make_firmware_module(Engine::Impl& engine);        // fi
 std::unique_ptr<Module> make_remote_trigger_module(Engine::Impl& engine);  // remote_trigger.cpp
 std::unique_ptr<Module> make_metering_module(Engine::Impl& engine);        // metering.cpp
 std::unique_ptr<Module> make_security_events_module(Engine::Impl& engine);  // security/security_events.cpp
+// --- Security Whitepaper: certificates ---
+std::unique_ptr<Module> make_certificates_module(Engine::Impl& engine);         // security/certificates.cpp
+std::unique_ptr<Module> make_certificate_renewal_module(Engine::Impl& engine);  // security/certificate_renewal.cpp
+std::unique_ptr<Module> make_extended_trigger_module(Engine::Impl& engine);     // security/extended_trigger.cpp
 
 /// Whether two idTags are the same: IdToken is a CiString20Type, compared case-insensitively
 /// (errata sheet 3.73). Used for local stops, the cache and the Local Authorization List.
