@@ -10,6 +10,23 @@ using namespace cert_test;
 using namespace test_pki;
 using ocpp::CaCertificateUse;
 
+namespace {
+
+// Installs a CentralSystemRootCertificate and a ManufacturerRootCertificate (both Accepted).
+void install_both(Station& s, const Cert& csms, const Cert& maker) {
+  REQUIRE(s.install("CentralSystemRootCertificate", csms.pem()) == "Accepted");
+  REQUIRE(s.install("ManufacturerRootCertificate", maker.pem()) == "Accepted");
+}
+
+// Makes a CentralSystemRootCertificate and installs it (Accepted).
+Cert install_root(Station& s) {
+  Cert root = make_root("CSMS Root", 1);
+  REQUIRE(s.install("CentralSystemRootCertificate", root.pem()) == "Accepted");
+  return root;
+}
+
+}  // namespace
+
 TEST_CASE(
     "M05.FR.02: InstallCertificate installs a CentralSystemRootCertificate and a "
     "ManufacturerRootCertificate",
@@ -17,8 +34,7 @@ TEST_CASE(
   Station s;
   Cert csms = make_root("CSMS Root", 1);
   Cert maker = make_root("Manufacturer Root", 2);
-  CHECK(s.install("CentralSystemRootCertificate", csms.pem()) == "Accepted");
-  CHECK(s.install("ManufacturerRootCertificate", maker.pem()) == "Accepted");
+  install_both(s, csms, maker);
   auto roots = s.provider->installed_ca_certificates({CaCertificateUse::csms_root});
   REQUIRE(roots);
   REQUIRE(roots->size() == 1);
@@ -34,8 +50,7 @@ TEST_CASE(
 TEST_CASE("M05.FR.02: installing an installed certificate again is Accepted and changes nothing",
           "[security][certificates]") {
   Station s;
-  Cert csms = make_root("CSMS Root", 1);
-  CHECK(s.install("CentralSystemRootCertificate", csms.pem()) == "Accepted");
+  Cert csms = install_root(s);
   std::string rewrapped = csms.pem();
   rewrapped.insert(rewrapped.find('\n', 30) + 10, "\n");  // other line breaks, same certificate
   CHECK(s.install("CentralSystemRootCertificate", rewrapped) == "Accepted");
@@ -113,8 +128,7 @@ TEST_CASE(
     "M05.FR.10: with AdditionalRootCertificateCheck a root not signed by the old one is Rejected",
     "[security][certificates]") {
   Station s(2, {{"AdditionalRootCertificateCheck", "true"}});
-  Cert old_root = make_root("CSMS Root", 1);
-  REQUIRE(s.install("CentralSystemRootCertificate", old_root.pem()) == "Accepted");
+  Cert old_root = install_root(s);
   CHECK(s.install("CentralSystemRootCertificate", make_root("Someone Else", 2).pem()) ==
         "Rejected");
   auto roots = s.provider->installed_ca_certificates({CaCertificateUse::csms_root});
@@ -150,8 +164,7 @@ TEST_CASE(
   Station s;
   Cert csms = make_root("CSMS Root", 1);
   Cert maker = make_root("Manufacturer Root", 0x0FFF);
-  REQUIRE(s.install("CentralSystemRootCertificate", csms.pem()) == "Accepted");
-  REQUIRE(s.install("ManufacturerRootCertificate", maker.pem()) == "Accepted");
+  install_both(s, csms, maker);
   SECTION("SHA256") {
     CHECK(s.remove(hash_json(ocsp_hash_data(maker.x.get(), maker.x.get()))) == "Accepted");
   }
@@ -174,8 +187,7 @@ TEST_CASE(
 TEST_CASE("M04.FR.04: DeleteCertificate of an unknown certificate is NotFound",
           "[security][certificates]") {
   Station s;
-  Cert csms = make_root("CSMS Root", 1);
-  REQUIRE(s.install("CentralSystemRootCertificate", csms.pem()) == "Accepted");
+  Cert csms = install_root(s);
   auto h = ocsp_hash_data(csms.x.get(), csms.x.get());
   h.serial_number = "2";
   CHECK(s.remove(hash_json(h)) == "NotFound");
@@ -185,8 +197,7 @@ TEST_CASE("M04.FR.04: DeleteCertificate of an unknown certificate is NotFound",
 
 TEST_CASE("M04.FR.05: the charge point certificate cannot be deleted", "[security][certificates]") {
   Station s(2, {{"CpoName", "Acme CPO"}});
-  Cert csms = make_root("CSMS Root", 1);
-  REQUIRE(s.install("CentralSystemRootCertificate", csms.pem()) == "Accepted");
+  Cert csms = install_root(s);
   auto csr = s.provider->generate_csr({"CP001", "Acme CPO", "", ocpp::KeyType::ec_p256});
   REQUIRE(csr);
   Cert mine = issue_for_csr(csms, *csr, 7);
@@ -198,8 +209,7 @@ TEST_CASE("M04.FR.05: the charge point certificate cannot be deleted", "[securit
 TEST_CASE("M04.FR.06: the CentralSystemRootCertificate in use cannot be deleted",
           "[security][certificates]") {
   Station s;
-  Cert csms = make_root("CSMS Root", 1);
-  REQUIRE(s.install("CentralSystemRootCertificate", csms.pem()) == "Accepted");
+  Cert csms = install_root(s);
   const std::string id = hash_json(ocsp_hash_data(csms.x.get(), csms.x.get()));
   // The only one over TLS: the connection was verified with it.
   CHECK(s.remove(id) == "Failed");
