@@ -132,11 +132,13 @@ class OCPP_API SecurityProvider {
 
   /// Installs the charge point's certificate chain (PEM, the leaf first), issued for the key
   /// pair of the last generate_csr() (or the key in use). Checked before anything changes:
-  /// the leaf must be within its validity period, match that key, and chain to an installed
+  /// the leaf must not have expired, must match that key, and chain to an installed
   /// csms_root or to `ca_pem` when given. On success the chain and its key are what
-  /// tls_credentials() hands out from then on.
-  /// Errors: invalid_certificate, expired, not_yet_valid, key_mismatch (also: no key pair),
-  /// untrusted, storage_failure.
+  /// tls_credentials() hands out once the leaf's validity has begun (whitepaper A02.FR.08);
+  /// the chain and key installed before are kept as the previous ones, handed out until then
+  /// (and a fallback, A02.FR.10).
+  /// Errors: invalid_certificate, expired, key_mismatch (also: no key pair), untrusted,
+  /// storage_failure.
   virtual std::error_code install_charging_station_certificate(
       std::string_view chain_pem, std::optional<std::string_view> ca_pem = std::nullopt) = 0;
 
@@ -174,11 +176,43 @@ class OCPP_API SecurityProvider {
                                                 CaCertificateUse trust = CaCertificateUse::manufacturer_root) = 0;
 
   /// What the transport needs to connect: a CA bundle of the installed csms_root certificates
-  /// and, once installed, the charge point's certificate chain and key, as files the
+  /// and, once installed, the charge point's certificate chain and key (the newest whose
+  /// validity has begun: the previous one while the newest is not yet valid), as files the
   /// transport reads at each connection (new contents give the next connection a new TLS
   /// context). Errors: storage_failure.
   virtual Result<TlsCredentials> tls_credentials() = 0;
 };
+
+/// What a PEM certificate chain says, read without any trust decision: the first
+/// certificate (the leaf) and the length of the chain. Public-key data only, so hosts whose
+/// keys live in hardware use it as it is.
+struct CertificateInfo {
+  std::string subject;       ///< the leaf's subject, one line
+  std::string common_name;   ///< the leaf's CN (the first one), empty if none
+  std::string organization;  ///< the leaf's O (the first one), empty if none
+  std::chrono::system_clock::time_point not_before;  ///< start of the leaf's validity
+  std::chrono::system_clock::time_point not_after;   ///< end of the leaf's validity
+  bool is_ca = false;             ///< the leaf is a CA certificate (basicConstraints CA:TRUE)
+  std::size_t chain_length = 0;   ///< certificates in the text, the leaf included
+};
+
+/// Parses a PEM certificate chain (the leaf first) and describes it. Checks no signature,
+/// validity or trust: that is the provider's work. Errors: invalid_certificate (no
+/// certificate, or a damaged PEM block).
+OCPP_API Result<CertificateInfo> inspect_certificate_chain(std::string_view pem);
+
+/// Whether the first certificate of `issuer_pem` issued the first certificate of `cert_pem`:
+/// its subject is the certificate's issuer and its public key verifies the certificate's
+/// signature (also true for a self-signed certificate given twice). False when either text is
+/// not a PEM certificate.
+OCPP_API bool certificate_issued_by(std::string_view cert_pem, std::string_view issuer_pem) noexcept;
+
+/// The hash data (RFC 6960 CertID, with `algorithm`) of the first certificate of `cert_pem`,
+/// issued by the first certificate of `issuer_pem` (the same text for a self-signed one): to
+/// match hash data a CSMS names with another algorithm than the provider reports.
+/// Errors: invalid_certificate (either text is not a PEM certificate).
+OCPP_API Result<CertificateHashData> certificate_hash_data(std::string_view cert_pem, std::string_view issuer_pem,
+                                                            HashAlgorithm algorithm);
 
 /// The OpenSSL SecurityProvider. It keeps keys and certificates in `directory` (created if
 /// missing, mode 0700; every file 0600): CA certificates by use, the charge point's key and

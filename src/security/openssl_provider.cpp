@@ -5,6 +5,8 @@
 //     csms_root_bundle.pem          every csms_root certificate: the transport's CA file
 //     pending_key.pem               the key pair of the last CSR, until its certificate comes
 //     charging_station.pem          the charge point's key and certificate chain, in one file
+//     charging_station.previous.pem the ones installed before: handed out while the newest
+//                                   is not yet valid (whitepaper A02.FR.08), kept as fallback
 //
 // Every file is 0600 and replaced by rename. Key and chain share a file so that they change
 // together: a power cut between two renames could otherwise leave a certificate with the
@@ -120,7 +122,11 @@ class OpensslProvider final : public SecurityProvider {
     auto chain = security::parse_certificates(chain_pem);
     if (chain.empty()) return make_error_code(SecurityErrc::invalid_certificate);
     X509* leaf = chain.front().get();
-    if (auto ec = security::check_validity(leaf)) return ec;
+    // A leaf whose validity has not begun is installed: the previous one is handed out until
+    // then (A02.FR.08: switch to the new certificate once its validity has begun).
+    const auto validity = security::check_validity(leaf);
+    if (validity == SecurityErrc::expired) return validity;
+    const auto verify_at = std::max(std::chrono::system_clock::now(), security::not_before(leaf));
 
     std::lock_guard<std::mutex> lk(m_);
     // The key of the last CSR, or the one in use (a new certificate for the same key).
@@ -145,10 +151,14 @@ class OpensslProvider final : public SecurityProvider {
     for (auto& g : given) roots.push_back(g.get());
     std::vector<X509*> intermediates;
     for (std::size_t i = 1; i < chain.size(); ++i) intermediates.push_back(chain[i].get());
-    if (auto ec = security::verify_chain(leaf, intermediates, roots)) return ec;
+    if (auto ec = security::verify_chain(leaf, intermediates, roots, verify_at)) return ec;
 
     std::string contents = security::to_pem(key.get());
     for (auto& c : chain) contents += security::to_pem(c.get());
+    // The chain in use becomes the previous one (A02.FR.10: kept as a fallback).
+    if (auto old = security::read_file(station_path()); old && *old != contents) {
+      if (auto ec = security::write_file_atomically(previous_station_path(), *old)) return ec;
+    }
     if (auto ec = security::write_file_atomically(station_path(), contents)) return ec;
     if (pending) {
       std::error_code ignored;
@@ -262,7 +272,14 @@ class OpensslProvider final : public SecurityProvider {
       c.ca_file = bundle_path();
     if (fs::exists(station_path(), ec)) {
       c.client_cert_file = station_path();
-      c.client_key_file = station_path();
+      // The newest chain once its validity has begun; until then the previous one (A02.FR.08,
+      // A02.FR.09: the newest valid certificate is used).
+      auto text = security::read_file(station_path());
+      auto chain = text ? security::parse_certificates(*text) : std::vector<X509Ptr>{};
+      if (!chain.empty() && security::check_validity(chain.front().get()) == SecurityErrc::not_yet_valid &&
+          fs::exists(previous_station_path(), ec))
+        c.client_cert_file = previous_station_path();
+      c.client_key_file = c.client_cert_file;
     }
     return c;
   }
@@ -270,6 +287,7 @@ class OpensslProvider final : public SecurityProvider {
  private:
   std::string pending_key_path() const { return (dir_ / "pending_key.pem").string(); }
   std::string station_path() const { return (dir_ / "charging_station.pem").string(); }
+  std::string previous_station_path() const { return (dir_ / "charging_station.previous.pem").string(); }
   std::string bundle_path() const { return (dir_ / "csms_root_bundle.pem").string(); }
 
   static EVP_PKEY* generate_key(KeyType type) {

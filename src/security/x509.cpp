@@ -138,7 +138,8 @@ bool issued_by(X509* cert, X509* issuer) {
   return ok;
 }
 
-std::error_code verify_chain(X509* leaf, const std::vector<X509*>& intermediates, const std::vector<X509*>& roots) {
+std::error_code verify_chain(X509* leaf, const std::vector<X509*>& intermediates, const std::vector<X509*>& roots,
+                             std::optional<std::chrono::system_clock::time_point> at) {
   X509_STORE* store = X509_STORE_new();
   STACK_OF(X509)* untrusted = sk_X509_new_null();
   X509_STORE_CTX* ctx = X509_STORE_CTX_new();
@@ -147,6 +148,7 @@ std::error_code verify_chain(X509* leaf, const std::vector<X509*>& intermediates
     for (X509* r : roots) X509_STORE_add_cert(store, r);
     for (X509* i : intermediates) sk_X509_push(untrusted, i);
     if (X509_STORE_CTX_init(ctx, store, leaf, untrusted) == 1) {
+      if (at) X509_STORE_CTX_set_time(ctx, 0, std::chrono::system_clock::to_time_t(*at));
       if (X509_verify_cert(ctx) == 1) {
         result = {};
       } else {

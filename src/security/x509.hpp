@@ -45,9 +45,10 @@ std::chrono::system_clock::time_point not_after(X509* cert);
 std::error_code check_validity(X509* cert);
 /// True if `issuer` issued `cert` and its key verifies the signature (also for cert == issuer).
 bool issued_by(X509* cert, X509* issuer);
-/// Verifies `leaf` up to one of `roots` through `intermediates`, with the validity periods.
-/// Errors: untrusted, expired, not_yet_valid.
-std::error_code verify_chain(X509* leaf, const std::vector<X509*>& intermediates, const std::vector<X509*>& roots);
+/// Verifies `leaf` up to one of `roots` through `intermediates`, with the validity periods
+/// at `at` (the system clock when not given). Errors: untrusted, expired, not_yet_valid.
+std::error_code verify_chain(X509* leaf, const std::vector<X509*>& intermediates, const std::vector<X509*>& roots,
+                             std::optional<std::chrono::system_clock::time_point> at = std::nullopt);
 
 /// Base64 (with or without line breaks) to bytes; nullopt if it is not base64.
 std::optional<std::string> decode_base64(std::string_view text);

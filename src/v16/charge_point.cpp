@@ -222,6 +222,14 @@ Result<std::unique_ptr<ChargePoint>> ChargePoint::create(Runner& runner, ChargeP
 
   auto impl = std::make_shared<Impl>(runner);
   impl->hooks_ = hooks;
+  // --- Security Whitepaper: certificates ---
+  eo.charge_point_id = config.charge_point_id;
+  // A new client certificate is presented at the next TLS handshake (A02.FR.08): reconnect.
+  // Hooks run on the runner's thread, where the connection manager lives.
+  hooks.client_certificate_changed = [weak = std::weak_ptr<Impl>(impl), user = hooks.client_certificate_changed] {
+    if (auto i = weak.lock(); i && i->connection_) i->connection_->reconnect(now_from_system_clocks());
+    if (user) user();
+  };
   impl->store_ = std::move(store);
   auto engine = Engine::create(std::move(eo), *impl->store_, std::move(hooks), now_from_system_clocks());
   if (!engine) return engine.error();

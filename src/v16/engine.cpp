@@ -120,6 +120,10 @@ Engine::Impl::Impl(EngineOptions options, Store& store, Hooks hooks)
   modules_.push_back(make_metering_module(*this));
   modules_.push_back(make_security_events_module(*this));
   modules_.push_back(make_security_profile_module(*this));
+  // --- Security Whitepaper: certificates ---
+  modules_.push_back(make_certificates_module(*this));
+  modules_.push_back(make_certificate_renewal_module(*this));
+  modules_.push_back(make_extended_trigger_module(*this));
 }
 
 std::error_code Engine::Impl::load(Now now) {

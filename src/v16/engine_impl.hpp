@@ -171,6 +171,8 @@ class Engine::Impl {
   Module* metering_module_ = nullptr;
   Module* security_events_module_ = nullptr;
   Module* security_profile_module_ = nullptr;
+  // --- Security Whitepaper: certificates ---
+  Module* certificate_renewal_module_ = nullptr;
   template <class F>
   void for_modules(F&& f) {
     for (auto& m : modules_) f(*m);
@@ -232,6 +234,10 @@ std::unique_ptr<Module> make_security_events_module(Engine::Impl& engine);  // s
 std::unique_ptr<Module> make_security_profile_module(Engine::Impl& engine);  // security/security_profile.cpp
 /// The firmware set SecurityProfile (Engine::set_configuration): reconnect with it, no trial.
 void security_profile_set_by_firmware(Engine::Impl& engine);  // security/security_profile.cpp
+// --- Security Whitepaper: certificates ---
+std::unique_ptr<Module> make_certificates_module(Engine::Impl& engine);         // security/certificates.cpp
+std::unique_ptr<Module> make_certificate_renewal_module(Engine::Impl& engine);  // security/certificate_renewal.cpp
+std::unique_ptr<Module> make_extended_trigger_module(Engine::Impl& engine);     // security/extended_trigger.cpp
 
 /// Whether two idTags are the same: IdToken is a CiString20Type, compared case-insensitively
 /// (errata sheet 3.73). Used for local stops, the cache and the Local Authorization List.

@@ -24,37 +24,6 @@ std::unique_ptr<ocpp::SecurityProvider> open_provider(const std::string& dir) {
   return std::move(p.value());
 }
 
-std::string to_hex(const ASN1_OCTET_STRING* s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < s->length; ++i) {
-    out += kHex[s->data[i] >> 4];
-    out += kHex[s->data[i] & 15];
-  }
-  return out;
-}
-
-// The hash data OpenSSL's OCSP code computes for `cert` issued by `issuer` (RFC 6960 CertID),
-// to check ours against.
-ocpp::CertificateHashData ocsp_hash_data(X509* cert, X509* issuer) {
-  OCSP_CERTID* id = OCSP_cert_to_id(EVP_sha256(), cert, issuer);
-  REQUIRE(id);
-  ASN1_OCTET_STRING* name_hash = nullptr;
-  ASN1_OCTET_STRING* key_hash = nullptr;
-  ASN1_INTEGER* serial = nullptr;
-  REQUIRE(OCSP_id_get0_info(&name_hash, nullptr, &key_hash, &serial, id) == 1);
-  ocpp::CertificateHashData h;
-  h.issuer_name_hash = to_hex(name_hash);
-  h.issuer_key_hash = to_hex(key_hash);
-  BIGNUM* bn = ASN1_INTEGER_to_BN(serial, nullptr);
-  char* s = BN_bn2hex(bn);
-  h.serial_number = s;
-  OPENSSL_free(s);
-  BN_free(bn);
-  OCSP_CERTID_free(id);
-  return h;
-}
-
 }  // namespace
 
 TEST_CASE("security: the provider's directory is private and an empty path is refused", "[security]") {
@@ -269,11 +238,33 @@ TEST_CASE("security: the charge point certificate is checked, then handed to the
     CHECK(p->install_charging_station_certificate(cert.pem()) == SecurityErrc::key_mismatch);
     CHECK(p->tls_credentials()->client_cert_file.empty());
   }
-  SECTION("outside its validity period: refused") {
+  SECTION("expired: refused") {
     CHECK(p->install_charging_station_certificate(issue_for_csr(root, *csr, 50, {-48, -1}).pem()) ==
           SecurityErrc::expired);
-    CHECK(p->install_charging_station_certificate(issue_for_csr(root, *csr, 51, {1, 48}).pem()) ==
-          SecurityErrc::not_yet_valid);
+    CHECK(p->charging_station_certificate().error() == SecurityErrc::not_found);
+  }
+  SECTION("not yet valid: installed, the previous one handed out until its validity begins (A02.FR.08)") {
+    Cert current = issue_for_csr(root, *csr, 52);
+    REQUIRE_FALSE(p->install_charging_station_certificate(current.pem()));
+    const std::string in_use = p->tls_credentials()->client_cert_file;
+    auto next_csr = p->generate_csr({"CP001", "Acme CPO", "", ocpp::KeyType::ec_p256});
+    REQUIRE(next_csr);
+    Cert future = issue_for_csr(root, *next_csr, 51, {1, 48});
+    REQUIRE_FALSE(p->install_charging_station_certificate(future.pem()));
+    CHECK(p->charging_station_certificate()->chain_pem == future.pem());  // the newest installed
+    auto creds = p->tls_credentials();
+    REQUIRE(creds);
+    CHECK(creds->client_cert_file != in_use);  // the previous chain, kept in its own file
+    CHECK(creds->client_key_file == creds->client_cert_file);
+    CHECK(mode_of(creds->client_cert_file) == 0600);
+    std::ifstream in(creds->client_cert_file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(text.find(current.pem()) != std::string::npos);
+    // A valid newer one is handed out at once.
+    auto third_csr = p->generate_csr({"CP001", "Acme CPO", "", ocpp::KeyType::ec_p256});
+    REQUIRE(third_csr);
+    REQUIRE_FALSE(p->install_charging_station_certificate(issue_for_csr(root, *third_csr, 53).pem()));
+    CHECK(p->tls_credentials()->client_cert_file == in_use);
   }
   SECTION("not a certificate: refused") {
     CHECK(p->install_charging_station_certificate("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n") ==

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -118,6 +119,38 @@ inline Cert issue(const Cert& issuer, const std::string& cn, long serial, bool c
   return c;
 }
 
+/// Lower-case hex of an OCTET STRING.
+inline std::string to_hex(const ASN1_OCTET_STRING* s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < s->length; ++i) {
+    out += kHex[s->data[i] >> 4];
+    out += kHex[s->data[i] & 15];
+  }
+  return out;
+}
+
+/// The hash data OpenSSL's OCSP code computes for `cert` issued by `issuer` (RFC 6960 CertID)
+/// with `md`, to check the library's against.
+inline ocpp::CertificateHashData ocsp_hash_data(X509* cert, X509* issuer, const EVP_MD* md = EVP_sha256()) {
+  OCSP_CERTID* id = OCSP_cert_to_id(md, cert, issuer);
+  REQUIRE(id);
+  ASN1_OCTET_STRING* name_hash = nullptr;
+  ASN1_OCTET_STRING* key_hash = nullptr;
+  ASN1_INTEGER* serial = nullptr;
+  REQUIRE(OCSP_id_get0_info(&name_hash, nullptr, &key_hash, &serial, id) == 1);
+  ocpp::CertificateHashData h;
+  h.issuer_name_hash = to_hex(name_hash);
+  h.issuer_key_hash = to_hex(key_hash);
+  BIGNUM* bn = ASN1_INTEGER_to_BN(serial, nullptr);
+  char* s = BN_bn2hex(bn);
+  h.serial_number = s;
+  OPENSSL_free(s);
+  BN_free(bn);
+  OCSP_CERTID_free(id);
+  return h;
+}
+
 /// Parses a PEM CSR; null if it is not one.
 inline std::unique_ptr<X509_REQ, decltype(&X509_REQ_free)> parse_csr(const std::string& pem) {
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
@@ -126,16 +159,18 @@ inline std::unique_ptr<X509_REQ, decltype(&X509_REQ_free)> parse_csr(const std::
   return {req, &X509_REQ_free};
 }
 
-/// The certificate the CA `issuer` issues for the CSR (its subject's CN, the CSR's key).
+/// The certificate the CA `issuer` issues for the CSR (its subject's CN and O, the CSR's key).
 inline Cert issue_for_csr(const Cert& issuer, const std::string& csr_pem, long serial, Validity v = {}) {
   auto req = parse_csr(csr_pem);
   REQUIRE(req);
   EVP_PKEY* pub = X509_REQ_get0_pubkey(req.get());
   REQUIRE(pub);
   char cn[128] = {};
+  char o[128] = {};
   X509_NAME_get_text_by_NID(X509_REQ_get_subject_name(req.get()), NID_commonName, cn, sizeof cn);
+  X509_NAME_get_text_by_NID(X509_REQ_get_subject_name(req.get()), NID_organizationName, o, sizeof o);
   Cert c;
-  c.x = make_cert(pub, cn, serial, &issuer, issuer.key.get(), false, v);
+  c.x = make_cert(pub, cn, serial, &issuer, issuer.key.get(), false, v, nullptr, o[0] ? o : "Test CPO");
   return c;
 }
 

@@ -93,6 +93,9 @@ class Harness {
     start();
   }
   ocpp::Now now() const { return now_; }
+  /// Sets the simulated wall clock (e.g. to the real time, for certificates made by OpenSSL
+  /// relative to it).
+  void set_wall_clock(ocpp::DateTime t) { now_.wall = t; }
 
   // --- the connection ---
   void connect() {

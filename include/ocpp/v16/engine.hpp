@@ -63,6 +63,12 @@ struct EngineOptions {
   /// The host has a charge point certificate file of its own (not in `security`): it counts
   /// as an installed ChargePointCertificate for raising SecurityProfile to 3 (A05.FR.04).
   bool client_certificate_file = false;
+  // --- Security Whitepaper: certificates ---
+  /// The charge point's identity, as in the connection URL: the CN of the certificate signing
+  /// requests (A00.FR.511 asks for the charge point's unique serial number there; the identity
+  /// is what the CSMS knows the charge point by). Empty: boot.chargePointSerialNumber; with
+  /// neither, no CSR is made (ExtendedTriggerMessage(SignChargePointCertificate) is Rejected).
+  std::string charge_point_id;
 
   // --- Smart Charging profile (OCPP 1.6 section 3.13) ---
   /// Line voltage used to convert charging limits between A and W (section 7.12: "the set

@@ -128,6 +128,13 @@ struct Hooks {
   /// ResetOrReboot, ...) or by report_security_event. critical: it is also on its way to the
   /// CSMS as a durable SecurityEventNotification.
   std::function<void(const SecurityEventNotificationRequest& event, bool critical)> security_event;
+  // --- Security Whitepaper: certificates ---
+  /// The charge point certificate to present changed, under SecurityProfile 3: a
+  /// CertificateSigned.req was accepted, at once or at the new certificate's not-before time
+  /// (A02.FR.08). The connection must be reopened for the TLS handshake to present it:
+  /// ChargePoint does that itself before calling this hook; a host driving the Engine directly
+  /// reconnects here.
+  std::function<void()> client_certificate_changed;
 
   // --- Reservation profile (OCPP 1.6 sections 5.1, 5.13) ---
   /// A reservation was made (reserved = true; after ReserveNow.conf Accepted, and after a
