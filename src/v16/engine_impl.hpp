@@ -170,6 +170,9 @@ class Engine::Impl {
   Module* firmware_module_ = nullptr;
   Module* metering_module_ = nullptr;
   Module* security_events_module_ = nullptr;
+  // --- Security Whitepaper: logs and signed firmware ---
+  Module* logs_module_ = nullptr;
+  Module* signed_firmware_module_ = nullptr;
   template <class F>
   void for_modules(F&& f) {
     for (auto& m : modules_) f(*m);
@@ -228,6 +231,9 @@ std::unique_ptr<Module> make_firmware_module(Engine::Impl& engine);        // fi
 std::unique_ptr<Module> make_remote_trigger_module(Engine::Impl& engine);  // remote_trigger.cpp
 std::unique_ptr<Module> make_metering_module(Engine::Impl& engine);        // metering.cpp
 std::unique_ptr<Module> make_security_events_module(Engine::Impl& engine);  // security/security_events.cpp
+// --- Security Whitepaper: logs and signed firmware ---
+std::unique_ptr<Module> make_logs_module(Engine::Impl& engine);             // security/logs.cpp
+std::unique_ptr<Module> make_signed_firmware_module(Engine::Impl& engine);  // security/signed_firmware.cpp
 
 /// Whether two idTags are the same: IdToken is a CiString20Type, compared case-insensitively
 /// (errata sheet 3.73). Used for local stops, the cache and the Local Authorization List.
