@@ -49,14 +49,7 @@ std::string get_log(int request_id, const char* type, const std::string& extra =
 
 // The GetLog.conf payload of our reply.
 rapidjson::Document conf(const std::optional<std::string>& reply) {
-  REQUIRE(reply.has_value());
-  rapidjson::Document d;
-  d.Parse(reply->c_str());
-  REQUIRE(d.IsArray());
-  REQUIRE(d[0].GetInt() == 3);
-  rapidjson::Document p;
-  p.CopyFrom(d[2], p.GetAllocator());
-  return p;
+  return test::result_payload(reply);
 }
 
 // Status and requestId of every LogStatusNotification sent.
@@ -70,17 +63,28 @@ std::vector<std::pair<std::string, int>> notes(const test::Harness& h) {
   return out;
 }
 
+// A charge point with the log hooks, connected.
+struct Fixture {
+  test::Harness h;
+  LogSide fw;
+  explicit Fixture(bool with_get_log = true) {
+    fw.attach(h, with_get_log);
+    h.start();
+    h.connect();
+  }
+  ocpp::v16::Engine& e() { return h.engine(); }
+};
+
 }  // namespace
 
 TEST_CASE(
     "N01.FR.01/02/07/08/09: GetLog is accepted with the file name, uploaded, and every status "
     "carries its requestId",
     "[security][logs]") {
-  test::Harness h;
-  LogSide fw;
-  fw.attach(h);
-  auto& e = h.start();
-  h.connect();
+  Fixture f;
+  auto& h = f.h;
+  auto& fw = f.fw;
+  auto& e = f.e();
   auto c = conf(h.csms_call("gl1", "GetLog", get_log(7, "DiagnosticsLog")));
   CHECK(std::string(c["status"].GetString()) == "Accepted");
   CHECK(std::string(c["filename"].GetString()) == "diagnostics-7.tar.gz");
@@ -105,11 +109,10 @@ TEST_CASE(
     "and "
     "latestTimestamp",
     "[security][logs]") {
-  test::Harness h;
-  LogSide fw;
-  fw.attach(h, /*with_get_log=*/false);
-  auto& e = h.start();
-  h.connect();
+  Fixture f(/*with_get_log=*/false);
+  auto& h = f.h;
+  auto& fw = f.fw;
+  auto& e = f.e();
   const auto t0 = h.now().wall;
   REQUIRE_FALSE(e.report_security_event("InvalidMessages", std::string("first"), h.now()));
   h.advance(60s);
@@ -136,26 +139,18 @@ TEST_CASE(
 TEST_CASE(
     "N01.FR.04: a DiagnosticsLog upload gets no security entries; without get_log it is Rejected",
     "[security][logs]") {
-  test::Harness h;
-  LogSide fw;
-  fw.attach(h, /*with_get_log=*/false);
-  h.start();
-  h.connect();
-  auto c = conf(h.csms_call("gl1", "GetLog", get_log(1, "DiagnosticsLog")));
+  Fixture without(/*with_get_log=*/false);
+  auto c = conf(without.h.csms_call("gl1", "GetLog", get_log(1, "DiagnosticsLog")));
   CHECK(std::string(c["status"].GetString()) == "Rejected");
   CHECK_FALSE(c.HasMember("filename"));
-  CHECK(fw.uploads.empty());
-  CHECK(h.calls_of("LogStatusNotification").empty());
+  CHECK(without.fw.uploads.empty());
+  CHECK(without.h.calls_of("LogStatusNotification").empty());
 
-  test::Harness h2;
-  LogSide fw2;
-  fw2.attach(h2);
-  h2.start();
-  h2.connect();
-  conf(h2.csms_call("gl1", "GetLog", get_log(1, "DiagnosticsLog")));
-  REQUIRE(fw2.uploads.size() == 1);
-  CHECK(fw2.uploads[0].entries.empty());
-  CHECK(fw2.uploads[0].request.logType == LogEnumType::DiagnosticsLog);
+  Fixture with;
+  conf(with.h.csms_call("gl1", "GetLog", get_log(1, "DiagnosticsLog")));
+  REQUIRE(with.fw.uploads.size() == 1);
+  CHECK(with.fw.uploads[0].entries.empty());
+  CHECK(with.fw.uploads[0].request.logType == LogEnumType::DiagnosticsLog);
 }
 
 TEST_CASE(
@@ -163,16 +158,12 @@ TEST_CASE(
     "NotSupported",
     "[security][logs]") {
   SECTION("get_log has nothing") {
-    test::Harness h;
-    LogSide fw;
-    fw.file.reset();
-    fw.attach(h);
-    h.start();
-    h.connect();
-    auto c = conf(h.csms_call("gl1", "GetLog", get_log(1, "DiagnosticsLog")));
+    Fixture f;
+    f.fw.file.reset();
+    auto c = conf(f.h.csms_call("gl1", "GetLog", get_log(1, "DiagnosticsLog")));
     CHECK(std::string(c["status"].GetString()) == "Rejected");
     CHECK_FALSE(c.HasMember("filename"));
-    CHECK(fw.uploads.empty());
+    CHECK(f.fw.uploads.empty());
   }
   SECTION("no hooks at all") {
     test::Harness h;
@@ -199,11 +190,10 @@ TEST_CASE(
     "N01.FR.10: a failed upload reports its reason and is retried retries times after "
     "retryInterval",
     "[security][logs]") {
-  test::Harness h;
-  LogSide fw;
-  fw.attach(h);
-  auto& e = h.start();
-  h.connect();
+  Fixture f;
+  auto& h = f.h;
+  auto& fw = f.fw;
+  auto& e = f.e();
   conf(h.csms_call("gl1", "GetLog",
                    R"({"logType":"DiagnosticsLog","requestId":9,"retries":2,"retryInterval":120,)"
                    R"("log":{"remoteLocation":"ftp://x/"}})"));
@@ -232,11 +222,10 @@ TEST_CASE(
 
 TEST_CASE("N01.FR.11: a new GetLog during an upload cancels it and is answered AcceptedCanceled",
           "[security][logs]") {
-  test::Harness h;
-  LogSide fw;
-  fw.attach(h);
-  auto& e = h.start();
-  h.connect();
+  Fixture f;
+  auto& h = f.h;
+  auto& fw = f.fw;
+  auto& e = f.e();
   conf(h.csms_call("gl1", "GetLog", get_log(1, "DiagnosticsLog")));
   REQUIRE_FALSE(e.report_log_status(UploadLogStatusEnumType::Uploading, 1, h.now()));
   auto c = conf(h.csms_call("gl2", "GetLog", get_log(2, "SecurityLog")));
@@ -257,11 +246,10 @@ TEST_CASE("N01.FR.11: a new GetLog during an upload cancels it and is answered A
 
 TEST_CASE("N01.FR.12: the status for a trigger is Idle without requestId when no upload runs",
           "[security][logs]") {
-  test::Harness h;
-  LogSide fw;
-  fw.attach(h);
-  auto& e = h.start();
-  h.connect();
+  Fixture f;
+  auto& h = f.h;
+  auto& fw = f.fw;
+  auto& e = f.e();
   CHECK(e.log_status() == UploadLogStatusEnumType::Idle);
   conf(h.csms_call("gl1", "GetLog", get_log(5, "DiagnosticsLog")));
   CHECK(e.log_status() == UploadLogStatusEnumType::Uploading);
@@ -273,11 +261,10 @@ TEST_CASE(
     "N01: the latest status reported offline is sent after the reconnect; a restart starts the "
     "upload again",
     "[security][logs]") {
-  test::Harness h;
-  LogSide fw;
-  fw.attach(h);
-  auto& e = h.start();
-  h.connect();
+  Fixture f;
+  auto& h = f.h;
+  auto& fw = f.fw;
+  auto& e = f.e();
   conf(h.csms_call("gl1", "GetLog", get_log(8, "DiagnosticsLog")));
   h.disconnect();
   REQUIRE_FALSE(e.report_log_status(UploadLogStatusEnumType::Uploading, 8, h.now()));

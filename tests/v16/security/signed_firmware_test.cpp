@@ -45,12 +45,7 @@ struct FirmwareSide {
 };
 
 std::string status_of(const std::optional<std::string>& reply) {
-  REQUIRE(reply.has_value());
-  rapidjson::Document d;
-  d.Parse(reply->c_str());
-  REQUIRE(d.IsArray());
-  REQUIRE(d[0].GetInt() == 3);
-  return d[2]["status"].GetString();
+  return test::result_payload(reply)["status"].GetString();
 }
 
 // The statuses of the SignedFirmwareStatusNotifications sent; each must carry requestId `id`
