@@ -248,7 +248,6 @@ TEST_CASE("N01.FR.12: the status for a trigger is Idle without requestId when no
           "[security][logs]") {
   Fixture f;
   auto& h = f.h;
-  auto& fw = f.fw;
   auto& e = f.e();
   CHECK(e.log_status() == UploadLogStatusEnumType::Idle);
   conf(h.csms_call("gl1", "GetLog", get_log(5, "DiagnosticsLog")));
