@@ -335,6 +335,25 @@ std::vector<SecurityEventNotificationRequest> ChargePoint::security_log() const 
   return impl_->engine_->security_log();
 }
 
+// --- Security Whitepaper: logs and signed firmware ---
+std::error_code ChargePoint::report_log_status(UploadLogStatusEnumType status, std::int32_t request_id) {
+  return impl_->with_engine([&](Engine& e, Now n) { return e.report_log_status(status, request_id, n); });
+}
+UploadLogStatusEnumType ChargePoint::log_status() const {
+  std::lock_guard<std::mutex> lk(impl_->m_);
+  return impl_->engine_->log_status();
+}
+std::error_code ChargePoint::report_signed_firmware_status(FirmwareStatusEnumType status, std::int32_t request_id,
+                                                           std::optional<std::string> path) {
+  return impl_->with_engine([&](Engine& e, Now n) {
+    return e.report_signed_firmware_status(status, request_id, n, std::move(path));
+  });
+}
+FirmwareStatusEnumType ChargePoint::signed_firmware_status() const {
+  std::lock_guard<std::mutex> lk(impl_->m_);
+  return impl_->engine_->signed_firmware_status();
+}
+
 // --- Core profile: data transfer, vendor configuration keys, availability ---
 std::error_code ChargePoint::send_data_transfer(std::string_view vendor_id, std::optional<std::string> message_id,
                                                 std::optional<std::string> data, DataTransferCallback callback) {

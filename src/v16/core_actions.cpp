@@ -5,6 +5,8 @@
 #include <algorithm>
 
 #include "v16/engine_impl.hpp"
+// --- Security Whitepaper: logs and signed firmware ---
+#include "v16/security/security_events.hpp"
 
 namespace ocpp::v16 {
 namespace {
@@ -253,6 +255,13 @@ class CoreActionsModule final : public Module {
               im.log(0, "stopping the transaction on connector " + std::to_string(c.id) +
                             " for the reset failed: " + ec.message());
           }
+          // --- Security Whitepaper: logs and signed firmware ---
+          // Section 8: ResetOrReboot (critical), raised once the reset is decided and after the
+          // StopTransactions, so that the durable queue keeps them first.
+          if (auto ec = raise_security_event(im, "ResetOrReboot", "Reset " + std::string(to_string(type)) +
+                                                                      " requested by the Central System",
+                                             now))
+            im.log(0, "raising the ResetOrReboot security event failed: " + ec.message());
           // A second Reset while one waits: a Hard one wins.
           if (reset_ && reset_->type == ResetType::Hard) return;
           reset_ = PendingReset{type, sent, now.mono + im.options_.call_timeout};

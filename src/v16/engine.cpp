@@ -124,6 +124,9 @@ Engine::Impl::Impl(EngineOptions options, Store& store, Hooks hooks)
   modules_.push_back(make_certificates_module(*this));
   modules_.push_back(make_certificate_renewal_module(*this));
   modules_.push_back(make_extended_trigger_module(*this));
+  // --- Security Whitepaper: logs and signed firmware ---
+  modules_.push_back(make_logs_module(*this));
+  modules_.push_back(make_signed_firmware_module(*this));
 }
 
 std::error_code Engine::Impl::load(Now now) {

@@ -173,6 +173,9 @@ class Engine::Impl {
   Module* security_profile_module_ = nullptr;
   // --- Security Whitepaper: certificates ---
   Module* certificate_renewal_module_ = nullptr;
+  // --- Security Whitepaper: logs and signed firmware ---
+  Module* logs_module_ = nullptr;
+  Module* signed_firmware_module_ = nullptr;
   template <class F>
   void for_modules(F&& f) {
     for (auto& m : modules_) f(*m);
@@ -238,6 +241,9 @@ void security_profile_set_by_firmware(Engine::Impl& engine);  // security/securi
 std::unique_ptr<Module> make_certificates_module(Engine::Impl& engine);         // security/certificates.cpp
 std::unique_ptr<Module> make_certificate_renewal_module(Engine::Impl& engine);  // security/certificate_renewal.cpp
 std::unique_ptr<Module> make_extended_trigger_module(Engine::Impl& engine);     // security/extended_trigger.cpp
+// --- Security Whitepaper: logs and signed firmware ---
+std::unique_ptr<Module> make_logs_module(Engine::Impl& engine);             // security/logs.cpp
+std::unique_ptr<Module> make_signed_firmware_module(Engine::Impl& engine);  // security/signed_firmware.cpp
 
 /// Whether two idTags are the same: IdToken is a CiString20Type, compared case-insensitively
 /// (errata sheet 3.73). Used for local stops, the cache and the Local Authorization List.

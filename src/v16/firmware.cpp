@@ -6,28 +6,22 @@
 // Each report becomes a status notification. The state of an update or upload is persisted
 // (store keys "fw.update" and "fw.diag") on every step, because a firmware update normally
 // spans a reboot: after a restart the update goes on where it was (see load()).
-#include "core/json.hpp"
 #include "v16/firmware.hpp"
 
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
-#include <algorithm>
-#include <cmath>
-
 #include "v16/engine_impl.hpp"
+#include "v16/file_transfer.hpp"
+// --- Security Whitepaper: logs and signed firmware ---
+#include "v16/security/signed_firmware.hpp"
 
 namespace ocpp::v16 {
 namespace {
 
+using transfer::Notifier;
+using transfer::phase_from;
+using transfer::put_string;
+
 constexpr const char* kUpdateKey = "fw.update";
 constexpr const char* kDiagKey = "fw.diag";
-// Used when the CSMS leaves the choice to the charge point (sections 6.25 and 6.55): one
-// attempt, no retry; the interval only matters for a request with retries but no interval.
-constexpr std::int64_t kDefaultRetryInterval = 60;
-constexpr std::int64_t kMaxRetries = 1000;
-constexpr std::int64_t kMaxRetryInterval = 7 * 24 * 3600;
 
 // Steps of a firmware update. Each is persisted, so the names are part of the stored format.
 enum class FwPhase {
@@ -46,44 +40,6 @@ constexpr const char* kFwPhaseNames[] = {"None",       "Scheduled",        "Down
 
 enum class DiagPhase { None, Uploading, RetryWait, Done };
 constexpr const char* kDiagPhaseNames[] = {"None", "Uploading", "RetryWait", "Done"};
-
-template <class E, std::size_t N>
-bool phase_from(const char* const (&names)[N], const std::string& s, E& out) {
-  for (std::size_t i = 0; i < N; ++i)
-    if (s == names[i]) {
-      out = static_cast<E>(i);
-      return true;
-    }
-  return false;
-}
-
-// The status notifications of one kind. A notification is volatile (lost with the connection,
-// as every status message of the engine), but the latest status is kept, persisted, until the
-// CSMS confirmed it: one that was not delivered is sent after the next Accepted / reconnect,
-// also after a restart. Statuses overtaken while offline are not sent (only the latest counts).
-template <class Status>
-struct Notifier {
-  std::optional<Status> latest;
-  bool unsent = false;       // latest not yet confirmed by the CSMS
-  std::uint64_t seq = 0;     // counts reports, to tell the latest from older ones
-  int queued = 0;            // our calls in the engine's volatile queue or in flight
-};
-
-std::chrono::seconds clamp_seconds(std::int64_t s) {
-  return std::chrono::seconds(std::clamp<std::int64_t>(s, 0, kMaxRetryInterval));
-}
-
-MonoTime mono_for(DateTime at, Now now) {
-  // A wall-clock time in the past means "now"; later ones become a monotonic deadline at the
-  // same distance, so the wait is immune to clock changes while it runs.
-  if (at <= now.wall) return now.mono;
-  return now.mono + std::chrono::duration_cast<MonoTime::duration>(at - now.wall);
-}
-
-void put_string(rapidjson::Writer<rapidjson::StringBuffer>& w, const char* k, const std::string& v) {
-  w.Key(k);
-  w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
-}
 
 class FirmwareModule final : public Module {
  public:
@@ -130,14 +86,14 @@ class FirmwareModule final : public Module {
     // firmware knows its outcome (it reports Installed after booting the new image).
     switch (fw_.phase) {
       case FwPhase::Scheduled:
-      case FwPhase::RetryWait: fw_due_ = mono_for(fw_.at, now); break;
+      case FwPhase::RetryWait: fw_due_ = transfer::mono_for(fw_.retry.at, now); break;
       case FwPhase::Downloading: call_download(now); break;
       case FwPhase::Downloaded: maybe_install(now); break;
       case FwPhase::InstallRequested: call_install(now); break;
       default: break;
     }
     switch (diag_.phase) {
-      case DiagPhase::RetryWait: diag_due_ = mono_for(diag_.at, now); break;
+      case DiagPhase::RetryWait: diag_due_ = transfer::mono_for(diag_.retry.at, now); break;
       case DiagPhase::Uploading: call_upload(now); break;
       default: break;
     }
@@ -186,8 +142,8 @@ class FirmwareModule final : public Module {
       }
     }
     if (engine_.online()) {
-      if (fw_note_.unsent && fw_note_.queued == 0) send_firmware_note();
-      if (diag_note_.unsent && diag_note_.queued == 0) send_diag_note();
+      if (fw_note_.waiting()) send_firmware_note();
+      if (diag_note_.waiting()) send_diag_note();
     }
   }
 
@@ -198,8 +154,7 @@ class FirmwareModule final : public Module {
     };
     if (fw_due_) consider(*fw_due_);
     if (diag_due_) consider(*diag_due_);
-    if (engine_.online() && ((fw_note_.unsent && fw_note_.queued == 0) ||
-                             (diag_note_.unsent && diag_note_.queued == 0)))
+    if (engine_.online() && (fw_note_.waiting() || diag_note_.waiting()))
       consider(MonoTime{});  // a notification waits for the connection: send it now
     return d;
   }
@@ -218,14 +173,7 @@ class FirmwareModule final : public Module {
         break;
       case FirmwareStatus::DownloadFailed:
         if (fw_.phase != FwPhase::Downloading) return make_error_code(Errc::invalid_state);
-        if (fw_.retries_left > 0) {
-          --fw_.retries_left;
-          fw_.phase = FwPhase::RetryWait;
-          fw_.at = now.wall + fw_.retry_interval;
-          fw_due_ = now.mono + fw_.retry_interval;
-        } else {
-          fw_.phase = FwPhase::Done;
-        }
+        fw_.phase = fw_.retry.next_attempt(now, fw_due_) ? FwPhase::RetryWait : FwPhase::Done;
         break;
       case FirmwareStatus::Installing:
         if (fw_.phase != FwPhase::InstallRequested && fw_.phase != FwPhase::Installing)
@@ -241,9 +189,7 @@ class FirmwareModule final : public Module {
       default:
         return make_error_code(Errc::invalid_argument);
     }
-    fw_note_.latest = st;
-    fw_note_.unsent = true;
-    ++fw_note_.seq;
+    fw_note_.set(st);
     std::error_code ec = save_update();
     if (engine_.online()) send_firmware_note();
     if (st == FirmwareStatus::Downloaded) {
@@ -261,18 +207,9 @@ class FirmwareModule final : public Module {
     if (st == DiagnosticsStatus::Uploaded) {
       diag_.phase = DiagPhase::Done;
     } else if (st == DiagnosticsStatus::UploadFailed) {
-      if (diag_.retries_left > 0) {
-        --diag_.retries_left;
-        diag_.phase = DiagPhase::RetryWait;
-        diag_.at = now.wall + diag_.retry_interval;
-        diag_due_ = now.mono + diag_.retry_interval;
-      } else {
-        diag_.phase = DiagPhase::Done;
-      }
+      diag_.phase = diag_.retry.next_attempt(now, diag_due_) ? DiagPhase::RetryWait : DiagPhase::Done;
     }
-    diag_note_.latest = st;
-    diag_note_.unsent = true;
-    ++diag_note_.seq;
+    diag_note_.set(st);
     std::error_code ec = save_diag();
     if (engine_.online()) send_diag_note();
     return ec;
@@ -282,9 +219,7 @@ class FirmwareModule final : public Module {
   struct FwState {
     FwPhase phase = FwPhase::None;
     std::string location;
-    std::int64_t retries_left = 0;
-    std::chrono::seconds retry_interval{kDefaultRetryInterval};
-    DateTime at{};  // Scheduled: retrieveDate; RetryWait: the next attempt
+    transfer::Retry retry;  // at: retrieveDate while Scheduled, the next attempt in RetryWait
   };
   struct DiagState {
     DiagPhase phase = DiagPhase::None;
@@ -292,14 +227,20 @@ class FirmwareModule final : public Module {
     std::string file_name;
     std::optional<DateTime> start_time;
     std::optional<DateTime> stop_time;
-    std::int64_t retries_left = 0;
-    std::chrono::seconds retry_interval{kDefaultRetryInterval};
-    DateTime at{};  // RetryWait: the next attempt
+    transfer::Retry retry;  // at: the next attempt in RetryWait
   };
 
   // ------------------------------------------------------------------ CALLs from the CSMS
 
   void handle_update_firmware(const rpc::Frame& frame, Now now) {
+    // --- Security Whitepaper: logs and signed firmware ---
+    // L01.FR.20: a charge point that does secure firmware updates answers the plain 1.6
+    // request NotSupported and starts nothing (when that applies: secure_firmware_update_only).
+    if (secure_firmware_update_only(engine_)) {
+      engine_.reply_error(frame.id, RpcErrorCode::NotSupported,
+                          "UpdateFirmware: this charge point only installs signed firmware (SignedUpdateFirmware)");
+      return;
+    }
     UpdateFirmwareRequest req;
     codec::Error err;
     if (!codec::decode(*frame.payload, req, err)) {
@@ -321,16 +262,9 @@ class FirmwareModule final : public Module {
     fw_ = FwState{};
     fw_.phase = FwPhase::Scheduled;
     fw_.location = req.location;
-    // The schema types retries and retryInterval as numbers; the spec (section 6.55) as
-    // integers. A negative or fractional value is read as its integer part, at least 0.
-    if (req.retries && std::isfinite(*req.retries))
-      fw_.retries_left = static_cast<std::int64_t>(
-          std::clamp(*req.retries, 0.0, static_cast<double>(kMaxRetries)));
-    if (req.retryInterval && std::isfinite(*req.retryInterval))
-      fw_.retry_interval = clamp_seconds(static_cast<std::int64_t>(
-          std::clamp(*req.retryInterval, 0.0, static_cast<double>(kMaxRetryInterval))));
-    fw_.at = req.retrieveDate;
-    fw_due_ = mono_for(req.retrieveDate, now);
+    fw_.retry.set(req.retries, req.retryInterval);
+    fw_.retry.at = req.retrieveDate;
+    fw_due_ = transfer::mono_for(req.retrieveDate, now);
     save_update();
   }
 
@@ -381,8 +315,7 @@ class FirmwareModule final : public Module {
     diag_.file_name = name;
     diag_.start_time = req.startTime;
     diag_.stop_time = req.stopTime;
-    if (req.retries) diag_.retries_left = std::clamp<std::int64_t>(*req.retries, 0, kMaxRetries);
-    if (req.retryInterval) diag_.retry_interval = clamp_seconds(*req.retryInterval);
+    diag_.retry.set(req.retries, req.retryInterval);
     save_diag();
     call_upload(now);
   }
@@ -392,7 +325,7 @@ class FirmwareModule final : public Module {
   void call_download(Now now) {
     if (!engine_.hooks_.firmware_download) {
       engine_.log(1, "UpdateFirmware: no firmware_download hook, reporting DownloadFailed");
-      fw_.retries_left = 0;  // no attempt can ever succeed
+      fw_.retry.left = 0;  // no attempt can ever succeed
       report_firmware(FirmwareStatus::DownloadFailed, now);
       return;
     }
@@ -421,7 +354,7 @@ class FirmwareModule final : public Module {
   void call_upload(Now now) {
     if (!engine_.hooks_.upload_diagnostics) {
       engine_.log(1, "GetDiagnostics: no upload_diagnostics hook, reporting UploadFailed");
-      diag_.retries_left = 0;
+      diag_.retry.left = 0;
       report_diagnostics(DiagnosticsStatus::UploadFailed, now);
       return;
     }
@@ -441,42 +374,14 @@ class FirmwareModule final : public Module {
     if (!fw_note_.latest) return;
     FirmwareStatusNotificationRequest req;
     req.status = *fw_note_.latest;
-    const std::uint64_t seq = fw_note_.seq;
-    ++fw_note_.queued;
-    engine_.send_volatile(Action::FirmwareStatusNotification, codec::to_json(req),
-                          [this, seq](const rapidjson::Value* result, Now) {
-                            --fw_note_.queued;
-                            if (seq != fw_note_.seq) return;  // a newer status follows
-                            if (!note_done(result, "FirmwareStatusNotification")) return;
-                            fw_note_.unsent = false;
-                            save_update();
-                          });
+    transfer::send_note(engine_, fw_note_, req, [this] { save_update(); });
   }
 
   void send_diag_note() {
     if (!diag_note_.latest) return;
     DiagnosticsStatusNotificationRequest req;
     req.status = *diag_note_.latest;
-    const std::uint64_t seq = diag_note_.seq;
-    ++diag_note_.queued;
-    engine_.send_volatile(Action::DiagnosticsStatusNotification, codec::to_json(req),
-                          [this, seq](const rapidjson::Value* result, Now) {
-                            --diag_note_.queued;
-                            if (seq != diag_note_.seq) return;
-                            if (!note_done(result, "DiagnosticsStatusNotification")) return;
-                            diag_note_.unsent = false;
-                            save_diag();
-                          });
-  }
-
-  // Whether the latest notification is settled. Lost with the connection: no, it is sent again
-  // after the next Accepted. Answered (even with a CALLERROR or not within the call timeout)
-  // while still connected: yes, the CSMS had its chance; repeating it could loop forever.
-  bool note_done(const rapidjson::Value* result, const char* what) {
-    if (result) return true;
-    if (!engine_.connected()) return false;
-    engine_.log(1, std::string(what) + " was not confirmed by the CSMS; not repeated");
-    return true;
+    transfer::send_note(engine_, diag_note_, req, [this] { save_diag(); });
   }
 
   // ------------------------------------------------------------------ persistence
@@ -491,14 +396,8 @@ class FirmwareModule final : public Module {
     w.StartObject();
     put_string(w, "phase", kFwPhaseNames[static_cast<int>(fw_.phase)]);
     put_string(w, "location", fw_.location);
-    w.Key("retriesLeft");
-    w.Int64(fw_.retries_left);
-    w.Key("retryInterval");
-    w.Int64(fw_.retry_interval.count());
-    put_string(w, "at", format_datetime(fw_.at));
-    if (fw_note_.latest) put_string(w, "status", std::string(to_string(*fw_note_.latest)));
-    w.Key("unsent");
-    w.Bool(fw_note_.unsent);
+    transfer::put_retry(w, fw_.retry);
+    transfer::put_note(w, fw_note_);
     w.EndObject();
     return check(engine_.store_.kv_set(kUpdateKey, sb.GetString()));
   }
@@ -516,85 +415,41 @@ class FirmwareModule final : public Module {
     put_string(w, "fileName", diag_.file_name);
     if (diag_.start_time) put_string(w, "startTime", format_datetime(*diag_.start_time));
     if (diag_.stop_time) put_string(w, "stopTime", format_datetime(*diag_.stop_time));
-    w.Key("retriesLeft");
-    w.Int64(diag_.retries_left);
-    w.Key("retryInterval");
-    w.Int64(diag_.retry_interval.count());
-    put_string(w, "at", format_datetime(diag_.at));
-    if (diag_note_.latest) put_string(w, "status", std::string(to_string(*diag_note_.latest)));
-    w.Key("unsent");
-    w.Bool(diag_note_.unsent);
+    transfer::put_retry(w, diag_.retry);
+    transfer::put_note(w, diag_note_);
     w.EndObject();
     return check(engine_.store_.kv_set(kDiagKey, sb.GetString()));
   }
 
   std::error_code check(std::error_code ec) {
-    if (ec) engine_.log(0, "persisting the firmware management state failed: " + ec.message());
-    return ec;
-  }
-
-  static bool get_str(const rapidjson::Value& d, const char* k, std::string& out) {
-    auto it = d.FindMember(k);
-    if (it == d.MemberEnd() || !it->value.IsString()) return false;
-    out.assign(it->value.GetString(), it->value.GetStringLength());
-    return true;
-  }
-  static bool get_time(const rapidjson::Value& d, const char* k, DateTime& out) {
-    std::string s;
-    return get_str(d, k, s) && parse_datetime(s, out);
-  }
-  static bool get_int(const rapidjson::Value& d, const char* k, std::int64_t& out) {
-    auto it = d.FindMember(k);
-    if (it == d.MemberEnd() || !it->value.IsInt64()) return false;
-    out = it->value.GetInt64();
-    return true;
-  }
-  template <class Status>
-  static bool get_note(const rapidjson::Value& d, Notifier<Status>& n) {
-    std::string s;
-    if (get_str(d, "status", s)) {
-      Status st{};
-      if (!from_string(s, st)) return false;
-      n.latest = st;
-    }
-    auto it = d.FindMember("unsent");
-    n.unsent = it != d.MemberEnd() && it->value.IsBool() && it->value.GetBool() && n.latest;
-    return true;
+    return transfer::check_saved(engine_, ec, "the firmware management state");
   }
 
   bool parse_update(const std::string& text) {
     rapidjson::Document d;
-    const bool parsed = core::parse_json(d, text);
-    if (!parsed || !d.IsObject()) return false;
+    if (!transfer::parse_object(d, text)) return false;
     FwState s;
     std::string phase;
-    std::int64_t interval = 0;
-    if (!get_str(d, "phase", phase) || !phase_from(kFwPhaseNames, phase, s.phase) ||
-        !get_str(d, "location", s.location) || !get_int(d, "retriesLeft", s.retries_left) ||
-        !get_int(d, "retryInterval", interval) || !get_time(d, "at", s.at) ||
-        !get_note(d, fw_note_))
+    if (!transfer::get_str(d, "phase", phase) || !phase_from(kFwPhaseNames, phase, s.phase) ||
+        !transfer::get_str(d, "location", s.location) || !transfer::get_retry(d, s.retry) ||
+        !transfer::get_note(d, fw_note_))
       return false;
-    s.retry_interval = clamp_seconds(interval);
     fw_ = s;
     return true;
   }
 
   bool parse_diag(const std::string& text) {
     rapidjson::Document d;
-    const bool parsed = core::parse_json(d, text);
-    if (!parsed || !d.IsObject()) return false;
+    if (!transfer::parse_object(d, text)) return false;
     DiagState s;
     std::string phase;
-    std::int64_t interval = 0;
-    if (!get_str(d, "phase", phase) || !phase_from(kDiagPhaseNames, phase, s.phase) ||
-        !get_str(d, "location", s.location) || !get_str(d, "fileName", s.file_name) ||
-        !get_int(d, "retriesLeft", s.retries_left) || !get_int(d, "retryInterval", interval) ||
-        !get_time(d, "at", s.at) || !get_note(d, diag_note_))
+    if (!transfer::get_str(d, "phase", phase) || !phase_from(kDiagPhaseNames, phase, s.phase) ||
+        !transfer::get_str(d, "location", s.location) || !transfer::get_str(d, "fileName", s.file_name) ||
+        !transfer::get_retry(d, s.retry) || !transfer::get_note(d, diag_note_))
       return false;
     DateTime t{};
-    if (get_time(d, "startTime", t)) s.start_time = t;
-    if (get_time(d, "stopTime", t)) s.stop_time = t;
-    s.retry_interval = clamp_seconds(interval);
+    if (transfer::get_time(d, "startTime", t)) s.start_time = t;
+    if (transfer::get_time(d, "stopTime", t)) s.stop_time = t;
     diag_ = s;
     return true;
   }

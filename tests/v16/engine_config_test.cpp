@@ -10,16 +10,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-rapidjson::Document result_payload(const std::optional<std::string>& reply) {
-  REQUIRE(reply.has_value());
-  rapidjson::Document d;
-  d.Parse(reply->c_str());
-  REQUIRE(d.IsArray());
-  REQUIRE(d[0].GetInt() == 3);
-  rapidjson::Document p;
-  p.CopyFrom(d[2], p.GetAllocator());
-  return p;
-}
+using test::result_payload;
 
 std::string change(test::Harness& h, const std::string& id, const std::string& key, const std::string& value) {
   auto p = result_payload(

@@ -293,6 +293,18 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+/// The payload of a CALLRESULT frame (the reply to a CSMS call); the test fails on anything else.
+inline rapidjson::Document result_payload(const std::optional<std::string>& reply) {
+  REQUIRE(reply.has_value());
+  rapidjson::Document d;
+  d.Parse(reply->c_str());
+  REQUIRE(d.IsArray());
+  REQUIRE(d[0].GetInt() == 3);
+  rapidjson::Document p;
+  p.CopyFrom(d[2], p.GetAllocator());
+  return p;
+}
+
 /// Opens (or reopens) a SQLite store at path; the test fails if it cannot.
 inline std::unique_ptr<ocpp::Store> open_sqlite(const std::string& path) {
   ocpp::SqliteStoreOptions o;

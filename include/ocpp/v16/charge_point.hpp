@@ -150,6 +150,16 @@ class OCPP_API ChargePoint {
                                         std::optional<bool> critical = std::nullopt);
   /// See Engine::security_log.
   std::vector<SecurityEventNotificationRequest> security_log() const;
+  // --- Security Whitepaper: logs and signed firmware ---
+  /// See Engine::report_log_status.
+  std::error_code report_log_status(UploadLogStatusEnumType status, std::int32_t requestId);
+  /// See Engine::log_status.
+  UploadLogStatusEnumType log_status() const;
+  /// See Engine::report_signed_firmware_status (Downloaded verifies the file's signature first).
+  std::error_code report_signed_firmware_status(FirmwareStatusEnumType status, std::int32_t requestId,
+                                                std::optional<std::string> path = std::nullopt);
+  /// See Engine::signed_firmware_status.
+  FirmwareStatusEnumType signed_firmware_status() const;
 
   class OCPP_LOCAL Impl;
 

@@ -216,6 +216,33 @@ class OCPP_API Engine {
                                         Now now, std::optional<bool> critical = std::nullopt);
   /// The security log, oldest first (at most EngineOptions::security_log_limit entries).
   std::vector<SecurityEventNotificationRequest> security_log() const;
+  // --- Security Whitepaper: logs and signed firmware ---
+  /// Progress of the log upload the hook upload_log started for requestId (N01): sends
+  /// LogStatusNotification with that requestId (N01.FR.07; while offline only the latest status
+  /// is kept). Uploading when it starts (N01.FR.08), Uploaded (N01.FR.09), or a failure
+  /// (UploadFailure, BadMessage, PermissionDenied, NotSupportedOperation; N01.FR.10), which leads
+  /// to a new upload_log after retryInterval while retries are left.
+  /// Errors: invalid_argument (Idle: only sent for a trigger), invalid_state (no upload of that
+  /// requestId in progress, e.g. one cancelled by a newer GetLog), storage errors.
+  std::error_code report_log_status(UploadLogStatusEnumType status, std::int32_t requestId, Now now);
+  /// The status a triggered LogStatusNotification would carry (Idle when no upload runs).
+  UploadLogStatusEnumType log_status() const;
+  /// Progress of the signed firmware update (L01) the hooks signed_firmware_download /
+  /// signed_firmware_install started for requestId: sends SignedFirmwareStatusNotification with
+  /// that requestId (L01.FR.01, L01.FR.10). The firmware reports Downloading, DownloadPaused,
+  /// Downloaded (with `path`, the downloaded file), DownloadFailed, Installing, InstallRebooting,
+  /// Installed, InstallationFailed, InstallVerificationFailed. On Downloaded the library verifies
+  /// the file's signature through the SecurityProvider (L01.FR.04; this may take a while) and
+  /// reports SignatureVerified, or InvalidSignature with an InvalidFirmwareSignature security
+  /// event (L01.FR.03); then it calls signed_firmware_install at installDateTime once no
+  /// transaction runs. DownloadFailed with retries left reports DownloadScheduled and downloads
+  /// again after retryInterval. Installed raises the FirmwareUpdated security event.
+  /// Errors: invalid_argument (a status the library reports itself, Downloaded without a path),
+  /// invalid_state (no update of that requestId in that step), storage errors.
+  std::error_code report_signed_firmware_status(FirmwareStatusEnumType status, std::int32_t requestId, Now now,
+                                                std::optional<std::string> path = std::nullopt);
+  /// The status a triggered SignedFirmwareStatusNotification would carry (L01.FR.28/29).
+  FirmwareStatusEnumType signed_firmware_status() const;
 
   // --- Security Whitepaper: security profile (A05, section 7.6) ---
   /// Takes the next change the connection must make (a SecurityProfile raised by the CSMS or

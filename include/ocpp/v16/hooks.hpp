@@ -136,6 +136,42 @@ struct Hooks {
   /// reconnects here.
   std::function<void()> client_certificate_changed;
 
+  // --- Security Whitepaper: logs and signed firmware ---
+  /// GetLog.req (N01): the name of the file that will be uploaded (at most 255 characters), or
+  /// nothing when no log of that type is available: GetLog is then answered Rejected and nothing
+  /// is uploaded. Without the hook: for a SecurityLog (which the library keeps) the library names
+  /// the file "SecurityLog-<requestId>.log"; a DiagnosticsLog is Rejected.
+  std::function<std::optional<std::string>(const GetLogRequest& request)> get_log;
+  /// Upload fileName to request.log.remoteLocation (N01.FR.02): for a SecurityLog the file holds
+  /// `securityLog`, the library's security log entries between oldestTimestamp and
+  /// latestTimestamp (N01.FR.03; empty for a DiagnosticsLog, N01.FR.04: the firmware's
+  /// diagnostics in that range). Called after the GetLog.conf and for each retry. Returns at once;
+  /// the firmware reports report_log_status(Uploading, then Uploaded or a failure) with
+  /// request.requestId. Without the hook GetLog is answered Rejected.
+  std::function<void(const GetLogRequest& request, const std::string& fileName,
+                     const std::vector<SecurityEventNotificationRequest>& securityLog)>
+      upload_log;
+  /// A new GetLog.req cancelled the upload of requestId (N01.FR.11): stop it. Its later reports
+  /// are refused (invalid_state).
+  std::function<void(std::int32_t requestId)> cancel_log_upload;
+  /// Download the firmware of a SignedUpdateFirmware.req (L01) to a local file, called at
+  /// firmware.retrieveDateTime and again for each retry, once the signing certificate was
+  /// verified. Returns at once; the firmware reports report_signed_firmware_status(Downloading,
+  /// then Downloaded with the file's path, or DownloadFailed) with request.requestId. Without the
+  /// hook the library reports DownloadFailed itself.
+  std::function<void(const SignedUpdateFirmwareRequest& request)> signed_firmware_download;
+  /// Install the firmware at path, whose signature the library verified (L01.FR.04), at
+  /// installDateTime and once no transaction runs. Returns at once; the firmware reports
+  /// Installing, InstallRebooting before a reboot, then Installed (after its reboot) or
+  /// InstallationFailed / InstallVerificationFailed. Without the hook the library reports
+  /// InstallationFailed itself.
+  std::function<void(const SignedUpdateFirmwareRequest& request, const std::string& path)>
+      signed_firmware_install;
+  /// A new SignedUpdateFirmware.req cancelled the update of requestId while its download ran or
+  /// its installation waited (L01.FR.26): stop it and drop its file. Its later reports are
+  /// refused (invalid_state).
+  std::function<void(std::int32_t requestId)> signed_firmware_cancel;
+
   // --- Reservation profile (OCPP 1.6 sections 5.1, 5.13) ---
   /// A reservation was made (reserved = true; after ReserveNow.conf Accepted, and after a
   /// restart for each restored one) or ended (false: cancelled, expired, used by its

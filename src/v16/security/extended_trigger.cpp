@@ -10,6 +10,7 @@
 #include "v16/firmware.hpp"
 #include "v16/security/certificates.hpp"
 #include "v16/security/logs.hpp"
+#include "v16/security/signed_firmware.hpp"
 #include "v16/trigger.hpp"
 
 namespace ocpp::v16 {
@@ -91,14 +92,16 @@ class ExtendedTriggerModule final : public Module {
 
   void send_requested(const ExtendedTriggerMessageRequest& req, Now now) {
     switch (req.requestedMessage) {
-      case MessageTriggerEnumType::LogStatusNotification: {
-        LogStatusNotificationRequest msg;
-        msg.status = current_log_status(engine_);
-        msg.requestId = current_log_request_id(engine_);
-        engine_.send_volatile(Action::LogStatusNotification, payload_of(msg));
+      case MessageTriggerEnumType::LogStatusNotification:
+        send_log_status_notification(engine_, now);
         return;
-      }
       case MessageTriggerEnumType::FirmwareStatusNotification: {
+        // A signed update in progress reports its own status and requestId; otherwise the
+        // plain update's status (section 6.16's enumeration includes the 1.6 values).
+        if (current_signed_firmware_status(engine_) != FirmwareStatusEnumType::Idle) {
+          send_signed_firmware_status_notification(engine_, now);
+          return;
+        }
         SignedFirmwareStatusNotificationRequest msg;
         msg.status = signed_firmware_status(engine_);
         engine_.send_volatile(Action::SignedFirmwareStatusNotification, payload_of(msg));
