@@ -16,7 +16,8 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { scenario } = require('./lib/harness');
-const { makePki } = require('./lib/pki');
+const { execFileSync } = require('node:child_process');
+const { makePki, Pki } = require('./lib/pki');
 
 const PASSWORD = '6D4E1A0C92F3B8774E21D05A9C3F6B18';  // 16 bytes as hex (A00.FR.304)
 const CPO = 'Test CPO';
@@ -40,6 +41,25 @@ scenario('security_profiles', async (t) => {
       assert.match(fs.readFileSync(c.cert, 'utf8'), /BEGIN CERTIFICATE/);
       assert.match(fs.readFileSync(c.key, 'utf8'), /BEGIN PRIVATE KEY/);
     }
+  });
+
+  // The helpers the certificate and firmware scenarios use: a CSR signed by the CPO sub-CA chains
+  // to the CSMS root; a firmware signature verifies with the signing certificate.
+  const csr = pki.keyAndCsr('renewal', { O: CPO, CN: ID3 });
+  const renewed = path.join(t.tmp, 'pki', 'renewed.pem');
+  fs.writeFileSync(renewed, pki.signCsr(fs.readFileSync(csr.csr, 'utf8')));
+  const firmware = path.join(t.tmp, 'firmware.bin');
+  fs.writeFileSync(firmware, 'firmware image\n'.repeat(1000));
+  const sigFile = path.join(t.tmp, 'firmware.sig');
+  fs.writeFileSync(sigFile, Buffer.from(pki.signFile(firmware), 'base64'));
+  const pubKey = path.join(t.tmp, 'pki', 'firmware-signing.pub');
+  execFileSync('openssl', ['x509', '-in', pki.firmwareSigning.cert, '-noout', '-pubkey', '-out', pubKey]);
+  t.ok(`signCsr: "${Pki.subjectOf(renewed)}" chains to the CSMS root; signFile: the signature verifies`, () => {
+    execFileSync('openssl', ['verify', '-CAfile', pki.csmsRoot.cert, '-untrusted', pki.cpoSubCa.cert, renewed]);
+    execFileSync('openssl', ['dgst', '-sha256', '-verify', pubKey, '-signature', sigFile, firmware]);
+    fs.appendFileSync(firmware, 'x');
+    assert.throws(() => execFileSync('openssl', ['dgst', '-sha256', '-verify', pubKey, '-signature', sigFile, firmware],
+      { stdio: 'pipe' }), 'a changed image must not verify');
   });
 
   // ---- profile 1 -------------------------------------------------------------------------
