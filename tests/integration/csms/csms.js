@@ -630,6 +630,10 @@ function usage() {
   --require-session        on exit, status 0 only if a transaction was started and stopped,
                            both acknowledged, and no schema violation was recorded
   --records F              on exit, write every recorded frame as JSON to F
+  --tls-cert F --tls-key F listen on wss:// with this server certificate and key (PEM)
+  --tls-ca F               with --require-client-cert: the CA of the client certificates
+  --require-client-cert    refuse a TLS handshake without a client certificate (profile 3)
+  --basic-auth-password P  refuse an upgrade without HTTP Basic "<identity>:P" (profiles 1, 2)
 Stops on SIGINT/SIGTERM and prints a summary.`;
 }
 
@@ -653,15 +657,24 @@ async function main(argv) {
       opts.authorize[k] = v;
     } else if (a === '--require-session') opts.requireSession = true;
     else if (a === '--records') opts.records = next();
+    else if (a === '--tls-cert') opts.tlsCert = next();
+    else if (a === '--tls-key') opts.tlsKey = next();
+    else if (a === '--tls-ca') opts.tlsCa = next();
+    else if (a === '--require-client-cert') opts.requireClientCertificate = true;
+    else if (a === '--basic-auth-password') opts.basicAuthPassword = next();
     else if (a === '-h' || a === '--help') {
       console.log(usage());
       return 0;
     } else throw new Error(`unknown option ${a}\n${usage()}`);
   }
   const print = (line) => process.stdout.write(line + '\n');
+  if (!!opts.tlsCert !== !!opts.tlsKey) throw new Error('--tls-cert and --tls-key go together');
+  const tls = opts.tlsCert ? {
+    cert: opts.tlsCert, key: opts.tlsKey, ca: opts.tlsCa, requireClientCertificate: !!opts.requireClientCertificate,
+  } : null;
   const csms = new Csms({
     host: opts.host, port: opts.port, heartbeatInterval: opts.heartbeatInterval,
-    authorize: opts.authorize, print,
+    authorize: opts.authorize, print, tls, basicAuthPassword: opts.basicAuthPassword,
   });
   // After each accepted BootNotification, push the configured keys.
   csms.on('record', (rec) => {
