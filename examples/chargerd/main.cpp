@@ -143,12 +143,15 @@ class Daemon {
     cfg.model = opts_.model;
     cfg.firmware_version = "0.1.0";
     cfg.db_path = opts_.db;
-    cfg.password = opts_.password;
-    cfg.ca_file = opts_.ca_file;
     cfg.backoff_min = std::chrono::milliseconds(opts_.backoff_min_ms);
     cfg.backoff_max = std::chrono::milliseconds(opts_.backoff_max_ms);
     cfg.call_timeout = std::chrono::seconds(opts_.call_timeout_s);
     cfg.connect_timeout = std::chrono::seconds(opts_.connect_timeout_s);
+    if (auto err = apply_security_options(opts_, cfg); !err.empty()) {
+      std::fprintf(stderr, "ocpp-chargerd: cannot start: %s\n", err.c_str());
+      emit("error", [&](Writer& w) { str(w, "message", err); });
+      return 1;
+    }
     auto cp = ChargePoint::create(runner, std::move(cfg), hooks());
     if (!cp) {
       std::fprintf(stderr, "ocpp-chargerd: cannot start: %s\n", cp.error().message().c_str());
@@ -387,6 +390,18 @@ class Daemon {
         else w.Null();
       });
     };
+    h.security_event = [](const SecurityEventNotificationRequest& ev, bool critical) {
+      emit("security_event", [&](Writer& w) {
+        str(w, "type", ev.type);
+        w.Key("techInfo");
+        if (ev.techInfo)
+          w.String(ev.techInfo->data(), static_cast<rapidjson::SizeType>(ev.techInfo->size()));
+        else
+          w.Null();
+        w.Key("critical");
+        w.Bool(critical);
+      });
+    };
     h.log = [](int level, const std::string& m) {
       static const char* const names[] = {"error", "warning", "info", "debug"};
       std::lock_guard<std::mutex> lk(out_mutex);
@@ -432,6 +447,15 @@ class Daemon {
       DiagnosticsStatus st{};
       if (!(in >> v) || !from_string(v, st)) return error("usage: diag_status DIAGNOSTICSSTATUS");
       return check(cp_->report_diagnostics_status(st));
+    }
+    if (cmd == "security_event") {
+      // A security event of the simulated hardware (Security Whitepaper section 3, A04), e.g.
+      // "security_event TamperDetectionActivated lid opened".
+      std::string type, info;
+      if (!(in >> type)) return error("usage: security_event TYPE [TECHINFO]");
+      std::getline(in >> std::ws, info);
+      return check(cp_->report_security_event(
+          type, info.empty() ? std::nullopt : std::optional<std::string>(info)));
     }
     if (cmd == "datatransfer") {
       std::string vendor, message, data;

@@ -12,21 +12,32 @@ const char* const kUsage =
     "                     [--ca-file FILE] [--config FILE] [--control PATH] [--log-frames]\n"
     "                     [--power WATTS] [--backoff-min-ms N] [--backoff-max-ms N]\n"
     "                     [--call-timeout-s N] [--connect-timeout-s N]\n"
-    "                     [--vendor V] [--model M]\n";
+    "                     [--vendor V] [--model M]\n"
+    "                     [--security-profile 0-3] [--cert FILE [--key FILE]] [--cpo-name NAME]\n"
+    "                     [--security-dir DIR [--firmware-signing-root FILE]]\n";
 
 namespace {
 
 constexpr double kMaxPowerW = 1e6;
 constexpr std::int64_t kMaxBackoffMs = 86'400'000;  // a day
+// The CSR's O field carries CpoName (Security Whitepaper A00.FR.509); X.520 bounds it to 64.
+constexpr std::size_t kMaxCpoName = 64;
 
 std::string apply(DaemonOptions& o, const std::string& key, const std::string& v) {
   try {
+    // clang-format off
     if (key == "url") o.url = v;
     else if (key == "id") o.id = v;
     else if (key == "db") o.db = v;
     else if (key == "connectors") o.connectors = std::stoi(v);
     else if (key == "password") o.password = v;
     else if (key == "ca-file" || key == "ca_file") o.ca_file = v;
+    else if (key == "security-profile" || key == "security_profile") o.security_profile = std::stoi(v);
+    else if (key == "cert") o.cert_file = v;
+    else if (key == "key") o.key_file = v;
+    else if (key == "cpo-name" || key == "cpo_name") o.cpo_name = v;
+    else if (key == "security-dir" || key == "security_dir") o.security_dir = v;
+    else if (key == "firmware-signing-root" || key == "firmware_signing_root") o.firmware_signing_root = v;
     else if (key == "control") o.control = v;
     else if (key == "power") o.power_w = std::stod(v);
     else if (key == "backoff-min-ms" || key == "backoff_min_ms") o.backoff_min_ms = std::stoll(v);
@@ -37,6 +48,7 @@ std::string apply(DaemonOptions& o, const std::string& key, const std::string& v
     else if (key == "model") o.model = v;
     else if (key == "log-frames" || key == "log_frames") o.log_frames = v == "true" || v == "1";
     else return "unknown option " + key;
+    // clang-format on
   } catch (...) {
     return "bad value for " + key + ": " + v;
   }
@@ -97,5 +109,43 @@ std::string parse_options(int argc, char** argv, DaemonOptions& out) {
   if (!(out.power_w >= 0 && out.power_w <= kMaxPowerW)) return "--power must be 0..1000000 W";
   if (out.backoff_min_ms < 1 || out.backoff_max_ms < out.backoff_min_ms || out.backoff_max_ms > kMaxBackoffMs)
     return "--backoff-min-ms and --backoff-max-ms must satisfy 1 <= min <= max <= 86400000";
+  if (out.security_profile && (*out.security_profile < 0 || *out.security_profile > 3))
+    return "--security-profile must be 0..3";
+  if (!out.key_file.empty() && out.cert_file.empty()) return "--key needs --cert";
+  if (out.cpo_name && (out.cpo_name->empty() || out.cpo_name->size() > kMaxCpoName))
+    return "--cpo-name must be 1..64 bytes";
+  if (!out.firmware_signing_root.empty() && out.security_dir.empty())
+    return "firmware_signing_root needs --security-dir (it is installed into the security "
+           "provider)";
+  return "";
+}
+
+std::string apply_security_options(const DaemonOptions& o, ocpp::v16::ChargePointConfig& cfg) {
+  cfg.password = o.password;
+  cfg.ca_file = o.ca_file;
+  cfg.client_cert_file = o.cert_file;
+  cfg.client_key_file = o.key_file;
+  // The library checks the profile against the URL and the credentials (ChargePoint::create).
+  if (o.security_profile)
+    cfg.security_profile = static_cast<ocpp::SecurityProfile>(*o.security_profile);
+  if (o.cpo_name) cfg.configuration.emplace_back("CpoName", *o.cpo_name);
+  if (o.security_dir.empty()) return "";
+  auto made = ocpp::make_openssl_security_provider(o.security_dir);
+  if (!made) return "security directory " + o.security_dir + ": " + made.error().message();
+  std::shared_ptr<ocpp::SecurityProvider> provider = std::move(made.value());
+  if (!o.firmware_signing_root.empty()) {
+    std::ifstream in(o.firmware_signing_root);
+    std::stringstream pem;
+    pem << in.rdbuf();
+    if (!in || pem.str().empty())
+      return "cannot read firmware_signing_root " + o.firmware_signing_root;
+    // Installing a root that is already there changes nothing, so this runs at every start.
+    auto installed =
+        provider->install_ca_certificate(ocpp::CaCertificateUse::manufacturer_root, pem.str());
+    if (!installed)
+      return "firmware_signing_root " + o.firmware_signing_root + ": " +
+             installed.error().message();
+  }
+  cfg.security = std::move(provider);
   return "";
 }

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "ocpp/v16/charge_point.hpp"
+
 struct DaemonOptions {
   std::string url;
   std::string id;
@@ -12,6 +14,14 @@ struct DaemonOptions {
   int connectors = 1;
   std::optional<std::string> password;
   std::string ca_file;
+  // Security (docs/guides/security.md): the profile of the 1.6 Security Whitepaper (0..3);
+  // unset = the library picks it at each connection from the URL and the credentials.
+  std::optional<int> security_profile;
+  std::string cert_file;                // charge point certificate chain (leaf first), profile 3
+  std::string key_file;                 // its private key; empty = in cert_file
+  std::optional<std::string> cpo_name;  // CpoName configuration key default
+  std::string security_dir;             // directory of the OpenSSL SecurityProvider
+  std::string firmware_signing_root;    // PEM manufacturer root installed into the provider
   std::string control;  // Unix socket path for line commands
   bool log_frames = false;
   double power_w = 11000;
@@ -26,3 +36,8 @@ struct DaemonOptions {
 /// Parses argv (and the file named by --config; flags win). Returns an error message or "".
 std::string parse_options(int argc, char** argv, DaemonOptions& out);
 extern const char* const kUsage;
+
+/// Puts the security options into `cfg`: profile, password, CA file, client certificate,
+/// CpoName and, with security_dir, the OpenSSL SecurityProvider (with the manufacturer root of
+/// firmware_signing_root installed). Returns an error message or "".
+std::string apply_security_options(const DaemonOptions& o, ocpp::v16::ChargePointConfig& cfg);

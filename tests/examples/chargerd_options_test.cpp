@@ -3,18 +3,13 @@
 #include <string>
 #include <vector>
 
+#include "chargerd_options.hpp"
 #include "options.hpp"
 #include "v16/harness.hpp"
 
 namespace {
 
-// parse_options on a command line (without the program name).
-std::string parse(std::vector<std::string> args, DaemonOptions& o) {
-  args.insert(args.begin(), "ocpp-chargerd");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  return parse_options(static_cast<int>(argv.size()), argv.data(), o);
-}
+using chargerd_test::parse;
 
 const std::vector<std::string> kRequired = {"--url", "ws://127.0.0.1:9000/ocpp", "--id", "CP1", "--db", "cp.db"};
 

@@ -10,6 +10,12 @@
 //                 const csms = new Csms({ heartbeatInterval: 2 }); await csms.start();
 // As a program:   node csms/csms.js --port 0 [--config MeterValueSampleInterval=1] ...
 //                 (see usage() below) prints a readable timeline of the exchange.
+//
+// Security profiles (OCPP 1.6 Security Whitepaper section 2): with `tls` it listens on wss://
+// (a Node https server carrying ocpp-rpc's upgrade handler), optionally requiring a client
+// certificate (profile 3); with `basicAuthPassword` it refuses an upgrade without the right
+// HTTP Basic credentials (profiles 1 and 2). Every TLS handshake, accepted or refused, is a
+// record of its own (TLS_ACCEPTED with the client certificate's subject, TLS_REFUSED).
 'use strict';
 
 const path = require('node:path');
@@ -69,7 +75,17 @@ function keyFields(rec) {
   if (rec.kind === 'INVALID') return `${rec.why}: ${String(rec.raw).slice(0, 80)}`;
   if (rec.kind === 'CONNECTED') return `identity=${rec.identity} subprotocol=${rec.protocol}`;
   if (rec.kind === 'DISCONNECTED') return `code=${rec.code} ${rec.reason || ''}`.trim();
-  if (rec.kind === 'LISTENING') return `ws://127.0.0.1:${rec.port}/`;
+  if (rec.kind === 'LISTENING') return `${rec.scheme || 'ws'}://127.0.0.1:${rec.port}/`;
+  if (rec.kind === 'TLS_ACCEPTED') {
+    return `${rec.protocol} ${rec.cipher} client certificate: ${rec.peerSubject || 'none'}` +
+      (rec.peerSubject ? ` (${rec.authorized ? 'verified' : `not verified: ${rec.authorizationError}`})` : '');
+  }
+  if (rec.kind === 'TLS_REFUSED') {
+    // OpenSSL's "...:SSL routines:<function>:<reason>:<file>:<line>:..." -> the reason.
+    const m = /SSL routines:[^:]*:([^:]+)/.exec(rec.error || '');
+    return `handshake failed: ${m ? m[1] : rec.error} (${rec.code})`;
+  }
+  if (rec.kind === 'HTTP_REFUSED') return `upgrade refused: ${rec.status} ${rec.reason}`;
   if (rec.kind === 'STOPPED') return '(outage: connection dropped, not listening)';
   if (rec.kind === 'NOTE') return rec.text;
   if (!p || typeof p !== 'object') return JSON.stringify(p);
@@ -148,6 +164,11 @@ class Csms extends EventEmitter {
    * @param {string} [o.identity] if set, only this charge point identity is accepted
    * @param {number} [o.callTimeoutMs=10000] timeout of calls to the charger
    * @param {function(string)} [o.print] receives each timeline line as it happens
+   * @param {object} [o.tls] listen on wss://: {cert, key} (PEM file paths) of the server;
+   *        requireClientCertificate: true with ca (PEM file path) asks for a client certificate
+   *        issued under ca and refuses the TLS handshake without one (security profile 3)
+   * @param {string} [o.basicAuthPassword] if set, an upgrade without HTTP Basic credentials
+   *        "<identity>:<this password>" is refused with 401 (security profiles 1 and 2)
    */
   constructor(o = {}) {
     super();
@@ -161,6 +182,8 @@ class Csms extends EventEmitter {
     this.expectedIdentity = o.identity;
     this.callTimeoutMs = o.callTimeoutMs ?? 10000;
     this.print = o.print || null;
+    this.tls = o.tls || null;
+    this.basicAuthPassword = o.basicAuthPassword;
 
     this.t0 = Date.now();
     this.records = [];      // every frame and connection event, in order
@@ -178,7 +201,7 @@ class Csms extends EventEmitter {
   }
 
   get url() {
-    return `ws://${this.host}:${this.port}`;
+    return `${this.tls ? 'wss' : 'ws'}://${this.host}:${this.port}`;
   }
 
   /** Starts listening (again, on the same port after stop()). Resolves with the port. */
@@ -192,13 +215,28 @@ class Csms extends EventEmitter {
     });
     server.auth((accept, reject, handshake) => {
       const offered = Array.from(handshake.protocols || []);
+      const socket = handshake.request && handshake.request.socket;
+      const peer = socket && typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : null;
       this.handshakes.push({
         t: Date.now(), identity: handshake.identity, endpoint: handshake.endpoint,
         url: handshake.request && handshake.request.url,
         protocols: offered, headers: handshake.headers, password: handshake.password,
+        tls: socket && socket.encrypted ? {
+          authorized: socket.authorized, authorizationError: socket.authorizationError,
+          peerSubject: peer && peer.subject ? { ...peer.subject } : null,
+        } : null,
       });
+      const refuse = (status, reason) => {
+        this._push({ kind: 'HTTP_REFUSED', dir: '', conn: 0, status, reason });
+        reject(status, reason);
+      };
       if (this.expectedIdentity && handshake.identity !== this.expectedIdentity) {
-        reject(404, 'Unknown charge point');
+        refuse(404, 'Unknown charge point');
+        return;
+      }
+      if (this.basicAuthPassword !== undefined &&
+          (!handshake.password || handshake.password.toString('utf8') !== this.basicAuthPassword)) {
+        refuse(401, handshake.headers.authorization ? 'Wrong Basic credentials' : 'Basic credentials required');
         return;
       }
       if (!offered.includes('ocpp1.6')) {
@@ -209,11 +247,11 @@ class Csms extends EventEmitter {
     });
     server.on('client', (client) => this._onClient(client));
     server.on('error', (err) => this._note(`server error: ${err.message}`));
-    this.httpServer = await server.listen(this.port, this.host);
+    this.httpServer = this.tls ? await this._listenTls(server) : await server.listen(this.port, this.host);
     this.port = this.httpServer.address().port;
     this.server = server;
     this.running = true;
-    this._push({ kind: 'LISTENING', dir: '', conn: 0, port: this.port });
+    this._push({ kind: 'LISTENING', dir: '', conn: 0, port: this.port, scheme: this.tls ? 'wss' : 'ws' });
     return this.port;
   }
 
@@ -229,6 +267,11 @@ class Csms extends EventEmitter {
     const clients = Array.from(server._clients || []);
     const gone = clients.map((c) => (c.state === 3 ? Promise.resolve() : once(c, 'close')));
     await server.close({ force: true, code: 1001, reason: 'CSMS going down' });
+    // ocpp-rpc closes only the servers it made itself (listen()).
+    if (this.tls && http.listening) {
+      http.close();
+      http.closeAllConnections();
+    }
     await Promise.race([Promise.all([closed, ...gone]), delay(3000)]);
     this._push({ kind: 'STOPPED', dir: '', conn: 0 });
   }
@@ -413,6 +456,46 @@ class Csms extends EventEmitter {
 
   // ---- internals --------------------------------------------------------------------------
 
+  // An https server with ocpp-rpc's upgrade handler: wss:// (security profiles 2 and 3).
+  async _listenTls(server) {
+    const https = require('node:https');
+    const t = this.tls;
+    const requireCert = !!t.requireClientCertificate;
+    const httpServer = https.createServer({
+      cert: fs.readFileSync(t.cert), key: fs.readFileSync(t.key),
+      ca: t.ca ? fs.readFileSync(t.ca) : undefined,
+      requestCert: requireCert || !!t.requestCert,
+      rejectUnauthorized: requireCert,
+      minVersion: 'TLSv1.2',
+    }, (req, res) => {
+      res.statusCode = 404;
+      res.end();
+    });
+    httpServer.on('secureConnection', (sock) => {
+      const peer = sock.getPeerCertificate();
+      const subject = peer && peer.subject
+        ? Object.entries(peer.subject).map(([k, v]) => `${k}=${v}`).join(', ') : null;
+      const cipher = sock.getCipher();
+      this._push({
+        kind: 'TLS_ACCEPTED', dir: '', conn: 0, protocol: sock.getProtocol(), cipher: cipher && cipher.name,
+        peerSubject: subject, peer: peer && peer.subject ? { ...peer.subject } : null,
+        authorized: sock.authorized, authorizationError: sock.authorizationError,
+      });
+    });
+    httpServer.on('tlsClientError', (err) => {
+      this._push({ kind: 'TLS_REFUSED', dir: '', conn: 0, error: err.message.replace(/\s+/g, ' ').trim(), code: err.code });
+    });
+    httpServer.on('upgrade', server.handleUpgrade);
+    await new Promise((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen({ port: this.port, host: this.host }, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+    return httpServer;
+  }
+
   _requireClient() {
     if (!this.client || this.client.state !== 1) throw new Error('CSMS: no charger connected');
     return this.client;
@@ -428,7 +511,7 @@ class Csms extends EventEmitter {
     this.records.push(rec);
     if (this.print) {
       if (rec.kind === 'NOTE') this.print(`${((rec.t - this.t0) / 1000).toFixed(3).padStart(8)}s  ${rec.text}`);
-      else if (rec.kind === 'LISTENING') this.print(`${((rec.t - this.t0) / 1000).toFixed(3).padStart(8)}s  CSMS listening on ws://${this.host}:${rec.port}/`);
+      else if (rec.kind === 'LISTENING') this.print(`${((rec.t - this.t0) / 1000).toFixed(3).padStart(8)}s  CSMS listening on ${rec.scheme}://${this.host}:${rec.port}/`);
       else if (rec.kind === 'STOPPED') this.print(`${((rec.t - this.t0) / 1000).toFixed(3).padStart(8)}s  CSMS stopped: connections dropped, not listening`);
       else this.print(formatRecord(rec, this.t0));
     }
@@ -547,6 +630,10 @@ function usage() {
   --require-session        on exit, status 0 only if a transaction was started and stopped,
                            both acknowledged, and no schema violation was recorded
   --records F              on exit, write every recorded frame as JSON to F
+  --tls-cert F --tls-key F listen on wss:// with this server certificate and key (PEM)
+  --tls-ca F               with --require-client-cert: the CA of the client certificates
+  --require-client-cert    refuse a TLS handshake without a client certificate (profile 3)
+  --basic-auth-password P  refuse an upgrade without HTTP Basic "<identity>:P" (profiles 1, 2)
 Stops on SIGINT/SIGTERM and prints a summary.`;
 }
 
@@ -570,15 +657,24 @@ async function main(argv) {
       opts.authorize[k] = v;
     } else if (a === '--require-session') opts.requireSession = true;
     else if (a === '--records') opts.records = next();
+    else if (a === '--tls-cert') opts.tlsCert = next();
+    else if (a === '--tls-key') opts.tlsKey = next();
+    else if (a === '--tls-ca') opts.tlsCa = next();
+    else if (a === '--require-client-cert') opts.requireClientCertificate = true;
+    else if (a === '--basic-auth-password') opts.basicAuthPassword = next();
     else if (a === '-h' || a === '--help') {
       console.log(usage());
       return 0;
     } else throw new Error(`unknown option ${a}\n${usage()}`);
   }
   const print = (line) => process.stdout.write(line + '\n');
+  if (!!opts.tlsCert !== !!opts.tlsKey) throw new Error('--tls-cert and --tls-key go together');
+  const tls = opts.tlsCert ? {
+    cert: opts.tlsCert, key: opts.tlsKey, ca: opts.tlsCa, requireClientCertificate: !!opts.requireClientCertificate,
+  } : null;
   const csms = new Csms({
     host: opts.host, port: opts.port, heartbeatInterval: opts.heartbeatInterval,
-    authorize: opts.authorize, print,
+    authorize: opts.authorize, print, tls, basicAuthPassword: opts.basicAuthPassword,
   });
   // After each accepted BootNotification, push the configured keys.
   csms.on('record', (rec) => {
