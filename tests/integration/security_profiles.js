@@ -114,11 +114,13 @@ scenario('security_profiles', async (t) => {
     // library's warning that the attempt failed and is retried.
     {
       name: 'wrong host', cert: pki.serverWrongHost, alert: /BAD_CERTIFICATE/,
-      stderr: [/IP address mismatch/, /connection closed \(TLS error: TLS handshake failed/],
+      stderr: [/IP address mismatch/, /connection closed \(TLS error: server certificate rejected: IP address mismatch/],
+      event: 'InvalidCentralSystemCertificate',
     },
     {
       name: 'expired', cert: pki.serverExpired, alert: /CERTIFICATE_EXPIRED/,
-      stderr: [/certificate has expired/, /connection closed \(TLS error: TLS handshake failed/],
+      stderr: [/certificate has expired/, /connection closed \(TLS error: server certificate rejected: certificate has expired/],
+      event: 'InvalidCentralSystemCertificate',
     },
     // TLS 1.3: the client's handshake is over before the server checks its (missing)
     // certificate, so the charger learns of the refusal when it reads the server's alert.
@@ -153,6 +155,15 @@ scenario('security_profiles', async (t) => {
       assert.equal(c.csms.callsFromCharger('BootNotification').length, 0);
       assert.equal(c.cp.find((e) => e.event === 'connected' || e.event === 'boot').length, 0);
     });
+    if (c.event) {
+      // A00.FR.309: a CSMS certificate that fails verification is a security event (logged;
+      // not critical, so not sent, section 8).
+      const ev = c.cp.find((e) => e.event === 'security_event' && e.type === c.event)[0];
+      t.ok(`${c.name}: security event ${ev ? `${ev.type} "${ev.techInfo}" critical=${ev.critical}` : '(none)'} (A00.FR.309)`, () => {
+        assert.ok(ev, `no ${c.event} security event`);
+        assert.equal(ev.critical, false);
+      });
+    }
     for (const re of c.stderr) {
       const line = c.cp.stderr.find((l) => re.test(l));
       t.ok(`${c.name}: the daemon logs "${line ? line.replace(/^\[run \d+\] (\[[^\]]*\] )?/, '').slice(0, 100) : '(none)'}"`,
@@ -282,6 +293,17 @@ scenario('security_profiles', async (t) => {
   await t.sleep(500);
   t.ok('a non-critical event stays in the security log: no SecurityEventNotification (WP §3, A04.FR.04)',
     () => assert.equal(csms3.callsFromCharger('SecurityEventNotification', m).length, 0));
+  // A critical one (section 8) goes to the CSMS, schema-checked by the strict CSMS (A04.FR.01).
+  cp3.send('security_event TamperDetectionActivated lid opened');
+  const tamper = await csms3.waitForCall('SecurityEventNotification', (p) => p.type === 'TamperDetectionActivated',
+    { from: m, timeoutMs: 5000 });
+  await csms3.waitFor((r) => r.dir === 'out' && r.kind === 'CALLRESULT' && r.id === tamper.id,
+    { from: tamper.seq, timeoutMs: 5000, desc: 'the SecurityEventNotification.conf' });
+  t.ok(`a critical event -> SecurityEventNotification ${JSON.stringify(tamper.payload)}, acknowledged (A04.FR.01, A04.FR.03)`, () => {
+    assert.equal(tamper.payload.techInfo, 'lid opened');
+    assert.ok(!Number.isNaN(Date.parse(tamper.payload.timestamp)));
+    assert.equal(tamper.response && tamper.response.kind, 'CALLRESULT');
+  });
   await cp3.quit();
 
   t.step('timeline of the TLS handshakes and upgrades');
