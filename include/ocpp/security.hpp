@@ -142,6 +142,14 @@ class OCPP_API SecurityProvider {
   virtual std::error_code install_charging_station_certificate(
       std::string_view chain_pem, std::optional<std::string_view> ca_pem = std::nullopt) = 0;
 
+  /// Goes back to the charge point certificate chain and key in use before the last
+  /// install_charging_station_certificate(), dropping the newest ones: the newest could not
+  /// connect to the CSMS (the whitepaper's fallback, A02.FR.10). Errors: not_found (no
+  /// previous one kept; the default for providers that keep none), storage_failure.
+  virtual std::error_code revert_charging_station_certificate() {
+    return make_error_code(SecurityErrc::not_found);
+  }
+
   /// The installed charge point certificate. Errors: not_found.
   virtual Result<ChargingStationCertificate> charging_station_certificate() const = 0;
 

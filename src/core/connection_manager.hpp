@@ -114,6 +114,8 @@ class ConnectionManager {
   /// fail without opening, the fallback is restored (A05.FR.08) and the next attempt uses it.
   /// Host::connection_trial_ended says which. Errors: those of validate() (nothing changes).
   std::error_code try_configure(ConnectionConfig config, unsigned attempts, Now now);
+  /// The configuration of the next attempt.
+  const ConnectionConfig& config() const { return config_; }
   /// True while a trial configuration has not connected yet.
   bool in_trial() const { return fallback_.has_value(); }
 

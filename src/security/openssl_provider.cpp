@@ -167,6 +167,16 @@ class OpensslProvider final : public SecurityProvider {
     return {};
   }
 
+  std::error_code revert_charging_station_certificate() override {
+    std::lock_guard<std::mutex> lk(m_);
+    auto previous = security::read_file(previous_station_path());
+    if (!previous) return make_error_code(SecurityErrc::not_found);
+    if (auto ec = security::write_file_atomically(station_path(), *previous)) return ec;
+    std::error_code ignored;
+    fs::remove(previous_station_path(), ignored);
+    return {};
+  }
+
   Result<ChargingStationCertificate> charging_station_certificate() const override {
     std::lock_guard<std::mutex> lk(m_);
     auto text = security::read_file(station_path());

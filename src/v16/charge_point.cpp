@@ -87,7 +87,36 @@ class ChargePoint::Impl final : public Runner::Client,
     if (auto ec = engine_->report_security_event(type, detail.substr(0, 255), now_from_system_clocks()))
       if (hooks_.log) hooks_.log(0, std::string("cannot log security event ") + type + ": " + ec.message());
   }
+  // A02.FR.10: a new charge point certificate is tried like a new profile; the previous one
+  // stays in the provider until the new one has connected, and comes back if it never does.
+  void start_certificate_trial(Now now) {
+    if (connection_->in_trial()) {
+      // A profile trial is running: it goes on, now with the new certificate.
+      connection_->reconnect(now);
+      return;
+    }
+    if (connection_->try_configure(connection_->config(), kTrialAttempts, now)) {
+      connection_->reconnect(now);
+      return;
+    }
+    certificate_trial_ = true;
+  }
+
   void connection_trial_ended(bool succeeded, const std::string& why, Now now) override {
+    if (certificate_trial_) {
+      certificate_trial_ = false;
+      if (succeeded) return;
+      auto* security = base_connection_.security.get();
+      const auto ec = security ? security->revert_charging_station_certificate()
+                               : make_error_code(SecurityErrc::not_found);
+      std::string info = (ec ? "new charge point certificate failed to connect, no previous one to go back to: "
+                             : "new charge point certificate failed to connect, back to the previous one: ") + why;
+      info.resize(std::min<std::size_t>(info.size(), 255));
+      std::lock_guard<std::mutex> lk(m_);
+      if (auto e2 = engine_->report_security_event("ReconfigurationOfSecurityParameters", std::move(info), now))
+        if (hooks_.log) hooks_.log(0, "cannot log security event: " + e2.message());
+      return;
+    }
     std::lock_guard<std::mutex> lk(m_);
     if (auto ec = engine_->connection_trial_ended(succeeded, why, now))
       if (hooks_.log) hooks_.log(0, "security profile trial: " + ec.message());
@@ -106,6 +135,7 @@ class ChargePoint::Impl final : public Runner::Client,
       core::ConnectionConfig next = connection_for_profile(base_connection_, req->securityProfile);
       std::error_code ec;
       if (req->fallbackProfile) {
+        certificate_trial_ = false;  // the profile's trial takes over, with the certificate in place
         ec = connection_->try_configure(std::move(next), kTrialAttempts, now);
         if (ec) connection_trial_ended(false, "the connection settings do not fit the profile", now);
       } else {
@@ -156,6 +186,7 @@ class ChargePoint::Impl final : public Runner::Client,
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<core::ConnectionManager> connection_;  // runner thread only
   core::ConnectionConfig base_connection_;  // as configured, before the SecurityProfile key
+  bool certificate_trial_ = false;          // the connection's trial is of a new certificate
 };
 
 namespace {
@@ -227,7 +258,7 @@ Result<std::unique_ptr<ChargePoint>> ChargePoint::create(Runner& runner, ChargeP
   // A new client certificate is presented at the next TLS handshake (A02.FR.08): reconnect.
   // Hooks run on the runner's thread, where the connection manager lives.
   hooks.client_certificate_changed = [weak = std::weak_ptr<Impl>(impl), user = hooks.client_certificate_changed] {
-    if (auto i = weak.lock(); i && i->connection_) i->connection_->reconnect(now_from_system_clocks());
+    if (auto i = weak.lock(); i && i->connection_) i->start_certificate_trial(now_from_system_clocks());
     if (user) user();
   };
   impl->store_ = std::move(store);

@@ -3,6 +3,8 @@
 // supplies the CA bundle and the client certificate.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -117,4 +119,87 @@ TEST_CASE("charge point: profile 3 takes its credentials from the SecurityProvid
   CHECK(a.client_key_file == creds->client_key_file);
   CHECK_FALSE(a.basic_auth_user);
   CHECK_FALSE(a.basic_auth_password);
+}
+
+namespace {
+
+// JSON string literal of a PEM text (newlines escaped).
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    if (ch == '\n') out += "\\n";
+    else if (ch == '"') out += "\\\"";
+    else out += ch;
+  }
+  return out + "\"";
+}
+
+std::string file_text(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+TEST_CASE("charge point: A02.FR.10 a renewed certificate that cannot connect gives way to the previous one",
+          "[v16][charge_point][security]") {
+  test_support::TempDir dir;
+  auto provider = ocpp::make_openssl_security_provider(dir.path + "/keys");
+  REQUIRE(provider);
+  std::shared_ptr<ocpp::SecurityProvider> security = std::move(provider.value());
+  auto root = test_pki::make_root("CSMS Root", 1);
+  REQUIRE(security->install_ca_certificate(ocpp::CaCertificateUse::csms_root, root.pem()));
+  auto csr = security->generate_csr({"CP-RN", "Acme CPO", "", ocpp::KeyType::ec_p256});
+  REQUIRE(csr);
+  const auto first = test_pki::issue_for_csr(root, *csr, 2);
+  REQUIRE_FALSE(security->install_charging_station_certificate(first.pem()));
+
+  const bool new_one_works = GENERATE(false, true);
+  Rig rig;
+  // The CSMS's TLS server accepts the first certificate, and the renewed one only when it works.
+  rig.loop.set_connect_policy([&](const ocpp::ConnectOptions& o) {
+    test::ConnectOutcome out;
+    out.open = new_one_works || file_text(o.client_cert_file).find(first.pem()) != std::string::npos;
+    return out;
+  });
+  auto c = make_config("CP-RN", "wss://csms.test/ocpp");
+  c.security_profile = SecurityProfile::tls_client_cert;
+  c.security = security;
+  c.configuration = {{"CpoName", "Acme CPO"}};
+  auto cp = ChargePoint::create(rig.runner, std::move(c), {});
+  REQUIRE(cp);
+  REQUIRE(test::eventually([&] { return (*cp)->registration() == ocpp::v16::RegistrationStatus::Accepted; }));
+
+  // A02: the CSMS asks for a new certificate and signs the CSR.
+  rig.loop.set_answer("SignCertificate", [](const test::Call&) { return std::string(R"({"status":"Accepted"})"); });
+  REQUIRE(rig.loop.csms_call("CP-RN", "ExtendedTriggerMessage", R"({"requestedMessage":"SignChargePointCertificate"})"));
+  REQUIRE(test::eventually([&] { return rig.loop.count("SignCertificate", "CP-RN") == 1; }));
+  const std::string new_csr = rig.loop.calls("SignCertificate", "CP-RN")[0].json()["csr"].GetString();
+  const auto renewed = test_pki::issue_for_csr(root, new_csr, 3);
+  const auto attempts_before = rig.loop.attempts("CP-RN").size();
+  auto id = rig.loop.csms_call("CP-RN", "CertificateSigned", "{\"certificateChain\":" + json_string(renewed.pem()) + "}");
+  REQUIRE(id);
+  REQUIRE(test::eventually([&] { return rig.loop.reply_to(*id).has_value(); }));
+  CHECK(rig.loop.reply_to(*id)->find("Accepted") != std::string::npos);
+
+  auto uses = [&](const test_pki::Cert& cert) {
+    auto creds = security->tls_credentials();
+    return creds && file_text(creds->client_cert_file).find(cert.pem()) != std::string::npos;
+  };
+  if (new_one_works) {
+    // Reconnected with the new certificate, which stays.
+    REQUIRE(test::eventually([&] { return rig.loop.attempts("CP-RN").size() > attempts_before && (*cp)->is_connected(); }));
+    CHECK(uses(renewed));
+    CHECK(security->charging_station_certificate()->chain_pem == renewed.pem());
+  } else {
+    // Three attempts with the new certificate fail; the previous one is back and connects.
+    REQUIRE(test::eventually([&] { return uses(first) && (*cp)->is_connected(); }, 10s));
+    CHECK(rig.loop.attempts("CP-RN").size() >= attempts_before + 4);
+    CHECK(security->charging_station_certificate()->chain_pem == first.pem());
+    bool logged = false;
+    for (const auto& e : (*cp)->security_log())
+      logged = logged || (e.type == "ReconfigurationOfSecurityParameters" && e.techInfo &&
+                          e.techInfo->find("back to the previous one") != std::string::npos);
+    CHECK(logged);
+  }
 }
