@@ -1,7 +1,8 @@
 // Security profile 3 (TLS with a client certificate) with the OpenSSL SecurityProvider: the
 // provider makes the key pair and the CSR; the CPO's CA signs it; the provider checks and
-// keeps the certificate; the charge point connects with it. A TPM or HSM takes the place of
-// make_openssl_security_provider() by implementing ocpp::SecurityProvider.
+// keeps the certificate; the charge point connects with it, and later renews it over OCPP.
+// A TPM or HSM takes the place of make_openssl_security_provider() by implementing
+// ocpp::SecurityProvider.
 #include <ocpp/runner.hpp>
 #include <ocpp/security.hpp>
 #include <ocpp/v16/charge_point.hpp>
@@ -48,6 +49,7 @@ int main() {
   cfg.csms_url = "wss://csms.example.com/ocpp";
   cfg.security_profile = ocpp::SecurityProfile::tls_client_cert;  // no Basic auth
   cfg.security = security;  // CA bundle and client certificate, read at each connection
+  cfg.configuration = {{"CpoName", "Acme CPO"}};  // O of the renewal CSRs (A02, A03)
   cfg.vendor = "Acme";
   cfg.model = "Wallbox22";
   cfg.db_path = "ocpp.db";
