@@ -69,6 +69,7 @@ class ChargePoint::Impl final : public Runner::Client,
     return s;
   }
   void connection_opened(Now now) override {
+    last_security_failure_.clear();
     std::lock_guard<std::mutex> lk(m_);
     engine_->connected(now);
   }
@@ -83,6 +84,11 @@ class ChargePoint::Impl final : public Runner::Client,
     // Security Whitepaper section 8 (A00.FR.309 for the server certificate).
     const char* type = failure == core::SecurityFailure::server_certificate ? "InvalidCentralSystemCertificate"
                                                                             : "FailedToAuthenticationAtCentralSystem";
+    // Each attempt fails the same way during an outage: the event is logged once until the
+    // next successful connection or a different failure, not once per back-off.
+    std::string key = std::string(type) + '\n' + detail;
+    if (key == last_security_failure_) return;
+    last_security_failure_ = std::move(key);
     std::lock_guard<std::mutex> lk(m_);
     if (auto ec = engine_->report_security_event(type, detail.substr(0, 255), now_from_system_clocks()))
       if (hooks_.log) hooks_.log(0, std::string("cannot log security event ") + type + ": " + ec.message());
@@ -187,6 +193,7 @@ class ChargePoint::Impl final : public Runner::Client,
   std::unique_ptr<core::ConnectionManager> connection_;  // runner thread only
   core::ConnectionConfig base_connection_;  // as configured, before the SecurityProfile key
   bool certificate_trial_ = false;          // the connection's trial is of a new certificate
+  std::string last_security_failure_;       // the last connection security event, until an open
 };
 
 namespace {

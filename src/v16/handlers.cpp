@@ -49,12 +49,11 @@ void Engine::Impl::handle_call(rpc::Frame& frame, Now now) {
       return;
     }
   }
-  // Every action of the six feature profiles is handled by a module. What remains are the
-  // messages of the Security Whitepaper's extension: recognized (their types are generated)
-  // but not supported by this charge point, which is NotSupported in OCPP-J 1.6 §4.2.3
-  // (NotImplemented means "not known by receiver").
-  reply_error(frame.id, RpcErrorCode::NotSupported,
-              frame.action + " (Security Whitepaper extension) is not supported by this charge point");
+  // Every action of the six feature profiles and of the Security Whitepaper is handled by a
+  // module; an action a charge point sends (BootNotification, ...) arriving from the CSMS is
+  // recognized but not one the charge point answers: NotSupported (OCPP-J 1.6 §4.2.3;
+  // NotImplemented means "not known by receiver").
+  reply_error(frame.id, RpcErrorCode::NotSupported, frame.action + " is not a call a charge point answers");
 }
 
 }  // namespace ocpp::v16

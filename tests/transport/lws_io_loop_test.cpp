@@ -9,6 +9,7 @@
 #include "ocpp/error.hpp"
 #include "ocpp/transport.hpp"
 #include "support/lws_test_servers.hpp"
+#include "support/test_pki.hpp"
 #include "transport/lws/ws_url.hpp"
 
 using namespace std::chrono_literals;
@@ -341,6 +342,44 @@ TEST_CASE("lws: wss hostname verification", "[transport][lws]") {
   // A00.FR.308: the host name is part of the certificate's verification.
   INFO(rec.close_reason);
   CHECK(rec.close_reason.rfind(std::string(ocpp::kCloseServerCertificateRejected), 0) == 0);
+}
+
+TEST_CASE("lws: a CSMS root signed by the one it replaced verifies alone (whitepaper 7.1, partial chain)",
+          "[transport][lws]") {
+  // AdditionalRootCertificateCheck: the new root R2 is issued by the old root R1; once R1 is
+  // deleted, the CA bundle holds R2 only, and the server's chain ends at R2.
+  TempDir dir;
+  auto r1 = test_pki::make_root("CSMS Root 1", 1);
+  auto r2 = test_pki::issue(r1, "CSMS Root 2", 2, true);
+  auto server = test_pki::issue(r2, "127.0.0.1", 3, false, {}, "IP:127.0.0.1");
+  const std::string cert = dir.path + "/server.pem";
+  const std::string key = dir.path + "/server.key";
+  const std::string bundle = dir.path + "/bundle.pem";
+  test_pki::write_file(cert, server.pem() + r2.pem());
+  test_pki::write_file(key, server.key_pem());
+  LwsTestServer::Tls tls{cert, key};
+  LwsTestServer srv(&tls);
+  auto loop = ocpp::make_lws_io_loop();
+  auto opts = ws_options(srv.port());
+  opts.url = "wss://127.0.0.1:" + std::to_string(srv.port()) + "/ocpp/CP001";
+  opts.ca_file = bundle;
+
+  SECTION("the new root alone: opens") {
+    test_pki::write_file(bundle, r2.pem());
+    Recorder rec;
+    auto conn = loop->connect(opts, rec);
+    REQUIRE(pump(*loop, [&] { return rec.opens + rec.closes > 0; }));
+    INFO(rec.close_reason);
+    CHECK(rec.opens == 1);
+  }
+  SECTION("a root that did not sign it: refused") {
+    test_pki::write_file(bundle, test_pki::make_root("Other Root", 9).pem());
+    Recorder rec;
+    auto conn = loop->connect(opts, rec);
+    REQUIRE(pump(*loop, [&] { return rec.opens + rec.closes > 0; }));
+    CHECK(rec.opens == 0);
+    CHECK(rec.close_reason.rfind(std::string(ocpp::kCloseServerCertificateRejected), 0) == 0);
+  }
 }
 
 TEST_CASE("lws: an upgrade answered with HTTP 401 is reported as credentials rejected", "[transport][lws]") {

@@ -153,6 +153,14 @@ lws_vhost* TlsContexts::acquire(const TlsSettings& s, std::uint64_t& id, std::st
     return nullptr;
   }
   SSL_CTX_set_verify(ssl, SSL_VERIFY_PEER, nullptr);
+  if (!s.ca_file.empty()) {
+    // Whitepaper 7.1 (AdditionalRootCertificateCheck): a new CSMS root is signed by the one it
+    // replaces, so it is not self-signed; once the old one is gone the chain ends at a
+    // certificate of the bundle that is not a root. Every certificate in our own bundle is a
+    // trust anchor ("partial certificate chain verification"); the system store keeps the
+    // usual rule.
+    X509_STORE_set_flags(SSL_CTX_get_cert_store(ssl), X509_V_FLAG_PARTIAL_CHAIN);
+  }
   if (!s.cert_file.empty()) {
     if (!load_chain(ssl, cert_pem)) {
       SSL_CTX_free(ssl);

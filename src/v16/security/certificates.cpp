@@ -181,13 +181,15 @@ class CertificatesModule final : public Module {
           return c.use == use && pem_without_whitespace(c.pem) == text;
         });
     if (duplicate) return Status::Accepted;  // installed already: nothing changes
-    // M05.FR.03: CertificateStoreMaxLength counts every installed CA certificate.
-    if (static_cast<std::int64_t>(installed->size()) >=
+    const bool replace = use == CaCertificateUse::csms_root &&
+                         engine_.config_.get_bool("AdditionalRootCertificateCheck");
+    // M05.FR.03: CertificateStoreMaxLength counts every installed CA certificate. A replacement
+    // that drops the older fallback does not grow the store.
+    const std::size_t growth = replace && fallback_ ? 0 : 1;
+    if (static_cast<std::int64_t>(installed->size() + growth) >
         engine_.config_.get_int("CertificateStoreMaxLength"))
       return Status::Rejected;
 
-    const bool replace = use == CaCertificateUse::csms_root &&
-                         engine_.config_.get_bool("AdditionalRootCertificateCheck");
     const InstalledCertificate* current = nullptr;
     if (replace) {
       // M05.FR.08, M05.FR.09: one root (plus the fallback); the new one replaces the current,

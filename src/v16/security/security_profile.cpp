@@ -57,6 +57,11 @@ class SecurityProfileModule final : public Module {
   }
 
   void on_configuration_changed(std::string_view key, Now now) override {
+    if (key == "AuthorizationKey") {
+      // Section 8: keys are security parameters (the value itself is never logged, A01.FR.12).
+      (void)raise_security_event(engine_, "ReconfigurationOfSecurityParameters", std::string("AuthorizationKey changed"), now);
+      return;
+    }
     if (key != kKey) return;
     const int next = current();
     // A change on top of an untried one falls back to the last profile that connected.

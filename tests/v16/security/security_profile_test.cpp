@@ -155,3 +155,17 @@ TEST_CASE("A00.FR.005: the firmware may set SecurityProfile either way, without 
   CHECK_FALSE(req->fallbackProfile);
   CHECK(e.set_configuration("SecurityProfile", "4") == Errc::invalid_argument);
 }
+
+TEST_CASE("Section 8: a new AuthorizationKey from the CSMS is a security event, without the key",
+          "[security][profile]") {
+  test::Harness h;
+  auto& e = h.start();
+  h.connect();
+  h.pump();
+  REQUIRE(change(h, "c1", "AuthorizationKey", kKey) == "Accepted");
+  REQUIRE(e.security_log().size() == 1);
+  const auto ev = e.security_log()[0];
+  CHECK(ev.type == "ReconfigurationOfSecurityParameters");
+  CHECK(ev.techInfo.value_or("").find(kKey) == std::string::npos);
+  CHECK(h.calls_of("SecurityEventNotification").empty());  // not critical: logged only
+}
