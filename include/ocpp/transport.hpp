@@ -77,6 +77,12 @@ class OCPP_API TransportEvents {
 /// Reason prefix (with Errc::tls_error): the CSMS's certificate failed verification (its
 /// chain, validity or host name): the InvalidCentralSystemCertificate security event.
 inline constexpr std::string_view kCloseServerCertificateRejected = "server certificate rejected";
+/// Reason prefix (with Errc::tls_error): the CSMS offers only TLS versions below 1.2
+/// (whitepaper A00.FR.315): the InvalidTLSVersion security event.
+inline constexpr std::string_view kCloseTlsVersionRefused = "TLS version refused";
+/// Reason prefix (with Errc::tls_error): the CSMS and the charge point share no allowed cipher
+/// suite (whitepaper A00.FR.322): the InvalidTLSCipherSuite security event.
+inline constexpr std::string_view kCloseTlsCipherRefused = "TLS cipher suites refused";
 /// Reason prefix (with Errc::transport_error): the CSMS answered the WebSocket upgrade with
 /// HTTP 401 or 403, refusing our credentials: FailedToAuthenticationAtCentralSystem.
 inline constexpr std::string_view kCloseCredentialsRejected = "credentials rejected";

@@ -180,6 +180,10 @@ void ConnectionManager::on_close(std::error_code ec, std::string_view reason, No
       host_.connection_security_failure(SecurityFailure::server_certificate, std::string(reason));
     else if (starts(kCloseCredentialsRejected))
       host_.connection_security_failure(SecurityFailure::credentials_rejected, std::string(reason));
+    else if (starts(kCloseTlsVersionRefused))
+      host_.connection_security_failure(SecurityFailure::tls_version, std::string(reason));
+    else if (starts(kCloseTlsCipherRefused))
+      host_.connection_security_failure(SecurityFailure::cipher_suite, std::string(reason));
     if (fallback_) trial_failed(now, why);
   }
   schedule_retry(now, 1, "connection closed (" + why + ")");

@@ -68,6 +68,8 @@ std::error_code validate(const ConnectionConfig& config);
 enum class SecurityFailure {
   server_certificate,    ///< the CSMS's certificate was refused (chain, validity, host name)
   credentials_rejected,  ///< the CSMS refused our credentials (HTTP 401/403 on the upgrade)
+  tls_version,           ///< the CSMS offers only TLS versions below 1.2
+  cipher_suite,          ///< no allowed cipher suite in common with the CSMS
 };
 
 class ConnectionManager {

@@ -82,8 +82,13 @@ class ChargePoint::Impl final : public Runner::Client,
   }
   void connection_security_failure(core::SecurityFailure failure, const std::string& detail) override {
     // Security Whitepaper section 8 (A00.FR.309 for the server certificate).
-    const char* type = failure == core::SecurityFailure::server_certificate ? "InvalidCentralSystemCertificate"
-                                                                            : "FailedToAuthenticationAtCentralSystem";
+    const char* type = "FailedToAuthenticationAtCentralSystem";
+    switch (failure) {
+      case core::SecurityFailure::server_certificate: type = "InvalidCentralSystemCertificate"; break;
+      case core::SecurityFailure::credentials_rejected: type = "FailedToAuthenticationAtCentralSystem"; break;
+      case core::SecurityFailure::tls_version: type = "InvalidTLSVersion"; break;  // A00.FR.315
+      case core::SecurityFailure::cipher_suite: type = "InvalidTLSCipherSuite"; break;  // A00.FR.322
+    }
     // Each attempt fails the same way during an outage: the event is logged once until the
     // next successful connection or a different failure, not once per back-off.
     std::string key = std::string(type) + '\n' + detail;

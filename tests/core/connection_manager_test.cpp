@@ -415,10 +415,19 @@ TEST_CASE("connection manager: a refused server certificate or credentials are s
                   std::string(ocpp::kCloseCredentialsRejected) + ": HTTP 401", rig.now);
   REQUIRE(rig.host.failures.size() == 2);
   CHECK(rig.host.failures[1].first == ocpp::core::SecurityFailure::credentials_rejected);
+  rig.until_next_attempt();
+  rig.m->on_close(ocpp::make_error_code(ocpp::Errc::tls_error),
+                  std::string(ocpp::kCloseTlsVersionRefused) + ": the server offers no TLS version from 1.2 on", rig.now);
+  rig.until_next_attempt();
+  rig.m->on_close(ocpp::make_error_code(ocpp::Errc::tls_error),
+                  std::string(ocpp::kCloseTlsCipherRefused) + ": no cipher suite in common", rig.now);
+  REQUIRE(rig.host.failures.size() == 4);
+  CHECK(rig.host.failures[2].first == ocpp::core::SecurityFailure::tls_version);
+  CHECK(rig.host.failures[3].first == ocpp::core::SecurityFailure::cipher_suite);
   // Other failures are not security events.
   rig.until_next_attempt();
   rig.m->on_close(ocpp::make_error_code(ocpp::Errc::transport_error), "connection refused", rig.now);
-  CHECK(rig.host.failures.size() == 2);
+  CHECK(rig.host.failures.size() == 4);
 }
 
 TEST_CASE("connection manager: A05.FR.07/08 a trial configuration that connects stays", "[core][connection]") {

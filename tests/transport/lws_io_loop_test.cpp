@@ -9,6 +9,7 @@
 #include "ocpp/error.hpp"
 #include "ocpp/transport.hpp"
 #include "support/lws_test_servers.hpp"
+#include "support/legacy_tls_server.hpp"
 #include "support/test_pki.hpp"
 #include "transport/lws/ws_url.hpp"
 
@@ -380,6 +381,29 @@ TEST_CASE("lws: a CSMS root signed by the one it replaced verifies alone (whitep
     CHECK(rec.opens == 0);
     CHECK(rec.close_reason.rfind(std::string(ocpp::kCloseServerCertificateRejected), 0) == 0);
   }
+}
+
+TEST_CASE("lws: a server with only TLS 1.1 or only CBC suites is refused, and told apart",
+          "[transport][lws]") {
+  using Mode = test_support::LegacyTlsServer::Mode;
+  const auto [mode, prefix] = GENERATE(std::make_pair(Mode::tls11_only, ocpp::kCloseTlsVersionRefused),
+                                       std::make_pair(Mode::cbc_only, ocpp::kCloseTlsCipherRefused));
+  test_support::LegacyTlsServer srv(mode);
+  TempDir dir;
+  const std::string ca = dir.path + "/ca.pem";
+  test_pki::write_file(ca, srv.root_pem());
+  auto loop = ocpp::make_lws_io_loop();
+  auto opts = ws_options(srv.port());
+  opts.url = "wss://127.0.0.1:" + std::to_string(srv.port()) + "/ocpp/CP001";
+  opts.ca_file = ca;
+  Recorder rec;
+  auto conn = loop->connect(opts, rec);
+  REQUIRE(pump(*loop, [&] { return rec.opens + rec.closes > 0; }));
+  CHECK(rec.opens == 0);
+  CHECK(rec.close_ec == ocpp::Errc::tls_error);
+  INFO(rec.close_reason);
+  // A00.FR.315 (InvalidTLSVersion), A00.FR.322 (InvalidTLSCipherSuite).
+  CHECK(rec.close_reason.rfind(std::string(prefix), 0) == 0);
 }
 
 TEST_CASE("lws: an upgrade answered with HTTP 401 is reported as credentials rejected", "[transport][lws]") {

@@ -493,11 +493,22 @@ class LwsIoLoop final : public IoLoop {
         std::string cce = in ? std::string(static_cast<const char*>(in), strnlen(static_cast<const char*>(in), len ? len : 256)) : std::string();
         while (!cce.empty() && (cce.back() == '\n' || cce.back() == '\0')) cce.pop_back();
         const unsigned http_status = lws_http_client_http_response(wsi);
+        // The alert of this connection's handshake, when it ended with one.
+        const auto alert = lws_transport::last_tls_alert();
+        const bool own_alert = st->url.tls && alert.ssl && alert.ssl == static_cast<const void*>(lws_get_ssl(wsi));
         if (contains_ci(cce, "PROTOCOL malformed")) {
           report_subprotocol_rejected(*st);
         } else if (!st->server_cert_error.empty()) {
           report_close(*st, Errc::tls_error,
                        std::string(kCloseServerCertificateRejected) + ": " + st->server_cert_error);
+        } else if (own_alert && alert.description == 70) {  // protocol_version
+          report_close(*st, Errc::tls_error,
+                       std::string(kCloseTlsVersionRefused) + ": the server offers no TLS version from 1.2 on");
+        } else if (own_alert && (alert.description == 40 || alert.description == 71)) {
+          // handshake_failure / insufficient_security: nothing in common between the two
+          // cipher lists (ours has only the whitepaper's suites).
+          report_close(*st, Errc::tls_error,
+                       std::string(kCloseTlsCipherRefused) + ": no cipher suite in common with the server");
         } else if (http_status == 401 || http_status == 403) {
           report_close(*st, Errc::transport_error,
                        std::string(kCloseCredentialsRejected) + ": HTTP " + std::to_string(http_status));

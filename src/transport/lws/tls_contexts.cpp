@@ -98,6 +98,20 @@ bool load_key(SSL_CTX* ssl, const std::string& pem) {
 
 }  // namespace
 
+namespace {
+thread_local TlsAlert g_last_alert;
+
+// OpenSSL calls this on the thread that runs the handshake (the runner's, inside lws).
+void record_alert(const SSL* ssl, int where, int ret) {
+  if (!(where & SSL_CB_ALERT)) return;
+  g_last_alert.ssl = ssl;
+  g_last_alert.description = ret & 0xff;
+  g_last_alert.sent = (where & SSL_CB_WRITE) != 0;
+}
+}  // namespace
+
+TlsAlert last_tls_alert() { return g_last_alert; }
+
 TlsContexts::~TlsContexts() {
   for (auto& [id, e] : entries_) SSL_CTX_free(e.ssl);
 }
@@ -139,6 +153,7 @@ lws_vhost* TlsContexts::acquire(const TlsSettings& s, std::uint64_t& id, std::st
     return nullptr;
   }
   SSL_CTX_set_min_proto_version(ssl, TLS1_2_VERSION);
+  SSL_CTX_set_info_callback(ssl, record_alert);
   SSL_CTX_set_options(ssl, SSL_OP_NO_COMPRESSION);  // whitepaper A00.FR.320
   const char* ciphers = s.cipher_list.empty() ? kDefaultTlsCipherList : s.cipher_list.c_str();
   if (SSL_CTX_set_cipher_list(ssl, ciphers) != 1) {

@@ -22,6 +22,19 @@ typedef struct ssl_ctx_st SSL_CTX;
 namespace ocpp::lws_transport {
 
 /// What one TLS client context is made of.
+/// The last TLS alert of a handshake on the runner's thread: which connection (its SSL
+/// object), the alert's description code (RFC 8446 §6: 70 protocol_version, 40
+/// handshake_failure, 71 insufficient_security) and whether we sent or received it. The
+/// connection error that follows a failed handshake says only that it failed; this tells the
+/// whitepaper's InvalidTLSVersion and InvalidTLSCipherSuite apart.
+struct TlsAlert {
+  const void* ssl = nullptr;
+  int description = 0;
+  bool sent = false;
+};
+/// The last alert seen on this thread (see TlsAlert).
+TlsAlert last_tls_alert();
+
 struct TlsSettings {
   std::string ca_file;      ///< empty = the system's CAs
   std::string cert_file;    ///< client certificate chain; empty = none
