@@ -76,8 +76,8 @@ function certificateId(pem) {
 }
 
 /**
- * One port for two CSMSes: a connection whose first byte is a TLS handshake record (0x16) goes
- * to `tls` (a wss:// Csms; dropped while it is null), any other to `plain` (a ws:// Csms).
+ * One port for two CSMSes: a connection whose first byte is a TLS handshake record (0x16) is
+ * relayed to `tls` (a wss:// Csms; dropped while it is null), any other to `plain` (a ws:// Csms).
  * So a charger that switches from ws:// to wss:// on the same host:port (A05.FR.07) finds a
  * TLS server there, or, with tls = null, none.
  */
@@ -91,18 +91,25 @@ class SharedPort {
       this.sockets.add(sock);
       sock.once('close', () => this.sockets.delete(sock));
       sock.once('data', (first) => {
-        sock.pause();
-        sock.unshift(first);
         const isTls = first[0] === 0x16;
         const target = isTls ? this.tls : this.plain;
-        if (!target || !target.httpServer) {
+        if (!target || !target.running) {
           if (isTls) this.counts.tlsDropped++;
           sock.destroy();
           return;
         }
         this.counts[isTls ? 'tls' : 'plain']++;
-        target.httpServer.emit('connection', sock);
-        sock.resume();
+        // A byte-for-byte relay to the CSMS's own port (a TLS server reads its socket's handle
+        // directly, so the first chunk could not be handed back to it in process).
+        const up = net.connect(target.port, '127.0.0.1', () => {
+          up.write(first);
+          sock.pipe(up);
+          up.pipe(sock);
+        });
+        this.sockets.add(up);
+        up.once('close', () => { this.sockets.delete(up); sock.destroy(); });
+        sock.once('close', () => up.destroy());
+        up.on('error', () => sock.destroy());
       });
       sock.on('error', () => {});
     });
