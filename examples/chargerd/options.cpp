@@ -14,7 +14,8 @@ const char* const kUsage =
     "                     [--call-timeout-s N] [--connect-timeout-s N]\n"
     "                     [--vendor V] [--model M]\n"
     "                     [--security-profile 0-3] [--cert FILE [--key FILE]] [--cpo-name NAME]\n"
-    "                     [--security-dir DIR [--firmware-signing-root FILE]]\n";
+    "                     [--security-dir DIR [--firmware-signing-root FILE]]\n"
+    "                     [--configuration KEY=VALUE]...\n";
 
 namespace {
 
@@ -38,6 +39,11 @@ std::string apply(DaemonOptions& o, const std::string& key, const std::string& v
     else if (key == "cpo-name" || key == "cpo_name") o.cpo_name = v;
     else if (key == "security-dir" || key == "security_dir") o.security_dir = v;
     else if (key == "firmware-signing-root" || key == "firmware_signing_root") o.firmware_signing_root = v;
+    else if (key == "configuration") {
+      const auto eq = v.find('=');
+      if (eq == 0 || eq == std::string::npos) return "--configuration needs KEY=VALUE: " + v;
+      o.configuration.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+    }
     else if (key == "control") o.control = v;
     else if (key == "power") o.power_w = std::stod(v);
     else if (key == "backoff-min-ms" || key == "backoff_min_ms") o.backoff_min_ms = std::stoll(v);
@@ -129,6 +135,7 @@ std::string apply_security_options(const DaemonOptions& o, ocpp::v16::ChargePoin
   if (o.security_profile)
     cfg.security_profile = static_cast<ocpp::SecurityProfile>(*o.security_profile);
   if (o.cpo_name) cfg.configuration.emplace_back("CpoName", *o.cpo_name);
+  cfg.configuration.insert(cfg.configuration.end(), o.configuration.begin(), o.configuration.end());
   if (o.security_dir.empty()) return "";
   auto made = ocpp::make_openssl_security_provider(o.security_dir);
   if (!made) return "security directory " + o.security_dir + ": " + made.error().message();

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "ocpp/v16/charge_point.hpp"
 
@@ -22,6 +24,9 @@ struct DaemonOptions {
   std::optional<std::string> cpo_name;  // CpoName configuration key default
   std::string security_dir;             // directory of the OpenSSL SecurityProvider
   std::string firmware_signing_root;    // PEM manufacturer root installed into the provider
+  // --configuration KEY=VALUE (repeatable): configuration key defaults of the firmware, read-only
+  // keys included (e.g. CertificateSignedMaxChainSize); applied on the first start only.
+  std::vector<std::pair<std::string, std::string>> configuration;
   std::string control;  // Unix socket path for line commands
   bool log_frames = false;
   double power_w = 11000;

@@ -417,11 +417,17 @@ class LwsIoLoop final : public IoLoop {
         return 0;
 
       case LWS_CALLBACK_CLIENT_WRITEABLE: {
-        if (st->detached || st->close_requested || st->close_reported) {
+        // A close the host asked for (close() or a dropped handle) goes out after the frames
+        // it queued before it, within the close's grace time: the answer to the CALL whose
+        // handling made the host reconnect (CertificateSigned.conf, ChangeConfiguration.conf
+        // of SecurityProfile) must reach the CSMS. A close the transport reported itself
+        // (a dead or non-reading peer) sends nothing more.
+        const bool closing = st->detached || st->close_requested;
+        if (st->close_reported || (closing && st->tx.empty())) {
           lws_close_reason(wsi, st->close_status, nullptr, 0);
           return -1;
         }
-        if (st->ping_due) {
+        if (st->ping_due && !closing) {
           st->ping_due = false;
           unsigned char buf[LWS_PRE + 1];
           if (lws_write(wsi, buf + LWS_PRE, 0, LWS_WRITE_PING) < 0) {
@@ -439,7 +445,7 @@ class LwsIoLoop final : public IoLoop {
             return -1;
           }
         }
-        if (st->ping_due || !st->tx.empty()) lws_callback_on_writable(wsi);
+        if (st->ping_due || !st->tx.empty() || closing) lws_callback_on_writable(wsi);
         return 0;
       }
 
