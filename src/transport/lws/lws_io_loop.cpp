@@ -39,6 +39,7 @@
 #include "core/utf8.hpp"
 #include "ocpp/error.hpp"
 #include "ocpp/transport.hpp"
+#include "transport/lws/connect_failure.hpp"
 #include "transport/lws/handshake_text.hpp"
 #include "transport/lws/lws_io_loop.hpp"
 #include "transport/lws/tls_contexts.hpp"
@@ -498,32 +499,13 @@ class LwsIoLoop final : public IoLoop {
         }
         std::string cce = in ? std::string(static_cast<const char*>(in), strnlen(static_cast<const char*>(in), len ? len : 256)) : std::string();
         while (!cce.empty() && (cce.back() == '\n' || cce.back() == '\0')) cce.pop_back();
-        const unsigned http_status = lws_http_client_http_response(wsi);
-        // The alert of this connection's handshake, when it ended with one.
-        const auto alert = lws_transport::last_tls_alert();
-        const bool own_alert = st->url.tls && alert.ssl && alert.ssl == static_cast<const void*>(lws_get_ssl(wsi));
         if (contains_ci(cce, "PROTOCOL malformed")) {
           report_subprotocol_rejected(*st);
-        } else if (!st->server_cert_error.empty()) {
-          report_close(*st, Errc::tls_error,
-                       std::string(kCloseServerCertificateRejected) + ": " + st->server_cert_error);
-        } else if (own_alert && alert.description == 70) {  // protocol_version
-          report_close(*st, Errc::tls_error,
-                       std::string(kCloseTlsVersionRefused) + ": the server offers no TLS version from 1.2 on");
-        } else if (own_alert && (alert.description == 40 || alert.description == 71)) {
-          // handshake_failure / insufficient_security: nothing in common between the two
-          // cipher lists (ours has only the whitepaper's suites).
-          report_close(*st, Errc::tls_error,
-                       std::string(kCloseTlsCipherRefused) + ": no cipher suite in common with the server");
-        } else if (http_status == 401 || http_status == 403) {
-          report_close(*st, Errc::transport_error,
-                       std::string(kCloseCredentialsRejected) + ": HTTP " + std::to_string(http_status));
-        } else if (st->url.tls && (contains_ci(cce, "ssl") || contains_ci(cce, "tls") ||
-                                   contains_ci(cce, "cert"))) {
-          report_close(*st, Errc::tls_error, "TLS handshake failed: " + cce);
         } else {
-          report_close(*st, Errc::transport_error,
-                       "connection failed: " + (cce.empty() ? std::string("unknown") : cce));
+          const auto [code, reason] = lws_transport::describe(
+              {st->url.tls, cce, st->server_cert_error, lws_transport::last_tls_alert(),
+               static_cast<const void*>(lws_get_ssl(wsi)), lws_http_client_http_response(wsi)});
+          report_close(*st, code, reason);
         }
         return 0;
       }
