@@ -56,6 +56,7 @@ std::optional<Frame> Session::receive(std::string_view text, Now now, bool answe
   Frame frame = parse_frame(text);
   switch (frame.kind) {
     case Frame::Kind::Invalid:
+      invalid_frame_ = frame.reason;
       if (!answer_calls) {
         log_(1, "ignored a frame while not answering calls (" + frame.reason + ")");
       } else if (frame.reply_possible) {
@@ -76,6 +77,7 @@ std::optional<Frame> Session::receive(std::string_view text, Now now, bool answe
       }
       // The first CALL with this id is still answered when its handling ends.
       if (!calls_in_progress_.insert(frame.id).second) {
+        invalid_frame_ = "a CALL with the message id of one in progress";
         refuse(frame.id, RpcErrorCode::FormationViolation,
                "a CALL with this message id is being handled already");
         return std::nullopt;

@@ -18,6 +18,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <system_error>
 #include <unordered_set>
@@ -106,6 +107,9 @@ class Session {
   /// returned for the version to answer. With answer_calls false (1.6: BootNotification
   /// Rejected) CALLs and malformed frames are ignored.
   std::optional<Frame> receive(std::string_view text, Now now, bool answer_calls);
+  /// Why the last received frame was not a valid message (malformed, or a CALL id already in
+  /// progress), once: the version may record it (1.6 whitepaper InvalidMessages).
+  std::optional<std::string> take_invalid_frame() { return std::exchange(invalid_frame_, std::nullopt); }
 
   // --- outbound ---
   /// Queues the answer to the peer's CALL id. Returns its ticket for reply_gone().
@@ -166,6 +170,7 @@ class Session {
   DurableHandler& durable_;
   LogFn log_;
   FrameFn frame_observer_;
+  std::optional<std::string> invalid_frame_;
   core::MessageIdGenerator ids_;
   RetryPolicy retry_;
 

@@ -2,6 +2,7 @@
 #include <type_traits>
 
 #include "v16/engine_impl.hpp"
+#include "v16/security/security_events.hpp"
 
 namespace ocpp::v16 {
 
@@ -344,6 +345,8 @@ void Engine::Impl::receive(std::string_view text, Now now) {
   // message" (OCPP 1.6 section 4.2); replies to our own BootNotification still count.
   const bool answer = registration_ != RegistrationStatus::Rejected;
   if (auto call = session_.receive(text, now, answer)) handle_call(*call, now);
+  if (auto why = session_.take_invalid_frame()) note_invalid_message(*this, *why, now);
+  if (auto why = std::exchange(invalid_request_, std::nullopt)) note_invalid_message(*this, *why, now);
 }
 
 // ---------------------------------------------------------------- time

@@ -159,8 +159,10 @@ class Engine::Impl {
     codec::Error err;
     if (codec::decode(*frame.payload, out, err)) return true;
     reply_error(frame.id, err.code, err.message);
+    invalid_request_ = frame.action + ": " + err.message;  // the InvalidMessages event
     return false;
   }
+  std::optional<std::string> invalid_request_;
 
   // Feature-profile modules (module.hpp), asked in this order.
   std::vector<std::unique_ptr<Module>> modules_;

@@ -103,6 +103,12 @@ class SecurityEventsModule final : public Module {
     return {};
   }
 
+  void invalid_message(const std::string& why, Now now) {
+    if (invalid_epoch_ == engine_.epoch()) return;
+    invalid_epoch_ = engine_.epoch();
+    (void)raise("InvalidMessages", why.substr(0, 255), now, std::nullopt);
+  }
+
   std::vector<SecurityEventNotificationRequest> log() const {
     std::vector<SecurityEventNotificationRequest> out;
     out.reserve(entries_.size());
@@ -127,6 +133,7 @@ class SecurityEventsModule final : public Module {
   Engine::Impl& engine_;
   std::deque<Entry> entries_;
   std::uint64_t next_seq_ = 1;
+  std::optional<std::uint64_t> invalid_epoch_;  // the connection that had its InvalidMessages
 };
 
 SecurityEventsModule& module_of(Engine::Impl& engine) {
@@ -145,6 +152,10 @@ std::error_code raise_security_event(Engine::Impl& engine, std::string_view type
                                      std::optional<std::string> tech_info, Now now,
                                      std::optional<bool> critical) {
   return module_of(engine).raise(type, std::move(tech_info), now, critical);
+}
+
+void note_invalid_message(Engine::Impl& engine, const std::string& why, Now now) {
+  module_of(engine).invalid_message(why, now);
 }
 
 std::vector<SecurityEventNotificationRequest> security_log(const Engine::Impl& engine) {

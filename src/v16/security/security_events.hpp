@@ -26,6 +26,11 @@ std::error_code raise_security_event(Engine::Impl& engine, std::string_view type
                                      std::optional<std::string> tech_info, Now now,
                                      std::optional<bool> critical = std::nullopt);
 
+/// A frame from the CSMS was not a valid OCPP message (malformed, schema violation, a reused
+/// message id): the InvalidMessages event (section 8, not critical), at most once per
+/// connection so that a broken CSMS cannot flood the log.
+void note_invalid_message(Engine::Impl& engine, const std::string& why, Now now);
+
 /// The security log, oldest first.
 std::vector<SecurityEventNotificationRequest> security_log(const Engine::Impl& engine);
 

@@ -126,3 +126,34 @@ TEST_CASE("report_security_event refuses what SecurityEventNotification.req cann
   CHECK(e.report_security_event("InvalidMessages", std::string(256, 'x'), h.now()) == Errc::invalid_argument);
   CHECK(e.security_log().empty());
 }
+
+TEST_CASE("Section 8: frames that are not valid OCPP messages are an InvalidMessages event, once per connection",
+          "[security][events]") {
+  test::Harness h;
+  auto& e = h.start();
+  h.connect();
+  h.pump();
+  auto count = [&] {
+    int n = 0;
+    for (const auto& ev : e.security_log()) n += ev.type == "InvalidMessages";
+    return n;
+  };
+  h.csms_send(R"([2,"mf6"])");  // malformed (OCPP-J 1.6 4.2.3)
+  h.csms_send(R"([2,"bad","ChangeAvailability",{"connectorId":"x","type":"Operative"}])");  // schema
+  h.pump();
+  REQUIRE(count() == 1);
+  CHECK(e.security_log()[0].techInfo.value_or("").size() > 0);
+  CHECK(h.calls_of("SecurityEventNotification").empty());  // not critical
+  // A new connection may record one again; a schema violation is enough.
+  h.disconnect();
+  h.connect();
+  h.pump();
+  h.csms_send(R"([2,"bad2","ChangeAvailability",{"connectorId":"x","type":"Operative"}])");
+  h.pump();
+  CHECK(count() == 2);
+  CHECK(e.security_log().back().techInfo.value_or("").find("ChangeAvailability") != std::string::npos);
+  // Valid frames record nothing.
+  h.csms_call("ok", "ChangeAvailability", R"({"connectorId":1,"type":"Operative"})");
+  h.pump();
+  CHECK(count() == 2);
+}
