@@ -31,6 +31,25 @@ struct Rig {
   ocpp::Runner runner{std::move(owned)};
 };
 
+// An OpenSSL provider in dir with a CSMS root and a charge point certificate for `id` issued
+// by it (as after manufacturing).
+struct ProvisionedProvider {
+  std::shared_ptr<ocpp::SecurityProvider> security;
+  test_pki::Cert root;
+  test_pki::Cert certificate;
+};
+ProvisionedProvider provider_with_certificate(const std::string& dir, const std::string& id) {
+  auto provider = ocpp::make_openssl_security_provider(dir + "/keys");
+  REQUIRE(provider);
+  ProvisionedProvider p{std::move(provider.value()), test_pki::make_root("CSMS Root", 1), {}};
+  REQUIRE(p.security->install_ca_certificate(ocpp::CaCertificateUse::csms_root, p.root.pem()));
+  auto csr = p.security->generate_csr({id, "Acme CPO", "", ocpp::KeyType::ec_p256});
+  REQUIRE(csr);
+  p.certificate = test_pki::issue_for_csr(p.root, *csr, 2);
+  REQUIRE_FALSE(p.security->install_charging_station_certificate(p.certificate.pem()));
+  return p;
+}
+
 ChargePointConfig make_config(const std::string& id, const std::string& url) {
   ChargePointConfig c;
   c.charge_point_id = id;
@@ -94,14 +113,8 @@ TEST_CASE("charge point: profile 2 waits for an AuthorizationKey, then sends it"
 
 TEST_CASE("charge point: profile 3 takes its credentials from the SecurityProvider", "[v16][charge_point][security]") {
   test_support::TempDir dir;
-  auto provider = ocpp::make_openssl_security_provider(dir.path + "/keys");
-  REQUIRE(provider);
-  std::shared_ptr<ocpp::SecurityProvider> security = std::move(provider.value());
-  auto root = test_pki::make_root("CSMS Root", 1);
-  REQUIRE(security->install_ca_certificate(ocpp::CaCertificateUse::csms_root, root.pem()));
-  auto csr = security->generate_csr({"CP-P3", "Acme CPO", "", ocpp::KeyType::ec_p256});
-  REQUIRE(csr);
-  REQUIRE_FALSE(security->install_charging_station_certificate(test_pki::issue_for_csr(root, *csr, 2).pem()));
+  auto provisioned = provider_with_certificate(dir.path, "CP-P3");
+  std::shared_ptr<ocpp::SecurityProvider> security = provisioned.security;
   auto creds = security->tls_credentials();
   REQUIRE(creds);
 
@@ -144,15 +157,10 @@ std::string file_text(const std::string& path) {
 TEST_CASE("charge point: A02.FR.10 a renewed certificate that cannot connect gives way to the previous one",
           "[v16][charge_point][security]") {
   test_support::TempDir dir;
-  auto provider = ocpp::make_openssl_security_provider(dir.path + "/keys");
-  REQUIRE(provider);
-  std::shared_ptr<ocpp::SecurityProvider> security = std::move(provider.value());
-  auto root = test_pki::make_root("CSMS Root", 1);
-  REQUIRE(security->install_ca_certificate(ocpp::CaCertificateUse::csms_root, root.pem()));
-  auto csr = security->generate_csr({"CP-RN", "Acme CPO", "", ocpp::KeyType::ec_p256});
-  REQUIRE(csr);
-  const auto first = test_pki::issue_for_csr(root, *csr, 2);
-  REQUIRE_FALSE(security->install_charging_station_certificate(first.pem()));
+  auto provisioned = provider_with_certificate(dir.path, "CP-RN");
+  std::shared_ptr<ocpp::SecurityProvider> security = provisioned.security;
+  const test_pki::Cert& root = provisioned.root;
+  const test_pki::Cert& first = provisioned.certificate;
 
   const bool new_one_works = GENERATE(false, true);
   Rig rig;
