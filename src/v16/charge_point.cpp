@@ -244,6 +244,7 @@ Result<std::unique_ptr<ChargePoint>> ChargePoint::create(Runner& runner, ChargeP
   eo.call_timeout = config.call_timeout;
   eo.configuration_defaults = config.configuration;
   eo.security = config.security;
+  eo.security_log_limit = config.security_log_limit;
   eo.csms_root_file = !config.ca_file.empty();
   eo.client_certificate_file = !config.client_cert_file.empty();
   if (config.security_profile)

@@ -71,6 +71,8 @@ struct ChargePointConfig {
   std::chrono::seconds connect_timeout{30};
   /// Configuration key values applied on first start only (a stored value wins).
   std::vector<std::pair<std::string, std::string>> configuration;
+  /// Entries kept in the security log (see EngineOptions::security_log_limit).
+  std::size_t security_log_limit = 1000;
 };
 
 /// An OCPP 1.6J charge point: a thread-safe facade over an Engine, its Store and its
