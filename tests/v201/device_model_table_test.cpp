@@ -77,6 +77,11 @@ TEST_CASE("v201 device model: known entries", "[v201][device_model]") {
     CHECK(auth.data_type == dm::DataType::Boolean);
     CHECK(auth.mutability == dm::Mutability::ReadWrite);
 
+    // Spelled "MasterPassGroupld" and "Seccld" in the converted chapter 2; joined all the same.
+    CHECK(must_find("AuthCtrlr", "MasterPassGroupId").mutability == dm::Mutability::ReadWrite);
+    CHECK(must_find("ISO15118Ctrlr", "SeccId").mutability == dm::Mutability::ReadWrite);
+    CHECK(must_find("SampledDataCtrlr", "TxEndedInterval").section == "Metering related");
+
     const dm::Entry& measurands = must_find("SampledDataCtrlr", "TxUpdatedMeasurands");
     CHECK(measurands.data_type == dm::DataType::MemberList);
     CHECK(measurands.required);

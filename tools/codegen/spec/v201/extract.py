@@ -24,6 +24,25 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CELL = re.compile(r"<td[^>]*>(.*?)</td>", re.S)
 LIST = re.compile(r"^[A-Za-z0-9_.\-]+(\s*,\s*[A-Za-z0-9_.\-]+)+$")
 
+# Names the converted text of chapter 2 spells otherwise than the appendix (which wins):
+# conversion slips ("l" for "I", a stray space) and two spelling variants.
+# (component, name in chapter 2) -> name in the appendix.
+VARIABLES = {
+    ("AuthCtrlr", "AdditionallInfoItemsPerMessage"): "AdditionalInfoItemsPerMessage",
+    ("AuthCtrlr", "LocalAuthorizationOffline"): "LocalAuthorizeOffline",
+    ("AuthCtrlr", "LocalPreauthorize"): "LocalPreAuthorize",
+    ("AuthCtrlr", "MasterPassGroupld"): "MasterPassGroupId",
+    ("ISO15118Ctrlr", "Seccld"): "SeccId",
+    ("ISO15118Ctrlr", "V2G Certificate InstallationEnabled"): "V2GCertificateInstallationEnabled",
+    ("SampledDataCtrlr", "TxEndInterval"): "TxEndedInterval",
+    ("AlignedDataCtrlr", "TxEndInterval"): "TxEndedInterval",
+}
+# (component, variable, instance in chapter 2) -> instance in the appendix.
+INSTANCES = {
+    ("CustomizationCtrlr", "CustomImplementationEnabled", "<VendorId>"): "<vendorId>",
+    ("OCPPCommCtrlr", "FieldLength", ".<message>.<field>"): "",
+}
+
 
 def copy_components_vars(spec_dir):
     src = os.path.join(spec_dir, "appendices-csv", "dm_components_vars.csv")
@@ -66,9 +85,12 @@ def referenced_vars(spec_dir):
             continue
         if component.endswith("Ctrl"):
             component += "r"
+        variable = VARIABLES.get((component, variable), variable)
+        instance = pairs.get("variableinstance", "")
+        instance = INSTANCES.get((component, variable, instance), instance)
         values = pairs.get("valueslist", pairs.get("valuelist", ""))
         values = ",".join(v.strip() for v in values.split(",")) if LIST.match(values) else ""
-        out.append([section, component, variable, pairs.get("variableinstance", ""),
+        out.append([section, component, variable, instance,
                     pairs.get("mutability", ""), " ".join(types), values])
     with open(os.path.join(HERE, "dm_referenced_vars.csv"), "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, delimiter=";", lineterminator="\n")
