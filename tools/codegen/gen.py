@@ -128,6 +128,11 @@ def write(root, files, front):
         for f in sorted(os.listdir(path)):
             if f.startswith("codec") and (folder + f) not in files:
                 os.remove(os.path.join(path, f))
+    write_files(root, files)
+
+
+def write_files(root, files):
+    """Writes {relative path: content} below root, leaving a file that is already right alone."""
     for rel in sorted(files):
         path = os.path.join(root, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
