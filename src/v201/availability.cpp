@@ -47,15 +47,17 @@ std::error_code Engine::Impl::set_connector_status(int evse_id, int connector_id
 }
 
 void Engine::Impl::report_all_status(Now now) {
-  for (std::size_t e = 0; e < evses_.size(); ++e) {
-    for (std::size_t k = 0; k < evses_[e].size(); ++k) {
-      Connector& c = evses_[e][k];
-      c.reported = c.status;
-      send_volatile(
-          Action::StatusNotification,
-          status_notification(static_cast<int>(e + 1), static_cast<int>(k + 1), c.status, now));
-    }
-  }
+  for (std::size_t e = 0; e < evses_.size(); ++e)
+    for (std::size_t k = 0; k < evses_[e].size(); ++k)
+      report_status(static_cast<int>(e + 1), static_cast<int>(k + 1), now);
+}
+
+void Engine::Impl::report_status(int evse_id, int connector_id, Now now) {
+  Connector* c = connector(evse_id, connector_id);
+  if (!c) return;
+  c->reported = c->status;
+  send_volatile(Action::StatusNotification,
+                status_notification(evse_id, connector_id, c->status, now));
 }
 
 void Engine::Impl::forget_reported_status() {

@@ -166,7 +166,7 @@ void Engine::Impl::receive(std::string_view text, Now now) {
   if (auto why = session_.take_invalid_frame()) log(1, "invalid frame from the CSMS: " + *why);
 }
 
-void Engine::Impl::handle_call(const rpc::Frame& frame, Now) {
+void Engine::Impl::handle_call(const rpc::Frame& frame, Now now) {
   Action action{};
   const bool known = from_string(frame.action, action);
   if (registration_ == RegistrationStatusEnumType::Rejected) {
@@ -183,6 +183,10 @@ void Engine::Impl::handle_call(const rpc::Frame& frame, Now) {
   if (sent_by_charging_station_only(action)) {
     reply_error(frame.id, RpcErrorCode::NotSupported,
                 frame.action + " is sent by the Charging Station, not to it");
+    return;
+  }
+  if (action == Action::TriggerMessage) {
+    handle_trigger_message(frame, now);  // also while Pending (B02.FR.02)
     return;
   }
   if (registration_ == RegistrationStatusEnumType::Pending && handle_pending_call(frame, action))

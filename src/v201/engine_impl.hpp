@@ -1,7 +1,7 @@
 // Internal state of the OCPP 2.0.1 engine, split over files by functional block:
 // engine.cpp (session, dispatch of the CSMS's CALLs, timers, public forwarding),
-// provisioning.cpp (block B: boot; the heartbeat of G02) and availability.cpp (block G:
-// connector status).
+// provisioning.cpp (block B: boot; the heartbeat of G02), remote_control.cpp (block F:
+// TriggerMessage) and availability.cpp (block G: connector status).
 #pragma once
 
 #include <deque>
@@ -72,6 +72,12 @@ class Engine::Impl {
   bool handle_pending_call(const rpc::Frame& frame, Action action);
   /// Sends HeartbeatRequest when due (G02.FR.02).
   void heartbeat_timer(Now now);
+  /// Queues a HeartbeatRequest; its answer goes to the time_sync hook (G02.FR.06).
+  void send_heartbeat();
+
+  // remote_control.cpp (block F)
+  /// Answers TriggerMessageRequest (F06) and queues the message it asks for.
+  void handle_trigger_message(const rpc::Frame& frame, Now now);
 
   // availability.cpp (G01)
   Connector* connector(int evse_id, int connector_id);
@@ -80,6 +86,8 @@ class Engine::Impl {
                                        ConnectorStatusEnumType status, Now now);
   /// Sends a StatusNotificationRequest for every connector (B01.FR.05, and after a reconnect).
   void report_all_status(Now now);
+  /// Sends a StatusNotificationRequest with the connector's current status.
+  void report_status(int evse_id, int connector_id, Now now);
   /// Forgets what the CSMS was told (a new connection is reported afresh).
   void forget_reported_status();
 

@@ -83,6 +83,10 @@ void Engine::Impl::heartbeat_timer(Now now) {
   next_heartbeat_ = heartbeat_interval_.count() > 0
                         ? std::optional<MonoTime>(now.mono + heartbeat_interval_)
                         : std::nullopt;
+  send_heartbeat();
+}
+
+void Engine::Impl::send_heartbeat() {
   send_volatile(Action::Heartbeat, codec::to_json(HeartbeatRequest{}),
                 [this](const rapidjson::Value* result, Now) {
                   HeartbeatResponse resp;

@@ -165,6 +165,7 @@ class Harness {
   std::vector<SentCall> calls;       // every CALL we sent, in order
   std::vector<std::string> results;  // every CALLRESULT/CALLERROR we sent, in order
   std::vector<SentCall> held;        // CALLs left unanswered by the policy
+  std::vector<std::string> frames;   // every frame we sent (CALLs and replies), in order
 
   std::vector<SentCall> calls_of(const std::string& action) const {
     std::vector<SentCall> out;
@@ -187,6 +188,7 @@ class Harness {
     rapidjson::Document d;
     d.Parse(text.c_str());
     REQUIRE(d.IsArray());
+    frames.push_back(text);
     if (d[0].GetInt() != 2) {
       results.push_back(text);
       return;
