@@ -82,6 +82,7 @@ class Harness {
     return *engine_;
   }
   ocpp::v201::Engine& engine() { return *engine_; }
+  ocpp::Store& store() { return *store_; }
   ocpp::Now now() const { return now_; }
 
   /// The fake CSMS answers BootNotificationRequest with this status and interval.
