@@ -96,7 +96,9 @@ Engine::Impl::Impl(EngineOptions options, Store& store, Hooks hooks)
 
 std::error_code Engine::Impl::load(Now) {
   evses_.clear();
-  for (int n : options_.evses) evses_.emplace_back(static_cast<std::size_t>(n));
+  for (int n : options_.evses)
+    evses_.push_back(Evse{true, std::vector<Connector>(static_cast<std::size_t>(n))});
+  if (auto ec = load_availability()) return ec;
   return session_.load();
 }
 
@@ -185,6 +187,10 @@ void Engine::Impl::handle_call(const rpc::Frame& frame, Now now) {
                 frame.action + " is sent by the Charging Station, not to it");
     return;
   }
+  if (action == Action::ChangeAvailability) {
+    handle_change_availability(frame, now);
+    return;
+  }
   if (action == Action::TriggerMessage) {
     handle_trigger_message(frame, now);  // also while Pending (B02.FR.02)
     return;
@@ -254,9 +260,8 @@ std::optional<RegistrationStatusEnumType> Engine::registration() const {
   return impl_->registration_;
 }
 Result<ConnectorStatusEnumType> Engine::connector_status(int evseId, int connectorId) const {
-  const Connector* c = impl_->connector(evseId, connectorId);
-  if (!c) return Errc::unknown_connector;
-  return c->status;
+  if (!impl_->connector(evseId, connectorId)) return Errc::unknown_connector;
+  return impl_->effective_status(evseId, connectorId);
 }
 
 }  // namespace ocpp::v201

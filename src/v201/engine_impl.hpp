@@ -23,9 +23,19 @@ inline constexpr const char* kProtocol = "ocpp2.0.1";
 
 /// One connector of an EVSE.
 struct Connector {
+  /// As the firmware last set it (set_connector_status): the "original status" that comes back
+  /// when the connector becomes operative again (G03.FR.07).
   ConnectorStatusEnumType status = ConnectorStatusEnumType::Available;
+  /// Set Inoperative by ChangeAvailability (G03), persisted (G03.FR.08).
+  bool operative = true;
   /// What the CSMS was last told on this connection; nullopt: not yet reported.
   std::optional<ConnectorStatusEnumType> reported;
+};
+
+/// One EVSE: its operational state (G03) and its connectors 1..N.
+struct Evse {
+  bool operative = true;
+  std::vector<Connector> connectors;
 };
 
 class Engine::Impl {
@@ -79,7 +89,15 @@ class Engine::Impl {
   /// Answers TriggerMessageRequest (F06) and queues the message it asks for.
   void handle_trigger_message(const rpc::Frame& frame, Now now);
 
-  // availability.cpp (G01)
+  // availability.cpp (G01, G03, G04)
+  /// Reads the availability ChangeAvailability set in an earlier run (G03.FR.08, G04.FR.09).
+  std::error_code load_availability();
+  /// Answers ChangeAvailabilityRequest (G03, G04).
+  void handle_change_availability(const rpc::Frame& frame, Now now);
+  /// The status the CSMS is told: Faulted as the firmware says, else Unavailable while the
+  /// connector, its EVSE or the station is Inoperative (G03.FR.06, G04.FR.07), else the
+  /// firmware's status.
+  ConnectorStatusEnumType effective_status(int evse_id, int connector_id) const;
   Connector* connector(int evse_id, int connector_id);
   const Connector* connector(int evse_id, int connector_id) const;
   std::error_code set_connector_status(int evse_id, int connector_id,
@@ -104,7 +122,8 @@ class Engine::Impl {
   std::chrono::seconds heartbeat_interval_{0};
   std::optional<MonoTime> next_heartbeat_;
 
-  std::vector<std::vector<Connector>> evses_;  // [evseId - 1][connectorId - 1]
+  std::vector<Evse> evses_;        // [evseId - 1], connectors [connectorId - 1]
+  bool station_operative_ = true;  // ChangeAvailability without evse (G04)
   std::deque<std::function<void()>> hook_calls_;
 };
 

@@ -7,8 +7,9 @@
 // Hooks are never called from inside an engine method: the engine queues them, and the host
 // runs them with poll_hook_call() outside any lock of its own, then calls handle_timeout().
 //
-// This increment covers the provisioning block's boot (B01 to B03), the heartbeat (G02) and
-// connector status reporting (G01). Not thread-safe: one thread at a time.
+// This increment covers the provisioning block's boot (B01 to B03), the heartbeat (G02),
+// TriggerMessage for those messages (F06), connector status reporting (G01) and
+// ChangeAvailability (G03, G04; persisted in the Store). Not thread-safe: one thread at a time.
 #pragma once
 
 #include <chrono>
@@ -54,7 +55,8 @@ struct EngineOptions {
 /// The OCPP 2.0.1 protocol engine, sans I/O (see the notes at the top of this file).
 class OCPP_API Engine {
  public:
-  /// Creates an engine on the store (its durable queue; no durable message is written yet).
+  /// Creates an engine on the store (its durable queue, where no durable message is written
+  /// yet, and the availability ChangeAvailability set in an earlier run).
   /// Errors: Errc::invalid_argument (no EVSE, an EVSE without connectors, more than 1000 of
   /// either, a charging_station the BootNotificationRequest schema refuses), storage errors.
   static Result<std::unique_ptr<Engine>> create(EngineOptions options, Store& store, Hooks hooks,
@@ -87,9 +89,12 @@ class OCPP_API Engine {
   std::function<void()> poll_hook_call();
 
   // --- firmware events ---
-  /// The connector's status is now `status` (G01): when it changed, queues the status hook and
-  /// sends a StatusNotificationRequest (not durable: lost on disconnect, every connector is
-  /// reported again after the next Accepted or reconnect). Before Accepted it is only recorded.
+  /// The connector's status is now `status` (G01), as the firmware sees it. While the
+  /// connector, its EVSE or the station is Inoperative (ChangeAvailability, G03, G04) it is
+  /// reported as Unavailable unless Faulted, and comes back when they are Operative again.
+  /// When the reported status changes, queues the status hook and sends a
+  /// StatusNotificationRequest (not durable: lost on disconnect; every connector is reported
+  /// again after the next Accepted or reconnect). Before Accepted it is only recorded.
   /// Errors: Errc::unknown_connector (no such EVSE or connector).
   std::error_code set_connector_status(int evseId, int connectorId, ConnectorStatusEnumType status,
                                        Now now);
@@ -99,7 +104,8 @@ class OCPP_API Engine {
   bool is_connected() const;
   /// The status of the last BootNotificationResponse; nullopt before the first one.
   std::optional<RegistrationStatusEnumType> registration() const;
-  /// The status of a connector as last set. Errors: Errc::unknown_connector.
+  /// The status of a connector as reported to the CSMS (see set_connector_status).
+  /// Errors: Errc::unknown_connector.
   Result<ConnectorStatusEnumType> connector_status(int evseId, int connectorId) const;
 
   class OCPP_LOCAL Impl;  ///< opaque

@@ -19,7 +19,8 @@ struct Hooks {
   std::function<void(bool connected, const std::string& reason)> connection;
   /// A BootNotificationResponse arrived (B01, B02, B03) with its status and interval (seconds).
   std::function<void(RegistrationStatusEnumType status, std::int32_t interval)> boot;
-  /// A connector's status changed (set_connector_status); evseId >= 1, connectorId >= 1.
+  /// A connector's status as reported to the CSMS changed: by set_connector_status, or by a
+  /// ChangeAvailabilityRequest (Unavailable while Inoperative). evseId >= 1, connectorId >= 1.
   std::function<void(int evseId, int connectorId, ConnectorStatusEnumType status)> status;
   /// The CSMS's current time, from BootNotificationResponse (B01.FR.06) or HeartbeatResponse
   /// (G02.FR.06): the firmware may set its clock with it.
