@@ -143,8 +143,8 @@ void Engine::Impl::disconnected(Now now) {
 
 // ---------------------------------------------------------------- messages
 
-void Engine::Impl::reply(const std::string& id, const std::string& payload_json) {
-  session_.reply(id, payload_json);
+std::uint64_t Engine::Impl::reply(const std::string& id, const std::string& payload_json) {
+  return session_.reply(id, payload_json);
 }
 
 void Engine::Impl::reply_error(const std::string& id, RpcErrorCode code,
@@ -191,6 +191,10 @@ void Engine::Impl::handle_call(const rpc::Frame& frame, Now now) {
     handle_change_availability(frame, now);
     return;
   }
+  if (action == Action::Reset) {
+    handle_reset(frame);
+    return;
+  }
   if (action == Action::TriggerMessage) {
     handle_trigger_message(frame, now);  // also while Pending (B02.FR.02)
     return;
@@ -208,6 +212,8 @@ std::optional<MonoTime> Engine::Impl::next_deadline() const {
   auto consider = [&d](MonoTime t) {
     if (!d || t < *d) d = t;
   };
+  if (!completions_.empty() && completions_.front().ready()) consider(MonoTime{});
+  if (pending_reset_ && session_.reply_gone(pending_reset_->reply_ticket)) consider(MonoTime{});
   if (auto t = session_.next_deadline()) consider(*t);
   if (connected()) {
     if (!accepted() && !boot_in_flight_) consider(next_boot_);
@@ -217,7 +223,13 @@ std::optional<MonoTime> Engine::Impl::next_deadline() const {
 }
 
 void Engine::Impl::handle_timeout(Now now) {
+  while (!completions_.empty() && completions_.front().ready()) {
+    Completion c = std::move(completions_.front());
+    completions_.pop_front();
+    c.apply(*this, now);
+  }
   session_.handle_timeout(now);
+  reset_timer();
   queue_boot(now);
   heartbeat_timer(now);
 }

@@ -51,8 +51,9 @@ class Engine::Impl {
   std::optional<MonoTime> next_deadline() const;
   void handle_timeout(Now now);
   std::function<void()> poll_hook_call();
-  /// Answers the CSMS's CALL (a CALLRESULT, or a CALLERROR).
-  void reply(const std::string& id, const std::string& payload_json);
+  /// Answers the CSMS's CALL (a CALLRESULT, or a CALLERROR). Returns the reply's ticket
+  /// (rpc::Session::reply_gone).
+  std::uint64_t reply(const std::string& id, const std::string& payload_json);
   void reply_error(const std::string& id, RpcErrorCode code, std::string_view description);
   /// Queues a CALL of ours that is not durable (lost on disconnect by design).
   void send_volatile(Action action, std::string payload, rpc::ResultFn done = {});
@@ -69,6 +70,11 @@ class Engine::Impl {
   /// Queues a hook invocation (run by the host outside its locks).
   void defer(std::function<void()> call) { hook_calls_.push_back(std::move(call)); }
   void log(int level, std::string message);
+  /// Queues a hook whose answer is applied to the engine (in handle_timeout) once it has run.
+  template <class T>
+  void defer_decision(std::function<T()> ask, std::function<void(Impl&, T, Now)> apply);
+  /// Counts connections: an answer decided later is for the connection its CALL came on.
+  std::uint64_t epoch() const { return session_.epoch(); }
 
   bool connected() const { return session_.is_connected(); }
   bool accepted() const { return registration_ == RegistrationStatusEnumType::Accepted; }
@@ -80,6 +86,10 @@ class Engine::Impl {
   void on_boot_result(const rapidjson::Value* result, Now now);
   /// Answers a CALL of the CSMS while Pending (B02.FR.01, B02.FR.05); false: not handled here.
   bool handle_pending_call(const rpc::Frame& frame, Action action);
+  /// Answers ResetRequest (B11) after asking the reset_allowed hook.
+  void handle_reset(const rpc::Frame& frame);
+  /// Calls the reset hook once the Accepted ResetResponse has gone out.
+  void reset_timer();
   /// Sends HeartbeatRequest when due (G02.FR.02).
   void heartbeat_timer(Now now);
   /// Queues a HeartbeatRequest; its answer goes to the time_sync hook (G02.FR.06).
@@ -125,6 +135,27 @@ class Engine::Impl {
   std::vector<Evse> evses_;        // [evseId - 1], connectors [connectorId - 1]
   bool station_operative_ = true;  // ChangeAvailability without evse (G04)
   std::deque<std::function<void()>> hook_calls_;
+  struct Completion {
+    std::function<bool()> ready;
+    std::function<void(Impl&, Now)> apply;
+  };
+  std::deque<Completion> completions_;
+  struct PendingReset {
+    std::uint64_t reply_ticket = 0;  // of the Accepted ResetResponse
+    ResetEnumType type = ResetEnumType::Immediate;
+    std::optional<std::int32_t> evse_id;
+  };
+  std::optional<PendingReset> pending_reset_;
 };
+
+template <class T>
+void Engine::Impl::defer_decision(std::function<T()> ask,
+                                  std::function<void(Impl&, T, Now)> apply) {
+  auto slot = std::make_shared<std::optional<T>>();
+  hook_calls_.push_back([slot, ask = std::move(ask)] { *slot = ask(); });
+  completions_.push_back(
+      {[slot] { return slot->has_value(); },
+       [slot, apply = std::move(apply)](Impl& im, Now now) { apply(im, std::move(**slot), now); }});
+}
 
 }  // namespace ocpp::v201

@@ -1,5 +1,6 @@
 // Functional block B (provisioning) of OCPP 2.0.1 part 2: the boot of B01 (Accepted), B02
-// (Pending) and B03 (Rejected); and the heartbeat of G02, whose interval the boot sets.
+// (Pending) and B03 (Rejected), Reset without transactions (B11); and the heartbeat of G02,
+// whose interval the boot sets.
 #include <algorithm>
 
 #include "v201/engine_impl.hpp"
@@ -75,6 +76,40 @@ bool Engine::Impl::handle_pending_call(const rpc::Frame& frame, Action action) {
     return true;
   }
   return false;
+}
+
+void Engine::Impl::handle_reset(const rpc::Frame& frame) {
+  ResetRequest req;
+  if (!decode_request(frame, req)) return;
+  auto answer = [id = frame.id, epoch = epoch(), type = req.type, evse_id = req.evseId](
+                    Impl& im, ResetStatusEnumType status, Now) {
+    // The connection the ResetRequest came on is gone: the CSMS forgot it; no reset.
+    if (im.epoch() != epoch || !im.connected()) return;
+    ResetResponse resp;
+    resp.status = status;
+    const auto ticket = im.reply(id, codec::to_json(resp));  // B11.FR.01
+    if (status == ResetStatusEnumType::Accepted)
+      im.pending_reset_ = PendingReset{ticket, type, evse_id};
+  };
+  const bool known_evse =
+      !req.evseId || (*req.evseId >= 1 && static_cast<std::size_t>(*req.evseId) <= evses_.size());
+  if (!hooks_.reset_allowed || !hooks_.reset || !known_evse || pending_reset_) {
+    // No way to reset, an EVSE that does not exist, or a reset already under way.
+    answer(*this, ResetStatusEnumType::Rejected, Now{});
+    return;
+  }
+  defer_decision<ResetStatusEnumType>([h = hooks_.reset_allowed, type = req.type,
+                                       evse_id = req.evseId] { return h(type, evse_id); },
+                                      std::move(answer));
+}
+
+void Engine::Impl::reset_timer() {
+  // B11.FR.03, B11.FR.08: the reset starts once the Accepted answer is out.
+  if (!pending_reset_ || !session_.reply_gone(pending_reset_->reply_ticket)) return;
+  defer([h = hooks_.reset, type = pending_reset_->type, evse_id = pending_reset_->evse_id] {
+    h(type, evse_id);
+  });
+  pending_reset_.reset();
 }
 
 void Engine::Impl::heartbeat_timer(Now now) {

@@ -343,7 +343,8 @@ TEST_CASE(
   h.connect();
   CHECK(error_code(h.csms_call("u1", "FlyToTheMoon", "{}")) == "NotImplemented");
   CHECK(error_code(h.csms_call("u2", "Heartbeat", "{}")) == "NotSupported");  // sent by us only
-  CHECK(error_code(h.csms_call("u3", "Reset", R"({"type":"Immediate"})")) == "NotSupported");
+  CHECK(error_code(h.csms_call("u3", "UnlockConnector", R"({"evseId":1,"connectorId":1})")) ==
+        "NotSupported");
 }
 
 TEST_CASE(

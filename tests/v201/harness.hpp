@@ -141,20 +141,21 @@ class Harness {
     pump();
   }
 
-  /// Runs hooks and moves frames between the engine and the fake CSMS until quiet.
+  /// Steps the engine as a host does until quiet: handle_timeout(), then the frames to send
+  /// (answered by the fake CSMS), then the queued hooks.
   void pump() {
     for (int guard = 0; guard < 100000; ++guard) {
-      bool progress = false;
-      while (auto f = engine_->poll_hook_call()) {
-        f();
-        progress = true;
-      }
       engine_->handle_timeout(now_);
+      bool progress = false;
       while (connected_) {
         auto t = engine_->poll_transmit(now_);
         if (!t) break;
         progress = true;
         on_frame(*t);
+      }
+      while (auto f = engine_->poll_hook_call()) {
+        f();
+        progress = true;
       }
       if (!progress) break;
     }

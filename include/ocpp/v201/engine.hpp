@@ -7,9 +7,10 @@
 // Hooks are never called from inside an engine method: the engine queues them, and the host
 // runs them with poll_hook_call() outside any lock of its own, then calls handle_timeout().
 //
-// This increment covers the provisioning block's boot (B01 to B03), the heartbeat (G02),
-// TriggerMessage for those messages (F06), connector status reporting (G01) and
-// ChangeAvailability (G03, G04; persisted in the Store). Not thread-safe: one thread at a time.
+// This increment covers the provisioning block's boot (B01 to B03) and Reset without
+// transactions (B11), the heartbeat (G02), TriggerMessage for those messages (F06), connector
+// status reporting (G01) and ChangeAvailability (G03, G04; persisted in the Store).
+// Not thread-safe: one thread at a time.
 #pragma once
 
 #include <chrono>
@@ -82,7 +83,8 @@ class OCPP_API Engine {
   /// When handle_timeout() should be called next; nullopt = no timer. A time in the past
   /// means "now".
   std::optional<MonoTime> next_deadline() const;
-  /// Runs what is due at now (BootNotification retries, heartbeats, call timeouts).
+  /// Runs what is due at now (BootNotification retries, heartbeats, call timeouts, the answers
+  /// of decision hooks that have run); may queue the reset hook.
   void handle_timeout(Now now);
   /// Takes the next queued hook invocation; the host runs it outside its locks. Empty
   /// function = none queued.

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "ocpp/time.hpp"
@@ -15,6 +16,21 @@ namespace ocpp::v201 {
 
 /// The firmware's callbacks; see the rules at the top of this file. Every member is optional.
 struct Hooks {
+  // --- decisions (the answer goes into the reply to the CSMS) ---
+
+  /// A ResetRequest (B11) for the station (evseId nullopt) or one EVSE: Accepted, Rejected
+  /// (e.g. a firmware update that cannot be interrupted, B11.FR.06; an EVSE reset the station
+  /// does not support, B11.FR.09) or Scheduled (B11.FR.07: the firmware resets later on its
+  /// own). Without this hook or without `reset`: Rejected.
+  std::function<ResetStatusEnumType(ResetEnumType type, std::optional<std::int32_t> evseId)>
+      reset_allowed;
+  /// Performs a reset that reset_allowed Accepted, once the ResetResponse has been sent: reboot
+  /// the station (B11.FR.03; the next engine is created with boot_reason RemoteReset and boots
+  /// as in B01, B11.FR.04) or reset the EVSE (B11.FR.08).
+  std::function<void(ResetEnumType type, std::optional<std::int32_t> evseId)> reset;
+
+  // --- notifications ---
+
   /// The WebSocket connection opened (true) or closed (false).
   std::function<void(bool connected, const std::string& reason)> connection;
   /// A BootNotificationResponse arrived (B01, B02, B03) with its status and interval (seconds).
