@@ -6,16 +6,10 @@
 
 using namespace ocpp::v201;
 using test::v201::Harness;
-using test::v201::parse;
+using test::v201::result_status;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string change_status(const std::optional<std::string>& reply) {
-  auto d = parse(reply);
-  REQUIRE(d[0].GetInt() == 3);
-  return d[2]["status"].GetString();
-}
 
 // (evseId, connectorId, connectorStatus) of the StatusNotificationRequests sent from index `from`.
 std::vector<std::tuple<int, int, std::string>> statuses(const Harness& h, std::size_t from = 0) {
@@ -47,7 +41,7 @@ TEST_CASE("v201 G03.FR.02 G03.FR.04 G03.FR.06 G03.FR.07: an EVSE Inoperative and
           std::error_code{});
   h.pump();
   auto from = h.calls.size();
-  CHECK(change_status(h.csms_call("a1", "ChangeAvailability",
+  CHECK(result_status(h.csms_call("a1", "ChangeAvailability",
                                   R"({"operationalStatus":"Inoperative","evse":{"id":2}})")) ==
         "Accepted");
   // The Faulted connector stays Faulted; EVSE 1 is untouched.
@@ -61,7 +55,7 @@ TEST_CASE("v201 G03.FR.02 G03.FR.04 G03.FR.06 G03.FR.07: an EVSE Inoperative and
   h.pump();
   CHECK(statuses(h, from).empty());
   // Operative again: the original statuses.
-  CHECK(change_status(h.csms_call("a2", "ChangeAvailability",
+  CHECK(result_status(h.csms_call("a2", "ChangeAvailability",
                                   R"({"operationalStatus":"Operative","evse":{"id":2}})")) ==
         "Accepted");
   CHECK(statuses(h, from) == S{{2, 1, "Available"}, {2, 2, "Available"}});
@@ -75,9 +69,9 @@ TEST_CASE("v201 G03.FR.03 G04.FR.04: the state it is already in is Accepted, not
   h.start();
   h.connect();
   const auto from = h.calls.size();
-  CHECK(change_status(h.csms_call("a1", "ChangeAvailability",
+  CHECK(result_status(h.csms_call("a1", "ChangeAvailability",
                                   R"({"operationalStatus":"Operative"})")) == "Accepted");
-  CHECK(change_status(h.csms_call(
+  CHECK(result_status(h.csms_call(
             "a2", "ChangeAvailability",
             R"({"operationalStatus":"Operative","evse":{"id":1,"connectorId":2}})")) == "Accepted");
   CHECK(h.calls.size() == from);
@@ -88,7 +82,7 @@ TEST_CASE("v201 G03: one connector Inoperative", "[v201][availability]") {
   h.start();
   h.connect();
   const auto from = h.calls.size();
-  CHECK(change_status(h.csms_call(
+  CHECK(result_status(h.csms_call(
             "a1", "ChangeAvailability",
             R"({"operationalStatus":"Inoperative","evse":{"id":1,"connectorId":2}})")) ==
         "Accepted");
@@ -101,16 +95,16 @@ TEST_CASE("v201 G04.FR.01 G04.FR.05 G04.FR.07 G04.FR.08: the whole station",
   h.start();
   h.connect();
   auto from = h.calls.size();
-  CHECK(change_status(h.csms_call("a1", "ChangeAvailability",
+  CHECK(result_status(h.csms_call("a1", "ChangeAvailability",
                                   R"({"operationalStatus":"Inoperative"})")) == "Accepted");
   CHECK(statuses(h, from) == S{{1, 1, "Unavailable"}, {2, 1, "Unavailable"}});
   from = h.calls.size();
   // An EVSE set Inoperative on its own stays so when the station is Operative again.
-  CHECK(change_status(h.csms_call("a2", "ChangeAvailability",
+  CHECK(result_status(h.csms_call("a2", "ChangeAvailability",
                                   R"({"operationalStatus":"Inoperative","evse":{"id":2}})")) ==
         "Accepted");
   CHECK(h.calls.size() == from);
-  CHECK(change_status(h.csms_call("a3", "ChangeAvailability",
+  CHECK(result_status(h.csms_call("a3", "ChangeAvailability",
                                   R"({"operationalStatus":"Operative"})")) == "Accepted");
   CHECK(statuses(h, from) == S{{1, 1, "Available"}});
 }
@@ -120,7 +114,7 @@ TEST_CASE("v201 G03.FR.08 G04.FR.09 B01.FR.07: the availability set survives a r
   Harness h({1, 1});
   h.start();
   h.connect();
-  CHECK(change_status(h.csms_call("a1", "ChangeAvailability",
+  CHECK(result_status(h.csms_call("a1", "ChangeAvailability",
                                   R"({"operationalStatus":"Inoperative","evse":{"id":2}})")) ==
         "Accepted");
   h.disconnect();
@@ -129,7 +123,7 @@ TEST_CASE("v201 G03.FR.08 G04.FR.09 B01.FR.07: the availability set survives a r
   auto from = h.calls.size();
   h.connect();
   CHECK(statuses(h, from) == S{{1, 1, "Available"}, {2, 1, "Unavailable"}});
-  CHECK(change_status(h.csms_call("a2", "ChangeAvailability",
+  CHECK(result_status(h.csms_call("a2", "ChangeAvailability",
                                   R"({"operationalStatus":"Operative","evse":{"id":2}})")) ==
         "Accepted");
   h.disconnect();
@@ -142,10 +136,10 @@ TEST_CASE("v201 G03.FR.02: an EVSE or connector that does not exist is Rejected"
   Harness h({1});
   h.start();
   h.connect();
-  CHECK(change_status(h.csms_call("a1", "ChangeAvailability",
+  CHECK(result_status(h.csms_call("a1", "ChangeAvailability",
                                   R"({"operationalStatus":"Inoperative","evse":{"id":2}})")) ==
         "Rejected");
-  CHECK(change_status(h.csms_call(
+  CHECK(result_status(h.csms_call(
             "a2", "ChangeAvailability",
             R"({"operationalStatus":"Inoperative","evse":{"id":1,"connectorId":2}})")) ==
         "Rejected");
@@ -159,7 +153,7 @@ TEST_CASE(
   h.boot_answer("Pending", 60);
   h.start();
   h.connect();
-  CHECK(change_status(h.csms_call("a1", "ChangeAvailability",
+  CHECK(result_status(h.csms_call("a1", "ChangeAvailability",
                                   R"({"operationalStatus":"Inoperative"})")) == "Accepted");
   CHECK(h.calls.size() == 1);
   h.boot_answer("Accepted", 300);

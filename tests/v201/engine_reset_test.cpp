@@ -7,15 +7,9 @@
 using namespace ocpp::v201;
 using test::v201::error_code;
 using test::v201::Harness;
-using test::v201::parse;
+using test::v201::result_status;
 
 namespace {
-
-std::string reset_status(const std::optional<std::string>& reply) {
-  auto d = parse(reply);
-  REQUIRE(d[0].GetInt() == 3);
-  return d[2]["status"].GetString();
-}
 
 struct ResetRecorder {
   ResetStatusEnumType answer = ResetStatusEnumType::Accepted;
@@ -44,7 +38,7 @@ TEST_CASE("v201 B11.FR.01 B11.FR.03: an Accepted reset starts once the ResetResp
   r.install(h);
   h.start();
   h.connect();
-  CHECK(reset_status(h.csms_call("r1", "Reset", R"({"type":"Immediate"})")) == "Accepted");
+  CHECK(result_status(h.csms_call("r1", "Reset", R"({"type":"Immediate"})")) == "Accepted");
   REQUIRE(r.asked.size() == 1);
   CHECK(r.asked[0].first == ResetEnumType::Immediate);
   CHECK(!r.asked[0].second);
@@ -63,9 +57,9 @@ TEST_CASE("v201 B11.FR.06 B11.FR.07: Rejected or Scheduled by the firmware, no r
   h.start();
   h.connect();
   r.answer = ResetStatusEnumType::Rejected;
-  CHECK(reset_status(h.csms_call("r1", "Reset", R"({"type":"OnIdle"})")) == "Rejected");
+  CHECK(result_status(h.csms_call("r1", "Reset", R"({"type":"OnIdle"})")) == "Rejected");
   r.answer = ResetStatusEnumType::Scheduled;
-  CHECK(reset_status(h.csms_call("r2", "Reset", R"({"type":"OnIdle"})")) == "Scheduled");
+  CHECK(result_status(h.csms_call("r2", "Reset", R"({"type":"OnIdle"})")) == "Scheduled");
   CHECK(r.asked.size() == 2);
   CHECK(r.performed.empty());
 }
@@ -79,14 +73,14 @@ TEST_CASE(
   r.install(h);
   h.start();
   h.connect();
-  CHECK(reset_status(h.csms_call("r1", "Reset", R"({"type":"Immediate","evseId":2})")) ==
+  CHECK(result_status(h.csms_call("r1", "Reset", R"({"type":"Immediate","evseId":2})")) ==
         "Accepted");
   REQUIRE(r.performed.size() == 1);
   CHECK(r.performed[0].second == 2);
   r.answer = ResetStatusEnumType::Rejected;  // B11.FR.09: EVSE reset not supported
-  CHECK(reset_status(h.csms_call("r2", "Reset", R"({"type":"Immediate","evseId":1})")) ==
+  CHECK(result_status(h.csms_call("r2", "Reset", R"({"type":"Immediate","evseId":1})")) ==
         "Rejected");
-  CHECK(reset_status(h.csms_call("r3", "Reset", R"({"type":"Immediate","evseId":3})")) ==
+  CHECK(result_status(h.csms_call("r3", "Reset", R"({"type":"Immediate","evseId":3})")) ==
         "Rejected");
   CHECK(r.asked.size() == 2);  // the unknown EVSE was not asked about
   CHECK(r.performed.size() == 1);
@@ -98,7 +92,7 @@ TEST_CASE(
   Harness h;
   h.start();
   h.connect();
-  CHECK(reset_status(h.csms_call("r1", "Reset", R"({"type":"Immediate"})")) == "Rejected");
+  CHECK(result_status(h.csms_call("r1", "Reset", R"({"type":"Immediate"})")) == "Rejected");
   CHECK(error_code(h.csms_call("r2", "Reset", R"({"type":"Later"})")) ==
         "PropertyConstraintViolation");
 }

@@ -7,17 +7,10 @@
 using namespace ocpp::v201;
 using test::v201::error_code;
 using test::v201::Harness;
-using test::v201::parse;
+using test::v201::result_status;
 using namespace std::chrono_literals;
 
 namespace {
-
-// The status of a TriggerMessageResponse frame (the test fails on anything else).
-std::string trigger_status(const std::optional<std::string>& reply) {
-  auto d = parse(reply);
-  REQUIRE(d[0].GetInt() == 3);
-  return d[2]["status"].GetString();
-}
 
 // The position among the frames we sent of the first one that contains `part`.
 std::size_t position(const Harness& h, const std::string& part) {
@@ -35,8 +28,8 @@ TEST_CASE("v201 F06.FR.04 F06.FR.05 F06.FR.10: a triggered Heartbeat follows the
   h.start();
   h.connect();
   const auto before = h.calls.size();
-  CHECK(trigger_status(h.csms_call("t1", "TriggerMessage",
-                                   R"({"requestedMessage":"Heartbeat"})")) == "Accepted");
+  CHECK(result_status(h.csms_call("t1", "TriggerMessage", R"({"requestedMessage":"Heartbeat"})")) ==
+        "Accepted");
   REQUIRE(h.calls.size() == before + 1);
   CHECK(h.calls.back().action == "Heartbeat");
   CHECK(position(h, "[3,\"t1\"") < position(h, "\"Heartbeat\",{"));
@@ -46,8 +39,8 @@ TEST_CASE("v201 F06.FR.03: an evse that is not relevant is ignored", "[v201][tri
   Harness h;
   h.start();
   h.connect();
-  CHECK(trigger_status(h.csms_call("t1", "TriggerMessage",
-                                   R"({"requestedMessage":"Heartbeat","evse":{"id":7}})")) ==
+  CHECK(result_status(h.csms_call("t1", "TriggerMessage",
+                                  R"({"requestedMessage":"Heartbeat","evse":{"id":7}})")) ==
         "Accepted");
   CHECK(h.calls.back().action == "Heartbeat");
 }
@@ -62,7 +55,7 @@ TEST_CASE(
           std::error_code{});
   h.pump();
   const auto before = h.calls.size();
-  CHECK(trigger_status(h.csms_call(
+  CHECK(result_status(h.csms_call(
             "t1", "TriggerMessage",
             R"({"requestedMessage":"StatusNotification","evse":{"id":2,"connectorId":2}})")) ==
         "Accepted");
@@ -74,12 +67,12 @@ TEST_CASE(
   CHECK(p["connectorId"].GetInt() == 2);
   CHECK(std::string(p["connectorStatus"].GetString()) == "Reserved");
   // F06.FR.12: no evse, or no connectorId: Rejected; so is a connector that does not exist.
-  CHECK(trigger_status(h.csms_call("t2", "TriggerMessage",
-                                   R"({"requestedMessage":"StatusNotification"})")) == "Rejected");
-  CHECK(trigger_status(h.csms_call(
+  CHECK(result_status(h.csms_call("t2", "TriggerMessage",
+                                  R"({"requestedMessage":"StatusNotification"})")) == "Rejected");
+  CHECK(result_status(h.csms_call(
             "t3", "TriggerMessage",
             R"({"requestedMessage":"StatusNotification","evse":{"id":1}})")) == "Rejected");
-  CHECK(trigger_status(h.csms_call(
+  CHECK(result_status(h.csms_call(
             "t4", "TriggerMessage",
             R"({"requestedMessage":"StatusNotification","evse":{"id":1,"connectorId":2}})")) ==
         "Rejected");
@@ -90,8 +83,8 @@ TEST_CASE("v201 F06.FR.17: BootNotification after Accepted is Rejected", "[v201]
   Harness h;
   h.start();
   h.connect();
-  CHECK(trigger_status(h.csms_call("t1", "TriggerMessage",
-                                   R"({"requestedMessage":"BootNotification"})")) == "Rejected");
+  CHECK(result_status(h.csms_call("t1", "TriggerMessage",
+                                  R"({"requestedMessage":"BootNotification"})")) == "Rejected");
   CHECK(h.calls_of("BootNotification").size() == 1);
 }
 
@@ -105,8 +98,8 @@ TEST_CASE(
   h.connect();
   h.advance(10s);
   h.boot_answer("Accepted", 300);
-  CHECK(trigger_status(h.csms_call("t1", "TriggerMessage",
-                                   R"({"requestedMessage":"BootNotification"})")) == "Accepted");
+  CHECK(result_status(h.csms_call("t1", "TriggerMessage",
+                                  R"({"requestedMessage":"BootNotification"})")) == "Accepted");
   REQUIRE(h.calls_of("BootNotification").size() == 2);
   CHECK(h.engine().registration() == RegistrationStatusEnumType::Accepted);
   // Pending: the other messages are not sent before Accepted in this increment.
@@ -114,9 +107,9 @@ TEST_CASE(
   p.boot_answer("Pending", 600);
   p.start();
   p.connect();
-  CHECK(trigger_status(p.csms_call("t2", "TriggerMessage",
-                                   R"({"requestedMessage":"Heartbeat"})")) == "Rejected");
-  CHECK(trigger_status(p.csms_call(
+  CHECK(result_status(p.csms_call("t2", "TriggerMessage", R"({"requestedMessage":"Heartbeat"})")) ==
+        "Rejected");
+  CHECK(result_status(p.csms_call(
             "t3", "TriggerMessage",
             R"({"requestedMessage":"StatusNotification","evse":{"id":1,"connectorId":1}})")) ==
         "Rejected");
@@ -127,10 +120,10 @@ TEST_CASE("v201 F06.FR.08: a requested message that is not implemented", "[v201]
   Harness h;
   h.start();
   h.connect();
-  CHECK(trigger_status(h.csms_call("t1", "TriggerMessage",
-                                   R"({"requestedMessage":"MeterValues"})")) == "NotImplemented");
-  CHECK(trigger_status(h.csms_call("t2", "TriggerMessage",
-                                   R"({"requestedMessage":"LogStatusNotification"})")) ==
+  CHECK(result_status(h.csms_call("t1", "TriggerMessage",
+                                  R"({"requestedMessage":"MeterValues"})")) == "NotImplemented");
+  CHECK(result_status(h.csms_call("t2", "TriggerMessage",
+                                  R"({"requestedMessage":"LogStatusNotification"})")) ==
         "NotImplemented");
   // A requestedMessage outside the enumeration is a schema violation.
   CHECK(error_code(h.csms_call("t3", "TriggerMessage", R"({"requestedMessage":"Nonsense"})")) ==

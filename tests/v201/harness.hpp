@@ -240,4 +240,12 @@ inline std::string error_code(const std::optional<std::string>& frame) {
   return d[2].GetString();
 }
 
+/// The status field of a CALLRESULT frame's payload (the test fails on anything else).
+inline std::string result_status(const std::optional<std::string>& frame) {
+  auto d = parse(frame);
+  REQUIRE(d[0].GetInt() == 3);
+  REQUIRE(d[2].HasMember("status"));
+  return d[2]["status"].GetString();
+}
+
 }  // namespace test::v201
