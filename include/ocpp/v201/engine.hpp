@@ -1,0 +1,120 @@
+// The OCPP 2.0.1 protocol engine, sans I/O.
+//
+// The engine does no I/O of its own: no sockets, threads, sleeps, clocks or randomness.
+// The host hands it received text and the current time, takes the text to send from
+// poll_transmit(), and calls handle_timeout() at next_deadline().
+//
+// Hooks are never called from inside an engine method: the engine queues them, and the host
+// runs them with poll_hook_call() outside any lock of its own, then calls handle_timeout().
+//
+// This increment covers the provisioning block's boot (B01 to B03) and Reset without
+// transactions (B11), the heartbeat (G02), TriggerMessage for those messages (F06), connector
+// status reporting (G01) and ChangeAvailability (G03, G04; persisted in the Store).
+// Not thread-safe: one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "ocpp/error.hpp"
+#include "ocpp/export.hpp"
+#include "ocpp/store.hpp"
+#include "ocpp/time.hpp"
+#include "ocpp/v201/generated/messages.hpp"
+#include "ocpp/v201/hooks.hpp"
+
+namespace ocpp::v201 {
+
+/// What Engine::create() needs besides the store and the hooks.
+struct EngineOptions {
+  /// The EVSEs, numbered 1..N in this order: each entry is that EVSE's number of connectors
+  /// (1..N as well). E.g. {2, 1}: EVSE 1 with connectors 1 and 2, EVSE 2 with connector 1.
+  std::vector<int> evses{1};
+  /// The chargingStation of every BootNotificationRequest (model and vendorName required).
+  ChargingStationType charging_station;
+  /// The reason of the BootNotificationRequest sent on the first connection after create()
+  /// (B01.FR.09): PowerUp after a power-on, RemoteReset after a reset the CSMS asked for, ...
+  BootReasonEnumType boot_reason = BootReasonEnumType::PowerUp;
+  /// Seed for message ids (the host supplies randomness; tests a fixed value).
+  std::uint64_t id_seed = 0;
+  /// How long to wait for the CALLRESULT of our CALL before giving up on that attempt.
+  std::chrono::seconds call_timeout{30};
+  /// Wait before the next BootNotificationRequest when the CSMS answered with a status other
+  /// than Accepted and interval 0, or did not answer (B02.FR.07, B03.FR.05).
+  std::chrono::seconds boot_retry_default{60};
+  /// Heartbeat interval until a BootNotificationResponse Accepted gives one (B01.FR.04).
+  std::chrono::seconds heartbeat_interval{300};
+};
+
+/// The OCPP 2.0.1 protocol engine, sans I/O (see the notes at the top of this file).
+class OCPP_API Engine {
+ public:
+  /// Creates an engine on the store (its durable queue, where no durable message is written
+  /// yet, and the availability ChangeAvailability set in an earlier run).
+  /// Errors: Errc::invalid_argument (no EVSE, an EVSE without connectors, more than 1000 of
+  /// either, a charging_station the BootNotificationRequest schema refuses), storage errors.
+  static Result<std::unique_ptr<Engine>> create(EngineOptions options, Store& store, Hooks hooks,
+                                                Now now);
+  /// Destroys the engine; queued hook calls are dropped.
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // --- transport side ---
+  /// The WebSocket is open: BootNotificationRequest follows, or after a reconnect once
+  /// Accepted, a StatusNotificationRequest for every connector. Queues the connection hook.
+  void connected(Now now);
+  /// The WebSocket closed: CALLs in flight or queued are dropped (state is reported afresh
+  /// after the next connected()). Queues the connection hook.
+  void disconnected(Now now);
+  /// One complete text frame from the CSMS. Malformed frames are answered with a CALLERROR
+  /// (id "-1" when the message id cannot be read); may queue the boot, time_sync and log hooks.
+  void receive(std::string_view text, Now now);
+  /// The next frame to send, or nullopt. Replies to the CSMS's CALLs come before our CALLs;
+  /// at most one CALL of ours is unanswered at a time.
+  std::optional<std::string> poll_transmit(Now now);
+  /// When handle_timeout() should be called next; nullopt = no timer. A time in the past
+  /// means "now".
+  std::optional<MonoTime> next_deadline() const;
+  /// Runs what is due at now (BootNotification retries, heartbeats, call timeouts, the answers
+  /// of decision hooks that have run); may queue the reset hook.
+  void handle_timeout(Now now);
+  /// Takes the next queued hook invocation; the host runs it outside its locks. Empty
+  /// function = none queued.
+  std::function<void()> poll_hook_call();
+
+  // --- firmware events ---
+  /// The connector's status is now `status` (G01), as the firmware sees it. While the
+  /// connector, its EVSE or the station is Inoperative (ChangeAvailability, G03, G04) it is
+  /// reported as Unavailable unless Faulted, and comes back when they are Operative again.
+  /// When the reported status changes, queues the status hook and sends a
+  /// StatusNotificationRequest (not durable: lost on disconnect; every connector is reported
+  /// again after the next Accepted or reconnect). Before Accepted it is only recorded.
+  /// Errors: Errc::unknown_connector (no such EVSE or connector).
+  std::error_code set_connector_status(int evseId, int connectorId, ConnectorStatusEnumType status,
+                                       Now now);
+
+  // --- state ---
+  /// True between connected() and disconnected().
+  bool is_connected() const;
+  /// The status of the last BootNotificationResponse; nullopt before the first one.
+  std::optional<RegistrationStatusEnumType> registration() const;
+  /// The status of a connector as reported to the CSMS (see set_connector_status).
+  /// Errors: Errc::unknown_connector.
+  Result<ConnectorStatusEnumType> connector_status(int evseId, int connectorId) const;
+
+  class OCPP_LOCAL Impl;  ///< opaque
+
+ private:
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ocpp::v201

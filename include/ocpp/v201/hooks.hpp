@@ -1,0 +1,50 @@
+// Hooks of the OCPP 2.0.1 engine: how the library tells the firmware what happened.
+// Every hook is optional. The engine never calls a hook from inside one of its methods: it
+// queues the call, and the host runs it with Engine::poll_hook_call() outside any lock of its
+// own, so a hook may call back into the engine.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "ocpp/time.hpp"
+#include "ocpp/v201/generated/messages.hpp"
+
+namespace ocpp::v201 {
+
+/// The firmware's callbacks; see the rules at the top of this file. Every member is optional.
+struct Hooks {
+  // --- decisions (the answer goes into the reply to the CSMS) ---
+
+  /// A ResetRequest (B11) for the station (evseId nullopt) or one EVSE: Accepted, Rejected
+  /// (e.g. a firmware update that cannot be interrupted, B11.FR.06; an EVSE reset the station
+  /// does not support, B11.FR.09) or Scheduled (B11.FR.07: the firmware resets later on its
+  /// own). Without this hook or without `reset`: Rejected.
+  std::function<ResetStatusEnumType(ResetEnumType type, std::optional<std::int32_t> evseId)>
+      reset_allowed;
+  /// Performs a reset that reset_allowed Accepted, once the ResetResponse has been sent: reboot
+  /// the station (B11.FR.03; the next engine is created with boot_reason RemoteReset and boots
+  /// as in B01, B11.FR.04) or reset the EVSE (B11.FR.08).
+  std::function<void(ResetEnumType type, std::optional<std::int32_t> evseId)> reset;
+
+  // --- notifications ---
+
+  /// The WebSocket connection opened (true) or closed (false).
+  std::function<void(bool connected, const std::string& reason)> connection;
+  /// A BootNotificationResponse arrived (B01, B02, B03) with its status and interval (seconds).
+  std::function<void(RegistrationStatusEnumType status, std::int32_t interval)> boot;
+  /// A connector's status as reported to the CSMS changed: by set_connector_status, or by a
+  /// ChangeAvailabilityRequest (Unavailable while Inoperative). evseId >= 1, connectorId >= 1.
+  std::function<void(int evseId, int connectorId, ConnectorStatusEnumType status)> status;
+  /// The CSMS's current time, from BootNotificationResponse (B01.FR.06) or HeartbeatResponse
+  /// (G02.FR.06): the firmware may set its clock with it.
+  std::function<void(DateTime csms_time)> time_sync;
+  /// A log line: level 0 error, 1 warning, 2 information.
+  std::function<void(int level, const std::string& message)> log;
+  /// Every frame sent (sent = true) or received, as text (for traces).
+  std::function<void(bool sent, const std::string& text)> frame;
+};
+
+}  // namespace ocpp::v201

@@ -1,0 +1,167 @@
+// Functional block G (availability) of OCPP 2.0.1 part 2: connector status reporting (G01)
+// and ChangeAvailability for an EVSE or connector (G03) and the whole station (G04).
+#include "v201/engine_impl.hpp"
+
+namespace ocpp::v201 {
+
+namespace {
+
+// Store keys of the availability ChangeAvailability set (G03.FR.08, G04.FR.09): present, with
+// value "Inoperative", only while Inoperative.
+const std::string kAvailabilityPrefix = "v201.availability.";
+const std::string kInoperative = "Inoperative";
+
+std::string availability_key(int evse_id, int connector_id) {
+  if (evse_id == 0) return kAvailabilityPrefix + "station";
+  if (connector_id == 0) return kAvailabilityPrefix + "evse." + std::to_string(evse_id);
+  return kAvailabilityPrefix + "connector." + std::to_string(evse_id) + "." +
+         std::to_string(connector_id);
+}
+
+std::string status_notification(int evse_id, int connector_id, ConnectorStatusEnumType status,
+                                Now now) {
+  StatusNotificationRequest req;
+  req.timestamp = now.wall;
+  req.connectorStatus = status;
+  req.evseId = evse_id;
+  req.connectorId = connector_id;
+  return codec::to_json(req);
+}
+
+}  // namespace
+
+Connector* Engine::Impl::connector(int evse_id, int connector_id) {
+  if (evse_id < 1 || static_cast<std::size_t>(evse_id) > evses_.size()) return nullptr;
+  auto& evse = evses_[static_cast<std::size_t>(evse_id) - 1].connectors;
+  if (connector_id < 1 || static_cast<std::size_t>(connector_id) > evse.size()) return nullptr;
+  return &evse[static_cast<std::size_t>(connector_id) - 1];
+}
+
+const Connector* Engine::Impl::connector(int evse_id, int connector_id) const {
+  return const_cast<Engine::Impl*>(this)->connector(evse_id, connector_id);
+}
+
+ConnectorStatusEnumType Engine::Impl::effective_status(int evse_id, int connector_id) const {
+  const Connector* c = connector(evse_id, connector_id);
+  if (!c) return ConnectorStatusEnumType::Unavailable;
+  // G03.FR.06, G04.FR.07: the operative connectors (not Faulted) become Unavailable.
+  if (c->status == ConnectorStatusEnumType::Faulted) return c->status;
+  const bool evse_operative = evses_[static_cast<std::size_t>(evse_id) - 1].operative;
+  if (!station_operative_ || !evse_operative || !c->operative)
+    return ConnectorStatusEnumType::Unavailable;
+  return c->status;  // G03.FR.07, G04.FR.08: the original status again
+}
+
+std::error_code Engine::Impl::set_connector_status(int evse_id, int connector_id,
+                                                   ConnectorStatusEnumType status, Now now) {
+  Connector* c = connector(evse_id, connector_id);
+  if (!c) return make_error_code(Errc::unknown_connector);
+  const auto before = effective_status(evse_id, connector_id);
+  c->status = status;
+  const auto after = effective_status(evse_id, connector_id);
+  if (before == after) return {};
+  if (hooks_.status)
+    defer([h = hooks_.status, evse_id, connector_id, after] { h(evse_id, connector_id, after); });
+  // Before Accepted nothing but BootNotificationRequest goes out (B01.FR.08): the status is
+  // reported with every other connector after Accepted (B01.FR.05).
+  if (online() && c->reported != after) report_status(evse_id, connector_id, now);
+  return {};
+}
+
+void Engine::Impl::report_all_status(Now now) {
+  for (std::size_t e = 0; e < evses_.size(); ++e)
+    for (std::size_t k = 0; k < evses_[e].connectors.size(); ++k)
+      report_status(static_cast<int>(e + 1), static_cast<int>(k + 1), now);
+}
+
+void Engine::Impl::report_status(int evse_id, int connector_id, Now now) {
+  Connector* c = connector(evse_id, connector_id);
+  if (!c) return;
+  const auto status = effective_status(evse_id, connector_id);
+  c->reported = status;
+  send_volatile(Action::StatusNotification,
+                status_notification(evse_id, connector_id, status, now));
+}
+
+void Engine::Impl::forget_reported_status() {
+  for (auto& evse : evses_)
+    for (auto& c : evse.connectors) c.reported.reset();
+}
+
+std::error_code Engine::Impl::load_availability() {
+  std::vector<std::pair<std::string, std::string>> kv;
+  if (auto ec = store_.kv_load(kAvailabilityPrefix, kv)) return ec;
+  for (const auto& [key, value] : kv) {
+    if (value != kInoperative) continue;
+    if (key == availability_key(0, 0)) station_operative_ = false;
+    for (std::size_t e = 0; e < evses_.size(); ++e) {
+      const int evse_id = static_cast<int>(e + 1);
+      if (key == availability_key(evse_id, 0)) evses_[e].operative = false;
+      for (std::size_t k = 0; k < evses_[e].connectors.size(); ++k)
+        if (key == availability_key(evse_id, static_cast<int>(k + 1)))
+          evses_[e].connectors[k].operative = false;
+    }
+  }
+  return {};
+}
+
+void Engine::Impl::handle_change_availability(const rpc::Frame& frame, Now now) {
+  ChangeAvailabilityRequest req;
+  if (!decode_request(frame, req)) return;
+  ChangeAvailabilityResponse resp;
+  resp.status = ChangeAvailabilityStatusEnumType::Rejected;
+  // G04.FR.01: without evse (or with EVSE 0) the whole station; with evse but no connectorId
+  // the EVSE (G03); else the connector.
+  const int evse_id = req.evse ? req.evse->id : 0;
+  const int connector_id = req.evse && evse_id != 0 ? req.evse->connectorId.value_or(0) : 0;
+  bool* operative = nullptr;
+  if (evse_id == 0) {
+    operative = &station_operative_;
+  } else if (evse_id > 0 && static_cast<std::size_t>(evse_id) <= evses_.size()) {
+    if (connector_id == 0)
+      operative = &evses_[static_cast<std::size_t>(evse_id) - 1].operative;
+    else if (Connector* c = connector(evse_id, connector_id))
+      operative = &c->operative;
+  }
+  if (!operative) {
+    resp.statusInfo = StatusInfoType{std::nullopt, "UnknownEvse", std::nullopt};
+    reply(frame.id, codec::to_json(resp));
+    return;
+  }
+  const bool want = req.operationalStatus == OperationalStatusEnumType::Operative;
+  if (*operative == want) {
+    // G03.FR.03, G04.FR.04: the state it is already in: Accepted, nothing changes.
+    resp.status = ChangeAvailabilityStatusEnumType::Accepted;
+    reply(frame.id, codec::to_json(resp));
+    return;
+  }
+  // G03.FR.08, G04.FR.09: persisted before it takes effect. This increment knows no
+  // transactions, so nothing is Scheduled (G03.FR.05, G04.FR.06).
+  const std::string key = availability_key(evse_id, connector_id);
+  const auto ec = want ? store_.kv_erase(key) : store_.kv_set(key, kInoperative);
+  if (ec) {
+    log(0, "ChangeAvailability not stored: " + ec.message());
+    reply(frame.id, codec::to_json(resp));
+    return;
+  }
+  // What each connector shows before the change, to report those that changed (G03.FR.04,
+  // G04.FR.05).
+  std::vector<std::vector<ConnectorStatusEnumType>> before(evses_.size());
+  for (std::size_t e = 0; e < evses_.size(); ++e)
+    for (std::size_t k = 0; k < evses_[e].connectors.size(); ++k)
+      before[e].push_back(effective_status(static_cast<int>(e + 1), static_cast<int>(k + 1)));
+  *operative = want;
+  resp.status = ChangeAvailabilityStatusEnumType::Accepted;
+  reply(frame.id, codec::to_json(resp));
+  for (std::size_t e = 0; e < evses_.size(); ++e) {
+    for (std::size_t k = 0; k < evses_[e].connectors.size(); ++k) {
+      const int eid = static_cast<int>(e + 1), cid = static_cast<int>(k + 1);
+      const auto after = effective_status(eid, cid);
+      if (after == before[e][k]) continue;
+      if (hooks_.status) defer([h = hooks_.status, eid, cid, after] { h(eid, cid, after); });
+      if (online()) report_status(eid, cid, now);
+    }
+  }
+}
+
+}  // namespace ocpp::v201

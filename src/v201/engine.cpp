@@ -1,0 +1,279 @@
+// The OCPP 2.0.1 engine: the RPC session (OCPP 2.0.1 part 4), the dispatch of the CSMS's
+// CALLs, timers and the public forwarding functions.
+#include <algorithm>
+
+#include "v201/engine_impl.hpp"
+
+namespace ocpp::v201 {
+
+namespace {
+
+// The 2.0.1 part in delivering durable messages. This increment writes none: a message left
+// in the store by another protocol version (the charger was switched from OCPP 1.6) can never
+// be sent on this connection and is discarded, with a log line.
+class Durable201 final : public rpc::DurableHandler {
+ public:
+  explicit Durable201(Engine::Impl& im) : im_(im) {}
+
+  Prepared prepare(const OutboxMessage& m, std::string&) override {
+    if (m.protocol != kProtocol) {
+      im_.log(1, "discarding queued " + m.action + " written by " +
+                     (m.protocol.empty() ? std::string("an unknown protocol") : m.protocol));
+      return Prepared::discard;
+    }
+    return Prepared::unknown_action;
+  }
+  bool check_result(const OutboxMessage&, const rapidjson::Value&, AckEffects&,
+                    std::string& error) override {
+    error = "no durable message of OCPP 2.0.1 is expected";
+    return false;
+  }
+  AckEffects discard_effects(const OutboxMessage&) override { return {}; }
+  void removed(const OutboxMessage&, const AckEffects&, const rapidjson::Value*, Now) override {}
+
+ private:
+  Engine::Impl& im_;
+};
+
+rpc::SessionOptions session_options(const EngineOptions& o) {
+  rpc::SessionOptions so;
+  so.dialect = RpcDialect::ocpp201;
+  so.call_timeout = o.call_timeout;
+  so.id_seed = o.id_seed;
+  return so;
+}
+
+// Actions the Charging Station sends but never answers: "recognized but not supported"
+// (part 4 section 4.3, NotSupported; NotImplemented means "not known by receiver").
+bool sent_by_charging_station_only(Action a) {
+  switch (a) {
+    case Action::Authorize:
+    case Action::BootNotification:
+    case Action::ClearedChargingLimit:
+    case Action::FirmwareStatusNotification:
+    case Action::Get15118EVCertificate:
+    case Action::GetCertificateStatus:
+    case Action::Heartbeat:
+    case Action::LogStatusNotification:
+    case Action::MeterValues:
+    case Action::NotifyChargingLimit:
+    case Action::NotifyCustomerInformation:
+    case Action::NotifyDisplayMessages:
+    case Action::NotifyEVChargingNeeds:
+    case Action::NotifyEVChargingSchedule:
+    case Action::NotifyEvent:
+    case Action::NotifyMonitoringReport:
+    case Action::NotifyReport:
+    case Action::PublishFirmwareStatusNotification:
+    case Action::ReportChargingProfiles:
+    case Action::ReservationStatusUpdate:
+    case Action::SecurityEventNotification:
+    case Action::SignCertificate:
+    case Action::StatusNotification:
+    case Action::TransactionEvent:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+Engine::Impl::Impl(EngineOptions options, Store& store, Hooks hooks)
+    : options_(std::move(options)),
+      store_(store),
+      hooks_(std::move(hooks)),
+      durable_(std::make_unique<Durable201>(*this)),
+      session_(session_options(options_), store, *durable_,
+               [this](int level, std::string message) { log(level, std::move(message)); }),
+      heartbeat_interval_(options_.heartbeat_interval) {
+  if (hooks_.frame) {
+    session_.set_frame_observer([this](bool sent, const std::string& text) {
+      defer([h = hooks_.frame, sent, text] { h(sent, text); });
+    });
+  }
+}
+
+std::error_code Engine::Impl::load(Now) {
+  evses_.clear();
+  for (int n : options_.evses)
+    evses_.push_back(Evse{true, std::vector<Connector>(static_cast<std::size_t>(n))});
+  if (auto ec = load_availability()) return ec;
+  return session_.load();
+}
+
+void Engine::Impl::log(int level, std::string message) {
+  if (!hooks_.log) return;
+  defer([h = hooks_.log, level, m = std::move(message)] { h(level, m); });
+}
+
+std::function<void()> Engine::Impl::poll_hook_call() {
+  if (hook_calls_.empty()) return {};
+  auto f = std::move(hook_calls_.front());
+  hook_calls_.pop_front();
+  return f;
+}
+
+// ---------------------------------------------------------------- connection
+
+void Engine::Impl::connected(Now now) {
+  if (connected()) return;
+  session_.connected();
+  if (hooks_.connection) defer([h = hooks_.connection] { h(true, ""); });
+  if (accepted()) {
+    // A reconnect after Accepted is no reboot: no new BootNotificationRequest (B01.FR.03
+    // asks for one at every boot); the CSMS hears what the connectors are doing now.
+    report_all_status(now);
+    if (heartbeat_interval_.count() > 0) next_heartbeat_ = now.mono + heartbeat_interval_;
+  } else if (!registration_ || next_boot_ < now.mono) {
+    // After Pending or Rejected the interval the CSMS gave still holds across a reconnect
+    // (B02.FR.04, B03.FR.02); else boot at once (B01.FR.01).
+    next_boot_ = now.mono;
+  }
+}
+
+void Engine::Impl::disconnected(Now now) {
+  if (!connected()) return;
+  session_.disconnected(now);
+  boot_in_flight_ = false;
+  next_heartbeat_.reset();
+  forget_reported_status();
+  if (hooks_.connection) defer([h = hooks_.connection] { h(false, "disconnected"); });
+}
+
+// ---------------------------------------------------------------- messages
+
+std::uint64_t Engine::Impl::reply(const std::string& id, const std::string& payload_json) {
+  return session_.reply(id, payload_json);
+}
+
+void Engine::Impl::reply_error(const std::string& id, RpcErrorCode code,
+                               std::string_view description) {
+  session_.reply_error(id, code, description);
+}
+
+void Engine::Impl::send_volatile(Action action, std::string payload, rpc::ResultFn done) {
+  session_.send(std::string(to_string(action)), std::move(payload), std::move(done));
+}
+
+std::optional<std::string> Engine::Impl::poll_transmit(Now now) {
+  queue_boot(now);
+  // Until Accepted only BootNotificationRequest goes out (B01.FR.08, B02.FR.02).
+  session_.set_open(accepted());
+  return session_.poll_transmit(now);
+}
+
+void Engine::Impl::receive(std::string_view text, Now now) {
+  if (auto call = session_.receive(text, now, true)) handle_call(*call, now);
+  if (auto why = session_.take_invalid_frame()) log(1, "invalid frame from the CSMS: " + *why);
+}
+
+void Engine::Impl::handle_call(const rpc::Frame& frame, Now now) {
+  Action action{};
+  const bool known = from_string(frame.action, action);
+  if (registration_ == RegistrationStatusEnumType::Rejected) {
+    // B03.FR.08: while Rejected, a message of the CSMS that is not a response to our
+    // BootNotificationRequest is answered with CALLERROR SecurityError.
+    reply_error(frame.id, RpcErrorCode::SecurityError,
+                "the Charging Station's BootNotification was Rejected");
+    return;
+  }
+  if (!known) {
+    reply_error(frame.id, RpcErrorCode::NotImplemented, "unknown action " + frame.action);
+    return;
+  }
+  if (sent_by_charging_station_only(action)) {
+    reply_error(frame.id, RpcErrorCode::NotSupported,
+                frame.action + " is sent by the Charging Station, not to it");
+    return;
+  }
+  if (action == Action::ChangeAvailability) {
+    handle_change_availability(frame, now);
+    return;
+  }
+  if (action == Action::Reset) {
+    handle_reset(frame);
+    return;
+  }
+  if (action == Action::TriggerMessage) {
+    handle_trigger_message(frame, now);  // also while Pending (B02.FR.02)
+    return;
+  }
+  if (registration_ == RegistrationStatusEnumType::Pending && handle_pending_call(frame, action))
+    return;
+  // An action of OCPP 2.0.1 that this Charging Station does not support (yet).
+  reply_error(frame.id, RpcErrorCode::NotSupported, frame.action + " is not supported");
+}
+
+// ---------------------------------------------------------------- time
+
+std::optional<MonoTime> Engine::Impl::next_deadline() const {
+  std::optional<MonoTime> d;
+  auto consider = [&d](MonoTime t) {
+    if (!d || t < *d) d = t;
+  };
+  if (!completions_.empty() && completions_.front().ready()) consider(MonoTime{});
+  if (pending_reset_ && session_.reply_gone(pending_reset_->reply_ticket)) consider(MonoTime{});
+  if (auto t = session_.next_deadline()) consider(*t);
+  if (connected()) {
+    if (!accepted() && !boot_in_flight_) consider(next_boot_);
+    if (next_heartbeat_) consider(*next_heartbeat_);
+  }
+  return d;
+}
+
+void Engine::Impl::handle_timeout(Now now) {
+  while (!completions_.empty() && completions_.front().ready()) {
+    Completion c = std::move(completions_.front());
+    completions_.pop_front();
+    c.apply(*this, now);
+  }
+  session_.handle_timeout(now);
+  reset_timer();
+  queue_boot(now);
+  heartbeat_timer(now);
+}
+
+// ---------------------------------------------------------------- public forwarding
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+Result<std::unique_ptr<Engine>> Engine::create(EngineOptions options, Store& store, Hooks hooks,
+                                               Now now) {
+  if (options.evses.empty() || options.evses.size() > 1000) return Errc::invalid_argument;
+  for (int n : options.evses)
+    if (n < 1 || n > 1000) return Errc::invalid_argument;
+  BootNotificationRequest boot;
+  boot.chargingStation = options.charging_station;
+  boot.reason = options.boot_reason;
+  codec::Error err;
+  if (boot.chargingStation.model.empty() || boot.chargingStation.vendorName.empty() ||
+      !codec::validate(boot, err))
+    return Errc::invalid_argument;
+  auto impl = std::make_unique<Impl>(std::move(options), store, std::move(hooks));
+  if (auto ec = impl->load(now)) return ec;
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+void Engine::connected(Now now) { impl_->connected(now); }
+void Engine::disconnected(Now now) { impl_->disconnected(now); }
+void Engine::receive(std::string_view text, Now now) { impl_->receive(text, now); }
+std::optional<std::string> Engine::poll_transmit(Now now) { return impl_->poll_transmit(now); }
+std::optional<MonoTime> Engine::next_deadline() const { return impl_->next_deadline(); }
+void Engine::handle_timeout(Now now) { impl_->handle_timeout(now); }
+std::function<void()> Engine::poll_hook_call() { return impl_->poll_hook_call(); }
+std::error_code Engine::set_connector_status(int evseId, int connectorId,
+                                             ConnectorStatusEnumType status, Now now) {
+  return impl_->set_connector_status(evseId, connectorId, status, now);
+}
+bool Engine::is_connected() const { return impl_->connected(); }
+std::optional<RegistrationStatusEnumType> Engine::registration() const {
+  return impl_->registration_;
+}
+Result<ConnectorStatusEnumType> Engine::connector_status(int evseId, int connectorId) const {
+  if (!impl_->connector(evseId, connectorId)) return Errc::unknown_connector;
+  return impl_->effective_status(evseId, connectorId);
+}
+
+}  // namespace ocpp::v201

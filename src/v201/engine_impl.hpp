@@ -1,0 +1,161 @@
+// Internal state of the OCPP 2.0.1 engine, split over files by functional block:
+// engine.cpp (session, dispatch of the CSMS's CALLs, timers, public forwarding),
+// provisioning.cpp (block B: boot; the heartbeat of G02), remote_control.cpp (block F:
+// TriggerMessage) and availability.cpp (block G: connector status).
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ocpp/v201/engine.hpp"
+#include "rpc/frame.hpp"
+#include "rpc/session.hpp"
+#include "v201/generated/codec.hpp"
+
+namespace ocpp::v201 {
+
+/// The subprotocol name of OCPP 2.0.1, as recorded with every stored row this engine writes.
+inline constexpr const char* kProtocol = "ocpp2.0.1";
+
+/// One connector of an EVSE.
+struct Connector {
+  /// As the firmware last set it (set_connector_status): the "original status" that comes back
+  /// when the connector becomes operative again (G03.FR.07).
+  ConnectorStatusEnumType status = ConnectorStatusEnumType::Available;
+  /// Set Inoperative by ChangeAvailability (G03), persisted (G03.FR.08).
+  bool operative = true;
+  /// What the CSMS was last told on this connection; nullopt: not yet reported.
+  std::optional<ConnectorStatusEnumType> reported;
+};
+
+/// One EVSE: its operational state (G03) and its connectors 1..N.
+struct Evse {
+  bool operative = true;
+  std::vector<Connector> connectors;
+};
+
+class Engine::Impl {
+ public:
+  Impl(EngineOptions options, Store& store, Hooks hooks);
+  std::error_code load(Now now);
+
+  // engine.cpp
+  void connected(Now now);
+  void disconnected(Now now);
+  void receive(std::string_view text, Now now);
+  std::optional<std::string> poll_transmit(Now now);
+  std::optional<MonoTime> next_deadline() const;
+  void handle_timeout(Now now);
+  std::function<void()> poll_hook_call();
+  /// Answers the CSMS's CALL (a CALLRESULT, or a CALLERROR). Returns the reply's ticket
+  /// (rpc::Session::reply_gone).
+  std::uint64_t reply(const std::string& id, const std::string& payload_json);
+  void reply_error(const std::string& id, RpcErrorCode code, std::string_view description);
+  /// Queues a CALL of ours that is not durable (lost on disconnect by design).
+  void send_volatile(Action action, std::string payload, rpc::ResultFn done = {});
+  /// Decodes a CALL's payload; on a schema violation answers the CALLERROR it names and
+  /// returns false.
+  template <class Req>
+  bool decode_request(const rpc::Frame& frame, Req& out) {
+    codec::Error err;
+    if (codec::decode(*frame.payload, out, err)) return true;
+    reply_error(frame.id, err.code, err.message);
+    return false;
+  }
+  void handle_call(const rpc::Frame& frame, Now now);
+  /// Queues a hook invocation (run by the host outside its locks).
+  void defer(std::function<void()> call) { hook_calls_.push_back(std::move(call)); }
+  void log(int level, std::string message);
+  /// Queues a hook whose answer is applied to the engine (in handle_timeout) once it has run.
+  template <class T>
+  void defer_decision(std::function<T()> ask, std::function<void(Impl&, T, Now)> apply);
+  /// Counts connections: an answer decided later is for the connection its CALL came on.
+  std::uint64_t epoch() const { return session_.epoch(); }
+
+  bool connected() const { return session_.is_connected(); }
+  bool accepted() const { return registration_ == RegistrationStatusEnumType::Accepted; }
+  bool online() const { return connected() && accepted(); }
+
+  // provisioning.cpp (B01-B03, G02)
+  /// Sends BootNotificationRequest when one is due (connected, not Accepted, interval over).
+  void queue_boot(Now now);
+  void on_boot_result(const rapidjson::Value* result, Now now);
+  /// Answers a CALL of the CSMS while Pending (B02.FR.01, B02.FR.05); false: not handled here.
+  bool handle_pending_call(const rpc::Frame& frame, Action action);
+  /// Answers ResetRequest (B11) after asking the reset_allowed hook.
+  void handle_reset(const rpc::Frame& frame);
+  /// Calls the reset hook once the Accepted ResetResponse has gone out.
+  void reset_timer();
+  /// Sends HeartbeatRequest when due (G02.FR.02).
+  void heartbeat_timer(Now now);
+  /// Queues a HeartbeatRequest; its answer goes to the time_sync hook (G02.FR.06).
+  void send_heartbeat();
+
+  // remote_control.cpp (block F)
+  /// Answers TriggerMessageRequest (F06) and queues the message it asks for.
+  void handle_trigger_message(const rpc::Frame& frame, Now now);
+
+  // availability.cpp (G01, G03, G04)
+  /// Reads the availability ChangeAvailability set in an earlier run (G03.FR.08, G04.FR.09).
+  std::error_code load_availability();
+  /// Answers ChangeAvailabilityRequest (G03, G04).
+  void handle_change_availability(const rpc::Frame& frame, Now now);
+  /// The status the CSMS is told: Faulted as the firmware says, else Unavailable while the
+  /// connector, its EVSE or the station is Inoperative (G03.FR.06, G04.FR.07), else the
+  /// firmware's status.
+  ConnectorStatusEnumType effective_status(int evse_id, int connector_id) const;
+  Connector* connector(int evse_id, int connector_id);
+  const Connector* connector(int evse_id, int connector_id) const;
+  std::error_code set_connector_status(int evse_id, int connector_id,
+                                       ConnectorStatusEnumType status, Now now);
+  /// Sends a StatusNotificationRequest for every connector (B01.FR.05, and after a reconnect).
+  void report_all_status(Now now);
+  /// Sends a StatusNotificationRequest with the connector's current status.
+  void report_status(int evse_id, int connector_id, Now now);
+  /// Forgets what the CSMS was told (a new connection is reported afresh).
+  void forget_reported_status();
+
+  EngineOptions options_;
+  Store& store_;
+  Hooks hooks_;
+  // The session keeps a reference to the handler: declared before it.
+  std::unique_ptr<rpc::DurableHandler> durable_;
+  rpc::Session session_;
+
+  std::optional<RegistrationStatusEnumType> registration_;
+  bool boot_in_flight_ = false;
+  MonoTime next_boot_{};  // when to send BootNotificationRequest (after Pending or Rejected)
+  std::chrono::seconds heartbeat_interval_{0};
+  std::optional<MonoTime> next_heartbeat_;
+
+  std::vector<Evse> evses_;        // [evseId - 1], connectors [connectorId - 1]
+  bool station_operative_ = true;  // ChangeAvailability without evse (G04)
+  std::deque<std::function<void()>> hook_calls_;
+  struct Completion {
+    std::function<bool()> ready;
+    std::function<void(Impl&, Now)> apply;
+  };
+  std::deque<Completion> completions_;
+  struct PendingReset {
+    std::uint64_t reply_ticket = 0;  // of the Accepted ResetResponse
+    ResetEnumType type = ResetEnumType::Immediate;
+    std::optional<std::int32_t> evse_id;
+  };
+  std::optional<PendingReset> pending_reset_;
+};
+
+template <class T>
+void Engine::Impl::defer_decision(std::function<T()> ask,
+                                  std::function<void(Impl&, T, Now)> apply) {
+  auto slot = std::make_shared<std::optional<T>>();
+  hook_calls_.push_back([slot, ask = std::move(ask)] { *slot = ask(); });
+  completions_.push_back(
+      {[slot] { return slot->has_value(); },
+       [slot, apply = std::move(apply)](Impl& im, Now now) { apply(im, std::move(**slot), now); }});
+}
+
+}  // namespace ocpp::v201

@@ -1,0 +1,251 @@
+// Test harness for the sans-I/O OCPP 2.0.1 engine: a simulated clock and an in-process fake
+// CSMS that answers our CALLs per a policy the test can change, records every frame, and
+// checks every CALL we send against its request schema with the generated codec.
+#pragma once
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <catch2/catch.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ocpp/store.hpp"
+#include "ocpp/time.hpp"
+#include "ocpp/v201/engine.hpp"
+#include "v201/generated/codec.hpp"
+
+namespace test::v201 {
+
+using namespace std::chrono_literals;
+
+struct SentCall {
+  std::string id;
+  std::string action;
+  std::string payload;  // JSON text
+  ocpp::MonoTime at{};  // simulated time at which it was sent
+};
+
+/// Decodes the payload of a CALL we sent with the generated codec (the schema of its request
+/// type); false for an action this increment never sends.
+inline bool valid_request(const std::string& action, const std::string& payload, std::string& why) {
+  ocpp::v201::codec::Error err;
+  bool ok = false;
+  if (action == "BootNotification") {
+    ocpp::v201::BootNotificationRequest r;
+    ok = ocpp::v201::codec::from_json(payload, r, err);
+  } else if (action == "Heartbeat") {
+    ocpp::v201::HeartbeatRequest r;
+    ok = ocpp::v201::codec::from_json(payload, r, err);
+  } else if (action == "StatusNotification") {
+    ocpp::v201::StatusNotificationRequest r;
+    ok = ocpp::v201::codec::from_json(payload, r, err);
+  } else {
+    err.message = "an action the engine does not send yet";
+  }
+  why = err.message;
+  return ok;
+}
+
+class Harness {
+ public:
+  explicit Harness(std::vector<int> evses = {1}) {
+    store_ = ocpp::make_memory_store();
+    now_.mono = ocpp::MonoTime{} + 1000s;
+    now_.wall = ocpp::DateTime{} + 1'790'000'000s;
+    options.evses = std::move(evses);
+    options.charging_station.vendorName = "TestVendor";
+    options.charging_station.model = "TestModel";
+    options.id_seed = 42;
+    boot_answer("Accepted", 300);
+    policy["Heartbeat"] = [this](const SentCall&) -> std::optional<std::string> {
+      return R"({"currentTime":")" + ocpp::format_datetime(now_.wall) + "\"}";
+    };
+    policy["StatusNotification"] = [](const SentCall&) -> std::optional<std::string> {
+      return "{}";
+    };
+  }
+
+  ocpp::v201::Hooks hooks;
+  ocpp::v201::EngineOptions options;
+
+  /// Creates the engine (after the test has set hooks and options).
+  ocpp::v201::Engine& start() {
+    auto r = ocpp::v201::Engine::create(options, *store_, hooks, now_);
+    REQUIRE(r.ok());
+    engine_ = std::move(r.value());
+    return *engine_;
+  }
+  ocpp::v201::Engine& engine() { return *engine_; }
+  ocpp::Store& store() { return *store_; }
+  ocpp::Now now() const { return now_; }
+
+  /// The fake CSMS answers BootNotificationRequest with this status and interval.
+  void boot_answer(const std::string& status, int interval) {
+    policy["BootNotification"] = [this, status,
+                                  interval](const SentCall&) -> std::optional<std::string> {
+      return R"({"status":")" + status + R"(","currentTime":")" + ocpp::format_datetime(now_.wall) +
+             R"(","interval":)" + std::to_string(interval) + "}";
+    };
+  }
+
+  // --- the connection ---
+  void connect() {
+    connected_ = true;
+    engine_->connected(now_);
+    pump();
+  }
+  void disconnect() {
+    connected_ = false;
+    engine_->disconnected(now_);
+    pump();
+  }
+  /// Delivers a frame from the CSMS.
+  void csms_send(const std::string& text) {
+    engine_->receive(text, now_);
+    pump();
+  }
+  /// Sends a CALL from the CSMS; returns our reply to it (frame text), or nullopt.
+  std::optional<std::string> csms_call(const std::string& id, const std::string& action,
+                                       const std::string& payload) {
+    csms_send("[2,\"" + id + "\",\"" + action + "\"," + payload + "]");
+    return reply_to(id);
+  }
+  /// Our reply (CALLRESULT or CALLERROR frame text) to the CSMS's CALL with that id, if sent.
+  std::optional<std::string> reply_to(const std::string& id) const {
+    for (const auto& r : results) {
+      rapidjson::Document d;
+      d.Parse(r.c_str());
+      if (d.IsArray() && d.Size() >= 2 && d[1].IsString() && id == d[1].GetString()) return r;
+    }
+    return std::nullopt;
+  }
+
+  /// Advances simulated time by d, handling every deadline on the way.
+  void advance(std::chrono::milliseconds d) {
+    const auto end = now_.mono + d;
+    for (int guard = 0; guard < 100000; ++guard) {
+      auto dl = engine_->next_deadline();
+      if (!dl || *dl > end) break;
+      if (*dl > now_.mono) move_clocks(*dl - now_.mono);
+      engine_->handle_timeout(now_);
+      pump();
+    }
+    move_clocks(end - now_.mono);
+    engine_->handle_timeout(now_);
+    pump();
+  }
+
+  /// Steps the engine as a host does until quiet: handle_timeout(), then the frames to send
+  /// (answered by the fake CSMS), then the queued hooks.
+  void pump() {
+    for (int guard = 0; guard < 100000; ++guard) {
+      engine_->handle_timeout(now_);
+      bool progress = false;
+      while (connected_) {
+        auto t = engine_->poll_transmit(now_);
+        if (!t) break;
+        progress = true;
+        on_frame(*t);
+      }
+      while (auto f = engine_->poll_hook_call()) {
+        f();
+        progress = true;
+      }
+      if (!progress) break;
+    }
+  }
+
+  // --- the fake CSMS ---
+  /// Answer per action: the CALLRESULT payload, or nullopt to hold the CALL unanswered.
+  std::map<std::string, std::function<std::optional<std::string>(const SentCall&)>> policy;
+  std::vector<SentCall> calls;       // every CALL we sent, in order
+  std::vector<std::string> results;  // every CALLRESULT/CALLERROR we sent, in order
+  std::vector<SentCall> held;        // CALLs left unanswered by the policy
+  std::vector<std::string> frames;   // every frame we sent (CALLs and replies), in order
+
+  std::vector<SentCall> calls_of(const std::string& action) const {
+    std::vector<SentCall> out;
+    for (const auto& c : calls)
+      if (c.action == action) out.push_back(c);
+    return out;
+  }
+  /// Seconds of simulated time since the harness was created.
+  std::int64_t seconds(ocpp::MonoTime t) const {
+    return std::chrono::duration_cast<std::chrono::seconds>(t - (ocpp::MonoTime{} + 1000s)).count();
+  }
+
+ private:
+  void move_clocks(ocpp::MonoTime::duration d) {
+    now_.mono += d;
+    now_.wall += std::chrono::duration_cast<ocpp::DateTime::duration>(d);
+  }
+
+  void on_frame(const std::string& text) {
+    rapidjson::Document d;
+    d.Parse(text.c_str());
+    REQUIRE(d.IsArray());
+    frames.push_back(text);
+    if (d[0].GetInt() != 2) {
+      results.push_back(text);
+      return;
+    }
+    SentCall c;
+    c.id = d[1].GetString();
+    c.action = d[2].GetString();
+    rapidjson::StringBuffer sb;
+    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+    d[3].Accept(w);
+    c.payload = sb.GetString();
+    c.at = now_.mono;
+    std::string why;
+    INFO(c.action << " " << c.payload);
+    CHECK(valid_request(c.action, c.payload, why));
+    calls.push_back(c);
+    auto p = policy.find(c.action);
+    std::optional<std::string> payload =
+        p != policy.end() ? p->second(c) : std::optional<std::string>("{}");
+    if (!payload) {
+      held.push_back(c);
+      return;
+    }
+    // Answered after poll_transmit returned, as a real peer would.
+    engine_->receive("[3,\"" + c.id + "\"," + *payload + "]", now_);
+  }
+
+  std::unique_ptr<ocpp::Store> store_;
+  std::unique_ptr<ocpp::v201::Engine> engine_;
+  ocpp::Now now_;
+  bool connected_ = false;
+};
+
+/// The parsed frame text (the test fails unless it is a JSON array).
+inline rapidjson::Document parse(const std::optional<std::string>& frame) {
+  REQUIRE(frame.has_value());
+  rapidjson::Document d;
+  d.Parse(frame->c_str());
+  REQUIRE(d.IsArray());
+  return d;
+}
+
+/// The error code of a CALLERROR frame (the test fails on anything else).
+inline std::string error_code(const std::optional<std::string>& frame) {
+  auto d = parse(frame);
+  REQUIRE(d[0].GetInt() == 4);
+  return d[2].GetString();
+}
+
+/// The status field of a CALLRESULT frame's payload (the test fails on anything else).
+inline std::string result_status(const std::optional<std::string>& frame) {
+  auto d = parse(frame);
+  REQUIRE(d[0].GetInt() == 3);
+  REQUIRE(d[2].HasMember("status"));
+  return d[2]["status"].GetString();
+}
+
+}  // namespace test::v201
