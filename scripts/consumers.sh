@@ -58,7 +58,10 @@ quiet cmake -S tests/consumers/add-subdirectory -B "$work/add-subdirectory" -DOC
 quiet cmake --build "$work/add-subdirectory" -j"$jobs"
 "$work/add-subdirectory/consumer"
 so=$(find "$work/add-subdirectory/ocpp-client" -name 'libocpp-client.so.*.*' -print -quit)
-ldd "$work/add-subdirectory/consumer" | grep -q libocpp-client.so || {
+# Captured first: `ldd | grep -q` under pipefail fails when grep stops reading early and ldd
+# dies of SIGPIPE.
+deps=$(ldd "$work/add-subdirectory/consumer")
+grep -q libocpp-client.so <<<"$deps" || {
   echo "consumers: the add_subdirectory consumer does not use the shared library" >&2; exit 1; }
 
 echo "consumers: exports of $(basename "$so")"
