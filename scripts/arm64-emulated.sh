@@ -26,7 +26,7 @@ scripts/cross-arm64.sh --tests "$build"
 t_build=$((SECONDS - t0))
 
 qemu=$(command -v qemu-aarch64-static) || fail "qemu-aarch64-static not found"
-qver=$("$qemu" --version | sed -n 's/.*version \([^ ]*\).*/\1/p' | head -n 1)
+qver=$("$qemu" --version | sed -n 's/.*version \([^ ]*\).*/\1/p;T;q')
 tests_bin=$build/tests/ocpp_tests
 chargerd=$build/examples/chargerd/ocpp-chargerd
 
@@ -60,7 +60,7 @@ fi
 # CSMS summary also shows the Authorize and the MeterValues in between.
 calls=$(sed -n 's/^ *calls from the charger: //p' "$session_log")
 [[ $calls == *"Authorize x"* ]] || fail "no Authorize.req in the session: $calls"
-mv=$(sed -n 's/^ *transaction [0-9]*:.*, \([0-9]*\) MeterValues,.*/\1/p' "$session_log" | head -n 1)
+mv=$(sed -n 's/^ *transaction [0-9]*:.*, \([0-9]*\) MeterValues,.*/\1/p;T;q' "$session_log")
 ((${mv:-0} >= 2)) || fail "${mv:-0} MeterValues.req during the transaction (2 or more expected)"
 t_session=$((SECONDS - t))
 echo "calls from the charger: $calls ($t_session s)"
