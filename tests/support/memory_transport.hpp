@@ -405,8 +405,10 @@ class MemoryIoLoop final : public ocpp::IoLoop {
 };
 
 /// Polls pred every millisecond until it holds or the timeout passes; returns its last value.
+/// The default is generous: a passing wait returns as soon as pred holds; the bound only ends
+/// a failing one.
 template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 3000ms) {
+bool eventually(Pred pred, std::chrono::milliseconds timeout = 10000ms) {
   const auto until = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     if (pred()) return true;
