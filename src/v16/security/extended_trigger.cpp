@@ -45,8 +45,8 @@ FirmwareStatusEnumType signed_firmware_status(const Engine::Impl& engine) {
   return out;
 }
 
-// An unknown requestedMessage (a later edition's value) fails the schema; section 6.17 has an
-// answer for it: NotImplemented ("not implemented or unknown").
+// A requestedMessage outside the enumeration (a later edition's value) fails the schema, yet
+// section 6.17 defines the answer for it: the status NotImplemented, not a CALLERROR.
 bool unknown_requested_message(const rpc::Frame& frame) {
   const rapidjson::Value& p = *frame.payload;
   if (!p.IsObject()) return false;
