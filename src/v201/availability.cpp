@@ -114,15 +114,7 @@ void Engine::Impl::handle_change_availability(const rpc::Frame& frame, Now now) 
   // the EVSE (G03); else the connector.
   const int evse_id = req.evse ? req.evse->id : 0;
   const int connector_id = req.evse && evse_id != 0 ? req.evse->connectorId.value_or(0) : 0;
-  bool* operative = nullptr;
-  if (evse_id == 0) {
-    operative = &station_operative_;
-  } else if (evse_id > 0 && static_cast<std::size_t>(evse_id) <= evses_.size()) {
-    if (connector_id == 0)
-      operative = &evses_[static_cast<std::size_t>(evse_id) - 1].operative;
-    else if (Connector* c = connector(evse_id, connector_id))
-      operative = &c->operative;
-  }
+  bool* operative = operative_flag(evse_id, connector_id);
   if (!operative) {
     resp.statusInfo = StatusInfoType{std::nullopt, "UnknownEvse", std::nullopt};
     reply(frame.id, codec::to_json(resp));
@@ -135,8 +127,8 @@ void Engine::Impl::handle_change_availability(const rpc::Frame& frame, Now now) 
     reply(frame.id, codec::to_json(resp));
     return;
   }
-  // G03.FR.08, G04.FR.09: persisted before it takes effect. This increment knows no
-  // transactions, so nothing is Scheduled (G03.FR.05, G04.FR.06).
+  // G03.FR.08, G04.FR.09: persisted before it takes effect (a change Scheduled behind a
+  // transaction too: after a reboot that transaction has ended).
   const std::string key = availability_key(evse_id, connector_id);
   const auto ec = want ? store_.kv_erase(key) : store_.kv_set(key, kInoperative);
   if (ec) {
@@ -144,15 +136,41 @@ void Engine::Impl::handle_change_availability(const rpc::Frame& frame, Now now) 
     reply(frame.id, codec::to_json(resp));
     return;
   }
+  // G03.FR.05, G04.FR.06: with a transaction in progress where it applies, Scheduled: it
+  // takes effect when that transaction has ended.
+  const bool busy =
+      connector_id != 0
+          ? evse_tx(evse_id).tx && evse_tx(evse_id).tx->connector_id == connector_id
+          : transactions_in(evse_id == 0 ? std::nullopt : std::optional<std::int32_t>(evse_id));
+  if (busy) {
+    scheduled_availability_.push_back({evse_id, connector_id, want});
+    resp.status = ChangeAvailabilityStatusEnumType::Scheduled;
+    reply(frame.id, codec::to_json(resp));
+    return;
+  }
+  resp.status = ChangeAvailabilityStatusEnumType::Accepted;
+  reply(frame.id, codec::to_json(resp));
+  apply_availability(evse_id, connector_id, want, now);
+}
+
+bool* Engine::Impl::operative_flag(int evse_id, int connector_id) {
+  if (evse_id == 0) return &station_operative_;
+  if (!valid_evse(evse_id)) return nullptr;
+  if (connector_id == 0) return &evses_[static_cast<std::size_t>(evse_id) - 1].operative;
+  Connector* c = connector(evse_id, connector_id);
+  return c ? &c->operative : nullptr;
+}
+
+void Engine::Impl::apply_availability(int evse_id, int connector_id, bool operative, Now now) {
+  bool* flag = operative_flag(evse_id, connector_id);
+  if (!flag) return;
   // What each connector shows before the change, to report those that changed (G03.FR.04,
   // G04.FR.05).
   std::vector<std::vector<ConnectorStatusEnumType>> before(evses_.size());
   for (std::size_t e = 0; e < evses_.size(); ++e)
     for (std::size_t k = 0; k < evses_[e].connectors.size(); ++k)
       before[e].push_back(effective_status(static_cast<int>(e + 1), static_cast<int>(k + 1)));
-  *operative = want;
-  resp.status = ChangeAvailabilityStatusEnumType::Accepted;
-  reply(frame.id, codec::to_json(resp));
+  *flag = operative;
   for (std::size_t e = 0; e < evses_.size(); ++e) {
     for (std::size_t k = 0; k < evses_[e].connectors.size(); ++k) {
       const int eid = static_cast<int>(e + 1), cid = static_cast<int>(k + 1);
@@ -161,6 +179,22 @@ void Engine::Impl::handle_change_availability(const rpc::Frame& frame, Now now) 
       if (hooks_.status) defer([h = hooks_.status, eid, cid, after] { h(eid, cid, after); });
       if (online()) report_status(eid, cid, now);
     }
+  }
+}
+
+void Engine::Impl::apply_scheduled_availability(Now now) {
+  auto pending = std::move(scheduled_availability_);
+  scheduled_availability_.clear();
+  for (const auto& s : pending) {
+    const bool busy =
+        s.connector_id != 0
+            ? evse_tx(s.evse_id).tx && evse_tx(s.evse_id).tx->connector_id == s.connector_id
+            : transactions_in(s.evse_id == 0 ? std::nullopt
+                                             : std::optional<std::int32_t>(s.evse_id));
+    if (busy)
+      scheduled_availability_.push_back(s);
+    else
+      apply_availability(s.evse_id, s.connector_id, s.operative, now);
   }
 }
 

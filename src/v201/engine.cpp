@@ -8,33 +8,6 @@ namespace ocpp::v201 {
 
 namespace {
 
-// The 2.0.1 part in delivering durable messages. This increment writes none: a message left
-// in the store by another protocol version (the charger was switched from OCPP 1.6) can never
-// be sent on this connection and is discarded, with a log line.
-class Durable201 final : public rpc::DurableHandler {
- public:
-  explicit Durable201(Engine::Impl& im) : im_(im) {}
-
-  Prepared prepare(const OutboxMessage& m, std::string&) override {
-    if (m.protocol != kProtocol) {
-      im_.log(1, "discarding queued " + m.action + " written by " +
-                     (m.protocol.empty() ? std::string("an unknown protocol") : m.protocol));
-      return Prepared::discard;
-    }
-    return Prepared::unknown_action;
-  }
-  bool check_result(const OutboxMessage&, const rapidjson::Value&, AckEffects&,
-                    std::string& error) override {
-    error = "no durable message of OCPP 2.0.1 is expected";
-    return false;
-  }
-  AckEffects discard_effects(const OutboxMessage&) override { return {}; }
-  void removed(const OutboxMessage&, const AckEffects&, const rapidjson::Value*, Now) override {}
-
- private:
-  Engine::Impl& im_;
-};
-
 rpc::SessionOptions session_options(const EngineOptions& o) {
   rpc::SessionOptions so;
   so.dialect = RpcDialect::ocpp201;
@@ -83,7 +56,7 @@ Engine::Impl::Impl(EngineOptions options, Store& store, Hooks hooks)
     : options_(std::move(options)),
       store_(store),
       hooks_(std::move(hooks)),
-      durable_(std::make_unique<Durable201>(*this)),
+      durable_(make_durable_handler(*this)),
       session_(session_options(options_), store, *durable_,
                [this](int level, std::string message) { log(level, std::move(message)); }),
       heartbeat_interval_(options_.heartbeat_interval) {
@@ -94,12 +67,14 @@ Engine::Impl::Impl(EngineOptions options, Store& store, Hooks hooks)
   }
 }
 
-std::error_code Engine::Impl::load(Now) {
+std::error_code Engine::Impl::load(Now now) {
   evses_.clear();
   for (int n : options_.evses)
     evses_.push_back(Evse{true, std::vector<Connector>(static_cast<std::size_t>(n))});
+  evse_txs_.assign(evses_.size(), EvseTx{});
   if (auto ec = load_availability()) return ec;
-  return session_.load();
+  if (auto ec = session_.load()) return ec;
+  return load_transactions(now);
 }
 
 void Engine::Impl::log(int level, std::string message) {
@@ -195,12 +170,24 @@ void Engine::Impl::handle_call(const rpc::Frame& frame, Now now) {
     handle_reset(frame);
     return;
   }
+  if (action == Action::GetTransactionStatus) {
+    handle_get_transaction_status(frame);  // E14
+    return;
+  }
   if (action == Action::TriggerMessage) {
     handle_trigger_message(frame, now);  // also while Pending (B02.FR.02)
     return;
   }
   if (registration_ == RegistrationStatusEnumType::Pending && handle_pending_call(frame, action))
     return;
+  if (action == Action::RequestStartTransaction) {
+    handle_request_start_transaction(frame, now);  // F01, F02
+    return;
+  }
+  if (action == Action::RequestStopTransaction) {
+    handle_request_stop_transaction(frame, now);  // F03
+    return;
+  }
   // An action of OCPP 2.0.1 that this Charging Station does not support (yet).
   reply_error(frame.id, RpcErrorCode::NotSupported, frame.action + " is not supported");
 }
@@ -213,12 +200,13 @@ std::optional<MonoTime> Engine::Impl::next_deadline() const {
     if (!d || t < *d) d = t;
   };
   if (!completions_.empty() && completions_.front().ready()) consider(MonoTime{});
-  if (pending_reset_ && session_.reply_gone(pending_reset_->reply_ticket)) consider(MonoTime{});
+  if (reset_due()) consider(MonoTime{});
   if (auto t = session_.next_deadline()) consider(*t);
   if (connected()) {
     if (!accepted() && !boot_in_flight_) consider(next_boot_);
     if (next_heartbeat_) consider(*next_heartbeat_);
   }
+  if (auto t = tx_next_deadline()) consider(*t);
   return d;
 }
 
@@ -232,6 +220,7 @@ void Engine::Impl::handle_timeout(Now now) {
   reset_timer();
   queue_boot(now);
   heartbeat_timer(now);
+  tx_timer(now);
 }
 
 // ---------------------------------------------------------------- public forwarding
@@ -267,6 +256,30 @@ std::error_code Engine::set_connector_status(int evseId, int connectorId,
                                              ConnectorStatusEnumType status, Now now) {
   return impl_->set_connector_status(evseId, connectorId, status, now);
 }
+std::error_code Engine::plug_in(int evseId, int connectorId, Now now) {
+  return impl_->plug_in(evseId, connectorId, now);
+}
+std::error_code Engine::plug_out(int evseId, Now now) { return impl_->plug_out(evseId, now); }
+std::error_code Engine::present_id_token(int evseId, const IdTokenType& idToken, Now now) {
+  return impl_->present_id_token(evseId, idToken, now);
+}
+std::error_code Engine::set_charging_state(int evseId, ChargingStateEnumType state, Now now) {
+  return impl_->set_charging_state(evseId, state, now);
+}
+std::error_code Engine::set_measurand(int evseId, MeasurandEnumType measurand, double value,
+                                      Now now) {
+  return impl_->set_measurand(evseId, measurand, value, now);
+}
+std::error_code Engine::stop_transaction(int evseId, ReasonEnumType reason, Now now) {
+  return impl_->stop_transaction(evseId, reason, now);
+}
+std::optional<std::string> Engine::transaction_id(int evseId) const {
+  if (!impl_->valid_evse(evseId)) return std::nullopt;
+  const auto& tx = impl_->evse_txs_[static_cast<std::size_t>(evseId - 1)].tx;
+  if (!tx) return std::nullopt;
+  return tx->transaction_id;
+}
+std::size_t Engine::queued_transaction_messages() const { return impl_->session_.outbox_size(); }
 bool Engine::is_connected() const { return impl_->connected(); }
 std::optional<RegistrationStatusEnumType> Engine::registration() const {
   return impl_->registration_;

@@ -1,11 +1,15 @@
 // Internal state of the OCPP 2.0.1 engine, split over files by functional block:
 // engine.cpp (session, dispatch of the CSMS's CALLs, timers, public forwarding),
 // provisioning.cpp (block B: boot; the heartbeat of G02), remote_control.cpp (block F:
-// TriggerMessage) and availability.cpp (block G: connector status).
+// TriggerMessage, RequestStart/StopTransaction), availability.cpp (block G: connector status),
+// transactions.cpp (block E: when transactions start and stop, TransactionEventRequest),
+// transaction_delivery.cpp (their durable delivery, answers, E14) and authorization.cpp
+// (block C: idTokens presented at the station).
 #pragma once
 
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +19,7 @@
 #include "rpc/frame.hpp"
 #include "rpc/session.hpp"
 #include "v201/generated/codec.hpp"
+#include "v201/transactions.hpp"
 
 namespace ocpp::v201 {
 
@@ -37,6 +42,9 @@ struct Evse {
   bool operative = true;
   std::vector<Connector> connectors;
 };
+
+/// The 2.0.1 part of the durable outbox (transaction_delivery.cpp).
+std::unique_ptr<rpc::DurableHandler> make_durable_handler(Engine::Impl& im);
 
 class Engine::Impl {
  public:
@@ -88,8 +96,12 @@ class Engine::Impl {
   bool handle_pending_call(const rpc::Frame& frame, Action action);
   /// Answers ResetRequest (B11) after asking the reset_allowed hook.
   void handle_reset(const rpc::Frame& frame);
-  /// Calls the reset hook once the Accepted ResetResponse has gone out.
+  /// Calls the reset hook once the Accepted ResetResponse has gone out (and, OnIdle, the
+  /// transactions have ended: B12.FR.03).
   void reset_timer();
+  bool reset_due() const;
+  /// Whether a transaction is ongoing on the EVSE (nullopt: on any).
+  bool transactions_in(std::optional<std::int32_t> evse_id) const;
   /// Sends HeartbeatRequest when due (G02.FR.02).
   void heartbeat_timer(Now now);
   /// Queues a HeartbeatRequest; its answer goes to the time_sync hook (G02.FR.06).
@@ -104,6 +116,18 @@ class Engine::Impl {
   std::error_code load_availability();
   /// Answers ChangeAvailabilityRequest (G03, G04).
   void handle_change_availability(const rpc::Frame& frame, Now now);
+  /// The operational flag of the station (evse 0), an EVSE (connector 0) or a connector.
+  bool* operative_flag(int evse_id, int connector_id);
+  /// Makes it Operative or Inoperative and reports the connectors whose status changed.
+  void apply_availability(int evse_id, int connector_id, bool operative, Now now);
+  /// Applies the changes Scheduled behind transactions that have ended (G03.FR.05).
+  void apply_scheduled_availability(Now now);
+  struct ScheduledAvailability {
+    int evse_id = 0;
+    int connector_id = 0;
+    bool operative = true;
+  };
+  std::vector<ScheduledAvailability> scheduled_availability_;
   /// The status the CSMS is told: Faulted as the firmware says, else Unavailable while the
   /// connector, its EVSE or the station is Inoperative (G03.FR.06, G04.FR.07), else the
   /// firmware's status.
@@ -118,6 +142,63 @@ class Engine::Impl {
   void report_status(int evse_id, int connector_id, Now now);
   /// Forgets what the CSMS was told (a new connection is reported afresh).
   void forget_reported_status();
+
+  // transactions.cpp (block E)
+  EvseTx& evse_tx(int evse_id) { return evse_txs_[static_cast<std::size_t>(evse_id - 1)]; }
+  bool valid_evse(int evse_id) const {
+    return evse_id >= 1 && static_cast<std::size_t>(evse_id) <= evses_.size();
+  }
+  std::error_code plug_in(int evse_id, int connector_id, Now now);
+  std::error_code plug_out(int evse_id, Now now);
+  std::error_code set_charging_state(int evse_id, ChargingStateEnumType state, Now now);
+  std::error_code set_measurand(int evse_id, MeasurandEnumType m, double value, Now now);
+  std::error_code stop_transaction(int evse_id, ReasonEnumType reason, Now now);
+  /// Starts a transaction when TxStartPoint is met and none is ongoing (E01).
+  std::error_code evaluate_start(int evse_id, TriggerReasonEnumType trigger, Now now);
+  /// Writes the EVSE's next TransactionEventRequest durably (E04: queued while offline).
+  std::error_code write_event(int evse_id, TransactionEventEnumType type,
+                              TriggerReasonEnumType trigger, Now now,
+                              std::optional<ReasonEnumType> stopped = std::nullopt,
+                              std::optional<ReadingContextEnumType> context = std::nullopt);
+  /// Ends the EVSE's transaction (E06) and forgets its authorization.
+  std::error_code end_transaction(int evse_id, TriggerReasonEnumType trigger,
+                                  std::optional<ReasonEnumType> reason, Now now);
+  /// The driver's authorization ended (their idToken again, E07; or deauthorized, E05): the
+  /// transaction ends when TxStopPoint says so, else energy stops.
+  std::error_code authorization_ended(int evse_id, TriggerReasonEnumType trigger,
+                                      ReasonEnumType reason, Now now);
+  std::string next_transaction_id(Now now);
+  /// Sets the charging state, keeping the time spent Charging (timeSpentCharging).
+  void set_charging_time(EvseTx& e, ChargingStateEnumType next, Now now);
+  std::optional<MonoTime> tx_next_deadline() const;
+  void tx_timer(Now now);
+
+  // transaction_delivery.cpp
+  /// Restores the transactions a power cut interrupted and ends them (stoppedReason
+  /// PowerLoss); transactions ended but undelivered go out from the outbox.
+  std::error_code load_transactions(Now now);
+  /// A TransactionEventResponse or the end of its message's attempts.
+  void on_transaction_message_removed(const OutboxMessage& m, const rapidjson::Value* result,
+                                      Now now);
+  void handle_get_transaction_status(const rpc::Frame& frame);
+  struct Pending {
+    std::string transaction_id;
+    int queued = 0;        // TransactionEventRequests written in this run, not yet removed
+    bool earlier = false;  // left by an earlier run: its Ended is still queued
+  };
+  std::map<std::int64_t, Pending> pending_;  // by tx_key, until its Ended leaves the outbox
+
+  // authorization.cpp (block C), remote start and stop (F01-F03)
+  std::error_code present_id_token(int evse_id, const IdTokenType& token, Now now);
+  /// The answer to an idToken presented at the EVSE (AuthorizeResponse, or offline rules).
+  void apply_authorization(int evse_id, const IdTokenType& token, const IdTokenInfoType& info,
+                           Now now);
+  void handle_request_start_transaction(const rpc::Frame& frame, Now now);
+  void handle_request_stop_transaction(const rpc::Frame& frame, Now now);
+
+  TxSettings tx_settings_;
+  std::int64_t tx_counter_ = 0;   // transactions started, durable (transactionId)
+  std::vector<EvseTx> evse_txs_;  // [evseId - 1]
 
   EngineOptions options_;
   Store& store_;

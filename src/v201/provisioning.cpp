@@ -1,5 +1,5 @@
 // Functional block B (provisioning) of OCPP 2.0.1 part 2: the boot of B01 (Accepted), B02
-// (Pending) and B03 (Rejected), Reset without transactions (B11); and the heartbeat of G02,
+// (Pending) and B03 (Rejected), Reset (B11, and with transactions B12); and the heartbeat of G02,
 // whose interval the boot sets.
 #include <algorithm>
 
@@ -82,14 +82,32 @@ void Engine::Impl::handle_reset(const rpc::Frame& frame) {
   ResetRequest req;
   if (!decode_request(frame, req)) return;
   auto answer = [id = frame.id, epoch = epoch(), type = req.type, evse_id = req.evseId](
-                    Impl& im, ResetStatusEnumType status, Now) {
+                    Impl& im, ResetStatusEnumType status, Now now) {
     // The connection the ResetRequest came on is gone: the CSMS forgot it; no reset.
     if (im.epoch() != epoch || !im.connected()) return;
+    const bool busy = im.transactions_in(evse_id);
+    // B12.FR.01: OnIdle with a transaction ongoing: Scheduled, the reset when it has ended.
+    const bool when_idle =
+        status == ResetStatusEnumType::Accepted && type == ResetEnumType::OnIdle && busy;
+    if (when_idle) status = ResetStatusEnumType::Scheduled;
     ResetResponse resp;
     resp.status = status;
     const auto ticket = im.reply(id, codec::to_json(resp));  // B11.FR.01
-    if (status == ResetStatusEnumType::Accepted)
-      im.pending_reset_ = PendingReset{ticket, type, evse_id};
+    if (status == ResetStatusEnumType::Rejected) return;
+    if (status == ResetStatusEnumType::Scheduled && !when_idle)
+      return;  // B11.FR.07: the firmware resets later on its own
+    im.pending_reset_ = PendingReset{ticket, type, evse_id};
+    if (type == ResetEnumType::Immediate) {
+      // B12.FR.04, B12.FR.08: the transactions end before the reset; their Ended messages are
+      // durable and go out after it if not before (B12.FR.05).
+      for (int e = 1; e <= static_cast<int>(im.evse_txs_.size()); ++e) {
+        if (evse_id && *evse_id != e) continue;
+        if (!im.evse_tx(e).tx) continue;
+        if (auto ec = im.end_transaction(e, TriggerReasonEnumType::ResetCommand,
+                                         ReasonEnumType::ImmediateReset, now))
+          im.log(0, "cannot end the transaction before the reset: " + ec.message());
+      }
+    }
   };
   const bool known_evse =
       !req.evseId || (*req.evseId >= 1 && static_cast<std::size_t>(*req.evseId) <= evses_.size());
@@ -103,9 +121,21 @@ void Engine::Impl::handle_reset(const rpc::Frame& frame) {
                                       std::move(answer));
 }
 
+bool Engine::Impl::transactions_in(std::optional<std::int32_t> evse_id) const {
+  for (std::size_t i = 0; i < evse_txs_.size(); ++i)
+    if (evse_txs_[i].tx && (!evse_id || *evse_id == static_cast<int>(i) + 1)) return true;
+  return false;
+}
+
+bool Engine::Impl::reset_due() const {
+  if (!pending_reset_ || !session_.reply_gone(pending_reset_->reply_ticket)) return false;
+  // B12.FR.03, B12.FR.07: an OnIdle reset waits for the transactions to end.
+  return pending_reset_->type != ResetEnumType::OnIdle || !transactions_in(pending_reset_->evse_id);
+}
+
 void Engine::Impl::reset_timer() {
   // B11.FR.03, B11.FR.08: the reset starts once the Accepted answer is out.
-  if (!pending_reset_ || !session_.reply_gone(pending_reset_->reply_ticket)) return;
+  if (!reset_due()) return;
   defer([h = hooks_.reset, type = pending_reset_->type, evse_id = pending_reset_->evse_id] {
     h(type, evse_id);
   });

@@ -45,6 +45,12 @@ inline bool valid_request(const std::string& action, const std::string& payload,
   } else if (action == "StatusNotification") {
     ocpp::v201::StatusNotificationRequest r;
     ok = ocpp::v201::codec::from_json(payload, r, err);
+  } else if (action == "TransactionEvent") {
+    ocpp::v201::TransactionEventRequest r;
+    ok = ocpp::v201::codec::from_json(payload, r, err);
+  } else if (action == "Authorize") {
+    ocpp::v201::AuthorizeRequest r;
+    ok = ocpp::v201::codec::from_json(payload, r, err);
   } else {
     err.message = "an action the engine does not send yet";
   }
@@ -69,6 +75,10 @@ class Harness {
     policy["StatusNotification"] = [](const SentCall&) -> std::optional<std::string> {
       return "{}";
     };
+    policy["Authorize"] = [](const SentCall&) -> std::optional<std::string> {
+      return R"({"idTokenInfo":{"status":"Accepted"}})";
+    };
+    policy["TransactionEvent"] = [](const SentCall&) -> std::optional<std::string> { return "{}"; };
   }
 
   ocpp::v201::Hooks hooks;
@@ -80,6 +90,13 @@ class Harness {
     REQUIRE(r.ok());
     engine_ = std::move(r.value());
     return *engine_;
+  }
+  /// A power cut: the engine is gone without a word (connection included); a new one is
+  /// created on the same store, as after the restart.
+  ocpp::v201::Engine& restart() {
+    engine_.reset();
+    connected_ = false;
+    return start();
   }
   ocpp::v201::Engine& engine() { return *engine_; }
   ocpp::Store& store() { return *store_; }

@@ -7,9 +7,11 @@
 // Hooks are never called from inside an engine method: the engine queues them, and the host
 // runs them with poll_hook_call() outside any lock of its own, then calls handle_timeout().
 //
-// This increment covers the provisioning block's boot (B01 to B03) and Reset without
-// transactions (B11), the heartbeat (G02), TriggerMessage for those messages (F06), connector
-// status reporting (G01) and ChangeAvailability (G03, G04; persisted in the Store).
+// This increment covers the provisioning block's boot (B01 to B03) and Reset (B11, B12), the
+// heartbeat (G02), TriggerMessage for those messages (F06), connector status reporting (G01),
+// ChangeAvailability (G03, G04; persisted in the Store), transactions (E01 to E09, E12, E14:
+// every TransactionEventRequest through the durable outbox), authorization of presented
+// idTokens (C01, C15) and remote start and stop (F01 to F03).
 // Not thread-safe: one thread at a time.
 #pragma once
 
@@ -100,6 +102,48 @@ class OCPP_API Engine {
   /// Errors: Errc::unknown_connector (no such EVSE or connector).
   std::error_code set_connector_status(int evseId, int connectorId, ConnectorStatusEnumType status,
                                        Now now);
+
+  // --- transactions (E), authorization (C01), metering (J02) ---
+  /// The EV's cable was plugged into this connector: the connector becomes Occupied
+  /// (E02.FR.05) and, with EVConnected in TxStartPoint (or PowerPathClosed with the driver
+  /// authorized), a transaction starts (E01, E02); an ongoing one is told the connector
+  /// (E01.FR.16, triggerReason CablePluggedIn). May queue the status and transaction hooks.
+  /// Errors: Errc::unknown_connector; Errc::transaction_active when another connector of the
+  /// EVSE is in use (E01.FR.14); storage errors (then nothing changed).
+  std::error_code plug_in(int evseId, int connectorId, Now now);
+  /// The EV's cable was unplugged from the EVSE: the connector becomes Available, and with
+  /// EVConnected (or PowerPathClosed) in TxStopPoint the transaction ends (E06.FR.02,
+  /// triggerReason EVCommunicationLost, stoppedReason EVDisconnected); otherwise with
+  /// StopTxOnEVSideDisconnect it is deauthorized (E09.FR.01). Errors: Errc::unknown_connector,
+  /// Errc::invalid_state (nothing plugged), storage errors.
+  std::error_code plug_out(int evseId, Now now);
+  /// The driver presented an idToken at the EVSE (C01). Online it is sent in an
+  /// AuthorizeRequest; offline it is accepted only with AuthCtrlr.OfflineTxForUnknownIdEnabled
+  /// (C15). The answer goes to the authorization hook; when Accepted the transaction starts or
+  /// is told (E02.FR.20). The idToken of the ongoing transaction ends it (E07, stoppedReason
+  /// Local). Errors: Errc::unknown_connector (no such EVSE), Errc::invalid_argument (an
+  /// idToken the schema refuses), Errc::invalid_state (an authorization of this EVSE is in
+  /// progress).
+  std::error_code present_id_token(int evseId, const IdTokenType& idToken, Now now);
+  /// The charging state of the EVSE as the firmware sees it (Charging, SuspendedEV,
+  /// SuspendedEVSE, EVConnected, Idle). A change is told to the ongoing transaction
+  /// (E01.FR.18, triggerReason ChargingStateChanged); Charging is the EnergyTransfer start
+  /// point, leaving it the EnergyTransfer stop point. Errors: Errc::unknown_connector, storage
+  /// errors.
+  std::error_code set_charging_state(int evseId, ChargingStateEnumType state, Now now);
+  /// The latest reading of a measurand at the EVSE (e.g. Energy.Active.Import.Register in Wh),
+  /// sampled into the transaction's meter values (Transaction.Begin, Sample.Periodic every
+  /// SampledDataTxUpdatedInterval, Transaction.End). Errors: Errc::unknown_connector,
+  /// Errc::invalid_argument (not finite).
+  std::error_code set_measurand(int evseId, MeasurandEnumType measurand, double value, Now now);
+  /// Ends the EVSE's transaction for the firmware's reason (E06): Local, EmergencyStop,
+  /// PowerLoss, ... (triggerReason AbnormalCondition for a fault, StopAuthorized for Local).
+  /// Errors: Errc::unknown_connector, Errc::no_transaction, storage errors.
+  std::error_code stop_transaction(int evseId, ReasonEnumType reason, Now now);
+  /// The transactionId of the EVSE's ongoing transaction, or nullopt.
+  std::optional<std::string> transaction_id(int evseId) const;
+  /// TransactionEventRequests written and not yet acknowledged by the CSMS.
+  std::size_t queued_transaction_messages() const;
 
   // --- state ---
   /// True between connected() and disconnected().

@@ -14,6 +14,20 @@
 
 namespace ocpp::v201 {
 
+/// What the transaction_event hook is told about one TransactionEventRequest.
+struct TransactionEventInfo {
+  int evseId = 0;
+  int connectorId = 0;  ///< 0 while no connector is known
+  std::string transactionId;
+  TransactionEventEnumType eventType = TransactionEventEnumType::Started;
+  TriggerReasonEnumType triggerReason = TriggerReasonEnumType::Authorized;
+  std::int32_t seqNo = 0;
+  bool offline = false;  ///< produced while not connected to the CSMS (E04.FR.03)
+  std::optional<ChargingStateEnumType> chargingState;
+  std::optional<ReasonEnumType> stoppedReason;  ///< eventType Ended
+  std::optional<std::string> idToken;           ///< the idToken sent with it, if any
+};
+
 /// The firmware's callbacks; see the rules at the top of this file. Every member is optional.
 struct Hooks {
   // --- decisions (the answer goes into the reply to the CSMS) ---
@@ -29,6 +43,15 @@ struct Hooks {
   /// as in B01, B11.FR.04) or reset the EVSE (B11.FR.08).
   std::function<void(ResetEnumType type, std::optional<std::int32_t> evseId)> reset;
 
+  /// A RequestStartTransactionRequest (F01, F02) for an EVSE (nullopt: the station picks
+  /// one) and idToken: Accepted lets the library authorize the idToken on that EVSE (without
+  /// an AuthorizeRequest unless AuthorizeRemoteStart) and start the transaction at
+  /// TxStartPoint; Rejected answers Rejected. Without this hook: Accepted for an EVSE that is
+  /// available.
+  std::function<RequestStartStopStatusEnumType(
+      std::optional<std::int32_t> evseId, const IdTokenType& idToken, std::int32_t remoteStartId)>
+      remote_start_allowed;
+
   // --- notifications ---
 
   /// The WebSocket connection opened (true) or closed (false).
@@ -38,6 +61,13 @@ struct Hooks {
   /// A connector's status as reported to the CSMS changed: by set_connector_status, or by a
   /// ChangeAvailabilityRequest (Unavailable while Inoperative). evseId >= 1, connectorId >= 1.
   std::function<void(int evseId, int connectorId, ConnectorStatusEnumType status)> status;
+  /// The answer to an idToken the firmware presented (present_id_token): from the
+  /// AuthorizeResponse, or Accepted/Unknown offline (C15). evseId >= 1.
+  std::function<void(int evseId, const IdTokenType& idToken, const IdTokenInfoType& info)>
+      authorization;
+  /// A TransactionEventRequest was written (durably) for an EVSE: the firmware starts or stops
+  /// the energy offer from it (eventType Ended: stop; triggerReason Deauthorized: suspend).
+  std::function<void(const TransactionEventInfo& event)> transaction_event;
   /// The CSMS's current time, from BootNotificationResponse (B01.FR.06) or HeartbeatResponse
   /// (G02.FR.06): the firmware may set its clock with it.
   std::function<void(DateTime csms_time)> time_sync;

@@ -1,0 +1,165 @@
+// Delivery of the TransactionEventRequests (OCPP 2.0.1 E04, E12, E13): the durable outbox's
+// 2.0.1 part, what their answers change (E05: an idToken the CSMS does not accept), the
+// transactions a power cut interrupted, and GetTransactionStatus (E14).
+#include <rapidjson/document.h>
+
+#include "v201/engine_impl.hpp"
+
+namespace ocpp::v201 {
+
+namespace {
+
+// The engine wrote the payload with the codec, whose output has no spaces.
+bool is_ended(const OutboxMessage& m) {
+  return m.payload.find(R"("eventType":"Ended")") != std::string::npos;
+}
+
+class Durable201 final : public rpc::DurableHandler {
+ public:
+  explicit Durable201(Engine::Impl& im) : im_(im) {}
+
+  Prepared prepare(const OutboxMessage& m, std::string& payload) override {
+    if (m.protocol != kProtocol) {
+      // Written by another protocol version (the charger was switched from OCPP 1.6): it
+      // can never be sent on this connection.
+      im_.log(1, "discarding queued " + m.action + " written by " +
+                     (m.protocol.empty() ? std::string("an unknown protocol") : m.protocol));
+      return Prepared::discard;
+    }
+    if (m.action != "TransactionEvent") return Prepared::unknown_action;
+    // Everything, the offline flag included (E04.FR.03), was fixed when it was written.
+    payload = m.payload;
+    return Prepared::send;
+  }
+
+  bool check_result(const OutboxMessage& m, const rapidjson::Value& result, AckEffects& effects,
+                    std::string& error) override {
+    TransactionEventResponse resp;
+    codec::Error err;
+    if (!codec::decode(result, resp, err)) {
+      error = err.message;
+      return false;
+    }
+    effects.delete_transaction = is_ended(m);
+    return true;
+  }
+
+  AckEffects discard_effects(const OutboxMessage& m) override {
+    AckEffects e;
+    e.delete_transaction = m.protocol == kProtocol && is_ended(m);
+    return e;
+  }
+
+  void removed(const OutboxMessage& m, const AckEffects&, const rapidjson::Value* result,
+               Now now) override {
+    im_.on_transaction_message_removed(m, result, now);
+  }
+
+ private:
+  Engine::Impl& im_;
+};
+
+constexpr const char* kTxCounterKey = "v201.tx.counter";
+
+}  // namespace
+
+std::unique_ptr<rpc::DurableHandler> make_durable_handler(Engine::Impl& im) {
+  return std::make_unique<Durable201>(im);
+}
+
+std::error_code Engine::Impl::load_transactions(Now now) {
+  std::vector<std::pair<std::string, std::string>> kv;
+  if (auto ec = store_.kv_load(kTxCounterKey, kv)) return ec;
+  for (const auto& [k, v] : kv)
+    if (k == kTxCounterKey) tx_counter_ = std::strtoll(v.c_str(), nullptr, 10);
+  std::vector<TransactionRecord> recs;
+  if (auto ec = store_.transactions_load(recs)) return ec;
+  for (const TransactionRecord& rec : recs) {
+    if (rec.protocol != kProtocol) continue;
+    Pending& p = pending_[rec.tx_key];
+    p.transaction_id = rec.transaction_id.value_or("");
+    p.earlier = true;
+    if (rec.stopped || !valid_evse(rec.evse_id)) continue;
+    // A transaction the station was running when it lost power: it cannot go on after the
+    // restart (the EV was not charged meanwhile), so it ends now with stoppedReason
+    // PowerLoss, with the seqNo after the last one written (docs/protocol-choices.md).
+    EvseTx& e = evse_tx(rec.evse_id);
+    Transaction t;
+    t.tx_key = rec.tx_key;
+    t.transaction_id = p.transaction_id;
+    t.next_seq_no = static_cast<std::int32_t>(rec.seq_no);
+    t.connector_id = rec.connector_id;
+    t.connector_sent = true;
+    t.id_token_sent = true;
+    t.charging_state = ChargingStateEnumType::Idle;
+    e.tx = std::move(t);
+    if (auto ec = end_transaction(rec.evse_id, TriggerReasonEnumType::AbnormalCondition,
+                                  ReasonEnumType::PowerLoss, now))
+      return ec;
+  }
+  return {};
+}
+
+void Engine::Impl::on_transaction_message_removed(const OutboxMessage& m,
+                                                  const rapidjson::Value* result, Now) {
+  auto it = pending_.find(m.tx_key);
+  if (it != pending_.end()) {
+    if (it->second.queued > 0) --it->second.queued;
+    if (is_ended(m)) pending_.erase(it);
+  }
+  if (!result) return;
+  TransactionEventResponse resp;
+  codec::Error err;
+  if (!codec::decode(*result, resp, err) || !resp.idTokenInfo ||
+      resp.idTokenInfo->status == AuthorizationStatusEnumType::Accepted)
+    return;
+  // E05: the CSMS does not accept the idToken of an ongoing transaction. What follows writes
+  // messages: it runs after the session has finished with this one.
+  const std::int64_t tx_key = m.tx_key;
+  completions_.push_back(
+      {[] { return true; },
+       [tx_key](Impl& im, Now now) {
+         for (std::size_t i = 0; i < im.evse_txs_.size(); ++i) {
+           EvseTx& e = im.evse_txs_[i];
+           if (!e.tx || e.tx->tx_key != tx_key || e.tx->deauthorized) continue;
+           const int evse_id = static_cast<int>(i) + 1;
+           std::error_code ec;
+           if (im.tx_settings_.stop_tx_on_invalid_id) {
+             // E05.FR.09, E05.FR.10.
+             ec = im.authorization_ended(evse_id, TriggerReasonEnumType::Deauthorized,
+                                         ReasonEnumType::DeAuthorized, now);
+           } else if (!(im.tx_settings_.stop_points & kEnergyTransfer)) {
+             // E05.FR.02 (no MaxEnergyOnInvalidId): energy stops, the transaction goes on.
+             e.tx->deauthorized = true;
+             im.set_charging_time(e, ChargingStateEnumType::SuspendedEVSE, now);
+             ec = im.write_event(evse_id, TransactionEventEnumType::Updated,
+                                 TriggerReasonEnumType::ChargingStateChanged, now);
+           }
+           if (ec)
+             im.log(0, "cannot record the deauthorization on EVSE " + std::to_string(evse_id) +
+                           ": " + ec.message());
+         }
+       }});
+}
+
+void Engine::Impl::handle_get_transaction_status(const rpc::Frame& frame) {
+  GetTransactionStatusRequest req;
+  if (!decode_request(frame, req)) return;
+  GetTransactionStatusResponse resp;
+  if (req.transactionId) {
+    bool ongoing = false;
+    for (const EvseTx& e : evse_txs_)
+      if (e.tx && e.tx->transaction_id == *req.transactionId) ongoing = true;
+    bool queued = false;
+    for (const auto& [key, p] : pending_)
+      if (p.transaction_id == *req.transactionId && (p.queued > 0 || p.earlier)) queued = true;
+    resp.ongoingIndicator = ongoing;  // E14.FR.01 to E14.FR.03
+    resp.messagesInQueue = queued;    // E14.FR.04, E14.FR.05
+  } else {
+    // E14.FR.06 to E14.FR.08: every durable message of this station is transaction-related.
+    resp.messagesInQueue = session_.outbox_size() > 0;
+  }
+  reply(frame.id, codec::to_json(resp));
+}
+
+}  // namespace ocpp::v201

@@ -1,0 +1,420 @@
+// Block E of OCPP 2.0.1 part 2: when a transaction starts and ends (TxStartPoint and
+// TxStopPoint, E01 and E06), what each TransactionEventRequest carries (seqNo, triggerReason,
+// offline flag, idToken, evse, meter values) and its durable write.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "v201/engine_impl.hpp"
+
+namespace ocpp::v201 {
+
+namespace {
+
+constexpr const char* kTxCounterKey = "v201.tx.counter";
+
+std::optional<std::string> unit_of(MeasurandEnumType m) {
+  const std::string_view name = to_string(m);
+  if (name.rfind("Energy.Active", 0) == 0) return "Wh";
+  if (name.rfind("Energy.Reactive", 0) == 0) return "varh";
+  if (name.rfind("Energy.Apparent", 0) == 0) return "VAh";
+  if (name.rfind("Power.Active", 0) == 0 || name == "Power.Offered") return "W";
+  if (name.rfind("Power.Reactive", 0) == 0) return "var";
+  if (name.rfind("Current", 0) == 0) return "A";
+  if (name == "Voltage") return "V";
+  if (name == "SoC") return "Percent";
+  return std::nullopt;
+}
+
+std::optional<std::vector<MeterValueType>> meter_values(const EvseTx& e,
+                                                        const std::vector<MeasurandEnumType>& list,
+                                                        ReadingContextEnumType context,
+                                                        DateTime at) {
+  MeterValueType mv;
+  mv.timestamp = at;
+  for (MeasurandEnumType m : list) {
+    auto it = e.readings.find(m);
+    if (it == e.readings.end()) continue;
+    SampledValueType sv;
+    sv.value = it->second;
+    sv.context = context;
+    sv.measurand = m;
+    if (auto unit = unit_of(m)) {
+      sv.unitOfMeasure = UnitOfMeasureType{};
+      sv.unitOfMeasure->unit = *unit;
+    }
+    mv.sampledValue.push_back(std::move(sv));
+  }
+  // sampledValue has at least one item (schema): nothing read, no meterValue.
+  if (mv.sampledValue.empty()) return std::nullopt;
+  return std::vector<MeterValueType>{std::move(mv)};
+}
+
+// The triggerReason that goes with a reason the firmware ends a transaction for.
+TriggerReasonEnumType trigger_for(ReasonEnumType reason) {
+  switch (reason) {
+    case ReasonEnumType::Local:
+      return TriggerReasonEnumType::StopAuthorized;
+    case ReasonEnumType::Remote:
+      return TriggerReasonEnumType::RemoteStop;
+    case ReasonEnumType::DeAuthorized:
+      return TriggerReasonEnumType::Deauthorized;
+    case ReasonEnumType::EVDisconnected:
+      return TriggerReasonEnumType::EVCommunicationLost;
+    case ReasonEnumType::EnergyLimitReached:
+      return TriggerReasonEnumType::EnergyLimitReached;
+    case ReasonEnumType::TimeLimitReached:
+      return TriggerReasonEnumType::TimeLimitReached;
+    case ReasonEnumType::ImmediateReset:
+      return TriggerReasonEnumType::ResetCommand;
+    case ReasonEnumType::StoppedByEV:
+      return TriggerReasonEnumType::ChargingStateChanged;
+    case ReasonEnumType::Timeout:
+      return TriggerReasonEnumType::EVConnectTimeout;
+    default:
+      // EmergencyStop, GroundFault, OvercurrentFault, PowerLoss, PowerQuality, Reboot, ...
+      // E06.FR.16: a transaction stopped by an abnormal error or fault condition.
+      return TriggerReasonEnumType::AbnormalCondition;
+  }
+}
+
+}  // namespace
+
+bool parse_tx_points(std::string_view list, unsigned& out) {
+  static constexpr std::pair<std::string_view, unsigned> kNames[] = {
+      {"ParkingBayOccupancy", kParkingBayOccupancy},
+      {"EVConnected", kEVConnected},
+      {"Authorized", kAuthorized},
+      {"DataSigned", kDataSigned},
+      {"PowerPathClosed", kPowerPathClosed},
+      {"EnergyTransfer", kEnergyTransfer}};
+  unsigned bits = 0;
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.empty()) continue;
+    auto it = std::find_if(std::begin(kNames), std::end(kNames),
+                           [&](const auto& n) { return n.first == item; });
+    if (it == std::end(kNames)) return false;
+    bits |= it->second;
+  }
+  out = bits;
+  return true;
+}
+
+std::string Engine::Impl::next_transaction_id(Now now) {
+  // E01.FR.08: never the same transactionId twice, also across reboots, repairs and firmware
+  // updates. The counter is durable; the wall clock and the host's seed keep ids apart even
+  // when the store is replaced.
+  ++tx_counter_;
+  if (auto ec = store_.kv_set(kTxCounterKey, std::to_string(tx_counter_)))
+    log(0, "cannot store the transaction counter: " + ec.message());
+  const auto wall = std::chrono::duration_cast<std::chrono::seconds>(now.wall.time_since_epoch());
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08llx-%08llx-%lld",
+                static_cast<unsigned long long>(wall.count()) & 0xffffffffULL,
+                static_cast<unsigned long long>(options_.id_seed) & 0xffffffffULL,
+                static_cast<long long>(tx_counter_));
+  return buf;
+}
+
+std::error_code Engine::Impl::write_event(int evse_id, TransactionEventEnumType type,
+                                          TriggerReasonEnumType trigger, Now now,
+                                          std::optional<ReasonEnumType> stopped,
+                                          std::optional<ReadingContextEnumType> context) {
+  EvseTx& e = evse_tx(evse_id);
+  Transaction& t = *e.tx;
+  if (e.remote_start_unsent) trigger = TriggerReasonEnumType::RemoteStart;  // F01.FR.19
+  TransactionEventRequest req;
+  req.eventType = type;
+  req.timestamp = now.wall;
+  req.triggerReason = trigger;
+  req.seqNo = t.next_seq_no;          // E01.FR.07: 0 for Started, then one more per message
+  if (!online()) req.offline = true;  // E04.FR.03
+  req.transactionInfo.transactionId = t.transaction_id;
+  // E01.FR.18: the chargingState whenever it changed (and in the first message).
+  if (!t.charging_state || *t.charging_state != e.charging_state)
+    req.transactionInfo.chargingState = e.charging_state;
+  if (t.remote_start_id && e.remote_start_unsent)
+    req.transactionInfo.remoteStartId = t.remote_start_id;  // F01.FR.25, F02.FR.01
+  if (type == TransactionEventEnumType::Ended) {
+    req.transactionInfo.stoppedReason = stopped;  // E06.FR.08
+    req.transactionInfo.timeSpentCharging = static_cast<std::int32_t>(std::min<std::int64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(t.charging_time).count(), INT32_MAX));
+  }
+  // E01.FR.16: evse.id and connectorId once the EV is connected; the EVSE from the start.
+  if (type == TransactionEventEnumType::Started || (t.connector_id != 0 && !t.connector_sent)) {
+    req.evse = EVSEType{};
+    req.evse->id = evse_id;
+    if (t.connector_id != 0) req.evse->connectorId = t.connector_id;
+  }
+  if (t.id_token && !t.id_token_sent) req.idToken = *t.id_token;  // E01.FR.10, E02.FR.01
+  if (context) {
+    const auto& list =
+        *context == ReadingContextEnumType::Transaction_Begin ? tx_settings_.started_measurands
+        : *context == ReadingContextEnumType::Transaction_End ? tx_settings_.ended_measurands
+                                                              : tx_settings_.updated_measurands;
+    req.meterValue = meter_values(e, list, *context, now.wall);
+  }
+
+  OutboxMessage msg;
+  msg.action = "TransactionEvent";
+  msg.payload = codec::to_json(req);
+  msg.protocol = kProtocol;
+  msg.tx_seq_no = t.next_seq_no + 1;
+  if (type == TransactionEventEnumType::Started) {
+    TransactionRecord rec;
+    rec.protocol = kProtocol;
+    rec.evse_id = evse_id;
+    rec.connector_id = t.connector_id;
+    if (t.id_token) {
+      rec.id_token = t.id_token->idToken;
+      rec.data =
+          std::string(R"({"idTokenType":")") + std::string(to_string(t.id_token->type)) + "\"}";
+    }
+    rec.transaction_id = t.transaction_id;
+    rec.seq_no = msg.tx_seq_no;
+    if (auto ec = store_.transaction_begin(rec, msg)) return ec;
+    session_.appended(msg.seq);
+    t.tx_key = rec.tx_key;
+  } else if (type == TransactionEventEnumType::Ended) {
+    msg.tx_key = t.tx_key;
+    if (auto ec = store_.transaction_end(t.tx_key, msg)) return ec;
+    session_.appended(msg.seq);
+  } else {
+    msg.tx_key = t.tx_key;
+    if (auto ec = session_.append(msg)) return ec;
+  }
+  // Written: what it told the CSMS is told.
+  ++t.next_seq_no;
+  t.charging_state = e.charging_state;
+  if (req.evse && req.evse->connectorId) t.connector_sent = true;
+  if (req.idToken) t.id_token_sent = true;
+  e.remote_start_unsent = false;
+  Pending& p = pending_[t.tx_key];
+  p.transaction_id = t.transaction_id;
+  ++p.queued;
+  if (hooks_.transaction_event) {
+    TransactionEventInfo info;
+    info.evseId = evse_id;
+    info.connectorId = t.connector_id;
+    info.transactionId = t.transaction_id;
+    info.eventType = type;
+    info.triggerReason = trigger;
+    info.seqNo = req.seqNo;
+    info.offline = req.offline.value_or(false);
+    info.chargingState = req.transactionInfo.chargingState;
+    info.stoppedReason = stopped;
+    if (req.idToken) info.idToken = req.idToken->idToken;
+    defer([h = hooks_.transaction_event, info = std::move(info)] { h(info); });
+  }
+  return {};
+}
+
+std::error_code Engine::Impl::evaluate_start(int evse_id, TriggerReasonEnumType trigger, Now now) {
+  EvseTx& e = evse_tx(evse_id);
+  if (e.tx) return {};
+  const unsigned sp = tx_settings_.start_points;
+  const bool plugged = e.plugged_connector != 0;
+  const bool authorized = e.authorized.has_value();
+  // E01.FR.01 to E01.FR.06. ParkingBayOccupancy and DataSigned need hardware this station
+  // does not report (a bay detector, a signing meter): they never start a transaction.
+  const bool start =
+      ((sp & kEVConnected) && plugged) || ((sp & kAuthorized) && authorized) ||
+      ((sp & kPowerPathClosed) && plugged && authorized) ||
+      ((sp & kEnergyTransfer) && e.charging_state == ChargingStateEnumType::Charging);
+  if (!start) return {};
+  Transaction t;
+  t.transaction_id = next_transaction_id(now);
+  t.connector_id = e.plugged_connector;
+  t.id_token = e.authorized;
+  t.remote_start_id = e.remote_start_id;
+  t.started = now.mono;
+  if (e.charging_state == ChargingStateEnumType::Charging) t.charging_since = now.mono;
+  e.tx = std::move(t);
+  if (auto ec = write_event(evse_id, TransactionEventEnumType::Started, trigger, now, std::nullopt,
+                            ReadingContextEnumType::Transaction_Begin)) {
+    e.tx.reset();
+    return ec;
+  }
+  if (tx_settings_.sampled_interval.count() > 0)
+    e.tx->next_sample = now.mono + tx_settings_.sampled_interval;
+  return {};
+}
+
+std::error_code Engine::Impl::end_transaction(int evse_id, TriggerReasonEnumType trigger,
+                                              std::optional<ReasonEnumType> reason, Now now) {
+  EvseTx& e = evse_tx(evse_id);
+  if (!e.tx) return make_error_code(Errc::no_transaction);
+  if (e.tx->charging_since) {
+    e.tx->charging_time += now.mono - *e.tx->charging_since;
+    e.tx->charging_since.reset();
+  }
+  if (auto ec = write_event(evse_id, TransactionEventEnumType::Ended, trigger, now, reason,
+                            ReadingContextEnumType::Transaction_End))
+    return ec;
+  e.tx.reset();
+  e.authorized.reset();
+  e.group_id_token.reset();
+  e.remote_start_id.reset();
+  e.connect_deadline.reset();
+  apply_scheduled_availability(now);
+  return {};
+}
+
+std::error_code Engine::Impl::authorization_ended(int evse_id, TriggerReasonEnumType trigger,
+                                                  ReasonEnumType reason, Now now) {
+  EvseTx& e = evse_tx(evse_id);
+  e.authorized.reset();
+  e.group_id_token.reset();
+  if (!e.tx) return {};
+  // E05.FR.10, E06.FR.03, E06.FR.06: the transaction ends with its authorization.
+  if (tx_settings_.stop_points & (kAuthorized | kPowerPathClosed | kEnergyTransfer))
+    return end_transaction(evse_id, trigger, reason, now);
+  // E05.FR.09: it goes on (until the EV leaves) without energy.
+  e.tx->deauthorized = true;
+  if (e.charging_state != ChargingStateEnumType::Idle)
+    set_charging_time(e, ChargingStateEnumType::EVConnected, now);
+  return write_event(evse_id, TransactionEventEnumType::Updated, trigger, now);
+}
+
+void Engine::Impl::set_charging_time(EvseTx& e, ChargingStateEnumType next, Now now) {
+  if (e.tx) {
+    const bool was = e.charging_state == ChargingStateEnumType::Charging;
+    const bool is = next == ChargingStateEnumType::Charging;
+    if (was && !is && e.tx->charging_since) {
+      e.tx->charging_time += now.mono - *e.tx->charging_since;
+      e.tx->charging_since.reset();
+    } else if (!was && is) {
+      e.tx->charging_since = now.mono;
+    }
+  }
+  e.charging_state = next;
+}
+
+std::error_code Engine::Impl::plug_in(int evse_id, int connector_id, Now now) {
+  if (!connector(evse_id, connector_id)) return make_error_code(Errc::unknown_connector);
+  EvseTx& e = evse_tx(evse_id);
+  if (e.plugged_connector == connector_id) return {};
+  // E01.FR.14: one connector of an EVSE at a time.
+  if (e.plugged_connector != 0 || (e.tx && e.tx->connector_id != 0))
+    return make_error_code(Errc::transaction_active);
+  e.plugged_connector = connector_id;
+  e.connect_deadline.reset();
+  if (e.charging_state == ChargingStateEnumType::Idle)
+    set_charging_time(e, ChargingStateEnumType::EVConnected, now);
+  // E02.FR.05: the connector is Occupied.
+  set_connector_status(evse_id, connector_id, ConnectorStatusEnumType::Occupied, now);
+  if (!e.tx) return evaluate_start(evse_id, TriggerReasonEnumType::CablePluggedIn, now);
+  e.tx->connector_id = connector_id;
+  return write_event(evse_id, TransactionEventEnumType::Updated,
+                     TriggerReasonEnumType::CablePluggedIn, now);
+}
+
+std::error_code Engine::Impl::plug_out(int evse_id, Now now) {
+  if (!valid_evse(evse_id)) return make_error_code(Errc::unknown_connector);
+  EvseTx& e = evse_tx(evse_id);
+  if (e.plugged_connector == 0) return make_error_code(Errc::invalid_state);
+  const int connector_id = e.plugged_connector;
+  const bool was_charging = e.charging_state == ChargingStateEnumType::Charging;
+  e.plugged_connector = 0;
+  set_charging_time(e, ChargingStateEnumType::Idle, now);
+  set_connector_status(evse_id, connector_id, ConnectorStatusEnumType::Available, now);
+  if (!e.tx) return {};
+  const unsigned sp = tx_settings_.stop_points;
+  // E06.FR.02, E06.FR.06, E06.FR.07; and E09.FR.01 where the authorization is a stop point.
+  const bool ends = (sp & (kEVConnected | kPowerPathClosed)) ||
+                    ((sp & kEnergyTransfer) && was_charging) ||
+                    (tx_settings_.stop_tx_on_ev_side_disconnect && (sp & kAuthorized));
+  if (ends)
+    return end_transaction(evse_id, TriggerReasonEnumType::EVCommunicationLost,
+                           ReasonEnumType::EVDisconnected, now);
+  if (tx_settings_.stop_tx_on_ev_side_disconnect) {
+    // E09.FR.01: deauthorized; energy only after a new authorization.
+    e.authorized.reset();
+    e.tx->deauthorized = true;
+  }
+  return write_event(evse_id, TransactionEventEnumType::Updated,
+                     TriggerReasonEnumType::EVCommunicationLost, now);
+}
+
+std::error_code Engine::Impl::set_charging_state(int evse_id, ChargingStateEnumType state,
+                                                 Now now) {
+  if (!valid_evse(evse_id)) return make_error_code(Errc::unknown_connector);
+  EvseTx& e = evse_tx(evse_id);
+  if (e.charging_state == state) return {};
+  const bool was_charging = e.charging_state == ChargingStateEnumType::Charging;
+  set_charging_time(e, state, now);
+  if (!e.tx) return evaluate_start(evse_id, TriggerReasonEnumType::ChargingStateChanged, now);
+  if (was_charging && state != ChargingStateEnumType::Charging &&
+      (tx_settings_.stop_points & kEnergyTransfer)) {
+    // E06.FR.07.
+    return end_transaction(evse_id, TriggerReasonEnumType::ChargingStateChanged,
+                           state == ChargingStateEnumType::SuspendedEV ? ReasonEnumType::StoppedByEV
+                                                                       : ReasonEnumType::Other,
+                           now);
+  }
+  return write_event(evse_id, TransactionEventEnumType::Updated,
+                     TriggerReasonEnumType::ChargingStateChanged, now);
+}
+
+std::error_code Engine::Impl::set_measurand(int evse_id, MeasurandEnumType m, double value, Now) {
+  if (!valid_evse(evse_id)) return make_error_code(Errc::unknown_connector);
+  if (!std::isfinite(value)) return make_error_code(Errc::invalid_argument);
+  evse_tx(evse_id).readings[m] = value;
+  return {};
+}
+
+std::error_code Engine::Impl::stop_transaction(int evse_id, ReasonEnumType reason, Now now) {
+  if (!valid_evse(evse_id)) return make_error_code(Errc::unknown_connector);
+  return end_transaction(evse_id, trigger_for(reason), reason, now);
+}
+
+std::optional<MonoTime> Engine::Impl::tx_next_deadline() const {
+  std::optional<MonoTime> d;
+  for (const EvseTx& e : evse_txs_) {
+    if (e.connect_deadline && (!d || *e.connect_deadline < *d)) d = e.connect_deadline;
+    if (e.tx && e.tx->next_sample && (!d || *e.tx->next_sample < *d)) d = e.tx->next_sample;
+  }
+  return d;
+}
+
+void Engine::Impl::tx_timer(Now now) {
+  for (std::size_t i = 0; i < evse_txs_.size(); ++i) {
+    const int evse_id = static_cast<int>(i) + 1;
+    EvseTx& e = evse_txs_[i];
+    if (e.connect_deadline && now.mono >= *e.connect_deadline) {
+      e.connect_deadline.reset();
+      if (e.tx && e.plugged_connector == 0) {
+        // E03.FR.05, F02.FR.07: no cable within EVConnectionTimeOut.
+        if (auto ec = end_transaction(evse_id, TriggerReasonEnumType::EVConnectTimeout,
+                                      ReasonEnumType::Timeout, now))
+          log(0, "cannot end the transaction of EVSE " + std::to_string(evse_id) + ": " +
+                     ec.message());
+      } else if (!e.tx) {
+        e.authorized.reset();  // the authorization lapses with the timeout
+        e.remote_start_id.reset();
+        e.remote_start_unsent = false;
+      }
+    }
+    if (e.tx && e.tx->next_sample && now.mono >= *e.tx->next_sample) {
+      // J02: a sampled meter value every SampledDataTxUpdatedInterval.
+      e.tx->next_sample = tx_settings_.sampled_interval.count() > 0
+                              ? std::optional<MonoTime>(now.mono + tx_settings_.sampled_interval)
+                              : std::nullopt;
+      if (meter_values(e, tx_settings_.updated_measurands, ReadingContextEnumType::Sample_Periodic,
+                       now.wall)) {
+        if (auto ec = write_event(evse_id, TransactionEventEnumType::Updated,
+                                  TriggerReasonEnumType::MeterValuePeriodic, now, std::nullopt,
+                                  ReadingContextEnumType::Sample_Periodic))
+          log(0, "cannot queue the meter values of EVSE " + std::to_string(evse_id) + ": " +
+                     ec.message());
+      }
+    }
+  }
+}
+
+}  // namespace ocpp::v201

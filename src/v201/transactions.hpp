@@ -1,0 +1,88 @@
+// Transactions of OCPP 2.0.1 (part 2 block E): the conditions of each EVSE that start and stop
+// a transaction (TxStartPoint, TxStopPoint), the transaction itself and its settings.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ocpp/time.hpp"
+#include "ocpp/v201/generated/messages.hpp"
+
+namespace ocpp::v201 {
+
+/// The values of TxCtrlr.TxStartPoint and TxStopPoint (part 2 section 2.6.4.1), as bits.
+enum TxPoint : unsigned {
+  kParkingBayOccupancy = 1u << 0,
+  kEVConnected = 1u << 1,
+  kAuthorized = 1u << 2,
+  kDataSigned = 1u << 3,
+  kPowerPathClosed = 1u << 4,
+  kEnergyTransfer = 1u << 5,
+};
+
+/// Whether two idTokens are the same (value and type).
+inline bool same_token(const IdTokenType& a, const IdTokenType& b) {
+  return a.idToken == b.idToken && a.type == b.type;
+}
+
+/// Parses a MemberList of TxPoint names ("EVConnected,Authorized"); false on an unknown one.
+bool parse_tx_points(std::string_view list, unsigned& out);
+
+/// The device model variables the transactions read (TxCtrlr, AuthCtrlr, SampledDataCtrlr,
+/// OCPPCommCtrlr), with the values a Charging Station has before the CSMS sets any.
+struct TxSettings {
+  unsigned start_points = kPowerPathClosed;           // TxCtrlr.TxStartPoint
+  unsigned stop_points = kEVConnected | kAuthorized;  // TxCtrlr.TxStopPoint
+  bool stop_tx_on_invalid_id = true;                  // TxCtrlr.StopTxOnInvalidId
+  bool stop_tx_on_ev_side_disconnect = true;          // TxCtrlr.StopTxOnEVSideDisconnect
+  std::chrono::seconds ev_connection_timeout{60};     // TxCtrlr.EVConnectionTimeOut
+  bool offline_tx_for_unknown_id = false;             // AuthCtrlr.OfflineTxForUnknownIdEnabled
+  bool authorize_remote_start = false;                // AuthCtrlr.AuthorizeRemoteStart
+  bool local_pre_authorize = false;                   // AuthCtrlr.LocalPreAuthorize
+  std::chrono::seconds sampled_interval{0};           // SampledDataTxUpdatedInterval
+  std::vector<MeasurandEnumType> started_measurands{
+      MeasurandEnumType::Energy_Active_Import_Register};
+  std::vector<MeasurandEnumType> updated_measurands{
+      MeasurandEnumType::Energy_Active_Import_Register};
+  std::vector<MeasurandEnumType> ended_measurands{MeasurandEnumType::Energy_Active_Import_Register};
+};
+
+/// A transaction of one EVSE, from its TransactionEventRequest Started to its Ended.
+struct Transaction {
+  std::int64_t tx_key = 0;  // the store's key
+  std::string transaction_id;
+  std::int32_t next_seq_no = 0;         // seqNo of the next TransactionEventRequest
+  int connector_id = 0;                 // 0 while no connector is known (E01.FR.16)
+  bool connector_sent = false;          // evse.connectorId told to the CSMS
+  std::optional<IdTokenType> id_token;  // the idToken it is authorized with
+  bool id_token_sent = false;           // told to the CSMS (E01.FR.10, E02.FR.01)
+  std::optional<std::int32_t> remote_start_id;
+  std::optional<ChargingStateEnumType> charging_state;  // last reported
+  std::optional<MonoTime> next_sample;                  // SampledDataTxUpdatedInterval
+  MonoTime started{};
+  std::optional<MonoTime> charging_since;  // in Charging since then
+  MonoTime::duration charging_time{};      // Charging before charging_since (timeSpentCharging)
+  bool deauthorized = false;               // energy not allowed (E05.FR.09)
+};
+
+/// What an EVSE knows of the EV and the driver, and its transaction.
+struct EvseTx {
+  int plugged_connector = 0;              // the connector the EV is connected to; 0 = none
+  std::optional<IdTokenType> authorized;  // the driver's idToken, authorized for this EVSE
+  std::optional<IdTokenType> group_id_token;
+  std::optional<std::int32_t> remote_start_id;
+  bool remote_start_unsent =
+      false;  // the next TransactionEventRequest says RemoteStart (F01.FR.19)
+  ChargingStateEnumType charging_state = ChargingStateEnumType::Idle;
+  std::map<MeasurandEnumType, double> readings;  // latest value per measurand, from the firmware
+  std::optional<MonoTime> connect_deadline;      // authorized, cable not yet plugged (E03)
+  bool authorizing = false;                      // an AuthorizeRequest is out
+  std::optional<Transaction> tx;
+};
+
+}  // namespace ocpp::v201
