@@ -74,6 +74,7 @@ std::error_code Engine::Impl::load(Now now) {
   evse_txs_.assign(evses_.size(), EvseTx{});
   if (auto ec = load_availability()) return ec;
   if (auto ec = session_.load()) return ec;
+  schedule_aligned(now);
   return load_transactions(now);
 }
 
@@ -170,6 +171,14 @@ void Engine::Impl::handle_call(const rpc::Frame& frame, Now now) {
     handle_reset(frame);
     return;
   }
+  if (action == Action::UnlockConnector) {
+    handle_unlock_connector(frame);  // F05
+    return;
+  }
+  if (action == Action::DataTransfer) {
+    handle_data_transfer(frame);  // P01
+    return;
+  }
   if (action == Action::GetTransactionStatus) {
     handle_get_transaction_status(frame);  // E14
     return;
@@ -207,6 +216,7 @@ std::optional<MonoTime> Engine::Impl::next_deadline() const {
     if (next_heartbeat_) consider(*next_heartbeat_);
   }
   if (auto t = tx_next_deadline()) consider(*t);
+  if (next_aligned_) consider(*next_aligned_);
   return d;
 }
 
@@ -221,6 +231,7 @@ void Engine::Impl::handle_timeout(Now now) {
   queue_boot(now);
   heartbeat_timer(now);
   tx_timer(now);
+  aligned_timer(now);
 }
 
 // ---------------------------------------------------------------- public forwarding

@@ -196,6 +196,24 @@ class Engine::Impl {
   void handle_request_start_transaction(const rpc::Frame& frame, Now now);
   void handle_request_stop_transaction(const rpc::Frame& frame, Now now);
 
+  // metering.cpp (J01; F06 for MeterValues and TransactionEvent)
+  /// The next clock-aligned time (AlignedDataCtrlr.Interval), from the wall clock.
+  void schedule_aligned(Now now);
+  void aligned_timer(Now now);
+  /// A MeterValuesRequest for the EVSE; false when it has no reading of the measurands.
+  bool send_meter_values(int evse_id, const std::vector<MeasurandEnumType>& list,
+                         ReadingContextEnumType context, Now now);
+  /// Whether a triggered MeterValues / TransactionEvent has something to send.
+  bool trigger_meter_values(std::optional<int> evse_id, Now now);
+  bool trigger_transaction_event(std::optional<int> evse_id) const;
+  /// Sends the triggered MeterValues or TransactionEvent (after the TriggerMessageResponse).
+  void send_triggered(MessageTriggerEnumType what, std::optional<int> evse_id, Now now);
+  std::optional<MonoTime> next_aligned_;
+
+  // remote_control.cpp (F05), data_transfer.cpp (P01)
+  void handle_unlock_connector(const rpc::Frame& frame);
+  void handle_data_transfer(const rpc::Frame& frame);
+
   TxSettings tx_settings_;
   std::int64_t tx_counter_ = 0;   // transactions started, durable (transactionId)
   std::vector<EvseTx> evse_txs_;  // [evseId - 1]

@@ -1,5 +1,7 @@
-// Functional block F (remote control) of OCPP 2.0.1 part 2: TriggerMessage (F06) for the
-// messages this engine sends, BootNotification, Heartbeat and StatusNotification.
+// Functional block F (remote control) of OCPP 2.0.1 part 2: UnlockConnector (F05) and
+// TriggerMessage (F06) for the messages this engine sends (BootNotification, Heartbeat,
+// StatusNotification, MeterValues, TransactionEvent). RequestStart/StopTransaction (F01 to
+// F03) are in authorization.cpp.
 #include "v201/engine_impl.hpp"
 
 namespace ocpp::v201 {
@@ -40,6 +42,22 @@ void Engine::Impl::handle_trigger_message(const rpc::Frame& frame, Now now) {
         };
       }
       break;
+    case MessageTriggerEnumType::MeterValues:
+    case MessageTriggerEnumType::TransactionEvent: {
+      // F06.FR.03: an evse that does not exist is not relevant: Rejected (nothing to send).
+      std::optional<int> evse_id;
+      if (req.evse && req.evse->id != 0) evse_id = req.evse->id;
+      const bool has = req.requestedMessage == MessageTriggerEnumType::MeterValues
+                           ? trigger_meter_values(evse_id, now)
+                           : trigger_transaction_event(evse_id);
+      if (accepted() && has) {
+        resp.status = TriggerMessageStatusEnumType::Accepted;
+        send = [this, what = req.requestedMessage, evse_id, now] {
+          send_triggered(what, evse_id, now);
+        };
+      }
+      break;
+    }
     default:
       // F06.FR.08: a message this Charging Station does not implement.
       resp.status = TriggerMessageStatusEnumType::NotImplemented;
@@ -48,6 +66,35 @@ void Engine::Impl::handle_trigger_message(const rpc::Frame& frame, Now now) {
   reply(frame.id, codec::to_json(resp));
   // F06.FR.10: what was Accepted is sent.
   if (send) send();
+}
+
+void Engine::Impl::handle_unlock_connector(const rpc::Frame& frame) {
+  UnlockConnectorRequest req;
+  if (!decode_request(frame, req)) return;
+  auto answer = [id = frame.id, epoch = epoch()](Impl& im, UnlockStatusEnumType status, Now) {
+    if (im.epoch() != epoch || !im.connected()) return;  // F05.FR.01 on its connection
+    UnlockConnectorResponse resp;
+    resp.status = status;
+    im.reply(id, codec::to_json(resp));
+  };
+  if (!connector(req.evseId, req.connectorId)) {
+    answer(*this, UnlockStatusEnumType::UnknownConnector, Now{});  // F05.FR.03
+    return;
+  }
+  const EvseTx& e = evse_tx(req.evseId);
+  if (e.tx && e.tx->id_token && !e.tx->deauthorized &&
+      (e.tx->connector_id == 0 || e.tx->connector_id == req.connectorId)) {
+    answer(*this, UnlockStatusEnumType::OngoingAuthorizedTransaction, Now{});  // F05.FR.02
+    return;
+  }
+  if (!hooks_.unlock_connector) {
+    answer(*this, UnlockStatusEnumType::UnlockFailed, Now{});  // F05.FR.05: no way to unlock
+    return;
+  }
+  // F05.FR.04 to F05.FR.06: the firmware tries, cable or not, and says how it went.
+  defer_decision<UnlockStatusEnumType>(
+      [h = hooks_.unlock_connector, evse = req.evseId, c = req.connectorId] { return h(evse, c); },
+      std::move(answer));
 }
 
 }  // namespace ocpp::v201

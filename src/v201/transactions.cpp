@@ -26,6 +26,8 @@ std::optional<std::string> unit_of(MeasurandEnumType m) {
   return std::nullopt;
 }
 
+}  // namespace
+
 std::optional<std::vector<MeterValueType>> meter_values(const EvseTx& e,
                                                         const std::vector<MeasurandEnumType>& list,
                                                         ReadingContextEnumType context,
@@ -49,6 +51,8 @@ std::optional<std::vector<MeterValueType>> meter_values(const EvseTx& e,
   if (mv.sampledValue.empty()) return std::nullopt;
   return std::vector<MeterValueType>{std::move(mv)};
 }
+
+namespace {
 
 // The triggerReason that goes with a reason the firmware ends a transaction for.
 TriggerReasonEnumType trigger_for(ReasonEnumType reason) {
@@ -156,6 +160,7 @@ std::error_code Engine::Impl::write_event(int evse_id, TransactionEventEnumType 
     const auto& list =
         *context == ReadingContextEnumType::Transaction_Begin ? tx_settings_.started_measurands
         : *context == ReadingContextEnumType::Transaction_End ? tx_settings_.ended_measurands
+        : *context == ReadingContextEnumType::Sample_Clock    ? tx_settings_.aligned_measurands
                                                               : tx_settings_.updated_measurands;
     req.meterValue = meter_values(e, list, *context, now.wall);
   }

@@ -50,6 +50,10 @@ struct TxSettings {
   std::vector<MeasurandEnumType> updated_measurands{
       MeasurandEnumType::Energy_Active_Import_Register};
   std::vector<MeasurandEnumType> ended_measurands{MeasurandEnumType::Energy_Active_Import_Register};
+  std::chrono::seconds aligned_interval{0};  // AlignedDataCtrlr.Interval
+  std::vector<MeasurandEnumType> aligned_measurands{
+      MeasurandEnumType::Energy_Active_Import_Register};
+  bool aligned_send_during_idle = false;  // AlignedDataCtrlr.SendDuringIdle
 };
 
 /// A transaction of one EVSE, from its TransactionEventRequest Started to its Ended.
@@ -84,5 +88,12 @@ struct EvseTx {
   bool authorizing = false;                      // an AuthorizeRequest is out
   std::optional<Transaction> tx;
 };
+
+/// One MeterValue with the EVSE's latest reading of each listed measurand (the firmware's
+/// set_measurand), or nullopt when it has none of them (sampledValue needs one item).
+std::optional<std::vector<MeterValueType>> meter_values(const EvseTx& e,
+                                                        const std::vector<MeasurandEnumType>& list,
+                                                        ReadingContextEnumType context,
+                                                        DateTime at);
 
 }  // namespace ocpp::v201

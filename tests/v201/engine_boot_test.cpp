@@ -343,7 +343,7 @@ TEST_CASE(
   h.connect();
   CHECK(error_code(h.csms_call("u1", "FlyToTheMoon", "{}")) == "NotImplemented");
   CHECK(error_code(h.csms_call("u2", "Heartbeat", "{}")) == "NotSupported");  // sent by us only
-  CHECK(error_code(h.csms_call("u3", "UnlockConnector", R"({"evseId":1,"connectorId":1})")) ==
+  CHECK(error_code(h.csms_call("u3", "GetDisplayMessages", R"({"requestId":1})")) ==
         "NotSupported");
 }
 

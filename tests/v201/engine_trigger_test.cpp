@@ -121,7 +121,8 @@ TEST_CASE("v201 F06.FR.08: a requested message that is not implemented", "[v201]
   h.start();
   h.connect();
   CHECK(result_status(h.csms_call("t1", "TriggerMessage",
-                                  R"({"requestedMessage":"MeterValues"})")) == "NotImplemented");
+                                  R"({"requestedMessage":"PublishFirmwareStatusNotification"})")) ==
+        "NotImplemented");
   CHECK(result_status(h.csms_call("t2", "TriggerMessage",
                                   R"({"requestedMessage":"LogStatusNotification"})")) ==
         "NotImplemented");

@@ -48,6 +48,9 @@ inline bool valid_request(const std::string& action, const std::string& payload,
   } else if (action == "TransactionEvent") {
     ocpp::v201::TransactionEventRequest r;
     ok = ocpp::v201::codec::from_json(payload, r, err);
+  } else if (action == "MeterValues") {
+    ocpp::v201::MeterValuesRequest r;
+    ok = ocpp::v201::codec::from_json(payload, r, err);
   } else if (action == "Authorize") {
     ocpp::v201::AuthorizeRequest r;
     ok = ocpp::v201::codec::from_json(payload, r, err);

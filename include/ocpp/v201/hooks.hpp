@@ -14,6 +14,12 @@
 
 namespace ocpp::v201 {
 
+/// The answer of the data_transfer hook.
+struct DataTransferResult {
+  DataTransferStatusEnumType status = DataTransferStatusEnumType::UnknownVendorId;
+  std::optional<std::string> data;  ///< any JSON value, as text
+};
+
 /// What the transaction_event hook is told about one TransactionEventRequest.
 struct TransactionEventInfo {
   int evseId = 0;
@@ -51,6 +57,17 @@ struct Hooks {
   std::function<RequestStartStopStatusEnumType(
       std::optional<std::int32_t> evseId, const IdTokenType& idToken, std::int32_t remoteStartId)>
       remote_start_allowed;
+
+  /// An UnlockConnectorRequest (F05) for a connector without an authorized transaction:
+  /// Unlocked or UnlockFailed, tried even with no cable detected (F05.FR.06). Without this
+  /// hook: UnlockFailed.
+  std::function<UnlockStatusEnumType(int evseId, int connectorId)> unlock_connector;
+  /// A DataTransferRequest from the CSMS (P01): its answer (status and optional data, JSON
+  /// text). Without this hook: UnknownVendorId (P01.FR.05).
+  std::function<DataTransferResult(const std::string& vendorId,
+                                   const std::optional<std::string>& messageId,
+                                   const std::optional<std::string>& data)>
+      data_transfer;
 
   // --- notifications ---
 
