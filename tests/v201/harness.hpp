@@ -45,6 +45,9 @@ inline bool valid_request(const std::string& action, const std::string& payload,
   } else if (action == "StatusNotification") {
     ocpp::v201::StatusNotificationRequest r;
     ok = ocpp::v201::codec::from_json(payload, r, err);
+  } else if (action == "NotifyReport") {
+    ocpp::v201::NotifyReportRequest r;
+    ok = ocpp::v201::codec::from_json(payload, r, err);
   } else {
     err.message = "an action the engine does not send yet";
   }

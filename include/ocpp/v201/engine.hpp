@@ -9,7 +9,8 @@
 //
 // This increment covers the provisioning block's boot (B01 to B03) and Reset without
 // transactions (B11), the heartbeat (G02), TriggerMessage for those messages (F06), connector
-// status reporting (G01) and ChangeAvailability (G03, G04; persisted in the Store).
+// status reporting (G01) and ChangeAvailability (G03, G04; persisted in the Store), and the
+// device model: GetVariables, SetVariables (persisted), GetBaseReport and GetReport (B05-B08).
 // Not thread-safe: one thread at a time.
 #pragma once
 
@@ -27,6 +28,7 @@
 #include "ocpp/export.hpp"
 #include "ocpp/store.hpp"
 #include "ocpp/time.hpp"
+#include "ocpp/v201/device_model.hpp"
 #include "ocpp/v201/generated/messages.hpp"
 #include "ocpp/v201/hooks.hpp"
 
@@ -100,6 +102,31 @@ class OCPP_API Engine {
   /// Errors: Errc::unknown_connector (no such EVSE or connector).
   std::error_code set_connector_status(int evseId, int connectorId, ConnectorStatusEnumType status,
                                        Now now);
+
+  // --- device model (B05-B08) ---
+  /// Adds a component variable to the device model (a vendor variable, or a standardized one
+  /// the engine does not have): the CSMS reads it (GetVariables, reports) and, unless ReadOnly,
+  /// sets it (SetVariables; the variable_set hook tells the firmware). A value the CSMS set in
+  /// an earlier run (persistent) replaces definition.actual. Call it after create(), before
+  /// connected(). Errors: Errc::invalid_argument (already defined; a name or instance over 50
+  /// characters; an EVSE or connector the station does not have; attributeTypes without
+  /// Actual; an actual value that fails the checks of dataType, valuesList and the limits).
+  std::error_code add_variable(const VariableDefinition& definition);
+  /// A value of the device model (e.g. OCPPCommCtrlr.HeartbeatInterval, or
+  /// SecurityCtrlr.BasicAuthPassword: WriteOnly restricts the CSMS, not the firmware); the
+  /// empty string when unset. Errors: Errc::invalid_argument (no such variable, or it lacks
+  /// the attribute type).
+  Result<std::string> get_variable(const ComponentType& component, const VariableType& variable,
+                                   AttributeEnumType attributeType = AttributeEnumType::Actual)
+      const;
+  /// Sets an Actual value as the firmware measures or configures it (any mutability; e.g. a
+  /// temperature, EVSE.Power, SecurityCtrlr.SecurityProfile). Kept in memory only: the firmware
+  /// sets its values again after a restart. Blocks that follow the variable pick it up (e.g.
+  /// HeartbeatInterval restarts the heartbeat timer). No hook is called. Errors:
+  /// Errc::invalid_argument (no such variable; a value that fails the checks; a value the
+  /// engine computes, such as AvailabilityState).
+  std::error_code set_variable_actual(const ComponentType& component, const VariableType& variable,
+                                      const std::string& value, Now now);
 
   // --- state ---
   /// True between connected() and disconnected().
