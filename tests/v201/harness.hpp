@@ -208,7 +208,9 @@ class Harness {
     c.at = now_.mono;
     std::string why;
     INFO(c.action << " " << c.payload);
-    CHECK(valid_request(c.action, c.payload, why));
+    const bool valid = valid_request(c.action, c.payload, why);
+    INFO(why);
+    CHECK(valid);
     calls.push_back(c);
     auto p = policy.find(c.action);
     std::optional<std::string> payload =
