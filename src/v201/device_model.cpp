@@ -226,7 +226,8 @@ std::error_code DeviceModel::define(Variable v) {
       k.variable_instance.size() > 50 || v.unit.size() > 16 || v.values_list.size() > 1000 ||
       !v.has(AttributeEnumType::Actual) || vars_.count(k))
     return make_error_code(Errc::invalid_argument);
-  if (!v.default_actual.empty() && !check_value(v, AttributeEnumType::Actual, v.default_actual).empty())
+  if (!v.default_actual.empty() &&
+      !check_value(v, AttributeEnumType::Actual, v.default_actual).empty())
     return make_error_code(Errc::invalid_argument);
   v.values[index_of(AttributeEnumType::Actual)] = v.default_actual;
   // Values the CSMS set in an earlier run (ReadOnly ones are the firmware's: never stored).
@@ -291,8 +292,9 @@ SetOutcome DeviceModel::set(const VariableKey& key, AttributeEnumType type,
     const bool is_default = type == AttributeEnumType::Actual && value == v.default_actual;
     const auto ec = is_default ? store_.kv_erase(k) : store_.kv_set(k, value);
     if (ec) {
-      if (log_) log_(0, "SetVariables of " + key.component + "." + key.variable + " not stored: " +
-                            ec.message());
+      if (log_)
+        log_(0, "SetVariables of " + key.component + "." + key.variable +
+                    " not stored: " + ec.message());
       return {SetVariableStatusEnumType::Rejected, "InternalError"};
     }
   }

@@ -173,7 +173,8 @@ void Engine::Impl::send_report_part(Now now) {
   const auto max_bytes = static_cast<std::size_t>(message_limit("BytesPerMessage", "GetReport"));
   // As many items as ItemsPerMessage and BytesPerMessage allow; at least one, so that a
   // report always ends (an item alone over the limit goes alone).
-  std::size_t size = codec::to_json(msg).size() + std::strlen(",\"reportData\":[]") + kFrameOverhead;
+  std::size_t size =
+      codec::to_json(msg).size() + std::strlen(",\"reportData\":[]") + kFrameOverhead;
   std::vector<ReportDataType> data;
   while (r.next < r.items.size() && static_cast<std::int64_t>(data.size()) < max_items) {
     ReportDataType rd = report_data(dm_, *r.items[r.next]);

@@ -114,14 +114,22 @@ const Row kConnectorRows[] = {
 DataEnumType data_type(device_model::DataType t) {
   using D = device_model::DataType;
   switch (t) {
-    case D::Decimal: return DataEnumType::decimal;
-    case D::Integer: return DataEnumType::integer;
-    case D::DateTime: return DataEnumType::dateTime;
-    case D::Boolean: return DataEnumType::boolean;
-    case D::OptionList: return DataEnumType::OptionList;
-    case D::SequenceList: return DataEnumType::SequenceList;
-    case D::MemberList: return DataEnumType::MemberList;
-    default: return DataEnumType::string;  // string, identifierString, passwordString
+    case D::Decimal:
+      return DataEnumType::decimal;
+    case D::Integer:
+      return DataEnumType::integer;
+    case D::DateTime:
+      return DataEnumType::dateTime;
+    case D::Boolean:
+      return DataEnumType::boolean;
+    case D::OptionList:
+      return DataEnumType::OptionList;
+    case D::SequenceList:
+      return DataEnumType::SequenceList;
+    case D::MemberList:
+      return DataEnumType::MemberList;
+    default:
+      return DataEnumType::string;  // string, identifierString, passwordString
   }
 }
 
@@ -146,8 +154,9 @@ std::error_code Engine::Impl::define_device_model() {
     const auto* e = device_model::find(r.component, r.variable, r.instance);
     if (!e) return make_error_code(Errc::invalid_argument);  // a row not in the specification
     Variable v;
-    v.key = VariableKey{std::string(r.component), {}, evse_id, connector_id,
-                        std::string(r.variable), std::string(r.instance)};
+    v.key =
+        VariableKey{std::string(r.component), {}, evse_id, connector_id, std::string(r.variable),
+                    std::string(r.instance)};
     v.data_type = data_type(e->data_type);
     v.mutability = r.mutability;
     // The table gives alternatives ("W, kW"): the first is the one this station uses.

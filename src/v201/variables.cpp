@@ -32,9 +32,9 @@ bool Engine::Impl::over_message_limits(const rpc::Frame& frame, const char* memb
   const auto& p = *frame.payload;
   if (p.IsObject() && p.HasMember(member) && p[member].IsArray() &&
       static_cast<std::int64_t>(p[member].Size()) > message_limit("ItemsPerMessage", message)) {
-    reply_error(frame.id, RpcErrorCode::OccurrenceConstraintViolation,
-                std::string(member) + ": more elements than ItemsPerMessage" +
-                    std::string(message));
+    reply_error(
+        frame.id, RpcErrorCode::OccurrenceConstraintViolation,
+        std::string(member) + ": more elements than ItemsPerMessage" + std::string(message));
     return true;
   }
   return false;
@@ -116,8 +116,7 @@ std::error_code Engine::add_variable(const VariableDefinition& d) {
     const int evse_id = d.component.evse->id;
     if (evse_id < 1 || static_cast<std::size_t>(evse_id) > im.evses_.size())
       return make_error_code(Errc::invalid_argument);
-    if (d.component.evse->connectorId &&
-        !im.connector(evse_id, *d.component.evse->connectorId))
+    if (d.component.evse->connectorId && !im.connector(evse_id, *d.component.evse->connectorId))
       return make_error_code(Errc::invalid_argument);
   }
   v.data_type = d.dataType;
@@ -143,8 +142,8 @@ Result<std::string> Engine::get_variable(const ComponentType& component,
 }
 
 std::error_code Engine::set_variable_actual(const ComponentType& component,
-                                            const VariableType& variable,
-                                            const std::string& value, Now now) {
+                                            const VariableType& variable, const std::string& value,
+                                            Now now) {
   auto& im = *impl_;
   const VariableKey key = make_key(component, variable);
   const SetOutcome out = im.dm_.set(key, AttributeEnumType::Actual, value, SetSource::local);

@@ -86,8 +86,8 @@ TEST_CASE("v201 B05.FR.10: DeviceModel stores what the CSMS sets, applies it at 
     DeviceModel dm(*store, {});
     REQUIRE(dm.load() == std::error_code{});
     REQUIRE(dm.define(make("Ctrl.A", "X.1", DataEnumType::integer, "5")) == std::error_code{});
-    REQUIRE(dm.define(make("Ctrl", "RO", DataEnumType::integer, "1", MutabilityEnumType::ReadOnly)) ==
-            std::error_code{});
+    REQUIRE(dm.define(make("Ctrl", "RO", DataEnumType::integer, "1",
+                           MutabilityEnumType::ReadOnly)) == std::error_code{});
     CHECK(dm.define(make("Ctrl", "RO", DataEnumType::integer, "1")) ==
           ocpp::make_error_code(ocpp::Errc::invalid_argument));
     CHECK(dm.define(make("Ctrl", "Bad", DataEnumType::integer, "x")) ==

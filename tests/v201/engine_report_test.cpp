@@ -145,8 +145,8 @@ TEST_CASE("v201 B07.FR.01 B07.FR.03 B07.FR.04 B07.FR.08 B07.FR.10 B07.FR.11: Ful
     const auto* e = device_model::find(x.component, x.variable, x.instance);
     REQUIRE(e);
     const auto dt = device_model::to_string(e->data_type);
-    CHECK((x.data_type == dt || (x.data_type == "string" && (dt == "identifierString" ||
-                                                             dt == "passwordString"))));
+    CHECK((x.data_type == dt ||
+           (x.data_type == "string" && (dt == "identifierString" || dt == "passwordString"))));
     const auto m = device_model::to_string(e->mutability);
     if (m == "ReadOnly" || m == "ReadWrite" || m == "WriteOnly") CHECK(x.mutability == m);
   }
@@ -241,8 +241,9 @@ TEST_CASE("v201 B07.FR.13 B08.FR.16: a report while another is under way is Reje
   h.policy.erase("NotifyReport");
   h.advance(40s);
   const auto from = h.calls.size();
-  CHECK(result_status(h.csms_call("r4", "GetReport",
-                                  R"({"requestId":4,"componentVariable":[{"component":{"name":"TxCtrlr"}}]})")) ==
+  CHECK(result_status(h.csms_call(
+            "r4", "GetReport",
+            R"({"requestId":4,"componentVariable":[{"component":{"name":"TxCtrlr"}}]})")) ==
         "Accepted");
   check_sequence(reports(h, from), 4);
 }
@@ -254,16 +255,18 @@ TEST_CASE("v201 B08.FR.05 B08.FR.11 B08.FR.20 B08.FR.21 B08.FR.22 B08.FR.23: com
   h.connect();
   auto ask = [&h](const std::string& id, const std::string& cvs) {
     const auto from = h.calls.size();
-    const auto status = result_status(h.csms_call(
-        id, "GetReport", R"({"requestId":5,"componentVariable":[)" + cvs + "]}"));
+    const auto status = result_status(
+        h.csms_call(id, "GetReport", R"({"requestId":5,"componentVariable":[)" + cvs + "]}"));
     return std::make_pair(status, items(reports(h, from)));
   };
-  auto [s1, one] = ask("r1", R"({"component":{"name":"OCPPCommCtrlr"},"variable":{"name":"HeartbeatInterval"}})");
+  auto [s1, one] = ask(
+      "r1", R"({"component":{"name":"OCPPCommCtrlr"},"variable":{"name":"HeartbeatInterval"}})");
   CHECK(s1 == "Accepted");
   REQUIRE(one.size() == 1);
   CHECK(one[0].value == "300");
   // B08.FR.21: every instance of ItemsPerMessage.
-  auto [s2, inst] = ask("r2", R"({"component":{"name":"DeviceDataCtrlr"},"variable":{"name":"ItemsPerMessage"}})");
+  auto [s2, inst] = ask(
+      "r2", R"({"component":{"name":"DeviceDataCtrlr"},"variable":{"name":"ItemsPerMessage"}})");
   CHECK(inst.size() == 3);
   // B08.FR.20, B08.FR.22: every variable of every connector of EVSE 1.
   auto [s3, conns] = ask("r3", R"({"component":{"name":"Connector","evse":{"id":1}}})");
@@ -273,7 +276,9 @@ TEST_CASE("v201 B08.FR.05 B08.FR.11 B08.FR.20 B08.FR.21 B08.FR.22 B08.FR.23: com
   auto [s4, evses] = ask("r4", R"({"component":{"name":"EVSE"},"variable":{"name":"Power"}})");
   CHECK(evses.size() == 2);
   // Two elements: the union.
-  auto [s5, two] = ask("r5", R"({"component":{"name":"EVSE"},"variable":{"name":"Power"}},{"component":{"name":"TxCtrlr"},"variable":{"name":"TxStopPoint"}})");
+  auto [s5, two] = ask(
+      "r5",
+      R"({"component":{"name":"EVSE"},"variable":{"name":"Power"}},{"component":{"name":"TxCtrlr"},"variable":{"name":"TxStopPoint"}})");
   CHECK(two.size() == 3);
   // B08.FR.15: nothing matches.
   auto [s6, none] = ask("r6", R"({"component":{"name":"NoSuchCtrlr"}})");
@@ -306,10 +311,14 @@ TEST_CASE("v201 B08.FR.05 B08.FR.09 B08.FR.10 B08.FR.13 B08.FR.15: componentCrit
   CHECK(find(en, "OCPPCommCtrlr", "HeartbeatInterval"));  // no Enabled variable
   CHECK(!find(en, "AlignedDataCtrlr", "Interval"));
   // B08.FR.05: criteria and componentVariable both limit the report.
-  auto [s3, both] = ask("r3", R"({"requestId":3,"componentCriteria":["Enabled"],"componentVariable":[{"component":{"name":"AlignedDataCtrlr"}}]})");
+  auto [s3, both] = ask(
+      "r3",
+      R"({"requestId":3,"componentCriteria":["Enabled"],"componentVariable":[{"component":{"name":"AlignedDataCtrlr"}}]})");
   CHECK(s3 == "EmptyResultSet");
   // B08.FR.13: at least one of the criteria.
-  auto [s4, any] = ask("r4", R"({"requestId":4,"componentCriteria":["Problem","Available"],"componentVariable":[{"component":{"name":"AlignedDataCtrlr"}}]})");
+  auto [s4, any] = ask(
+      "r4",
+      R"({"requestId":4,"componentCriteria":["Problem","Available"],"componentVariable":[{"component":{"name":"AlignedDataCtrlr"}}]})");
   CHECK(s4 == "Accepted");
   CHECK(find(any, "AlignedDataCtrlr", "Interval"));
 }
@@ -319,16 +328,24 @@ TEST_CASE("v201 B08.FR.17 B08.FR.18: hostile GetReport requests", "[v201][report
   h.start();
   h.connect();
   std::string cvs;
-  for (int i = 0; i < 51; ++i) cvs += std::string(i ? "," : "") + R"({"component":{"name":"TxCtrlr"}})";
-  CHECK(error_code(h.csms_call("r1", "GetReport", R"({"requestId":1,"componentVariable":[)" + cvs +
-                                                      "]}")) == "OccurrenceConstraintViolation");
+  for (int i = 0; i < 51; ++i)
+    cvs += std::string(i ? "," : "") + R"({"component":{"name":"TxCtrlr"}})";
+  CHECK(error_code(h.csms_call("r1", "GetReport",
+                               R"({"requestId":1,"componentVariable":[)" + cvs + "]}")) ==
+        "OccurrenceConstraintViolation");
   set_limit(h, "BytesPerMessage", "100");
-  CHECK(error_code(h.csms_call("r2", "GetReport", R"({"requestId":2,"componentVariable":[)" +
-                                                      cvs.substr(0, 200) + "]}")) != "");
-  CHECK(error_code(h.csms_call("r3", "GetReport", R"({"requestId":3,"componentVariable":[{"component":{"name":"TxCtrlr"}},{"component":{"name":"TxCtrlr"}},{"component":{"name":"TxCtrlr"}}]})")) ==
-        "FormatViolation");
-  CHECK(error_code(h.csms_call("r4", "GetReport", R"({"requestId":4,"componentCriteria":["Broken"]})")) != "");
-  CHECK(error_code(h.csms_call("r5", "GetBaseReport", R"({"requestId":5,"reportBase":"Everything"})")) != "");
+  CHECK(error_code(h.csms_call(
+            "r2", "GetReport",
+            R"({"requestId":2,"componentVariable":[)" + cvs.substr(0, 200) + "]}")) != "");
+  CHECK(
+      error_code(h.csms_call(
+          "r3", "GetReport",
+          R"({"requestId":3,"componentVariable":[{"component":{"name":"TxCtrlr"}},{"component":{"name":"TxCtrlr"}},{"component":{"name":"TxCtrlr"}}]})")) ==
+      "FormatViolation");
+  CHECK(error_code(h.csms_call("r4", "GetReport",
+                               R"({"requestId":4,"componentCriteria":["Broken"]})")) != "");
+  CHECK(error_code(h.csms_call("r5", "GetBaseReport",
+                               R"({"requestId":5,"reportBase":"Everything"})")) != "");
   CHECK(h.calls_of("NotifyReport").empty());
 }
 

@@ -29,7 +29,8 @@ std::vector<Item> results(const std::optional<std::string>& frame, const char* m
     i.status = r["attributeStatus"].GetString();
     if (r.HasMember("attributeType")) i.type = r["attributeType"].GetString();
     if (r.HasMember("attributeValue")) i.value = r["attributeValue"].GetString();
-    if (r.HasMember("attributeStatusInfo")) i.reason = r["attributeStatusInfo"]["reasonCode"].GetString();
+    if (r.HasMember("attributeStatusInfo"))
+      i.reason = r["attributeStatusInfo"]["reasonCode"].GetString();
     out.push_back(i);
   }
   return out;
@@ -90,14 +91,15 @@ TEST_CASE("v201 B06.FR.01 B06.FR.06 B06.FR.07 B06.FR.08 B06.FR.09 B06.FR.10 B06.
   Harness h({2});
   h.start();
   h.connect();
-  auto r = results(get(h, "g1",
-                       {get_item("OCPPCommCtrlr", "HeartbeatInterval"),
-                        get_item("NoSuchCtrlr", "HeartbeatInterval"),
-                        get_item("OCPPCommCtrlr", "NoSuchVariable"),
-                        get_item("OCPPCommCtrlr", "HeartbeatInterval", R"(,"attributeType":"Target")"),
-                        get_item("SecurityCtrlr", "BasicAuthPassword"),
-                        get_item("TxCtrlr", "TxStartPoint", R"(,"attributeType":"Actual")")}),
-                   "getVariableResult");
+  auto r =
+      results(get(h, "g1",
+                  {get_item("OCPPCommCtrlr", "HeartbeatInterval"),
+                   get_item("NoSuchCtrlr", "HeartbeatInterval"),
+                   get_item("OCPPCommCtrlr", "NoSuchVariable"),
+                   get_item("OCPPCommCtrlr", "HeartbeatInterval", R"(,"attributeType":"Target")"),
+                   get_item("SecurityCtrlr", "BasicAuthPassword"),
+                   get_item("TxCtrlr", "TxStartPoint", R"(,"attributeType":"Actual")")}),
+              "getVariableResult");
   REQUIRE(r.size() == 6);
   CHECK(r[0].status == "Accepted");
   CHECK(r[0].type == "Actual");  // B06.FR.11: absent means Actual
@@ -115,7 +117,8 @@ TEST_CASE("v201 B06.FR.01 B06.FR.06 B06.FR.07 B06.FR.08 B06.FR.09 B06.FR.10 B06.
   CHECK(r[5].value == "PowerPathClosed");
 }
 
-TEST_CASE("v201 B06.FR.14 B06.FR.15: instances and EVSE/connector components", "[v201][variables]") {
+TEST_CASE("v201 B06.FR.14 B06.FR.15: instances and EVSE/connector components",
+          "[v201][variables]") {
   Harness h({2});
   h.start();
   h.connect();
@@ -163,13 +166,14 @@ TEST_CASE("v201 B05.FR.01 B05.FR.04 B05.FR.05 B05.FR.06 B05.FR.09 B05.FR.10 B05.
   Harness h;
   h.start();
   h.connect();
-  auto r = results(set(h, "s1",
-                       {set_item("OCPPCommCtrlr", "OfflineThreshold", "120"),
-                        set_item("NoSuchCtrlr", "OfflineThreshold", "1"),
-                        set_item("OCPPCommCtrlr", "NoSuchVariable", "1"),
-                        set_item("OCPPCommCtrlr", "OfflineThreshold", "1", R"(,"attributeType":"MaxSet")"),
-                        set_item("OCPPCommCtrlr", "FileTransferProtocols", "HTTPS")}),
-                   "setVariableResult");
+  auto r = results(
+      set(h, "s1",
+          {set_item("OCPPCommCtrlr", "OfflineThreshold", "120"),
+           set_item("NoSuchCtrlr", "OfflineThreshold", "1"),
+           set_item("OCPPCommCtrlr", "NoSuchVariable", "1"),
+           set_item("OCPPCommCtrlr", "OfflineThreshold", "1", R"(,"attributeType":"MaxSet")"),
+           set_item("OCPPCommCtrlr", "FileTransferProtocols", "HTTPS")}),
+      "setVariableResult");
   REQUIRE(r.size() == 5);
   CHECK(r[0].status == "Accepted");
   CHECK(r[0].type == "Actual");  // B05.FR.12
@@ -215,8 +219,9 @@ TEST_CASE("v201 B05.FR.07 B05.FR.08: values checked against data type, values li
   int n = 0;
   for (const auto& c : cases) {
     INFO(c.component << "." << c.variable << " = '" << c.value << "'");
-    auto r = results(set(h, "s" + std::to_string(++n), {set_item(c.component, c.variable, c.value)}),
-                     "setVariableResult");
+    auto r =
+        results(set(h, "s" + std::to_string(++n), {set_item(c.component, c.variable, c.value)}),
+                "setVariableResult");
     REQUIRE(r.size() == 1);
     CHECK(r[0].status == c.status);
     if (r[0].status == "Rejected")
@@ -278,17 +283,20 @@ TEST_CASE("v201 B05 G02.FR.02: HeartbeatInterval set by SetVariables drives the 
   CHECK(hb[1].at - hb[0].at == 20s);
   // Kept after a restart (until the next BootNotificationResponse gives its interval).
   h.start();
-  CHECK(h.engine().get_variable(component("OCPPCommCtrlr"), variable("HeartbeatInterval")).value() ==
-        "20");
+  CHECK(
+      h.engine().get_variable(component("OCPPCommCtrlr"), variable("HeartbeatInterval")).value() ==
+      "20");
 }
 
-TEST_CASE("v201 B01.FR.04: the BootNotificationResponse interval is OCPPCommCtrlr.HeartbeatInterval",
-          "[v201][variables]") {
+TEST_CASE(
+    "v201 B01.FR.04: the BootNotificationResponse interval is OCPPCommCtrlr.HeartbeatInterval",
+    "[v201][variables]") {
   Harness h;
   h.boot_answer("Accepted", 45);
   h.start();
-  CHECK(h.engine().get_variable(component("OCPPCommCtrlr"), variable("HeartbeatInterval")).value() ==
-        "300");
+  CHECK(
+      h.engine().get_variable(component("OCPPCommCtrlr"), variable("HeartbeatInterval")).value() ==
+      "300");
   h.connect();
   CHECK(actual(h, "OCPPCommCtrlr", "HeartbeatInterval") == "45");
 }
@@ -299,7 +307,9 @@ TEST_CASE("v201 B05.FR.09: a store that fails to write: Rejected, the value unch
   struct FailingStore : ocpp::Store {
     std::unique_ptr<ocpp::Store> inner = ocpp::make_memory_store();
     bool fail = false;
-    std::error_code outbox_append(ocpp::OutboxMessage& m) override { return inner->outbox_append(m); }
+    std::error_code outbox_append(ocpp::OutboxMessage& m) override {
+      return inner->outbox_append(m);
+    }
     std::error_code outbox_front(std::optional<ocpp::OutboxMessage>& o) override {
       return inner->outbox_front(o);
     }
@@ -364,7 +374,9 @@ TEST_CASE("v201 B05: the variable_set hook hears the value after the answer", "[
   Harness h;
   std::vector<std::tuple<std::string, std::string, std::string>> seen;
   h.hooks.variable_set = [&](const ComponentType& c, const VariableType& v, AttributeEnumType,
-                             const std::string& value) { seen.emplace_back(c.name, v.name, value); };
+                             const std::string& value) {
+    seen.emplace_back(c.name, v.name, value);
+  };
   h.start();
   h.connect();
   const std::string pw = "0123456789abcdef";
@@ -372,10 +384,12 @@ TEST_CASE("v201 B05: the variable_set hook hears the value after the answer", "[
                 "setVariableResult")[0]
             .status == "Accepted");
   REQUIRE(seen.size() == 1);
-  CHECK(seen[0] == std::make_tuple(std::string("SecurityCtrlr"), std::string("BasicAuthPassword"), pw));
+  CHECK(seen[0] ==
+        std::make_tuple(std::string("SecurityCtrlr"), std::string("BasicAuthPassword"), pw));
   // WriteOnly for the CSMS, readable by the firmware.
-  CHECK(h.engine().get_variable(component("SecurityCtrlr"), variable("BasicAuthPassword")).value() ==
-        pw);
+  CHECK(
+      h.engine().get_variable(component("SecurityCtrlr"), variable("BasicAuthPassword")).value() ==
+      pw);
   CHECK(!actual(h, "SecurityCtrlr", "BasicAuthPassword"));
 }
 
@@ -406,20 +420,21 @@ TEST_CASE("v201 B05.FR.08 B05 RebootRequired: a vendor variable with MinSet/MaxS
   bad.actual = "fast";
   CHECK(h.engine().add_variable(bad) == ocpp::make_error_code(ocpp::Errc::invalid_argument));
   h.connect();
-  auto r = results(set(h, "s1",
-                       {set_item("VendorFan", "FanSpeed", "3000", R"(,"attributeType":"MaxSet")"),
-                        set_item("VendorFan", "FanSpeed", "3500"),
-                        set_item("VendorFan", "FanSpeed", "2500"),
-                        set_item("VendorFan", "FanSpeed", "7000", R"(,"attributeType":"MinSet")")}),
-                   "setVariableResult");
+  auto r = results(
+      set(h, "s1",
+          {set_item("VendorFan", "FanSpeed", "3000", R"(,"attributeType":"MaxSet")"),
+           set_item("VendorFan", "FanSpeed", "3500"), set_item("VendorFan", "FanSpeed", "2500"),
+           set_item("VendorFan", "FanSpeed", "7000", R"(,"attributeType":"MinSet")")}),
+      "setVariableResult");
   REQUIRE(r.size() == 4);
   CHECK(r[0].status == "RebootRequired");
   CHECK(r[1].status == "Rejected");  // above MaxSet
   CHECK(r[1].reason == "ValueOutOfRange");
   CHECK(r[2].status == "RebootRequired");
   CHECK(r[3].status == "Rejected");  // above maxLimit
-  auto g = results(get(h, "g1", {get_item("VendorFan", "FanSpeed", R"(,"attributeType":"MinSet")"),
-                                 get_item("VendorFan", "FanSpeed", R"(,"attributeType":"MaxSet")")}),
+  auto g = results(get(h, "g1",
+                       {get_item("VendorFan", "FanSpeed", R"(,"attributeType":"MinSet")"),
+                        get_item("VendorFan", "FanSpeed", R"(,"attributeType":"MaxSet")")}),
                    "getVariableResult");
   CHECK(g[0].status == "Accepted");
   CHECK(g[0].value == "");  // B06.FR.13: supported, not set
@@ -464,13 +479,15 @@ TEST_CASE("v201 B05 B06: hostile input gets a CALLERROR", "[v201][variables]") {
   many.resize(2000, many[0]);
   CHECK(error_code(set(h, "s1b", many)) == "FormatViolation");
   // An attributeValue over the schema's 1000 characters.
-  CHECK(error_code(set(h, "s2", {set_item("OCPPCommCtrlr", "NetworkConfigurationPriority",
-                                          std::string(1001, '1'))})) != "");
+  CHECK(error_code(set(h, "s2",
+                       {set_item("OCPPCommCtrlr", "NetworkConfigurationPriority",
+                                 std::string(1001, '1'))})) != "");
   // A component name over 50 characters.
   CHECK(error_code(get(h, "g1", {get_item(std::string(51, 'C'), "X")})) != "");
   // An unknown attribute type.
-  CHECK(error_code(get(h, "g2", {get_item("OCPPCommCtrlr", "HeartbeatInterval",
-                                          R"(,"attributeType":"Current")")})) != "");
+  CHECK(error_code(get(h, "g2",
+                       {get_item("OCPPCommCtrlr", "HeartbeatInterval",
+                                 R"(,"attributeType":"Current")")})) != "");
   // No elements at all (the schema asks for one).
   CHECK(error_code(h.csms_call("g3", "GetVariables", R"({"getVariableData":[]})")) != "");
   // Not an array.

@@ -116,9 +116,9 @@ class OCPP_API Engine {
   /// SecurityCtrlr.BasicAuthPassword: WriteOnly restricts the CSMS, not the firmware); the
   /// empty string when unset. Errors: Errc::invalid_argument (no such variable, or it lacks
   /// the attribute type).
-  Result<std::string> get_variable(const ComponentType& component, const VariableType& variable,
-                                   AttributeEnumType attributeType = AttributeEnumType::Actual)
-      const;
+  Result<std::string> get_variable(
+      const ComponentType& component, const VariableType& variable,
+      AttributeEnumType attributeType = AttributeEnumType::Actual) const;
   /// Sets an Actual value as the firmware measures or configures it (any mutability; e.g. a
   /// temperature, EVSE.Power, SecurityCtrlr.SecurityProfile). Kept in memory only: the firmware
   /// sets its values again after a restart. Blocks that follow the variable pick it up (e.g.
