@@ -38,8 +38,9 @@ struct VariableDefinition {
   /// OptionList, MemberList, SequenceList: the allowed values, comma-separated (at most 1000
   /// characters); empty: any.
   std::string valuesList;
-  /// Numbers: the lowest and highest value; strings: maxLimit is the longest length.
+  /// Numbers: the lowest value.
   std::optional<double> minLimit;
+  /// Numbers: the highest value; strings: the longest length.
   std::optional<double> maxLimit;
   /// Values the CSMS sets (SetVariablesRequest) are stored and survive a restart.
   bool persistent = true;
