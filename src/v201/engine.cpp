@@ -59,7 +59,8 @@ Engine::Impl::Impl(EngineOptions options, Store& store, Hooks hooks)
       durable_(make_durable_handler(*this)),
       session_(session_options(options_), store, *durable_,
                [this](int level, std::string message) { log(level, std::move(message)); }),
-      heartbeat_interval_(options_.heartbeat_interval) {
+      heartbeat_interval_(options_.heartbeat_interval),
+      dm_(store, [this](int level, std::string message) { log(level, std::move(message)); }) {
   if (hooks_.frame) {
     session_.set_frame_observer([this](bool sent, const std::string& text) {
       defer([h = hooks_.frame, sent, text] { h(sent, text); });
@@ -73,6 +74,8 @@ std::error_code Engine::Impl::load(Now now) {
     evses_.push_back(Evse{true, std::vector<Connector>(static_cast<std::size_t>(n))});
   evse_txs_.assign(evses_.size(), EvseTx{});
   if (auto ec = load_availability()) return ec;
+  if (auto ec = define_device_model()) return ec;  // device model (B05-B08)
+  follow_tx_settings();
   if (auto ec = session_.load()) return ec;
   schedule_aligned(now);
   return load_transactions(now);
@@ -114,6 +117,7 @@ void Engine::Impl::disconnected(Now now) {
   boot_in_flight_ = false;
   next_heartbeat_.reset();
   forget_reported_status();
+  report_.reset();  // device model (B05-B08): a report cut off is not resumed
   if (hooks_.connection) defer([h = hooks_.connection] { h(false, "disconnected"); });
 }
 
@@ -140,6 +144,7 @@ std::optional<std::string> Engine::Impl::poll_transmit(Now now) {
 }
 
 void Engine::Impl::receive(std::string_view text, Now now) {
+  frame_bytes_ = text.size();  // BytesPerMessage checks (B06.FR.17, B08.FR.18)
   if (auto call = session_.receive(text, now, true)) handle_call(*call, now);
   if (auto why = session_.take_invalid_frame()) log(1, "invalid frame from the CSMS: " + *why);
 }
@@ -169,6 +174,23 @@ void Engine::Impl::handle_call(const rpc::Frame& frame, Now now) {
   }
   if (action == Action::Reset) {
     handle_reset(frame);
+    return;
+  }
+  // device model (B05-B08); answered while Pending too (B02.FR.01)
+  if (action == Action::GetVariables) {
+    handle_get_variables(frame);
+    return;
+  }
+  if (action == Action::SetVariables) {
+    handle_set_variables(frame, now);
+    return;
+  }
+  if (action == Action::GetBaseReport) {
+    handle_get_base_report(frame, now);
+    return;
+  }
+  if (action == Action::GetReport) {
+    handle_get_report(frame, now);
     return;
   }
   if (action == Action::UnlockConnector) {

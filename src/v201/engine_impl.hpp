@@ -1,10 +1,12 @@
 // Internal state of the OCPP 2.0.1 engine, split over files by functional block:
 // engine.cpp (session, dispatch of the CSMS's CALLs, timers, public forwarding),
 // provisioning.cpp (block B: boot; the heartbeat of G02), remote_control.cpp (block F:
-// TriggerMessage, RequestStart/StopTransaction), availability.cpp (block G: connector status),
-// transactions.cpp (block E: when transactions start and stop, TransactionEventRequest),
-// transaction_delivery.cpp (their durable delivery, answers, E14) and authorization.cpp
-// (block C: idTokens presented at the station).
+// TriggerMessage, UnlockConnector), availability.cpp (block G: connector status), the device
+// model of B05-B08: station_variables.cpp (what the station has), variables.cpp
+// (Get/SetVariables) and report.cpp (GetBaseReport, GetReport); transactions.cpp (block E:
+// when transactions start and stop, TransactionEventRequest), transaction_delivery.cpp (their
+// durable delivery, answers, E14), authorization.cpp (block C: idTokens presented at the
+// station; RequestStart/StopTransaction), metering.cpp (block J) and data_transfer.cpp (P01).
 #pragma once
 
 #include <deque>
@@ -18,6 +20,7 @@
 #include "ocpp/v201/engine.hpp"
 #include "rpc/frame.hpp"
 #include "rpc/session.hpp"
+#include "v201/device_model.hpp"
 #include "v201/generated/codec.hpp"
 #include "v201/transactions.hpp"
 
@@ -168,6 +171,10 @@ class Engine::Impl {
   std::error_code authorization_ended(int evse_id, TriggerReasonEnumType trigger,
                                       ReasonEnumType reason, Now now);
   std::string next_transaction_id(Now now);
+  /// Reads TxSettings (and the TransactionEvent retry policy) from the device model.
+  void load_tx_settings();
+  /// load_tx_settings() now and whenever one of its variables changes.
+  void follow_tx_settings();
   /// Sets the charging state, keeping the time spent Charging (timeSpentCharging).
   void set_charging_time(EvseTx& e, ChargingStateEnumType next, Now now);
   std::optional<MonoTime> tx_next_deadline() const;
@@ -218,6 +225,23 @@ class Engine::Impl {
   std::int64_t tx_counter_ = 0;   // transactions started, durable (transactionId)
   std::vector<EvseTx> evse_txs_;  // [evseId - 1]
 
+  // device model (B05-B08): station_variables.cpp, variables.cpp, report.cpp
+  /// Defines the station's components and variables (docs/guides/v201-device-model.md) and
+  /// wires the ones other blocks follow (HeartbeatInterval).
+  std::error_code define_device_model();
+  /// The AvailabilityState of an EVSE (from its connectors and the operative states).
+  std::string evse_state(int evse_id) const;
+  /// Answers GetVariablesRequest (B06) and SetVariablesRequest (B05).
+  void handle_get_variables(const rpc::Frame& frame);
+  void handle_set_variables(const rpc::Frame& frame, Now now);
+  /// Answers GetBaseReportRequest (B07) and GetReportRequest (B08), then sends the report.
+  void handle_get_base_report(const rpc::Frame& frame, Now now);
+  void handle_get_report(const rpc::Frame& frame, Now now);
+  /// Sends the next NotifyReportRequest of the report under way (one after another).
+  void send_report_part(Now now);
+  /// The limit of a DeviceDataCtrlr variable (ItemsPerMessage, BytesPerMessage) for a message.
+  std::int64_t message_limit(std::string_view variable, std::string_view instance) const;
+
   EngineOptions options_;
   Store& store_;
   Hooks hooks_;
@@ -245,6 +269,24 @@ class Engine::Impl {
     std::optional<std::int32_t> evse_id;
   };
   std::optional<PendingReset> pending_reset_;
+
+  // device model (B05-B08)
+  DeviceModel dm_;
+  std::size_t frame_bytes_ = 0;  // length of the CSMS frame being handled (BytesPerMessage)
+  struct Report {
+    std::uint64_t serial = 0;  // tells the answers of an earlier report from this one's
+    std::int32_t request_id = 0;
+    std::int32_t seq_no = 0;
+    std::vector<const Variable*> items;  // what is reported, in order
+    std::size_t next = 0;                // the first item not yet sent
+  };
+  std::optional<Report> report_;  // the report being sent (one at a time: B07.FR.13)
+  std::uint64_t report_serial_ = 0;
+  /// Starts sending a report of these variables (the Response Accepted is out).
+  void start_report(std::int32_t request_id, std::vector<const Variable*> items, Now now);
+  /// Answers CALLERROR when the CSMS's request is longer than BytesPerMessage or its array
+  /// `member` has more elements than ItemsPerMessage (of `message`); true when it did.
+  bool over_message_limits(const rpc::Frame& frame, const char* member, std::string_view message);
 };
 
 template <class T>

@@ -45,7 +45,15 @@ void Engine::Impl::on_boot_result(const rapidjson::Value* result, Now now) {
   if (hooks_.time_sync) defer([h = hooks_.time_sync, t = resp.currentTime] { h(t); });
   if (accepted()) {
     // B01.FR.04, G02.FR.01: an interval > 0 is the heartbeat interval.
-    if (interval > 0) heartbeat_interval_ = std::chrono::seconds(interval);
+    if (interval > 0) {
+      heartbeat_interval_ = std::chrono::seconds(interval);
+      // OCPPCommCtrlr.HeartbeatInterval reads what is in use; not stored, since every boot
+      // brings it again.
+      VariableKey k;
+      k.component = "OCPPCommCtrlr";
+      k.variable = "HeartbeatInterval";
+      dm_.set(k, AttributeEnumType::Actual, std::to_string(interval), SetSource::local);
+    }
     if (heartbeat_interval_.count() > 0) next_heartbeat_ = now.mono + heartbeat_interval_;
     report_all_status(now);  // B01.FR.05
   } else {

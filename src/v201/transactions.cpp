@@ -109,6 +109,98 @@ bool parse_tx_points(std::string_view list, unsigned& out) {
   return true;
 }
 
+namespace {
+
+std::vector<MeasurandEnumType> parse_measurands(const std::optional<std::string>& list,
+                                                std::vector<MeasurandEnumType> fallback) {
+  if (!list) return fallback;
+  std::vector<MeasurandEnumType> out;
+  std::string_view rest = *list;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    MeasurandEnumType m;
+    if (from_string(item, m)) out.push_back(m);
+  }
+  return out;
+}
+
+}  // namespace
+
+void Engine::Impl::load_tx_settings() {
+  // The device model holds the values (checked against their values lists when set); the
+  // settings are their parsed form, read again whenever one of these controllers changes.
+  TxSettings s;
+  auto seconds = [this](std::string_view c, std::string_view v, std::chrono::seconds d) {
+    auto n = dm_.get_int(c, v);
+    return n ? std::chrono::seconds(*n) : d;
+  };
+  auto flag = [this](std::string_view c, std::string_view v, bool d) {
+    return dm_.get_bool(c, v).value_or(d);
+  };
+  if (auto v = dm_.get_string("TxCtrlr", "TxStartPoint")) parse_tx_points(*v, s.start_points);
+  if (auto v = dm_.get_string("TxCtrlr", "TxStopPoint")) parse_tx_points(*v, s.stop_points);
+  s.stop_tx_on_invalid_id = flag("TxCtrlr", "StopTxOnInvalidId", s.stop_tx_on_invalid_id);
+  s.stop_tx_on_ev_side_disconnect =
+      flag("TxCtrlr", "StopTxOnEVSideDisconnect", s.stop_tx_on_ev_side_disconnect);
+  s.ev_connection_timeout = seconds("TxCtrlr", "EVConnectionTimeOut", s.ev_connection_timeout);
+  s.offline_tx_for_unknown_id =
+      flag("AuthCtrlr", "OfflineTxForUnknownIdEnabled", s.offline_tx_for_unknown_id);
+  s.authorize_remote_start = flag("AuthCtrlr", "AuthorizeRemoteStart", s.authorize_remote_start);
+  s.local_pre_authorize = flag("AuthCtrlr", "LocalPreAuthorize", s.local_pre_authorize);
+  const bool sampled = flag("SampledDataCtrlr", "Enabled", true);
+  s.sampled_interval = sampled
+                           ? seconds("SampledDataCtrlr", "TxUpdatedInterval", s.sampled_interval)
+                           : std::chrono::seconds(0);
+  s.started_measurands = parse_measurands(dm_.get_string("SampledDataCtrlr", "TxStartedMeasurands"),
+                                          s.started_measurands);
+  s.updated_measurands = parse_measurands(dm_.get_string("SampledDataCtrlr", "TxUpdatedMeasurands"),
+                                          s.updated_measurands);
+  s.ended_measurands =
+      parse_measurands(dm_.get_string("SampledDataCtrlr", "TxEndedMeasurands"), s.ended_measurands);
+  const bool aligned = flag("AlignedDataCtrlr", "Enabled", true);
+  s.aligned_interval = aligned ? seconds("AlignedDataCtrlr", "Interval", s.aligned_interval)
+                               : std::chrono::seconds(0);
+  s.aligned_measurands =
+      parse_measurands(dm_.get_string("AlignedDataCtrlr", "Measurands"), s.aligned_measurands);
+  s.aligned_send_during_idle =
+      flag("AlignedDataCtrlr", "SendDuringIdle", s.aligned_send_during_idle);
+  tx_settings_ = std::move(s);
+  // E12 (OCPPCommCtrlr.MessageAttempts / MessageAttemptInterval of TransactionEvent).
+  rpc::RetryPolicy retry;
+  if (auto n = dm_.get_int("OCPPCommCtrlr", "MessageAttempts", "TransactionEvent"))
+    retry.attempts = static_cast<int>(std::max<std::int64_t>(*n, 1));
+  if (auto n = dm_.get_int("OCPPCommCtrlr", "MessageAttemptInterval", "TransactionEvent"))
+    retry.interval = std::chrono::seconds(*n);
+  session_.set_retry_policy(retry);
+}
+
+void Engine::Impl::follow_tx_settings() {
+  load_tx_settings();
+  dm_.on_changed([this](const Variable& v, AttributeEnumType type, Now now) {
+    const auto& c = v.key.component;
+    if (type != AttributeEnumType::Actual ||
+        (c != "TxCtrlr" && c != "AuthCtrlr" && c != "SampledDataCtrlr" && c != "AlignedDataCtrlr" &&
+         c != "OCPPCommCtrlr"))
+      return;
+    const auto before = tx_settings_;
+    load_tx_settings();
+    if (before.aligned_interval != tx_settings_.aligned_interval) schedule_aligned(now);
+    if (before.sampled_interval != tx_settings_.sampled_interval) {
+      // A new TxUpdatedInterval counts from now for the ongoing transactions.
+      for (EvseTx& e : evse_txs_)
+        if (e.tx)
+          e.tx->next_sample =
+              tx_settings_.sampled_interval.count() > 0
+                  ? std::optional<MonoTime>(now.mono + tx_settings_.sampled_interval)
+                  : std::nullopt;
+    }
+  });
+}
+
 std::string Engine::Impl::next_transaction_id(Now now) {
   // E01.FR.08: never the same transactionId twice, also across reboots, repairs and firmware
   // updates. The counter is durable; the wall clock and the host's seed keep ids apart even

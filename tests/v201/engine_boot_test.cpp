@@ -210,9 +210,7 @@ TEST_CASE("v201 B02.FR.01 B02.FR.05: the CSMS's CALLs while Pending are answered
   CHECK(error_code(h.csms_call("s3", "RequestStopTransaction", "{}")) ==
         "OccurrenceConstraintViolation");
   // Not supported by this increment: answered with NotSupported.
-  CHECK(error_code(h.csms_call(
-            "s4", "GetVariables",
-            R"({"getVariableData":[{"component":{"name":"X"},"variable":{"name":"Y"}}]})")) ==
+  CHECK(error_code(h.csms_call("s4", "GetDisplayMessages", R"({"requestId":1})")) ==
         "NotSupported");
   CHECK(h.calls.size() == 1);
 }

@@ -187,10 +187,25 @@ TEST_CASE("v201 E03.FR.05: authorized but no cable within EVConnectionTimeOut",
   auto& e = h.engine();
   REQUIRE(e.present_id_token(1, token("TAG1"), h.now()) == std::error_code{});
   h.pump();
-  h.advance(61s);  // EVConnectionTimeOut: 60 s
+  h.advance(119s);  // EVConnectionTimeOut: 120 s
   REQUIRE(e.plug_in(1, 1, h.now()) == std::error_code{});
   h.pump();
-  CHECK(events(h).empty());  // the authorization lapsed
+  CHECK(events(h).size() == 1);  // in time: started
+  REQUIRE(e.plug_out(1, h.now()) == std::error_code{});
+  h.pump();
+  // A shorter timeout set by the CSMS holds at once.
+  CHECK(
+      test::v201::parse(h.csms_call(
+          "s1", "SetVariables",
+          R"({"setVariableData":[{"component":{"name":"TxCtrlr"},"variable":{"name":"EVConnectionTimeOut"},"attributeValue":"30"}]})"))
+          [2]["setVariableResult"][0]["attributeStatus"]
+              .GetString() == std::string("Accepted"));
+  REQUIRE(e.present_id_token(1, token("TAG2"), h.now()) == std::error_code{});
+  h.pump();
+  h.advance(31s);
+  REQUIRE(e.plug_in(1, 1, h.now()) == std::error_code{});
+  h.pump();
+  CHECK(events(h).size() == 2);  // the authorization lapsed: no new transaction
 }
 
 TEST_CASE("v201 C01: a refused idToken starts nothing and is told to the firmware",

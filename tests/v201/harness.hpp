@@ -54,6 +54,9 @@ inline bool valid_request(const std::string& action, const std::string& payload,
   } else if (action == "Authorize") {
     ocpp::v201::AuthorizeRequest r;
     ok = ocpp::v201::codec::from_json(payload, r, err);
+  } else if (action == "NotifyReport") {
+    ocpp::v201::NotifyReportRequest r;
+    ok = ocpp::v201::codec::from_json(payload, r, err);
   } else {
     err.message = "an action the engine does not send yet";
   }
@@ -225,7 +228,9 @@ class Harness {
     c.at = now_.mono;
     std::string why;
     INFO(c.action << " " << c.payload);
-    CHECK(valid_request(c.action, c.payload, why));
+    const bool valid = valid_request(c.action, c.payload, why);
+    INFO(why);
+    CHECK(valid);
     calls.push_back(c);
     auto p = policy.find(c.action);
     std::optional<std::string> payload =

@@ -8,10 +8,12 @@
 // runs them with poll_hook_call() outside any lock of its own, then calls handle_timeout().
 //
 // This increment covers the provisioning block's boot (B01 to B03) and Reset (B11, B12), the
-// heartbeat (G02), TriggerMessage for those messages (F06), connector status reporting (G01),
-// ChangeAvailability (G03, G04; persisted in the Store), transactions (E01 to E09, E12, E14:
+// heartbeat (G02), TriggerMessage (F06), connector status reporting (G01), ChangeAvailability
+// (G03, G04; persisted in the Store), the device model: GetVariables, SetVariables
+// (persisted), GetBaseReport and GetReport (B05-B08), transactions (E01 to E09, E12, E14:
 // every TransactionEventRequest through the durable outbox), authorization of presented
-// idTokens (C01, C15) and remote start and stop (F01 to F03).
+// idTokens (C01, C15), remote start and stop (F01 to F03), UnlockConnector (F05), meter values
+// (J01, J02) and DataTransfer from the CSMS (P01).
 // Not thread-safe: one thread at a time.
 #pragma once
 
@@ -29,6 +31,7 @@
 #include "ocpp/export.hpp"
 #include "ocpp/store.hpp"
 #include "ocpp/time.hpp"
+#include "ocpp/v201/device_model.hpp"
 #include "ocpp/v201/generated/messages.hpp"
 #include "ocpp/v201/hooks.hpp"
 
@@ -144,6 +147,31 @@ class OCPP_API Engine {
   std::optional<std::string> transaction_id(int evseId) const;
   /// TransactionEventRequests written and not yet acknowledged by the CSMS.
   std::size_t queued_transaction_messages() const;
+
+  // --- device model (B05-B08) ---
+  /// Adds a component variable to the device model (a vendor variable, or a standardized one
+  /// the engine does not have): the CSMS reads it (GetVariables, reports) and, unless ReadOnly,
+  /// sets it (SetVariables; the variable_set hook tells the firmware). A value the CSMS set in
+  /// an earlier run (persistent) replaces definition.actual. Call it after create(), before
+  /// connected(). Errors: Errc::invalid_argument (already defined; a name or instance over 50
+  /// characters; an EVSE or connector the station does not have; attributeTypes without
+  /// Actual; an actual value that fails the checks of dataType, valuesList and the limits).
+  std::error_code add_variable(const VariableDefinition& definition);
+  /// A value of the device model (e.g. OCPPCommCtrlr.HeartbeatInterval, or
+  /// SecurityCtrlr.BasicAuthPassword: WriteOnly restricts the CSMS, not the firmware); the
+  /// empty string when unset. Errors: Errc::invalid_argument (no such variable, or it lacks
+  /// the attribute type).
+  Result<std::string> get_variable(
+      const ComponentType& component, const VariableType& variable,
+      AttributeEnumType attributeType = AttributeEnumType::Actual) const;
+  /// Sets an Actual value as the firmware measures or configures it (any mutability; e.g. a
+  /// temperature, EVSE.Power, SecurityCtrlr.SecurityProfile). Kept in memory only: the firmware
+  /// sets its values again after a restart. Blocks that follow the variable pick it up (e.g.
+  /// HeartbeatInterval restarts the heartbeat timer). No hook is called. Errors:
+  /// Errc::invalid_argument (no such variable; a value that fails the checks; a value the
+  /// engine computes, such as AvailabilityState).
+  std::error_code set_variable_actual(const ComponentType& component, const VariableType& variable,
+                                      const std::string& value, Now now);
 
   // --- state ---
   /// True between connected() and disconnected().

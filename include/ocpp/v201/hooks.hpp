@@ -92,6 +92,12 @@ struct Hooks {
   std::function<void(int level, const std::string& message)> log;
   /// Every frame sent (sent = true) or received, as text (for traces).
   std::function<void(bool sent, const std::string& text)> frame;
+  /// A SetVariablesRequest (B05) set a value, once stored and answered Accepted or
+  /// RebootRequired: e.g. SecurityCtrlr.BasicAuthPassword for the transport, or a vendor
+  /// variable added with Engine::add_variable().
+  std::function<void(const ComponentType& component, const VariableType& variable,
+                     AttributeEnumType attributeType, const std::string& value)>
+      variable_set;
 };
 
 }  // namespace ocpp::v201

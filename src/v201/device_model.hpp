@@ -1,0 +1,142 @@
+// The run-time device model of the OCPP 2.0.1 engine (part 2 chapter 1, "Device model"): the
+// components and variables this Charging Station has, their values per attribute type,
+// checks of values the CSMS sets (B05), persistence in the Store and change notification.
+// What the station has and the defaults are in station_variables.cpp.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "ocpp/store.hpp"
+#include "ocpp/time.hpp"
+#include "ocpp/v201/device_model.hpp"
+#include "ocpp/v201/generated/messages.hpp"
+
+namespace ocpp::v201 {
+
+/// Where a variable is: component (name, instance, evse id, connector id) and variable (name,
+/// instance). An absent instance is the empty string (B06.FR.15: "no value or an empty
+/// string"); an absent evse or connector id is -1.
+struct VariableKey {
+  std::string component;
+  std::string component_instance;
+  int evse_id = -1;
+  int connector_id = -1;
+  std::string variable;
+  std::string variable_instance;
+
+  bool operator<(const VariableKey& o) const;
+  /// True if both name the same component (name, instance, evse, connector).
+  bool same_component(const VariableKey& o) const;
+};
+
+/// The key of a component and variable as a message carries them.
+VariableKey make_key(const ComponentType& component, const VariableType& variable);
+/// The message form of the component and of the variable of a key.
+ComponentType component_of(const VariableKey& key);
+VariableType variable_of(const VariableKey& key);
+
+inline constexpr std::size_t kAttributeTypes = 4;  // Actual, Target, MinSet, MaxSet
+inline std::size_t index_of(AttributeEnumType a) { return static_cast<std::size_t>(a); }
+/// The longest value held: the schemas' limit of attributeValue in GetVariablesResponse and
+/// of VariableAttributeType.value.
+inline constexpr std::size_t kMaxValueLength = 2500;
+
+/// One variable of one component and its values.
+struct Variable {
+  VariableKey key;
+  DataEnumType data_type = DataEnumType::string;
+  MutabilityEnumType mutability = MutabilityEnumType::ReadOnly;
+  std::uint8_t attributes = 1;  // bit (1 << AttributeEnumType) per attribute type it has
+  std::string unit;
+  std::string values_list;
+  std::optional<double> min_limit;
+  std::optional<double> max_limit;
+  bool persistent = true;
+  bool reboot_required = false;
+  std::string default_actual;  // the value before anyone set it (not stored when equal)
+  std::array<std::optional<std::string>, kAttributeTypes> values;
+  /// A value the engine computes (e.g. AvailabilityState from the connector states): read
+  /// for Actual instead of values; such a variable cannot be set.
+  std::function<std::string()> read;
+
+  bool has(AttributeEnumType a) const { return (attributes >> index_of(a)) & 1U; }
+};
+
+/// Who sets a value: the CSMS (mutability checked, persisted) or the firmware and the engine
+/// itself (any mutability, kept in memory: the firmware sets its live values again after a
+/// restart, and a flash write per temperature reading would wear the store out).
+enum class SetSource { csms, local };
+
+/// The answer to one value set.
+struct SetOutcome {
+  SetVariableStatusEnumType status = SetVariableStatusEnumType::Accepted;
+  std::string reason;  // reasonCode of attributeStatusInfo (reason_codes.csv); empty: none
+};
+
+class DeviceModel {
+ public:
+  using LogFn = std::function<void(int level, std::string message)>;
+  using Observer = std::function<void(const Variable& variable, AttributeEnumType type, Now now)>;
+
+  DeviceModel(Store& store, LogFn log);
+
+  /// Reads the values stored in an earlier run (applied as each variable is defined).
+  std::error_code load();
+  /// Adds a variable; a stored value the CSMS set in an earlier run replaces its default.
+  /// Errc::invalid_argument: already defined, a name too long, a default that fails the checks.
+  std::error_code define(Variable v);
+
+  const Variable* find(const VariableKey& key) const;
+  /// True if a variable of the key's component exists (UnknownComponent otherwise).
+  bool has_component(const VariableKey& key) const;
+  /// The value of an attribute type; nullopt: unset (or the variable lacks the type).
+  std::optional<std::string> value(const Variable& v, AttributeEnumType type) const;
+
+  /// Checks and sets a value (see SetSource). The status is Accepted, RebootRequired, or one
+  /// of the failures of B05 (UnknownComponent, UnknownVariable, NotSupportedAttributeType,
+  /// Rejected with a reason: ReadOnly, InvalidValue, ValueOutOfRange, InternalError when the
+  /// store failed). Observers are not told: see notify().
+  SetOutcome set(const VariableKey& key, AttributeEnumType type, const std::string& value,
+                 SetSource source);
+  /// Tells the observers that a value changed (after the answer to the CSMS is out).
+  void notify(const VariableKey& key, AttributeEnumType type, Now now);
+  void on_changed(Observer o) { observers_.push_back(std::move(o)); }
+
+  // --- typed access (Actual values) for the engine's blocks ---
+  std::optional<std::int64_t> get_int(std::string_view component, std::string_view variable,
+                                      std::string_view instance = {}) const;
+  std::optional<bool> get_bool(std::string_view component, std::string_view variable,
+                               std::string_view instance = {}) const;
+  std::optional<std::string> get_string(std::string_view component, std::string_view variable,
+                                        std::string_view instance = {}) const;
+
+  /// Every variable, in key order.
+  const std::map<VariableKey, Variable>& variables() const { return vars_; }
+
+ private:
+  std::string store_key(const VariableKey& key, AttributeEnumType type) const;
+
+  Store& store_;
+  LogFn log_;
+  std::map<VariableKey, Variable> vars_;
+  std::map<std::string, std::string> stored_;  // store key -> value, from load()
+  std::vector<Observer> observers_;
+};
+
+/// The reasonCode why value does not fit the variable's type, values list and limits (and the
+/// MinSet/MaxSet values when setting Actual or Target); empty: it fits.
+std::string check_value(const Variable& v, AttributeEnumType type, std::string_view value);
+
+/// Parses an OCPP integer (32-bit, no '+', no spaces) / decimal; nullopt when malformed.
+std::optional<std::int64_t> parse_integer(std::string_view text);
+std::optional<double> parse_decimal(std::string_view text);
+
+}  // namespace ocpp::v201

@@ -1,0 +1,255 @@
+// The components and variables this Charging Station has at run time (part 2 chapter 2,
+// "Referenced Components and Variables"), with their defaults; data type and unit come from
+// the generated table of the specification (device_model_table). The list and the reasons for
+// the defaults are in docs/guides/v201-device-model.md.
+#include <limits>
+#include <string>
+
+#include "v201/engine_impl.hpp"
+#include "v201/generated/device_model_table.hpp"
+
+namespace ocpp::v201 {
+
+namespace {
+
+using M = MutabilityEnumType;
+
+// One variable of the station: where, its default Actual value and mutability (the table
+// leaves some Unspecified or ReadOnlyOrReadWrite: the choice is made here), the values list
+// where the table has none, and the limits.
+struct Row {
+  std::string_view component, variable, instance;
+  std::string_view actual;
+  M mutability;
+  std::string_view values_list = {};
+  std::optional<double> min_limit = {};
+  std::optional<double> max_limit = {};
+};
+
+constexpr std::string_view kTxPoints =
+    "ParkingBayOccupancy,EVConnected,Authorized,DataSigned,PowerPathClosed,EnergyTransfer";
+constexpr std::string_view kAvailabilityStates = "Available,Occupied,Reserved,Unavailable,Faulted";
+constexpr std::string_view kEnergy = "Energy.Active.Import.Register";
+// Values of the engine's options: filled in at definition.
+constexpr std::string_view kFromOptions = "\x01";
+
+// clang-format off
+const Row kStationRows[] = {
+    {"OCPPCommCtrlr", "FileTransferProtocols", "", "HTTPS", M::ReadOnly, "FTP,FTPS,HTTP,HTTPS,SFTP"},
+    {"OCPPCommCtrlr", "HeartbeatInterval", "", kFromOptions, M::ReadWrite, {}, 1},
+    {"OCPPCommCtrlr", "MessageAttemptInterval", "TransactionEvent", "60", M::ReadWrite, {}, 0},
+    {"OCPPCommCtrlr", "MessageAttempts", "TransactionEvent", "3", M::ReadWrite, {}, 0},
+    {"OCPPCommCtrlr", "MessageTimeout", "Default", kFromOptions, M::ReadOnly},
+    {"OCPPCommCtrlr", "NetworkConfigurationPriority", "", "1", M::ReadWrite},
+    {"OCPPCommCtrlr", "NetworkProfileConnectionAttempts", "", "3", M::ReadWrite, {}, 0},
+    {"OCPPCommCtrlr", "OfflineThreshold", "", "60", M::ReadWrite, {}, 0},
+    {"OCPPCommCtrlr", "ResetRetries", "", "2", M::ReadWrite, {}, 0},
+    {"OCPPCommCtrlr", "UnlockOnEVSideDisconnect", "", "true", M::ReadOnly},
+    {"DeviceDataCtrlr", "BytesPerMessage", "GetReport", "65000", M::ReadOnly},
+    {"DeviceDataCtrlr", "BytesPerMessage", "GetVariables", "65000", M::ReadOnly},
+    {"DeviceDataCtrlr", "BytesPerMessage", "SetVariables", "65000", M::ReadOnly},
+    {"DeviceDataCtrlr", "ConfigurationValueSize", "", "1000", M::ReadOnly},
+    {"DeviceDataCtrlr", "ItemsPerMessage", "GetReport", "50", M::ReadOnly},
+    {"DeviceDataCtrlr", "ItemsPerMessage", "GetVariables", "50", M::ReadOnly},
+    {"DeviceDataCtrlr", "ItemsPerMessage", "SetVariables", "50", M::ReadOnly},
+    {"DeviceDataCtrlr", "ReportingValueSize", "", "2500", M::ReadOnly},
+    {"TxCtrlr", "EVConnectionTimeOut", "", "120", M::ReadWrite, {}, 0},
+    {"TxCtrlr", "StopTxOnEVSideDisconnect", "", "true", M::ReadOnly},
+    {"TxCtrlr", "StopTxOnInvalidId", "", "true", M::ReadWrite},
+    {"TxCtrlr", "TxBeforeAcceptedEnabled", "", "false", M::ReadWrite},
+    {"TxCtrlr", "TxStartPoint", "", "PowerPathClosed", M::ReadWrite, kTxPoints},
+    {"TxCtrlr", "TxStopPoint", "", "EVConnected,Authorized", M::ReadWrite, kTxPoints},
+    {"AuthCtrlr", "AuthorizeRemoteStart", "", "false", M::ReadWrite},
+    {"AuthCtrlr", "Enabled", "", "true", M::ReadWrite},
+    {"AuthCtrlr", "LocalAuthorizeOffline", "", "true", M::ReadWrite},
+    {"AuthCtrlr", "LocalPreAuthorize", "", "false", M::ReadWrite},
+    {"AuthCtrlr", "OfflineTxForUnknownIdEnabled", "", "false", M::ReadWrite},
+    {"AuthCacheCtrlr", "Available", "", "true", M::ReadOnly},
+    {"AuthCacheCtrlr", "Enabled", "", "true", M::ReadWrite},
+    {"AuthCacheCtrlr", "LifeTime", "", "86400", M::ReadWrite, {}, 0},
+    {"AuthCacheCtrlr", "Policy", "", "LRU", M::ReadWrite},
+    {"LocalAuthListCtrlr", "Available", "", "true", M::ReadOnly},
+    {"LocalAuthListCtrlr", "BytesPerMessage", "", "65000", M::ReadOnly},
+    {"LocalAuthListCtrlr", "Enabled", "", "true", M::ReadWrite},
+    {"LocalAuthListCtrlr", "Entries", "", "0", M::ReadOnly},
+    {"LocalAuthListCtrlr", "ItemsPerMessage", "", "50", M::ReadOnly},
+    {"SampledDataCtrlr", "Available", "", "true", M::ReadOnly},
+    {"SampledDataCtrlr", "Enabled", "", "true", M::ReadWrite},
+    {"SampledDataCtrlr", "TxEndedInterval", "", "0", M::ReadWrite, {}, 0},
+    {"SampledDataCtrlr", "TxEndedMeasurands", "", kEnergy, M::ReadWrite},
+    {"SampledDataCtrlr", "TxStartedMeasurands", "", kEnergy, M::ReadWrite},
+    {"SampledDataCtrlr", "TxUpdatedInterval", "", "60", M::ReadWrite, {}, 0},
+    {"SampledDataCtrlr", "TxUpdatedMeasurands", "", kEnergy, M::ReadWrite},
+    {"AlignedDataCtrlr", "Available", "", "true", M::ReadOnly},
+    {"AlignedDataCtrlr", "Enabled", "", "true", M::ReadWrite},
+    {"AlignedDataCtrlr", "Interval", "", "900", M::ReadWrite, {}, 0},
+    {"AlignedDataCtrlr", "Measurands", "", kEnergy, M::ReadWrite},
+    {"AlignedDataCtrlr", "SendDuringIdle", "", "false", M::ReadWrite},
+    {"AlignedDataCtrlr", "TxEndedInterval", "", "0", M::ReadWrite, {}, 0},
+    {"AlignedDataCtrlr", "TxEndedMeasurands", "", kEnergy, M::ReadWrite},
+    {"SecurityCtrlr", "BasicAuthPassword", "", "", M::WriteOnly, {}, {}, 40},
+    {"SecurityCtrlr", "CertificateEntries", "", "0", M::ReadOnly},
+    {"SecurityCtrlr", "OrganizationName", "", kFromOptions, M::ReadWrite},
+    {"SecurityCtrlr", "SecurityProfile", "", "1", M::ReadOnly},
+    {"ChargingStation", "AvailabilityState", "", "", M::ReadOnly},
+    {"ChargingStation", "Available", "", "true", M::ReadOnly},
+    {"ChargingStation", "Model", "", kFromOptions, M::ReadOnly},
+    {"ChargingStation", "SupplyPhases", "", "3", M::ReadOnly},
+    {"ChargingStation", "VendorName", "", kFromOptions, M::ReadOnly},
+};
+
+// Per EVSE (component "EVSE", evse.id) and per connector ("Connector", evse.id, connectorId).
+const Row kEvseRows[] = {
+    {"EVSE", "AvailabilityState", "", "", M::ReadOnly, kAvailabilityStates},
+    {"EVSE", "Available", "", "true", M::ReadOnly},
+    {"EVSE", "Power", "", "0", M::ReadOnly},
+    {"EVSE", "SupplyPhases", "", "3", M::ReadOnly},
+};
+const Row kConnectorRows[] = {
+    {"Connector", "AvailabilityState", "", "", M::ReadOnly, kAvailabilityStates},
+    {"Connector", "Available", "", "true", M::ReadOnly},
+    {"Connector", "ConnectorType", "", "Unknown", M::ReadOnly},
+    {"Connector", "SupplyPhases", "", "3", M::ReadOnly},
+};
+// clang-format on
+
+DataEnumType data_type(device_model::DataType t) {
+  using D = device_model::DataType;
+  switch (t) {
+    case D::Decimal:
+      return DataEnumType::decimal;
+    case D::Integer:
+      return DataEnumType::integer;
+    case D::DateTime:
+      return DataEnumType::dateTime;
+    case D::Boolean:
+      return DataEnumType::boolean;
+    case D::OptionList:
+      return DataEnumType::OptionList;
+    case D::SequenceList:
+      return DataEnumType::SequenceList;
+    case D::MemberList:
+      return DataEnumType::MemberList;
+    default:
+      return DataEnumType::string;  // string, identifierString, passwordString
+  }
+}
+
+// The measurands (MeasurandEnumType), the values list of the *Measurands variables.
+std::string measurands() {
+  std::string out;
+  for (int m = static_cast<int>(MeasurandEnumType::Current_Export);
+       m <= static_cast<int>(MeasurandEnumType::Voltage); ++m) {
+    if (!out.empty()) out += ',';
+    out += to_string(static_cast<MeasurandEnumType>(m));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::error_code Engine::Impl::define_device_model() {
+  if (auto ec = dm_.load()) return ec;
+  const std::string all_measurands = measurands();
+  auto define = [&](const Row& r, int evse_id, int connector_id,
+                    std::function<std::string()> read) -> std::error_code {
+    const auto* e = device_model::find(r.component, r.variable, r.instance);
+    if (!e) return make_error_code(Errc::invalid_argument);  // a row not in the specification
+    Variable v;
+    v.key =
+        VariableKey{std::string(r.component), {}, evse_id, connector_id, std::string(r.variable),
+                    std::string(r.instance)};
+    v.data_type = data_type(e->data_type);
+    v.mutability = r.mutability;
+    // The table gives alternatives ("W, kW"): the first is the one this station uses.
+    v.unit = std::string(e->unit.substr(0, e->unit.find(',')));
+    v.values_list = std::string(!r.values_list.empty() ? r.values_list : e->values_list);
+    if (v.values_list.empty() && r.variable.size() >= 10 &&
+        r.variable.substr(r.variable.size() - 10) == "Measurands")
+      v.values_list = all_measurands;
+    v.min_limit = r.min_limit;
+    v.max_limit = r.max_limit;
+    v.default_actual = std::string(r.actual);
+    if (r.actual == kFromOptions) {
+      if (r.variable == "HeartbeatInterval")
+        v.default_actual = std::to_string(options_.heartbeat_interval.count());
+      else if (r.variable == "MessageTimeout")
+        v.default_actual = std::to_string(options_.call_timeout.count());
+      else if (r.variable == "Model")
+        v.default_actual = options_.charging_station.model;
+      else  // VendorName, OrganizationName
+        v.default_actual = options_.charging_station.vendorName;
+    }
+    v.read = std::move(read);
+    return dm_.define(std::move(v));
+  };
+  for (const Row& r : kStationRows) {
+    std::function<std::string()> read;
+    if (r.variable == "AvailabilityState")
+      read = [this] { return station_operative_ ? "Available" : "Unavailable"; };
+    if (auto ec = define(r, -1, -1, std::move(read))) return ec;
+  }
+  for (std::size_t e = 0; e < evses_.size(); ++e) {
+    const int evse_id = static_cast<int>(e + 1);
+    for (const Row& r : kEvseRows) {
+      std::function<std::string()> read;
+      if (r.variable == "AvailabilityState") read = [this, evse_id] { return evse_state(evse_id); };
+      if (auto ec = define(r, evse_id, -1, std::move(read))) return ec;
+    }
+    for (std::size_t k = 0; k < evses_[e].connectors.size(); ++k) {
+      const int connector_id = static_cast<int>(k + 1);
+      for (const Row& r : kConnectorRows) {
+        std::function<std::string()> read;
+        if (r.variable == "AvailabilityState")
+          read = [this, evse_id, connector_id] {
+            return std::string(to_string(effective_status(evse_id, connector_id)));
+          };
+        if (auto ec = define(r, evse_id, connector_id, std::move(read))) return ec;
+      }
+    }
+  }
+  // OCPPCommCtrlr.HeartbeatInterval is the heartbeat's interval (G02.FR.02): a value stored
+  // by SetVariables in an earlier run holds from the start; a change restarts the timer.
+  if (auto hb = dm_.get_int("OCPPCommCtrlr", "HeartbeatInterval"))
+    heartbeat_interval_ = std::chrono::seconds(*hb);
+  dm_.on_changed([this](const Variable& v, AttributeEnumType type, Now now) {
+    if (type != AttributeEnumType::Actual || v.key.component != "OCPPCommCtrlr" ||
+        v.key.variable != "HeartbeatInterval")
+      return;
+    if (auto hb = dm_.get_int("OCPPCommCtrlr", "HeartbeatInterval")) {
+      heartbeat_interval_ = std::chrono::seconds(*hb);
+      if (online() && *hb > 0) next_heartbeat_ = now.mono + heartbeat_interval_;
+    }
+  });
+  return {};
+}
+
+std::string Engine::Impl::evse_state(int evse_id) const {
+  // The EVSE as a whole: Unavailable when it or the station is Inoperative (G03, G04);
+  // Faulted when every connector is; else Occupied / Reserved when a connector is, else
+  // Available when one is (part 2 G01 describes the connector states).
+  const auto& evse = evses_[static_cast<std::size_t>(evse_id) - 1];
+  if (!station_operative_ || !evse.operative) return "Unavailable";
+  bool all_faulted = true, occupied = false, reserved = false, available = false;
+  for (std::size_t k = 0; k < evse.connectors.size(); ++k) {
+    const auto s = effective_status(evse_id, static_cast<int>(k + 1));
+    all_faulted = all_faulted && s == ConnectorStatusEnumType::Faulted;
+    occupied = occupied || s == ConnectorStatusEnumType::Occupied;
+    reserved = reserved || s == ConnectorStatusEnumType::Reserved;
+    available = available || s == ConnectorStatusEnumType::Available;
+  }
+  if (all_faulted) return "Faulted";
+  if (occupied) return "Occupied";
+  if (reserved) return "Reserved";
+  return available ? "Available" : "Unavailable";
+}
+
+std::int64_t Engine::Impl::message_limit(std::string_view variable,
+                                         std::string_view instance) const {
+  // Read-only values of this station: always present and positive unless the firmware set a
+  // strange one; then no limit but the schema's.
+  auto n = dm_.get_int("DeviceDataCtrlr", variable, instance);
+  return n && *n > 0 ? *n : std::numeric_limits<std::int32_t>::max();
+}
+
+}  // namespace ocpp::v201
