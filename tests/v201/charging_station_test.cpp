@@ -11,6 +11,7 @@
 #include "ocpp/v16/charge_point.hpp"
 #include "ocpp/v201/charging_station.hpp"
 #include "support/memory_transport.hpp"
+#include "support/seen.hpp"
 
 using namespace std::chrono_literals;
 using ocpp::Errc;
@@ -20,6 +21,8 @@ using ocpp::v201::ConnectorStatusEnumType;
 using ocpp::v201::RegistrationStatusEnumType;
 
 namespace {
+
+using test::Seen;
 
 /// A runner on a memory loop whose CSMS selects the first subprotocol offered. Declare it
 /// before the stations: they must go first.
@@ -57,21 +60,6 @@ std::unique_ptr<ChargingStation> make_cs(Rig& rig, ChargingStationConfig cfg,
   REQUIRE(r.ok());
   return std::move(r.value());
 }
-
-/// Thread-safe list of what the hooks saw.
-struct Seen {
-  void add(std::string s) {
-    std::lock_guard<std::mutex> lk(m);
-    v.push_back(std::move(s));
-  }
-  std::size_t count(const std::string& s) const {
-    std::lock_guard<std::mutex> lk(m);
-    return static_cast<std::size_t>(std::count(v.begin(), v.end(), s));
-  }
-  bool has(const std::string& s) const { return count(s) > 0; }
-  mutable std::mutex m;
-  std::vector<std::string> v;
-};
 
 bool accepted(const ChargingStation& cs) {
   return cs.registration() == RegistrationStatusEnumType::Accepted;
