@@ -99,8 +99,10 @@ void log_line(int level, const std::string& m) {
 }
 
 void emit_connection(bool up, const std::string& reason) {
-  if (up) emit("connected", [](Writer&) {});
-  else emit("disconnected", [&](Writer& w) { str(w, "reason", reason); });
+  if (up)
+    emit("connected", [](Writer&) {});
+  else
+    emit("disconnected", [&](Writer& w) { str(w, "reason", reason); });
 }
 
 void emit_boot(std::string_view status, std::int32_t interval) {
@@ -122,7 +124,7 @@ void request_quit() { on_signal(0); }
 
 bool install_signal_handlers() {
   if (::pipe(g_signal_pipe) != 0) return false;
-  struct sigaction sa{};
+  struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
@@ -160,7 +162,8 @@ void Scheduler::run_due() {
 void serve_commands(Executor execute, const std::string& control) {
   auto shared = std::make_shared<Executor>(std::move(execute));
   std::thread([shared] { read_stdin(*shared); }).detach();
-  if (!control.empty()) std::thread([shared, control] { serve_control(*shared, control); }).detach();
+  if (!control.empty())
+    std::thread([shared, control] { serve_control(*shared, control); }).detach();
 }
 
 }  // namespace chargerd

@@ -44,10 +44,12 @@ class Station {
       cfg.security_profile = static_cast<ocpp::SecurityProfile>(*opts_.security_profile);
     // A reset the CSMS asked for ended the previous run (B11.FR.04: boot reason RemoteReset).
     std::error_code ignored;
-    if (std::filesystem::remove(reset_marker(), ignored)) cfg.boot_reason = BootReasonEnumType::RemoteReset;
+    if (std::filesystem::remove(reset_marker(), ignored))
+      cfg.boot_reason = BootReasonEnumType::RemoteReset;
     std::string err = apply_tls_options(opts_, cfg);
-    auto cs = err.empty() ? ChargingStation::create(runner, std::move(cfg), hooks())
-                          : ocpp::Result<std::unique_ptr<ChargingStation>>(ocpp::Errc::invalid_argument);
+    auto cs = err.empty()
+                  ? ChargingStation::create(runner, std::move(cfg), hooks())
+                  : ocpp::Result<std::unique_ptr<ChargingStation>>(ocpp::Errc::invalid_argument);
     if (err.empty() && !cs) err = cs.error().message();
     if (err.empty()) {
       if (auto ec = runner.start()) err = "runner: " + ec.message();
@@ -103,8 +105,10 @@ class Station {
       emit("reset_requested", [&](Writer& w) {
         str(w, "type", to_string(type));
         w.Key("evseId");
-        if (evse) w.Int(*evse);
-        else w.Null();
+        if (evse)
+          w.Int(*evse);
+        else
+          w.Null();
         str(w, "status", to_string(answer));
       });
       return answer;
@@ -147,7 +151,8 @@ class Station {
     const auto status = faulted_[i]   ? ConnectorStatusEnumType::Faulted
                         : plugged_[i] ? ConnectorStatusEnumType::Occupied
                                       : ConnectorStatusEnumType::Available;
-    if (auto ec = cs_->set_connector_status(n, 1, status)) return error_json(cmd + ": " + ec.message());
+    if (auto ec = cs_->set_connector_status(n, 1, status))
+      return error_json(cmd + ": " + ec.message());
     return "";
   }
 
@@ -156,8 +161,10 @@ class Station {
       w.Key("connected");
       w.Bool(cs_->is_connected());
       w.Key("registration");
-      if (auto r = cs_->registration()) w.String(to_string(*r).data());
-      else w.Null();
+      if (auto r = cs_->registration())
+        w.String(to_string(*r).data());
+      else
+        w.Null();
       w.Key("evses");
       w.StartArray();
       for (int e = 1; e <= opts_.connectors; ++e) {

@@ -37,8 +37,7 @@ Result<std::unique_ptr<Store>> open_store(std::unique_ptr<Store> given, const st
 
 /// The connection settings of a facade's configuration, for one subprotocol.
 ConnectionConfig connection_config(const FacadeConfig& config, std::string identity,
-                                   std::string subprotocol,
-                                   std::optional<SecurityProfile> profile);
+                                   std::string subprotocol, std::optional<SecurityProfile> profile);
 
 /// The runner-side half of a facade over an engine of type E (see the top of this file). The
 /// version derives from it for what is its own (attempt settings, security events, ...).

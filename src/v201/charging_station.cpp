@@ -23,11 +23,10 @@ class ChargingStation::Impl final : public core::Facade<Engine> {
   void connection_security_failure(core::SecurityFailure failure,
                                    const std::string& detail) override {
     // A04's SecurityEventNotification is not in the 2.0.1 engine yet: the log hook hears it.
-    static constexpr const char* kTypes[] = {"InvalidCsmsCertificate",
-                                             "FailedToAuthenticateAtCsms", "InvalidTLSVersion",
-                                             "InvalidTLSCipherSuite"};
-    connection_log(0, std::string("security event ") + kTypes[static_cast<int>(failure)] + ": " +
-                          detail);
+    static constexpr const char* kTypes[] = {"InvalidCsmsCertificate", "FailedToAuthenticateAtCsms",
+                                             "InvalidTLSVersion", "InvalidTLSCipherSuite"};
+    connection_log(
+        0, std::string("security event ") + kTypes[static_cast<int>(failure)] + ": " + detail);
   }
 
   std::optional<std::string> password_;
@@ -75,7 +74,8 @@ Result<std::unique_ptr<ChargingStation>> ChargingStation::create(Runner& runner,
   impl->log_ = hooks.log;
   impl->password_ = config.password;
   impl->store_ = std::move(store.value());
-  auto engine = Engine::create(std::move(eo), *impl->store_, std::move(hooks), now_from_system_clocks());
+  auto engine =
+      Engine::create(std::move(eo), *impl->store_, std::move(hooks), now_from_system_clocks());
   if (!engine) return engine.error();
   impl->engine_ = std::move(engine.value());
   if (auto ec = Impl::start(impl, std::move(connection))) return ec;

@@ -1,10 +1,9 @@
 // An OCPP 2.0.1 Charging Station with two EVSEs (one connector each): connects, boots, reports
 // a cable plugged into EVSE 1. Run it against a CSMS: ./v201 ws://host:port/ocpp
-#include <ocpp/runner.hpp>
-#include <ocpp/v201/charging_station.hpp>
-
 #include <chrono>
 #include <cstdio>
+#include <ocpp/runner.hpp>
+#include <ocpp/v201/charging_station.hpp>
 #include <string>
 #include <thread>
 
@@ -19,7 +18,7 @@ int main(int argc, char** argv) {
   cfg.charging_station.vendorName = "Acme";
   cfg.charging_station.model = "Wallbox22";
   cfg.db_path = "cs001.db";  // empty: a memory store
-  Hooks hooks;  // every hook runs on the runner's thread, no library lock held
+  Hooks hooks;               // every hook runs on the runner's thread, no library lock held
   hooks.boot = [](RegistrationStatusEnumType status, std::int32_t interval) {
     std::printf("boot %s, heartbeat every %d s\n", to_string(status).data(), interval);
   };

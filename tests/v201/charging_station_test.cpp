@@ -1,15 +1,15 @@
 // ocpp::v201::ChargingStation on a started Runner, over the in-memory transport and fake CSMS
 // of tests/support/memory_transport.hpp, alone and beside a v16::ChargePoint on one Runner.
-#include <catch2/catch.hpp>
+#include "ocpp/v201/charging_station.hpp"
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "ocpp/runner.hpp"
 #include "ocpp/v16/charge_point.hpp"
-#include "ocpp/v201/charging_station.hpp"
 #include "support/memory_transport.hpp"
 #include "support/seen.hpp"
 
@@ -157,14 +157,17 @@ TEST_CASE("charging station: reconnects without a new boot and reports every con
   ocpp::v201::Hooks h;
   h.connection = [&](bool up, const std::string&) { seen.add(up ? "connected" : "disconnected"); };
   auto cs = make_cs(rig, make_config("CS-R"), std::move(h));
-  REQUIRE(test::eventually([&] { return status_calls(rig.loop, "CS-R", 1, 1, "Available", 1) == 1; }));
+  REQUIRE(
+      test::eventually([&] { return status_calls(rig.loop, "CS-R", 1, 1, "Available", 1) == 1; }));
   REQUIRE(!cs->set_connector_status(1, 1, ConnectorStatusEnumType::Occupied));
-  REQUIRE(test::eventually([&] { return status_calls(rig.loop, "CS-R", 1, 1, "Occupied", 1) == 1; }));
+  REQUIRE(
+      test::eventually([&] { return status_calls(rig.loop, "CS-R", 1, 1, "Occupied", 1) == 1; }));
 
   REQUIRE(rig.loop.drop("CS-R"));
   REQUIRE(test::eventually([&] { return seen.has("disconnected"); }));
   // The back-off (50 ms at first) passes, the station connects again and reports its state.
-  REQUIRE(test::eventually([&] { return status_calls(rig.loop, "CS-R", 1, 1, "Occupied", 2) == 1; }));
+  REQUIRE(
+      test::eventually([&] { return status_calls(rig.loop, "CS-R", 1, 1, "Occupied", 2) == 1; }));
   CHECK(seen.count("connected") == 2);
   CHECK(cs->is_connected());
   CHECK(accepted(*cs));
@@ -249,12 +252,14 @@ TEST_CASE("charging station and 1.6 charge point side by side on one runner",
   REQUIRE(test::eventually([&] {
     return cp.value()->registration() == ocpp::v16::RegistrationStatus::Accepted && accepted(*cs);
   }));
-  CHECK(rig.loop.attempts("CP-16").at(0).options.subprotocols == std::vector<std::string>{"ocpp1.6"});
+  CHECK(rig.loop.attempts("CP-16").at(0).options.subprotocols ==
+        std::vector<std::string>{"ocpp1.6"});
   CHECK(rig.loop.attempts("CS-201").at(0).options.subprotocols ==
         std::vector<std::string>{"ocpp2.0.1"});
   REQUIRE(!cp.value()->plug_in(1));
   REQUIRE(!cs->set_connector_status(1, 1, ConnectorStatusEnumType::Occupied));
-  REQUIRE(test::eventually([&] { return status_calls(rig.loop, "CS-201", 1, 1, "Occupied") == 1; }));
+  REQUIRE(
+      test::eventually([&] { return status_calls(rig.loop, "CS-201", 1, 1, "Occupied") == 1; }));
   REQUIRE(test::eventually([&] {
     for (const auto& c : rig.loop.calls("StatusNotification", "CP-16"))
       if (std::string(c.json()["status"].GetString()) == "Preparing") return true;
@@ -267,7 +272,8 @@ TEST_CASE("charging station and 1.6 charge point side by side on one runner",
   // One goes away; the other keeps running on the same runner.
   cp.value().reset();
   REQUIRE(!cs->set_connector_status(1, 1, ConnectorStatusEnumType::Available));
-  REQUIRE(test::eventually([&] { return status_calls(rig.loop, "CS-201", 1, 1, "Available") == 2; }));
+  REQUIRE(
+      test::eventually([&] { return status_calls(rig.loop, "CS-201", 1, 1, "Available") == 2; }));
 }
 
 TEST_CASE("charging station: create() refuses a bad configuration", "[v201][charging_station]") {

@@ -70,8 +70,7 @@ class OCPP_API ChargingStation {
   /// characters; no EVSE, an EVSE without connectors; model or vendorName missing or too
   /// long), the store's errors (Errc::storage_*), Runner::error().
   static Result<std::unique_ptr<ChargingStation>> create(Runner& runner,
-                                                         ChargingStationConfig config,
-                                                         Hooks hooks);
+                                                         ChargingStationConfig config, Hooks hooks);
   /// Closes the connection and detaches from the runner. Not from inside a hook.
   ~ChargingStation();
   ChargingStation(const ChargingStation&) = delete;
@@ -80,8 +79,7 @@ class OCPP_API ChargingStation {
   // --- firmware events ---
   /// The connector's status as the firmware sees it (G01); see Engine::set_connector_status.
   /// May lead to the status hook. Errors: Errc::unknown_connector.
-  std::error_code set_connector_status(int evseId, int connectorId,
-                                       ConnectorStatusEnumType status);
+  std::error_code set_connector_status(int evseId, int connectorId, ConnectorStatusEnumType status);
 
   // --- state ---
   /// True while the WebSocket connection to the CSMS is open. No hooks, no errors.
