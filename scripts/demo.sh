@@ -6,10 +6,23 @@
 # Prints the timeline of the exchange; exits 0 only if StartTransaction and StopTransaction were
 # both acknowledged and the CSMS saw no schema violation.
 #
-# Usage: scripts/demo.sh            (on a fresh Debian 12 machine, as root or with sudo)
+# With --ocpp 2.0.1 the charger and the CSMS speak OCPP 2.0.1 instead: boot, the status of each
+# EVSE, heartbeats every 2 s, plug/unplug, and a ChangeAvailability (Inoperative, then Operative)
+# from the CSMS; exits 0 only if the CSMS saw no schema violation (no transactions yet in 2.0.1).
+#
+# Usage: scripts/demo.sh [--ocpp 1.6|2.0.1]   (on a fresh Debian 12 machine, as root or with sudo)
 # Environment: CHARGERD=/path/to/ocpp-chargerd skips the dependency install and the build.
 #              DEMO_CHARGE_SECONDS (default 5), DEMO_KEEP=1 keeps the work directory.
 set -euo pipefail
+
+ocpp=1.6
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --ocpp) ocpp=${2:-}; shift 2 ;;
+    *) echo "usage: scripts/demo.sh [--ocpp 1.6|2.0.1]" >&2; exit 2 ;;
+  esac
+done
+[[ $ocpp == 1.6 || $ocpp == 2.0.1 ]] || { echo "demo: --ocpp must be 1.6 or 2.0.1" >&2; exit 2; }
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -76,21 +89,72 @@ send() {
   printf '%s\n' "$*" >&3
 }
 
-say "starting the CSMS on a free port of 127.0.0.1 (timeline below: time since CSMS start, connection, direction, message, key fields)"
-node tests/integration/csms/csms.js --host 127.0.0.1 --port 0 --port-file "$work/port" \
-  --heartbeat-interval 30 --config MeterValueSampleInterval=1 --require-session &
-csms_pid=$!
-for ((i = 0; i < 100; i++)); do [[ -s "$work/port" ]] && break; sleep 0.1; done
-[[ -s "$work/port" ]] || fail "the CSMS did not start"
-port=$(cat "$work/port")
+# stop_all: quits the charger, then stops the CSMS; returns the CSMS's exit status.
+stop_all() {
+  send "quit"
+  for ((i = 0; i < 100; i++)); do kill -0 "$charger_pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$charger_pid" 2>/dev/null; then
+    kill -9 "$charger_pid" 2>/dev/null || true
+    fail "ocpp-chargerd did not exit after quit"
+  fi
+  wait "$charger_pid" || true
+  charger_pid=""
+  exec 3>&-
+  kill -INT "$csms_pid"
+  set +e
+  wait "$csms_pid"
+  csms_rc=$?
+  set -e
+  csms_pid=""
+  return 0
+}
 
-mkfifo "$work/cmd"
-"${charger_cmd[@]}" --url "ws://127.0.0.1:$port" --id DEMO-CP-1 --db "$work/charger.db" --connectors 1 \
-  --backoff-min-ms 200 --backoff-max-ms 1000 <"$work/cmd" >"$work/charger.out" 2>"$work/charger.err" &
-charger_pid=$!
-exec 3>"$work/cmd"
+# start_pair CSMS-OPTIONS... -- CHARGER-OPTIONS...: the CSMS on a free port, then the charger.
+start_pair() {
+  local csms_args=() charger_args=()
+  while [[ $# -gt 0 && $1 != -- ]]; do csms_args+=("$1"); shift; done
+  shift
+  charger_args=("$@")
+  node tests/integration/csms/csms.js --host 127.0.0.1 --port 0 --port-file "$work/port" "${csms_args[@]}" &
+  csms_pid=$!
+  for ((i = 0; i < 100; i++)); do [[ -s "$work/port" ]] && break; sleep 0.1; done
+  [[ -s "$work/port" ]] || fail "the CSMS did not start"
+  port=$(cat "$work/port")
+  mkfifo "$work/cmd"
+  "${charger_cmd[@]}" --url "ws://127.0.0.1:$port" --db "$work/charger.db" \
+    --backoff-min-ms 200 --backoff-max-ms 1000 "${charger_args[@]}" \
+    <"$work/cmd" >"$work/charger.out" 2>"$work/charger.err" &
+  charger_pid=$!
+  exec 3>"$work/cmd"
+}
 
 ev='"event" *: *'
+if [[ $ocpp == 2.0.1 ]]; then
+  say "starting the OCPP 2.0.1 CSMS on a free port of 127.0.0.1 (timeline below: time since CSMS start, connection, direction, message, key fields)"
+  start_pair --ocpp 2.0.1 --heartbeat-interval 2 \
+    --call 'ChangeAvailability={"operationalStatus":"Inoperative","evse":{"id":2}}' \
+    --call 'ChangeAvailability={"operationalStatus":"Operative","evse":{"id":2}}' \
+    -- --ocpp 2.0.1 --id DEMO-CS-1 --connectors 2
+  wait_for "${ev}\"ready\"" 10 "ocpp-chargerd to start"
+  wait_for "${ev}\"boot\".*\"status\" *: *\"Accepted\"" 20 "BootNotification Accepted"
+  wait_for "${ev}\"status\".*\"evseId\" *: *2.*\"Unavailable\"" 10 "ChangeAvailability Inoperative of EVSE 2"
+  wait_for "${ev}\"status\".*\"evseId\" *: *2.*\"Available\"" 10 "ChangeAvailability Operative of EVSE 2"
+  send "plug 1"
+  wait_for "${ev}\"status\".*\"evseId\" *: *1.*\"Occupied\"" 10 "EVSE 1 Occupied"
+  sleep 2.5  # a heartbeat
+  send "unplug 1"
+  sleep 0.5
+  stop_all
+  [[ $csms_rc -eq 0 ]] || fail "the CSMS saw schema violations (exit $csms_rc)"
+  echo ""
+  echo "DEMO OK: OCPP 2.0.1 boot, status, heartbeat, plug/unplug and ChangeAvailability, 0 schema violations"
+  exit 0
+fi
+
+say "starting the CSMS on a free port of 127.0.0.1 (timeline below: time since CSMS start, connection, direction, message, key fields)"
+start_pair --heartbeat-interval 30 --config MeterValueSampleInterval=1 --require-session \
+  -- --id DEMO-CP-1 --connectors 1
+
 wait_for "${ev}\"ready\"" 10 "ocpp-chargerd to start"
 wait_for "${ev}\"boot\".*\"status\" *: *\"Accepted\"" 20 "BootNotification Accepted"
 wait_for "${ev}\"configuration_changed\".*MeterValueSampleInterval" 10 "MeterValueSampleInterval=1 from the CSMS"
@@ -107,22 +171,7 @@ for ((i = 0; i < 50; i++)); do
   sleep 0.2
   grep -Eq "${ev}\"state\".*\"queue\" *: *0[,}]" "$work/charger.out" && break
 done
-send "quit"
-for ((i = 0; i < 100; i++)); do kill -0 "$charger_pid" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$charger_pid" 2>/dev/null; then
-  kill -9 "$charger_pid" 2>/dev/null || true
-  fail "ocpp-chargerd did not exit after quit"
-fi
-wait "$charger_pid" || true
-charger_pid=""
-exec 3>&-
-
-kill -INT "$csms_pid"
-set +e
-wait "$csms_pid"
-csms_rc=$?
-set -e
-csms_pid=""
+stop_all
 if [[ $csms_rc -ne 0 ]]; then
   fail "the CSMS did not see a complete, acknowledged session without schema violations (exit $csms_rc)"
 fi

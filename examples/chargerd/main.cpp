@@ -2,76 +2,26 @@
 // Line commands on stdin (and on a Unix socket with --control); one JSON event per line on
 // stdout; logs on stderr. SIGTERM stops it cleanly; after kill -9 a restart on the same
 // database resumes every unfinished transaction.
-#include <poll.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <functional>
-#include <iostream>
-#include <map>
 #include <mutex>
 #include <sstream>
-#include <thread>
 #include <vector>
 
+#include "console.hpp"
 #include "ocpp/v16/charge_point.hpp"
 #include "options.hpp"
 #include "transfer.hpp"
+#include "v201.hpp"
 
 using namespace ocpp::v16;
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 using ocpp::Result;
+using namespace chargerd;
 
 namespace {
-
-std::mutex out_mutex;
-
-// One JSON object per line; fill() writes the members after "event".
-template <class F>
-std::string event_json(const char* name, F&& fill) {
-  rapidjson::StringBuffer sb;
-  Writer w(sb);
-  w.StartObject();
-  w.Key("event");
-  w.String(name);
-  fill(w);
-  w.EndObject();
-  return sb.GetString();
-}
-
-void emit_line(const std::string& line) {
-  std::lock_guard<std::mutex> lk(out_mutex);
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fputc('\n', stdout);
-  std::fflush(stdout);
-}
-
-template <class F>
-void emit(const char* name, F&& fill) {
-  emit_line(event_json(name, std::forward<F>(fill)));
-}
-
-void str(Writer& w, const char* key, std::string_view v) {
-  w.Key(key);
-  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-}
-
-std::atomic<bool> g_quit{false};
-int g_signal_pipe[2] = {-1, -1};
-
-void on_signal(int) {
-  g_quit = true;
-  const char c = 'q';
-  [[maybe_unused]] auto r = write(g_signal_pipe[1], &c, 1);
-}
 
 // The simulated meter: energy in Wh per connector, ramping while charging, kept in a small
 // file beside the database so readings stay monotonic across restarts.
@@ -98,36 +48,6 @@ class Meter {
  private:
   std::string path_;
   std::vector<double> wh_;
-};
-
-// Work the simulated hardware does later (firmware download, install, diagnostics upload),
-// run by the main loop so that hooks never block the library's thread.
-class Scheduler {
- public:
-  void at(std::chrono::milliseconds delay, std::function<void()> f) {
-    std::lock_guard<std::mutex> lk(m_);
-    jobs_.push_back({std::chrono::steady_clock::now() + delay, std::move(f)});
-  }
-  void run_due() {
-    std::vector<std::function<void()>> due;
-    {
-      std::lock_guard<std::mutex> lk(m_);
-      const auto now = std::chrono::steady_clock::now();
-      for (auto it = jobs_.begin(); it != jobs_.end();) {
-        if (it->first <= now) {
-          due.push_back(std::move(it->second));
-          it = jobs_.erase(it);
-        } else {
-          ++it;
-        }
-      }
-    }
-    for (auto& f : due) f();
-  }
-
- private:
-  std::mutex m_;
-  std::vector<std::pair<std::chrono::steady_clock::time_point, std::function<void()>>> jobs_;
 };
 
 class Daemon {
@@ -176,13 +96,11 @@ class Daemon {
       w.Key("connectors");
       w.Int(opts_.connectors);
     });
-    std::thread(&Daemon::read_stdin, this).detach();
-    if (!opts_.control.empty()) std::thread(&Daemon::serve_control, this).detach();
+    serve_commands([this](const std::string& line) { return execute(line); }, opts_.control);
 
     auto last = std::chrono::steady_clock::now();
     while (!g_quit) {
-      pollfd p{g_signal_pipe[0], POLLIN, 0};
-      ::poll(&p, 1, 100);
+      wait_for_quit(100);
       scheduler_.run_due();
       const auto now = std::chrono::steady_clock::now();
       const double dt = std::chrono::duration<double>(now - last).count();
@@ -209,17 +127,8 @@ class Daemon {
  private:
   Hooks hooks() {
     Hooks h;
-    h.connection = [](bool up, const std::string& reason) {
-      if (up) emit("connected", [](Writer&) {});
-      else emit("disconnected", [&](Writer& w) { str(w, "reason", reason); });
-    };
-    h.boot = [](RegistrationStatus s, std::int32_t interval) {
-      emit("boot", [&](Writer& w) {
-        str(w, "status", to_string(s));
-        w.Key("interval");
-        w.Int(interval);
-      });
-    };
+    h.connection = emit_connection;
+    h.boot = [](RegistrationStatus s, std::int32_t interval) { emit_boot(to_string(s), interval); };
     h.status = [](int c, ChargePointStatus s, ChargePointErrorCode e) {
       emit("status", [&](Writer& w) {
         w.Key("connectorId");
@@ -292,14 +201,7 @@ class Daemon {
         str(w, "value", key == "AuthorizationKey" ? std::string("***") : value);
       });
     };
-    if (opts_.log_frames) {
-      h.frame = [](bool outbound, const std::string& text) {
-        emit("frame", [&](Writer& w) {
-          str(w, "dir", outbound ? "tx" : "rx");
-          str(w, "text", text);
-        });
-      };
-    }
+    if (opts_.log_frames) h.frame = emit_frame;
     h.availability_changed = [](int c, AvailabilityType t) {
       emit("availability", [&](Writer& w) {
         w.Key("connectorId");
@@ -327,9 +229,7 @@ class Daemon {
       // The simulated charger "reboots" by exiting cleanly; its service manager starts it again
       // and it resumes from its database.
       emit("reset", [&](Writer& w) { str(w, "type", to_string(t)); });
-      g_quit = true;
-      const char c = 'q';
-      [[maybe_unused]] auto r = write(g_signal_pipe[1], &c, 1);
+      request_quit();
     };
     h.unlock_connector = [](int c) {
       emit("unlock", [&](Writer& w) {
@@ -405,11 +305,7 @@ class Daemon {
     };
     add_security_file_hooks(h);
     h.client_certificate_changed = [] { emit("client_certificate_changed", [](Writer&) {}); };
-    h.log = [](int level, const std::string& m) {
-      static const char* const names[] = {"error", "warning", "info", "debug"};
-      std::lock_guard<std::mutex> lk(out_mutex);
-      std::fprintf(stderr, "ocpp-chargerd: %s: %s\n", names[level & 3], m.c_str());
-    };
+    h.log = log_line;
     return h;
   }
 
@@ -533,15 +429,13 @@ class Daemon {
     std::string cmd;
     in >> cmd;
     if (cmd.empty()) return "";
-    auto error = [](const std::string& m) { return event_json("error", [&](Writer& w) { str(w, "message", m); }); };
+    auto error = error_json;
     auto check = [&](std::error_code ec) { return ec ? error(cmd + ": " + ec.message()) : std::string(); };
     std::lock_guard<std::mutex> lk(m_);
     if (!cp_) return error("shutting down");
     int n = 0;
     if (cmd == "quit") {
-      g_quit = true;
-      const char c = 'q';
-      [[maybe_unused]] auto r = write(g_signal_pipe[1], &c, 1);
+      request_quit();
       return "";
     }
     if (cmd == "status") return state_json();
@@ -644,54 +538,6 @@ class Daemon {
     });
   }
 
-  void read_stdin() {
-    std::string line;
-    while (std::getline(std::cin, line)) {
-      auto reply = execute(line);
-      if (!reply.empty()) emit_line(reply);
-    }
-    // End of input is not a request to stop: under a service manager stdin is empty.
-  }
-
-  void serve_control() {
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (fd < 0 || opts_.control.size() >= sizeof addr.sun_path) {
-      std::fprintf(stderr, "ocpp-chargerd: cannot create control socket\n");
-      return;
-    }
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", opts_.control.c_str());
-    ::unlink(opts_.control.c_str());
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 4) != 0) {
-      std::fprintf(stderr, "ocpp-chargerd: cannot listen on %s\n", opts_.control.c_str());
-      ::close(fd);
-      return;
-    }
-    while (!g_quit) {
-      int c = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
-      if (c < 0) continue;
-      std::thread([this, c] {
-        std::string buf;
-        char tmp[512];
-        for (;;) {
-          ssize_t n = ::read(c, tmp, sizeof tmp);
-          if (n <= 0) break;
-          buf.append(tmp, static_cast<std::size_t>(n));
-          std::size_t nl;
-          while ((nl = buf.find('\n')) != std::string::npos) {
-            std::string reply = execute(buf.substr(0, nl));
-            buf.erase(0, nl + 1);
-            if (reply.empty()) reply = R"({"event":"ok"})";
-            reply += '\n';
-            [[maybe_unused]] auto w = ::write(c, reply.data(), reply.size());
-          }
-        }
-        ::close(c);
-      }).detach();
-    }
-  }
-
   // Runs f on the charge point from the main loop after delay (if it still exists).
   void later(int ms, std::function<void(ChargePoint&)> f) {
     scheduler_.at(std::chrono::milliseconds(ms), [this, f = std::move(f)] {
@@ -720,11 +566,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ocpp-chargerd: %s\n%s", err.c_str(), kUsage);
     return 2;
   }
-  if (::pipe(g_signal_pipe) != 0) return 1;
-  struct sigaction sa{};
-  sa.sa_handler = on_signal;
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  if (!install_signal_handlers()) return 1;
+  if (opts.ocpp == "2.0.1") return run_v201(opts);
   return Daemon(std::move(opts)).run();
 }

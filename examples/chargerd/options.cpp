@@ -8,7 +8,8 @@
 #include <vector>
 
 const char* const kUsage =
-    "usage: ocpp-chargerd --url URL --id ID --db PATH [--connectors N] [--password P]\n"
+    "usage: ocpp-chargerd --url URL --id ID --db PATH [--ocpp 1.6|2.0.1] [--connectors N]\n"
+    "                     [--password P]\n"
     "                     [--ca-file FILE] [--config FILE] [--control PATH] [--log-frames]\n"
     "                     [--power WATTS] [--backoff-min-ms N] [--backoff-max-ms N]\n"
     "                     [--call-timeout-s N] [--connect-timeout-s N]\n"
@@ -27,7 +28,8 @@ constexpr std::size_t kMaxCpoName = 64;
 std::string apply(DaemonOptions& o, const std::string& key, const std::string& v) {
   try {
     // clang-format off
-    if (key == "url") o.url = v;
+    if (key == "ocpp") o.ocpp = v;
+    else if (key == "url") o.url = v;
     else if (key == "id") o.id = v;
     else if (key == "db") o.db = v;
     else if (key == "connectors") o.connectors = std::stoi(v);
@@ -108,6 +110,10 @@ std::string parse_options(int argc, char** argv, DaemonOptions& out) {
   for (auto& [k, v] : flags)
     if (auto err = apply(out, k, v); !err.empty()) return err;
   if (out.url.empty() || out.id.empty() || out.db.empty()) return "--url, --id and --db are required";
+  if (out.ocpp != "1.6" && out.ocpp != "2.0.1") return "--ocpp must be 1.6 or 2.0.1";
+  // 1.6 configuration keys have no place in 2.0.1 (its device model is not served yet).
+  if (out.ocpp == "2.0.1" && (!out.configuration.empty() || out.cpo_name))
+    return "--configuration and --cpo-name are OCPP 1.6 options";
   if (out.connectors < 1 || out.connectors > 100) return "--connectors must be 1..100";
   if (out.call_timeout_s < 1 || out.connect_timeout_s < 1) return "timeouts must be at least 1 s";
   // The simulated meter adds power × seconds and hands whole Wh to the library: NaN, infinity
@@ -128,14 +134,18 @@ std::string parse_options(int argc, char** argv, DaemonOptions& out) {
 
 std::string apply_security_options(const DaemonOptions& o, ocpp::v16::ChargePointConfig& cfg) {
   cfg.password = o.password;
-  cfg.ca_file = o.ca_file;
-  cfg.client_cert_file = o.cert_file;
-  cfg.client_key_file = o.key_file;
   // The library checks the profile against the URL and the credentials (ChargePoint::create).
   if (o.security_profile)
     cfg.security_profile = static_cast<ocpp::SecurityProfile>(*o.security_profile);
   if (o.cpo_name) cfg.configuration.emplace_back("CpoName", *o.cpo_name);
   cfg.configuration.insert(cfg.configuration.end(), o.configuration.begin(), o.configuration.end());
+  return apply_tls_options(o, cfg);
+}
+
+std::string apply_tls_options(const DaemonOptions& o, ocpp::FacadeConfig& cfg) {
+  cfg.ca_file = o.ca_file;
+  cfg.client_cert_file = o.cert_file;
+  cfg.client_key_file = o.key_file;
   if (o.security_dir.empty()) return "";
   auto made = ocpp::make_openssl_security_provider(o.security_dir);
   if (!made) return "security directory " + o.security_dir + ": " + made.error().message();

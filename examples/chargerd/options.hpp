@@ -10,10 +10,11 @@
 #include "ocpp/v16/charge_point.hpp"
 
 struct DaemonOptions {
+  std::string ocpp = "1.6";  // the protocol: "1.6" or "2.0.1" (v201.cpp)
   std::string url;
   std::string id;
   std::string db;
-  int connectors = 1;
+  int connectors = 1;  // 2.0.1: EVSEs, each with one connector
   std::optional<std::string> password;
   std::string ca_file;
   // Security (docs/guides/security.md): the profile of the 1.6 Security Whitepaper (0..3);
@@ -41,6 +42,11 @@ struct DaemonOptions {
 /// Parses argv (and the file named by --config; flags win). Returns an error message or "".
 std::string parse_options(int argc, char** argv, DaemonOptions& out);
 extern const char* const kUsage;
+
+/// Puts the TLS options every protocol shares into `cfg`: CA file, client certificate and, with
+/// security_dir, the OpenSSL SecurityProvider (with the manufacturer root of
+/// firmware_signing_root installed). Returns an error message or "".
+std::string apply_tls_options(const DaemonOptions& o, ocpp::FacadeConfig& cfg);
 
 /// Puts the security options into `cfg`: profile, password, CA file, client certificate,
 /// CpoName and, with security_dir, the OpenSSL SecurityProvider (with the manufacturer root of

@@ -1,63 +1,14 @@
 #include "ocpp/v16/charge_point.hpp"
 
 #include <mutex>
-#include <random>
 
-#include "core/connection_manager.hpp"
-#include "ocpp/sqlite_store.hpp"
+#include "core/facade.hpp"
 
 namespace ocpp::v16 {
 
-class ChargePoint::Impl final : public Runner::Client,
-                                 public TransportEvents,
-                                 public core::ConnectionManager::Host {
+class ChargePoint::Impl final : public core::Facade<Engine> {
  public:
-  explicit Impl(Runner& runner) : runner_(runner) {}
-
-  // --- Runner::Client (runner thread) ---
-  MonoTime step(Now now) override {
-    connection_->step(now);
-    // Nothing due: the runner steps it again on an API call or a transport event of its own.
-    MonoTime wake = now.mono + std::chrono::hours(1);
-    for (int round = 0; round < 64; ++round) {
-      std::vector<std::string> out;
-      std::vector<std::function<void()>> calls;
-      {
-        std::lock_guard<std::mutex> lk(m_);
-        engine_->handle_timeout(now);
-        while (auto t = engine_->poll_transmit(now)) out.push_back(std::move(*t));
-        while (auto f = engine_->poll_hook_call()) calls.push_back(std::move(f));
-        if (auto d = engine_->next_deadline()) wake = std::min(wake, *d);
-      }
-      for (auto& t : out) connection_->send(t);
-      apply_connection_requests(now);
-      if (calls.empty()) break;
-      for (auto& f : calls) f();  // no lock held: hooks may call back into the API
-      now = now_from_system_clocks();
-    }
-    if (auto d = connection_->deadline()) wake = std::min(wake, *d);
-    return wake;
-  }
-
-  void shutdown() override { connection_->shutdown(now_from_system_clocks()); }
-
-  // --- TransportEvents (runner thread, inside IoLoop::poll) ---
-  // Each event asks the runner to step this charge point (and no other) right after the poll.
-  void on_open(std::string_view subprotocol) override {
-    runner_.wake(*this);
-    connection_->on_open(subprotocol, now_from_system_clocks());
-  }
-
-  void on_message(std::string_view text) override {
-    runner_.wake(*this);
-    std::lock_guard<std::mutex> lk(m_);
-    engine_->receive(text, now_from_system_clocks());
-  }
-
-  void on_close(std::error_code ec, std::string_view reason) override {
-    runner_.wake(*this);
-    connection_->on_close(ec, reason, now_from_system_clocks());
-  }
+  using Facade::Facade;
 
   // --- core::ConnectionManager::Host (runner thread) ---
   core::AttemptSettings attempt_settings() override {
@@ -70,15 +21,7 @@ class ChargePoint::Impl final : public Runner::Client,
   }
   void connection_opened(Now now) override {
     last_security_failure_.clear();
-    std::lock_guard<std::mutex> lk(m_);
-    engine_->connected(now);
-  }
-  void connection_closed(Now now) override {
-    std::lock_guard<std::mutex> lk(m_);
-    engine_->disconnected(now);
-  }
-  void connection_log(int level, const std::string& message) override {
-    if (hooks_.log) hooks_.log(level, message);
+    Facade::connection_opened(now);
   }
   void connection_security_failure(core::SecurityFailure failure, const std::string& detail) override {
     // Security Whitepaper section 8 (A00.FR.309 for the server certificate).
@@ -135,7 +78,7 @@ class ChargePoint::Impl final : public Runner::Client,
 
   // Security Whitepaper A05: a SecurityProfile raised by the CSMS (tried, with the previous
   // one as fallback) or set by the firmware.
-  void apply_connection_requests(Now now) {
+  void after_transmit(Now now) override {
     for (;;) {
       std::optional<ConnectionRequest> req;
       {
@@ -170,69 +113,17 @@ class ChargePoint::Impl final : public Runner::Client,
   // A05.FR.08: attempts with a new security profile before going back to the previous one.
   static constexpr unsigned kTrialAttempts = 3;
 
-  // Thread-safe entry for the API: run op on the engine under the lock, then wake the runner.
-  template <class F>
-  auto with_engine(F&& op) {
-    using R = decltype(op(*engine_, now_from_system_clocks()));
-    if constexpr (std::is_void_v<R>) {
-      {
-        std::lock_guard<std::mutex> lk(m_);
-        op(*engine_, now_from_system_clocks());
-      }
-      runner_.wake(*this);
-    } else {
-      R r = [&] {
-        std::lock_guard<std::mutex> lk(m_);
-        return op(*engine_, now_from_system_clocks());
-      }();
-      runner_.wake(*this);
-      return r;
-    }
-  }
-
-  Runner& runner_;
   Hooks hooks_;
-  std::unique_ptr<Store> store_;
-  mutable std::mutex m_;  // guards engine_
-  std::unique_ptr<Engine> engine_;
-  std::unique_ptr<core::ConnectionManager> connection_;  // runner thread only
   core::ConnectionConfig base_connection_;  // as configured, before the SecurityProfile key
   bool certificate_trial_ = false;          // the connection's trial is of a new certificate
   std::string last_security_failure_;       // the last connection security event, until an open
 };
 
-namespace {
-
-// What the connection manager needs from a 1.6 configuration.
-core::ConnectionConfig connection_config(const ChargePointConfig& c) {
-  core::ConnectionConfig cc;
-  cc.csms_url = c.csms_url;
-  cc.identity = c.charge_point_id;
-  cc.subprotocols = {"ocpp1.6"};
-  cc.security_profile = c.security_profile;
-  cc.ca_file = c.ca_file;
-  cc.client_cert_file = c.client_cert_file;
-  cc.client_key_file = c.client_key_file;
-  cc.tls_cipher_list = c.tls_cipher_list;
-  cc.security = c.security;
-  cc.connect_timeout = c.connect_timeout;
-  cc.max_message_size = c.max_message_size;
-  cc.backoff_min = c.backoff_min;
-  cc.backoff_max = c.backoff_max;
-  return cc;
-}
-
-std::uint64_t random_seed() {
-  std::random_device rd;
-  return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
-}
-
-}  // namespace
-
 Result<std::unique_ptr<ChargePoint>> ChargePoint::create(Runner& runner, ChargePointConfig config,
                                                          Hooks hooks) {
   // The identity becomes a URL path segment and the Basic auth user name.
-  core::ConnectionConfig connection = connection_config(config);
+  core::ConnectionConfig connection =
+      core::connection_config(config, config.charge_point_id, "ocpp1.6", config.security_profile);
   if (auto ec = core::validate(connection)) return ec;
   if (auto ec = runner.error()) return ec;
   EngineOptions eo;
@@ -250,22 +141,13 @@ Result<std::unique_ptr<ChargePoint>> ChargePoint::create(Runner& runner, ChargeP
   if (config.security_profile)
     eo.configuration_defaults.emplace_back("SecurityProfile", std::to_string(static_cast<int>(*config.security_profile)));
   if (config.password) eo.configuration_defaults.emplace_back("AuthorizationKey", *config.password);
-  std::random_device rd;
-  eo.id_seed = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
-
-  std::unique_ptr<Store> store;
-  if (config.store) {
-    store = std::move(config.store);
-  } else if (!config.db_path.empty()) {
-    auto s = open_sqlite_store({config.db_path, config.charge_point_id});
-    if (!s) return s.error();
-    store = std::move(s.value());
-  } else {
-    store = make_memory_store();
-  }
+  eo.id_seed = core::random_seed();
+  auto store = core::open_store(std::move(config.store), config.db_path, config.charge_point_id);
+  if (!store) return store.error();
 
   auto impl = std::make_shared<Impl>(runner);
   impl->hooks_ = hooks;
+  impl->log_ = hooks.log;
   // --- Security Whitepaper: certificates ---
   eo.charge_point_id = config.charge_point_id;
   // A new client certificate is presented at the next TLS handshake (A02.FR.08): reconnect.
@@ -274,7 +156,7 @@ Result<std::unique_ptr<ChargePoint>> ChargePoint::create(Runner& runner, ChargeP
     if (auto i = weak.lock(); i && i->connection_) i->start_certificate_trial(now_from_system_clocks());
     if (user) user();
   };
-  impl->store_ = std::move(store);
+  impl->store_ = std::move(store.value());
   auto engine = Engine::create(std::move(eo), *impl->store_, std::move(hooks), now_from_system_clocks());
   if (!engine) return engine.error();
   impl->engine_ = std::move(engine.value());
@@ -284,20 +166,14 @@ Result<std::unique_ptr<ChargePoint>> ChargePoint::create(Runner& runner, ChargeP
   std::int64_t key_profile = 0;
   if (auto k = impl->engine_->get_configuration("SecurityProfile")) key_profile = std::stoll(k.value());
   connection = Impl::connection_for_profile(std::move(connection), static_cast<int>(key_profile));
-  auto manager = core::ConnectionManager::create(std::move(connection), runner.io(), *impl, *impl, random_seed());
-  if (!manager) return manager.error();
-  impl->connection_ = std::move(manager.value());
-  runner.attach(impl);
+  if (auto ec = Impl::start(impl, std::move(connection))) return ec;
   return std::unique_ptr<ChargePoint>(new ChargePoint(std::move(impl), runner));
 }
 
 ChargePoint::ChargePoint(std::shared_ptr<Impl> impl, Runner& runner)
     : impl_(std::move(impl)), runner_(runner) {}
 
-ChargePoint::~ChargePoint() {
-  std::shared_ptr<Runner::Client> client = impl_;
-  runner_.detach(client);
-}
+ChargePoint::~ChargePoint() { Impl::stop(impl_); }
 
 std::error_code ChargePoint::plug_in(int c) {
   return impl_->with_engine([c](Engine& e, Now n) { return e.plug_in(c, n); });
@@ -327,27 +203,22 @@ std::error_code ChargePoint::stop_transaction(int c, Reason reason) {
   return impl_->with_engine([c, reason](Engine& e, Now n) { return e.stop_transaction(c, reason, n); });
 }
 Result<std::string> ChargePoint::get_configuration(std::string_view key) const {
-  std::lock_guard<std::mutex> lk(impl_->m_);
-  return impl_->engine_->get_configuration(key);
+  return impl_->read([&](const Engine& e) { return e.get_configuration(key); });
 }
 std::error_code ChargePoint::set_configuration(std::string_view key, std::string_view value) {
   return impl_->with_engine([key, value](Engine& e, Now) { return e.set_configuration(key, value); });
 }
 bool ChargePoint::is_connected() const {
-  std::lock_guard<std::mutex> lk(impl_->m_);
-  return impl_->engine_->is_connected();
+  return impl_->read([](const Engine& e) { return e.is_connected(); });
 }
 std::optional<RegistrationStatus> ChargePoint::registration() const {
-  std::lock_guard<std::mutex> lk(impl_->m_);
-  return impl_->engine_->registration();
+  return impl_->read([](const Engine& e) { return e.registration(); });
 }
 Result<ConnectorState> ChargePoint::connector_state(int c) const {
-  std::lock_guard<std::mutex> lk(impl_->m_);
-  return impl_->engine_->connector_state(c);
+  return impl_->read([&](const Engine& e) { return e.connector_state(c); });
 }
 std::size_t ChargePoint::queued_transaction_messages() const {
-  std::lock_guard<std::mutex> lk(impl_->m_);
-  return impl_->engine_->queued_transaction_messages();
+  return impl_->read([](const Engine& e) { return e.queued_transaction_messages(); });
 }
 
 
@@ -359,12 +230,10 @@ std::error_code ChargePoint::report_diagnostics_status(DiagnosticsStatus s) {
   return impl_->with_engine([s](Engine& e, Now n) { return e.report_diagnostics_status(s, n); });
 }
 FirmwareStatus ChargePoint::firmware_status() const {
-  std::lock_guard<std::mutex> lk(impl_->m_);
-  return impl_->engine_->firmware_status();
+  return impl_->read([](const Engine& e) { return e.firmware_status(); });
 }
 DiagnosticsStatus ChargePoint::diagnostics_status() const {
-  std::lock_guard<std::mutex> lk(impl_->m_);
-  return impl_->engine_->diagnostics_status();
+  return impl_->read([](const Engine& e) { return e.diagnostics_status(); });
 }
 
 // --- Security Whitepaper ---
@@ -375,8 +244,7 @@ std::error_code ChargePoint::report_security_event(std::string_view type, std::o
   });
 }
 std::vector<SecurityEventNotificationRequest> ChargePoint::security_log() const {
-  std::lock_guard<std::mutex> lk(impl_->m_);
-  return impl_->engine_->security_log();
+  return impl_->read([](const Engine& e) { return e.security_log(); });
 }
 
 // --- Security Whitepaper: logs and signed firmware ---
@@ -384,8 +252,7 @@ std::error_code ChargePoint::report_log_status(UploadLogStatusEnumType status, s
   return impl_->with_engine([&](Engine& e, Now n) { return e.report_log_status(status, request_id, n); });
 }
 UploadLogStatusEnumType ChargePoint::log_status() const {
-  std::lock_guard<std::mutex> lk(impl_->m_);
-  return impl_->engine_->log_status();
+  return impl_->read([](const Engine& e) { return e.log_status(); });
 }
 std::error_code ChargePoint::report_signed_firmware_status(FirmwareStatusEnumType status, std::int32_t request_id,
                                                            std::optional<std::string> path) {
@@ -394,8 +261,7 @@ std::error_code ChargePoint::report_signed_firmware_status(FirmwareStatusEnumTyp
   });
 }
 FirmwareStatusEnumType ChargePoint::signed_firmware_status() const {
-  std::lock_guard<std::mutex> lk(impl_->m_);
-  return impl_->engine_->signed_firmware_status();
+  return impl_->read([](const Engine& e) { return e.signed_firmware_status(); });
 }
 
 // --- Core profile: data transfer, vendor configuration keys, availability ---
@@ -414,8 +280,7 @@ std::error_code ChargePoint::add_configuration_key(std::string_view key, Configu
   });
 }
 Result<AvailabilityType> ChargePoint::availability(int c) const {
-  std::lock_guard<std::mutex> lk(impl_->m_);
-  return impl_->engine_->availability(c);
+  return impl_->read([&](const Engine& e) { return e.availability(c); });
 }
 
 }  // namespace ocpp::v16

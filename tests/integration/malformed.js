@@ -21,56 +21,15 @@
 'use strict';
 
 const { scenario } = require('./lib/harness');
+const lib = require('./lib/malformed');
 
 scenario('malformed', async (t) => {
   const { assert } = t;
   const { csms, cp } = await t.bootedPair({ cpOpts: { logFrames: true } });
   const connNo = csms.client._csmsConn.no;
 
-  // Sends `frame` raw; resolves with the charger's reply record for `id`, or null after quietMs.
-  async function rawExchange(frame, id, { quietMs = 1500, timeoutMs = 4000 } = {}) {
-    const m = csms.mark();
-    csms.sendRaw(frame);
-    if (id === undefined) {
-      await t.sleep(quietMs);
-      return { replies: csms.find((r) => r.dir === 'in' && r.kind !== 'CALL', m), m };
-    }
-    try {
-      const reply = await csms.waitForReplyTo(id, { from: m, timeoutMs });
-      return { reply, m };
-    } catch (_) {
-      return { reply: null, m };
-    }
-  }
-
-  // The frame the daemon says it sent (--log-frames) must be the one the CSMS received.
-  async function loggedTx(rec) {
-    const want = JSON.stringify(JSON.parse(rec.raw));
-    const same = (e) => {
-      try {
-        return e.event === 'frame' && e.dir === 'tx' && JSON.stringify(JSON.parse(e.text)) === want;
-      } catch (_) {
-        return false;
-      }
-    };
-    return cp.waitFor(same, { timeoutMs: 3000, desc: `--log-frames tx ${rec.raw}` }).then(() => true, () => false);
-  }
-
-  async function checkCallError(label, reply, id, code) {
-    t.ok(`${label} -> CALLERROR ${reply ? `${reply.errorCode} "${reply.errorDescription}"` : '(no reply)'}; expected ${code} (OCPP-J §4.2.3)`, () => {
-      assert.ok(reply, 'no reply from the charger');
-      assert.equal(reply.kind, 'CALLERROR', `got ${reply.raw}`);
-      assert.equal(reply.errorCode, code);
-    });
-    t.ok(`  its frame ${reply.raw} has 5 elements, the CALL's id, a string description, an object for details`, () => {
-      assert.equal(reply.elements, 5);
-      assert.equal(reply.id, id);
-      assert.equal(typeof reply.errorDescription, 'string');
-      assert.ok(reply.errorDetails && typeof reply.errorDetails === 'object' && !Array.isArray(reply.errorDetails));
-    });
-    const logged = await loggedTx(reply);
-    t.ok('  the daemon logged the same frame as sent (--log-frames)', () => assert.ok(logged));
-  }
+  const rawExchange = (frame, id, opts) => lib.rawExchange(t, csms, frame, id, opts);
+  const checkCallError = (label, reply, id, code) => lib.checkCallError(t, cp, label, reply, id, code, 'OCPP-J §4.2.3');
 
   // -------------------------------------------------------------------------------------------
   t.step('text that is not JSON');

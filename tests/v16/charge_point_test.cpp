@@ -14,6 +14,7 @@
 #include "ocpp/runner.hpp"
 #include "ocpp/v16/charge_point.hpp"
 #include "support/memory_transport.hpp"
+#include "support/seen.hpp"
 
 using namespace std::chrono_literals;
 using ocpp::Errc;
@@ -24,6 +25,8 @@ using ocpp::v16::Reason;
 using ocpp::v16::RegistrationStatus;
 
 namespace {
+
+using test::Seen;
 
 using Clock = std::chrono::steady_clock;
 
@@ -56,28 +59,6 @@ std::unique_ptr<ChargePoint> make_cp(Rig& rig, ChargePointConfig cfg, ocpp::v16:
   REQUIRE(r.ok());
   return std::move(r.value());
 }
-
-/// Thread-safe list of what the hooks saw.
-struct Seen {
-  void add(std::string s) {
-    std::lock_guard<std::mutex> lk(m);
-    v.push_back(std::move(s));
-  }
-  std::vector<std::string> all() const {
-    std::lock_guard<std::mutex> lk(m);
-    return v;
-  }
-  bool has(const std::string& s) const {
-    auto a = all();
-    return std::find(a.begin(), a.end(), s) != a.end();
-  }
-  std::size_t count(const std::string& s) const {
-    auto a = all();
-    return static_cast<std::size_t>(std::count(a.begin(), a.end(), s));
-  }
-  mutable std::mutex m;
-  std::vector<std::string> v;
-};
 
 bool booted(const ChargePoint& cp) { return cp.registration() == RegistrationStatus::Accepted; }
 

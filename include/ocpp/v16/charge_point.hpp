@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "ocpp/error.hpp"
+#include "ocpp/facade_config.hpp"
 #include "ocpp/runner.hpp"
 #include "ocpp/security.hpp"
 #include "ocpp/store.hpp"
@@ -26,49 +27,24 @@
 
 namespace ocpp::v16 {
 
-/// What ChargePoint::create() needs: identity, CSMS, BootNotification fields, store, security.
-struct ChargePointConfig {
+/// What ChargePoint::create() needs: identity, BootNotification fields, security, and (in
+/// FacadeConfig) the CSMS, the store and the connection's timing.
+struct ChargePointConfig : FacadeConfig {
   std::string charge_point_id;  ///< the identity; appended to csms_url as the last path segment
-  std::string csms_url;         ///< ws://host:port/path or wss://..., without the identity
   int connectors = 1;           ///< number of connectors (1..N)
   std::string vendor;           ///< BootNotification chargePointVendor (required, ≤ 20)
   std::string model;            ///< BootNotification chargePointModel (required, ≤ 20)
   std::optional<std::string> serial_number;     ///< chargePointSerialNumber
   std::optional<std::string> firmware_version;  ///< firmwareVersion
-  /// SQLite database file; empty = a memory store (nothing survives a restart).
-  std::string db_path;
-  /// A store of the host's own instead of SQLite (db_path is then ignored).
-  std::unique_ptr<Store> store;
   /// Initial AuthorizationKey for HTTP Basic auth (security profiles 1 and 2); applied on first
   /// start only: a key set later by the CSMS wins.
   std::optional<std::string> password;
-  std::string ca_file;  ///< wss: CA bundle; empty = the security provider's, else the system's CAs
   /// The security profile (docs/guides/security.md). Unset: chosen at each connection from
   /// the URL and the credentials, as before the SecurityProfile key: TLS for wss://, HTTP
   /// Basic auth when an AuthorizationKey is set, the client certificate over wss:// when one
   /// is configured (then without Basic auth). Set: enforced; create() refuses a URL that does
   /// not fit it (1 needs ws://, 2 and 3 wss://) and profile 3 without a client certificate.
   std::optional<SecurityProfile> security_profile;
-  /// wss: the TLS client certificate for security profile 3, a PEM file with the charge point's
-  /// certificate first and its intermediates after it (see ConnectOptions).
-  std::string client_cert_file;
-  /// Its private key, a PEM file; empty = in client_cert_file.
-  std::string client_key_file;
-  /// wss: TLS 1.2 cipher suites (OpenSSL syntax); empty = ocpp::kDefaultTlsCipherList.
-  std::string tls_cipher_list;
-  /// Keys and certificates (e.g. make_openssl_security_provider()): when set, the CSMS root
-  /// certificates and the charge point certificate it holds are used for wss:// (ahead of
-  /// ca_file and client_cert_file, which stay the fallback while it has none).
-  std::shared_ptr<SecurityProvider> security;
-  std::chrono::milliseconds backoff_min{1000};  ///< reconnect back-off, doubled per attempt
-  std::chrono::milliseconds backoff_max{60000};  ///< its cap
-  std::chrono::seconds call_timeout{30};  ///< see EngineOptions::call_timeout
-  /// Largest message accepted from the CSMS; a longer one closes the connection with status
-  /// 1009 and the charge point reconnects (docs/guides/limits.md).
-  std::size_t max_message_size = kDefaultMaxMessageSize;
-  /// A connection attempt (TCP, TLS and the WebSocket upgrade) not open by then is given up
-  /// and retried after the back-off; see ConnectOptions::connect_timeout.
-  std::chrono::seconds connect_timeout{30};
   /// Configuration key values applied on first start only (a stored value wins).
   std::vector<std::pair<std::string, std::string>> configuration;
   /// Entries kept in the security log (see EngineOptions::security_log_limit).

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// A small OCPP 1.6J Central System (CSMS) for the integration tests and the demo.
+// A small OCPP 1.6J Central System (CSMS) for the integration tests and the demo; with
+// `ocpp: '2.0.1'` (--ocpp 2.0.1) an OCPP 2.0.1 CSMS (its answers are in v201.js).
 //
 // Built on ocpp-rpc's RPCServer with strictMode, so every frame the charger sends is checked
-// against the OCPP 1.6 JSON schemas. Every frame in both directions is recorded with a
+// against the OCPP 1.6 (or 2.0.1) JSON schemas. Every frame in both directions is recorded with a
 // timestamp; every 'strictValidationFailure' and unexpected 'badMessage' is recorded as a
 // violation (a test must fail when there is any).
 //
@@ -32,6 +33,7 @@ try {
   process.exit(2);
 }
 const { RPCServer, NOREPLY, createRPCError } = ocppRpc;
+const v201 = require('./v201');
 
 const CALL = 2;
 const CALLRESULT = 3;
@@ -69,6 +71,10 @@ function parseFrame(text) {
 // One-line summary of the fields that matter, per action and direction.
 function keyFields(rec) {
   const p = rec.payload;
+  if (rec.ocpp === '2.0.1' && rec.action && p && typeof p === 'object') {
+    const k = v201.keyFields(rec);
+    if (k !== undefined) return k;
+  }
   if (rec.kind === 'CALLERROR') {
     return `${rec.errorCode} ${JSON.stringify(rec.errorDescription ?? '')}`;
   }
@@ -155,6 +161,7 @@ class Csms extends EventEmitter {
    * @param {object} [o]
    * @param {string} [o.host='127.0.0.1']
    * @param {number} [o.port=0]             0 = any free port (kept across restart())
+   * @param {string} [o.ocpp='1.6'] the protocol: '1.6' (subprotocol ocpp1.6) or '2.0.1' (ocpp2.0.1)
    * @param {number} [o.heartbeatInterval=300] interval in BootNotification.conf
    * @param {Array<{status:string, interval?:number}>} [o.boot] answers to successive
    *        BootNotifications; the last one repeats. Default: Accepted.
@@ -172,6 +179,9 @@ class Csms extends EventEmitter {
    */
   constructor(o = {}) {
     super();
+    this.ocpp = o.ocpp || '1.6';
+    if (this.ocpp !== '1.6' && this.ocpp !== '2.0.1') throw new Error(`CSMS: unknown OCPP version ${this.ocpp}`);
+    this.protocol = this.ocpp === '2.0.1' ? 'ocpp2.0.1' : 'ocpp1.6';
     this.host = o.host || '127.0.0.1';
     this.port = o.port || 0;
     this.heartbeatInterval = o.heartbeatInterval ?? 300;
@@ -208,7 +218,7 @@ class Csms extends EventEmitter {
   async start() {
     if (this.running) return this.port;
     const server = new RPCServer({
-      protocols: ['ocpp1.6'],
+      protocols: [this.protocol],
       strictMode: true,
       callTimeoutMs: this.callTimeoutMs,
       respondWithDetailedErrors: false,
@@ -239,11 +249,11 @@ class Csms extends EventEmitter {
         refuse(401, handshake.headers.authorization ? 'Wrong Basic credentials' : 'Basic credentials required');
         return;
       }
-      if (!offered.includes('ocpp1.6')) {
-        reject(400, 'Subprotocol ocpp1.6 required');
+      if (!offered.includes(this.protocol)) {
+        reject(400, `Subprotocol ${this.protocol} required`);
         return;
       }
-      accept({}, 'ocpp1.6');
+      accept({}, this.protocol);
     });
     server.on('client', (client) => this._onClient(client));
     server.on('error', (err) => this._note(`server error: ${err.message}`));
@@ -297,13 +307,18 @@ class Csms extends EventEmitter {
     return this.authorizePolicy[idTag] || this.authorizeDefault;
   }
 
+  /** The next BootNotification answer of the boot policy (both versions). */
+  bootAnswer() {
+    const answer = this.bootPolicy.length > 1 ? this.bootPolicy.shift() : this.bootPolicy[0];
+    const interval = answer.interval ?? (answer.status === 'Accepted' ? this.heartbeatInterval : 1);
+    return { status: answer.status, currentTime: nowIso(), interval };
+  }
+
   defaultResponse(action, params, ctx) {
+    if (this.ocpp === '2.0.1') return v201.defaultResponse(this, action, params, ctx);
     switch (action) {
-      case 'BootNotification': {
-        const answer = this.bootPolicy.length > 1 ? this.bootPolicy.shift() : this.bootPolicy[0];
-        const interval = answer.interval ?? (answer.status === 'Accepted' ? this.heartbeatInterval : 1);
-        return { status: answer.status, currentTime: nowIso(), interval };
-      }
+      case 'BootNotification':
+        return this.bootAnswer();
       case 'Heartbeat':
         return { currentTime: nowIso() };
       case 'StatusNotification':
@@ -446,7 +461,7 @@ class Csms extends EventEmitter {
     for (const r of this.records) {
       if (r.dir === 'in' && r.kind === 'CALL') count[r.action] = (count[r.action] || 0) + 1;
     }
-    const txs = Array.from(this.transactions.values()).map((t) => ({
+    const txs = this.ocpp !== '1.6' ? [] : Array.from(this.transactions.values()).map((t) => ({
       transactionId: t.transactionId, connectorId: t.start.connectorId, idTag: t.start.idTag,
       meterStart: t.start.meterStart, meterValues: t.meterValues.length,
       stops: t.stops.map((s) => ({ meterStop: s.meterStop, reason: s.reason || 'Local' })),
@@ -544,7 +559,7 @@ class Csms extends EventEmitter {
       const text = Buffer.isBuffer(message) ? message.toString('utf8') : String(message);
       const f = parseFrame(text);
       const rec = {
-        conn: connNo, dir: outbound ? 'out' : 'in', kind: f.kind, id: f.id, raw: text,
+        conn: connNo, dir: outbound ? 'out' : 'in', kind: f.kind, id: f.id, raw: text, ocpp: this.ocpp,
         sentRaw: outbound && conn.rawPending.length > 0 && conn.rawPending[0] === text,
       };
       if (rec.sentRaw) conn.rawPending.shift();
@@ -624,6 +639,10 @@ function usage() {
   --host H                 listen address (default 127.0.0.1)
   --port N                 port, 0 = a free one (default 0)
   --port-file F            write the chosen port to F once listening
+  --ocpp V                 1.6 (default) or 2.0.1 (subprotocol ocpp2.0.1, its schemas)
+  --call ACTION=JSON       a CALL sent to the charger after every accepted boot, after the
+                           --config ones, one a second (repeatable), e.g.
+                           --call 'ChangeAvailability={"operationalStatus":"Inoperative"}'
   --heartbeat-interval S   interval in BootNotification.conf (default 60)
   --config KEY=VALUE       ChangeConfiguration sent after every accepted boot (repeatable)
   --authorize TAG=STATUS   idTagInfo.status for TAG (default Accepted)
@@ -638,7 +657,7 @@ Stops on SIGINT/SIGTERM and prints a summary.`;
 }
 
 async function main(argv) {
-  const opts = { host: '127.0.0.1', port: 0, heartbeatInterval: 60, config: [], authorize: {} };
+  const opts = { host: '127.0.0.1', port: 0, heartbeatInterval: 60, config: [], calls: [], authorize: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -648,6 +667,11 @@ async function main(argv) {
     if (a === '--host') opts.host = next();
     else if (a === '--port') opts.port = Number(next());
     else if (a === '--port-file') opts.portFile = next();
+    else if (a === '--ocpp') opts.ocpp = next();
+    else if (a === '--call') {
+      const [k, ...v] = next().split('=');
+      opts.calls.push([k, JSON.parse(v.join('='))]);
+    }
     else if (a === '--heartbeat-interval') opts.heartbeatInterval = Number(next());
     else if (a === '--config') {
       const [k, ...v] = next().split('=');
@@ -673,19 +697,22 @@ async function main(argv) {
     cert: opts.tlsCert, key: opts.tlsKey, ca: opts.tlsCa, requireClientCertificate: !!opts.requireClientCertificate,
   } : null;
   const csms = new Csms({
-    host: opts.host, port: opts.port, heartbeatInterval: opts.heartbeatInterval,
+    host: opts.host, port: opts.port, heartbeatInterval: opts.heartbeatInterval, ocpp: opts.ocpp,
     authorize: opts.authorize, print, tls, basicAuthPassword: opts.basicAuthPassword,
   });
-  // After each accepted BootNotification, push the configured keys.
+  // After each accepted BootNotification, push the configured keys, then the CALLs.
   csms.on('record', (rec) => {
     if (rec.dir === 'out' && rec.kind === 'CALLRESULT' && rec.action === 'BootNotification' &&
-        rec.payload && rec.payload.status === 'Accepted' && opts.config.length) {
+        rec.payload && rec.payload.status === 'Accepted' && (opts.config.length || opts.calls.length)) {
       setImmediate(async () => {
-        for (const [key, value] of opts.config) {
+        const calls = opts.config.map(([key, value]) => ['ChangeConfiguration', { key, value }, 0])
+          .concat(opts.calls.map(([action, payload]) => [action, payload, 1000]));
+        for (const [action, payload, wait] of calls) {
+          await delay(wait);
           try {
-            await csms.call('ChangeConfiguration', { key, value });
+            await csms.call(action, payload);
           } catch (err) {
-            csms._note(`ChangeConfiguration ${key}=${value} failed: ${err.message}`);
+            csms._note(`${action} ${JSON.stringify(payload)} failed: ${err.message}`);
           }
         }
       });
@@ -704,7 +731,7 @@ async function main(argv) {
   print('CSMS summary');
   print(`  calls from the charger: ${Object.entries(s.callsFromCharger).map(([k, v]) => `${k} x${v}`).join(', ') || 'none'}`);
   let complete = false;
-  for (const tx of s.transactions) {
+  for (const tx of csms.ocpp === '1.6' ? s.transactions : []) {
     const startAcked = csms.records.some((r) => r.dir === 'out' && r.kind === 'CALLRESULT' &&
       r.action === 'StartTransaction' && r.payload.transactionId === tx.transactionId);
     const stopAcked = csms.records.some((r) => r.dir === 'out' && r.kind === 'CALLRESULT' &&

@@ -1,0 +1,163 @@
+// What the thread-safe facade of every OCPP version (v16::ChargePoint, v201::ChargingStation)
+// shares: the Runner client that steps a sans-I/O engine under a lock and runs its hooks with
+// no lock held, the forwarding of transport events to the ConnectionManager and the engine,
+// and the opening of the store.
+//
+// An engine type fits when it has handle_timeout(Now), poll_transmit(Now), poll_hook_call(),
+// next_deadline(), receive(text, Now), connected(Now) and disconnected(Now).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "core/connection_manager.hpp"
+#include "ocpp/error.hpp"
+#include "ocpp/facade_config.hpp"
+#include "ocpp/runner.hpp"
+#include "ocpp/store.hpp"
+
+namespace ocpp::core {
+
+/// 64 random bits for message ids and the back-off jitter.
+std::uint64_t random_seed();
+
+/// The store a facade runs on: `given` when set, else SQLite at db_path (rows of `identity`),
+/// else a memory store. Errors: those of open_sqlite_store().
+Result<std::unique_ptr<Store>> open_store(std::unique_ptr<Store> given, const std::string& db_path,
+                                          const std::string& identity);
+
+/// The connection settings of a facade's configuration, for one subprotocol.
+ConnectionConfig connection_config(const FacadeConfig& config, std::string identity,
+                                   std::string subprotocol, std::optional<SecurityProfile> profile);
+
+/// The runner-side half of a facade over an engine of type E (see the top of this file). The
+/// version derives from it for what is its own (attempt settings, security events, ...).
+template <class E>
+class Facade : public Runner::Client, public TransportEvents, public ConnectionManager::Host {
+ public:
+  explicit Facade(Runner& runner) : runner_(runner) {}
+
+  // --- Runner::Client (runner thread) ---
+  MonoTime step(Now now) override {
+    connection_->step(now);
+    // Nothing due: the runner steps it again on an API call or a transport event of its own.
+    MonoTime wake = now.mono + std::chrono::hours(1);
+    for (int round = 0; round < 64; ++round) {
+      std::vector<std::string> out;
+      std::vector<std::function<void()>> calls;
+      {
+        std::lock_guard<std::mutex> lk(m_);
+        engine_->handle_timeout(now);
+        while (auto t = engine_->poll_transmit(now)) out.push_back(std::move(*t));
+        while (auto f = engine_->poll_hook_call()) calls.push_back(std::move(f));
+        if (auto d = engine_->next_deadline()) wake = std::min(wake, *d);
+      }
+      for (auto& t : out) connection_->send(t);
+      after_transmit(now);
+      if (calls.empty()) break;
+      for (auto& f : calls) f();  // no lock held: hooks may call back into the API
+      now = now_from_system_clocks();
+    }
+    if (auto d = connection_->deadline()) wake = std::min(wake, *d);
+    return wake;
+  }
+
+  void shutdown() override { connection_->shutdown(now_from_system_clocks()); }
+
+  // --- TransportEvents (runner thread, inside IoLoop::poll) ---
+  // Each event asks the runner to step this facade (and no other) right after the poll.
+  void on_open(std::string_view subprotocol) override {
+    runner_.wake(*this);
+    connection_->on_open(subprotocol, now_from_system_clocks());
+  }
+  void on_message(std::string_view text) override {
+    runner_.wake(*this);
+    std::lock_guard<std::mutex> lk(m_);
+    engine_->receive(text, now_from_system_clocks());
+  }
+  void on_close(std::error_code ec, std::string_view reason) override {
+    runner_.wake(*this);
+    connection_->on_close(ec, reason, now_from_system_clocks());
+  }
+
+  // --- ConnectionManager::Host (runner thread) ---
+  void connection_opened(Now now) override {
+    std::lock_guard<std::mutex> lk(m_);
+    engine_->connected(now);
+  }
+  void connection_closed(Now now) override {
+    std::lock_guard<std::mutex> lk(m_);
+    engine_->disconnected(now);
+  }
+  void connection_log(int level, const std::string& message) override {
+    if (log_) log_(level, message);
+  }
+
+  /// Runs op(engine, now) under the lock, then wakes the runner (any thread): the API's
+  /// event methods. Returns what op returns.
+  template <class F>
+  auto with_engine(F&& op) {
+    using R = decltype(op(*engine_, now_from_system_clocks()));
+    if constexpr (std::is_void_v<R>) {
+      {
+        std::lock_guard<std::mutex> lk(m_);
+        op(*engine_, now_from_system_clocks());
+      }
+      runner_.wake(*this);
+    } else {
+      R r = [&] {
+        std::lock_guard<std::mutex> lk(m_);
+        return op(*engine_, now_from_system_clocks());
+      }();
+      runner_.wake(*this);
+      return r;
+    }
+  }
+
+  /// Runs op(const engine) under the lock (any thread): the API's state queries.
+  template <class F>
+  auto read(F&& op) const {
+    std::lock_guard<std::mutex> lk(m_);
+    return op(static_cast<const E&>(*engine_));
+  }
+
+  /// Creates the connection manager (the engine must exist) and attaches `self` to the runner,
+  /// which connects. Errors: those of ConnectionManager::create().
+  static std::error_code start(const std::shared_ptr<Facade>& self, ConnectionConfig config) {
+    auto manager = ConnectionManager::create(std::move(config), self->runner_.io(), *self, *self,
+                                             random_seed());
+    if (!manager) return manager.error();
+    self->connection_ = std::move(manager.value());
+    self->runner_.attach(self);
+    return {};
+  }
+
+  /// Detaches from the runner (closing the connection on its thread). Not from a hook.
+  static void stop(const std::shared_ptr<Facade>& self) {
+    std::shared_ptr<Runner::Client> client = self;
+    self->runner_.detach(client);
+  }
+
+ protected:
+  /// After the engine's frames went out, before its hooks run (runner thread, no lock held).
+  virtual void after_transmit(Now) {}
+
+ public:
+  Runner& runner_;
+  std::function<void(int, const std::string&)> log_;  // the log hook, for connection lines
+  std::unique_ptr<Store> store_;
+  mutable std::mutex m_;  // guards engine_
+  std::unique_ptr<E> engine_;
+  std::unique_ptr<ConnectionManager> connection_;  // runner thread only
+};
+
+}  // namespace ocpp::core

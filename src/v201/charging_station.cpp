@@ -1,0 +1,105 @@
+// ocpp::v201::ChargingStation: the 2.0.1 engine on the runner, through core::Facade (shared
+// with v16::ChargePoint). A wrapper for a new engine call is one line: with_engine for an
+// event, read for a query.
+#include "ocpp/v201/charging_station.hpp"
+
+#include "core/facade.hpp"
+
+namespace ocpp::v201 {
+
+/// The subprotocol of OCPP 2.0.1 (part 4 section 3.1.2).
+inline constexpr const char* kSubprotocol = "ocpp2.0.1";
+
+class ChargingStation::Impl final : public core::Facade<Engine> {
+ public:
+  using Facade::Facade;
+
+  // --- core::ConnectionManager::Host (runner thread) ---
+  core::AttemptSettings attempt_settings() override {
+    core::AttemptSettings s;
+    s.basic_auth_password = password_;
+    return s;
+  }
+  void connection_security_failure(core::SecurityFailure failure,
+                                   const std::string& detail) override {
+    // A04's SecurityEventNotification is not in the 2.0.1 engine yet: the log hook hears it.
+    static constexpr const char* kTypes[] = {"InvalidCsmsCertificate", "FailedToAuthenticateAtCsms",
+                                             "InvalidTLSVersion", "InvalidTLSCipherSuite"};
+    connection_log(
+        0, std::string("security event ") + kTypes[static_cast<int>(failure)] + ": " + detail);
+  }
+
+  std::optional<std::string> password_;
+};
+
+namespace {
+
+// A00.FR.205 (errata 2025-01): at least 16 characters, at most BasicAuthPassword's maxLimit,
+// which is at least 40; 40 fits every station.
+constexpr std::size_t kMinPassword = 16;
+constexpr std::size_t kMaxPassword = 40;
+
+std::error_code check_security(const ChargingStationConfig& c) {
+  if (c.password && (c.password->size() < kMinPassword || c.password->size() > kMaxPassword))
+    return Errc::invalid_argument;
+  // Profiles 1 and 2 authenticate with HTTP Basic (A00.FR.202, A00.FR.301).
+  if (c.security_profile && *c.security_profile != SecurityProfile::tls_client_cert &&
+      *c.security_profile != SecurityProfile::none && !c.password)
+    return Errc::invalid_argument;
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ChargingStation>> ChargingStation::create(Runner& runner,
+                                                                 ChargingStationConfig config,
+                                                                 Hooks hooks) {
+  core::ConnectionConfig connection =
+      core::connection_config(config, config.identity, kSubprotocol, config.security_profile);
+  if (auto ec = core::validate(connection)) return ec;
+  if (auto ec = check_security(config)) return ec;
+  if (auto ec = runner.error()) return ec;
+  EngineOptions eo;
+  eo.evses = config.evses;
+  eo.charging_station = config.charging_station;
+  eo.boot_reason = config.boot_reason;
+  eo.id_seed = core::random_seed();
+  eo.call_timeout = config.call_timeout;
+  eo.boot_retry_default = config.boot_retry_default;
+  eo.heartbeat_interval = config.heartbeat_interval;
+  auto store = core::open_store(std::move(config.store), config.db_path, config.identity);
+  if (!store) return store.error();
+
+  auto impl = std::make_shared<Impl>(runner);
+  impl->log_ = hooks.log;
+  impl->password_ = config.password;
+  impl->store_ = std::move(store.value());
+  auto engine =
+      Engine::create(std::move(eo), *impl->store_, std::move(hooks), now_from_system_clocks());
+  if (!engine) return engine.error();
+  impl->engine_ = std::move(engine.value());
+  if (auto ec = Impl::start(impl, std::move(connection))) return ec;
+  return std::unique_ptr<ChargingStation>(new ChargingStation(std::move(impl)));
+}
+
+ChargingStation::ChargingStation(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ChargingStation::~ChargingStation() { Impl::stop(impl_); }
+
+std::error_code ChargingStation::set_connector_status(int evse, int connector,
+                                                      ConnectorStatusEnumType status) {
+  return impl_->with_engine(
+      [=](Engine& e, Now n) { return e.set_connector_status(evse, connector, status, n); });
+}
+
+bool ChargingStation::is_connected() const {
+  return impl_->read([](const Engine& e) { return e.is_connected(); });
+}
+std::optional<RegistrationStatusEnumType> ChargingStation::registration() const {
+  return impl_->read([](const Engine& e) { return e.registration(); });
+}
+Result<ConnectorStatusEnumType> ChargingStation::connector_status(int evse, int connector) const {
+  return impl_->read([=](const Engine& e) { return e.connector_status(evse, connector); });
+}
+
+}  // namespace ocpp::v201
