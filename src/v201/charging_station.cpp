@@ -22,11 +22,15 @@ class ChargingStation::Impl final : public core::Facade<Engine> {
   }
   void connection_security_failure(core::SecurityFailure failure,
                                    const std::string& detail) override {
-    // A04's SecurityEventNotification is not in the 2.0.1 engine yet: the log hook hears it.
-    static constexpr const char* kTypes[] = {"InvalidCsmsCertificate", "FailedToAuthenticateAtCsms",
-                                             "InvalidTLSVersion", "InvalidTLSCipherSuite"};
-    connection_log(
-        0, std::string("security event ") + kTypes[static_cast<int>(failure)] + ": " + detail);
+    // The security events of part 2's appendix: recorded by the engine (the critical ones
+    // reach the CSMS once connected).
+    static constexpr const char* kTypes[] = {"InvalidCsmsCertificate",
+                                             "FailedToAuthenticationAtCsms", "InvalidTLSVersion",
+                                             "InvalidTLSCipherSuite"};
+    const auto ec = with_engine([&](Engine& e, Now now) {
+      return e.report_security_event(kTypes[static_cast<int>(failure)], detail.substr(0, 255), now);
+    });
+    if (ec) connection_log(0, "security event not recorded: " + ec.message());
   }
 
   std::optional<std::string> password_;
@@ -67,6 +71,7 @@ Result<std::unique_ptr<ChargingStation>> ChargingStation::create(Runner& runner,
   eo.call_timeout = config.call_timeout;
   eo.boot_retry_default = config.boot_retry_default;
   eo.heartbeat_interval = config.heartbeat_interval;
+  eo.security_log_limit = config.security_log_limit;
   auto store = core::open_store(std::move(config.store), config.db_path, config.identity);
   if (!store) return store.error();
 
@@ -100,6 +105,16 @@ std::optional<RegistrationStatusEnumType> ChargingStation::registration() const 
 }
 Result<ConnectorStatusEnumType> ChargingStation::connector_status(int evse, int connector) const {
   return impl_->read([=](const Engine& e) { return e.connector_status(evse, connector); });
+}
+
+std::error_code ChargingStation::report_security_event(const std::string& type,
+                                                       std::optional<std::string> techInfo) {
+  return impl_->with_engine(
+      [&](Engine& e, Now now) { return e.report_security_event(type, std::move(techInfo), now); });
+}
+
+std::vector<SecurityEventNotificationRequest> ChargingStation::security_log() const {
+  return impl_->read([](const Engine& e) { return e.security_log(); });
 }
 
 }  // namespace ocpp::v201

@@ -78,7 +78,8 @@ std::error_code Engine::Impl::load(Now now) {
   follow_tx_settings();
   if (auto ec = session_.load()) return ec;
   schedule_aligned(now);
-  return load_transactions(now);
+  if (auto ec = load_transactions(now)) return ec;
+  return load_security_log(now);
 }
 
 void Engine::Impl::log(int level, std::string message) {
@@ -146,7 +147,11 @@ std::optional<std::string> Engine::Impl::poll_transmit(Now now) {
 void Engine::Impl::receive(std::string_view text, Now now) {
   frame_bytes_ = text.size();  // BytesPerMessage checks (B06.FR.17, B08.FR.18)
   if (auto call = session_.receive(text, now, true)) handle_call(*call, now);
-  if (auto why = session_.take_invalid_frame()) log(1, "invalid frame from the CSMS: " + *why);
+  if (auto why = session_.take_invalid_frame()) {
+    log(1, "invalid frame from the CSMS: " + *why);
+    note_invalid_message(*why, now);
+  }
+  if (auto why = std::exchange(invalid_payload_, std::nullopt)) note_invalid_message(*why, now);
 }
 
 void Engine::Impl::handle_call(const rpc::Frame& frame, Now now) {

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/rolling_log.hpp"
 #include "ocpp/v201/engine.hpp"
 #include "rpc/frame.hpp"
 #include "rpc/session.hpp"
@@ -74,6 +75,7 @@ class Engine::Impl {
   bool decode_request(const rpc::Frame& frame, Req& out) {
     codec::Error err;
     if (codec::decode(*frame.payload, out, err)) return true;
+    invalid_payload_ = frame.action + ": " + err.message;
     reply_error(frame.id, err.code, err.message);
     return false;
   }
@@ -221,6 +223,16 @@ class Engine::Impl {
   void handle_unlock_connector(const rpc::Frame& frame);
   void handle_data_transfer(const rpc::Frame& frame);
 
+  // security_events.cpp (A04)
+  /// Reads the security log and records the boot (StartupOfTheDevice or ResetOrReboot).
+  std::error_code load_security_log(Now now);
+  std::error_code raise_security_event(std::string_view type, std::optional<std::string> tech_info,
+                                       Now now, std::optional<bool> critical);
+  /// A frame or payload from the CSMS that is not a valid OCPP message (InvalidMessages).
+  void note_invalid_message(const std::string& why, Now now);
+  std::optional<std::uint64_t> invalid_message_epoch_;
+  std::optional<std::string> invalid_payload_;  // set by decode_request, taken in receive
+
   TxSettings tx_settings_;
   std::int64_t tx_counter_ = 0;   // transactions started, durable (transactionId)
   std::vector<EvseTx> evse_txs_;  // [evseId - 1]
@@ -245,6 +257,8 @@ class Engine::Impl {
   EngineOptions options_;
   Store& store_;
   Hooks hooks_;
+  // After options_ and store_, which it is made from.
+  core::RollingLog security_log_{store_, "seclog.", options_.security_log_limit};
   // The session keeps a reference to the handler: declared before it.
   std::unique_ptr<rpc::DurableHandler> durable_;
   rpc::Session session_;

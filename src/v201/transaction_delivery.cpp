@@ -1,6 +1,7 @@
-// Delivery of the TransactionEventRequests (OCPP 2.0.1 E04, E12, E13): the durable outbox's
-// 2.0.1 part, what their answers change (E05: an idToken the CSMS does not accept), the
-// transactions a power cut interrupted, and GetTransactionStatus (E14).
+// Delivery of the TransactionEventRequests (OCPP 2.0.1 E04, E12, E13) and of the critical
+// SecurityEventNotificationRequests (A04.FR.02): the durable outbox's 2.0.1 part, what their
+// answers change (E05: an idToken the CSMS does not accept), the transactions a power cut
+// interrupted, and GetTransactionStatus (E14).
 #include <rapidjson/document.h>
 
 #include "v201/engine_impl.hpp"
@@ -26,7 +27,8 @@ class Durable201 final : public rpc::DurableHandler {
                      (m.protocol.empty() ? std::string("an unknown protocol") : m.protocol));
       return Prepared::discard;
     }
-    if (m.action != "TransactionEvent") return Prepared::unknown_action;
+    if (m.action != "TransactionEvent" && m.action != "SecurityEventNotification")
+      return Prepared::unknown_action;
     // Everything, the offline flag included (E04.FR.03), was fixed when it was written.
     payload = m.payload;
     return Prepared::send;
@@ -34,8 +36,14 @@ class Durable201 final : public rpc::DurableHandler {
 
   bool check_result(const OutboxMessage& m, const rapidjson::Value& result, AckEffects& effects,
                     std::string& error) override {
-    TransactionEventResponse resp;
     codec::Error err;
+    if (m.action == "SecurityEventNotification") {
+      SecurityEventNotificationResponse resp;  // A04.FR.03
+      if (codec::decode(result, resp, err)) return true;
+      error = err.message;
+      return false;
+    }
+    TransactionEventResponse resp;
     if (!codec::decode(result, resp, err)) {
       error = err.message;
       return false;
@@ -52,7 +60,7 @@ class Durable201 final : public rpc::DurableHandler {
 
   void removed(const OutboxMessage& m, const AckEffects&, const rapidjson::Value* result,
                Now now) override {
-    im_.on_transaction_message_removed(m, result, now);
+    if (m.action == "TransactionEvent") im_.on_transaction_message_removed(m, result, now);
   }
 
  private:
@@ -156,8 +164,9 @@ void Engine::Impl::handle_get_transaction_status(const rpc::Frame& frame) {
     resp.ongoingIndicator = ongoing;  // E14.FR.01 to E14.FR.03
     resp.messagesInQueue = queued;    // E14.FR.04, E14.FR.05
   } else {
-    // E14.FR.06 to E14.FR.08: every durable message of this station is transaction-related.
-    resp.messagesInQueue = session_.outbox_size() > 0;
+    // E14.FR.06 to E14.FR.08: the transaction-related ones (not the security events).
+    for (const auto& [key, p] : pending_)
+      if (p.queued > 0 || p.earlier) resp.messagesInQueue = true;
   }
   reply(frame.id, codec::to_json(resp));
 }

@@ -260,7 +260,8 @@ TEST_CASE(
   REQUIRE(h.engine().set_connector_status(2, 2, ConnectorStatusEnumType::Occupied, h.now()) ==
           std::error_code{});
   h.advance(1000s);
-  CHECK(h.calls.size() == 4);  // nothing while offline
+  // Boot, the boot's security event (A04), 2 StatusNotifications; nothing while offline.
+  CHECK(h.calls.size() == 5);
   h.connect();
   CHECK(h.calls_of("BootNotification").size() == 1);
   auto sn = h.calls_of("StatusNotification");

@@ -45,7 +45,7 @@ TEST_CASE(
   h.connect();
   std::size_t size = 0;
   REQUIRE(h.store().outbox_size(size) == std::error_code{});
-  CHECK(size == 1);  // untouched before Accepted
+  CHECK(size == 2);  // untouched before Accepted (with the boot's StartupOfTheDevice)
   h.boot_answer("Accepted", 300);
   h.advance(60s);
   CHECK(h.engine().registration() == RegistrationStatusEnumType::Accepted);

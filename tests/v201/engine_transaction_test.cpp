@@ -305,7 +305,8 @@ TEST_CASE(
   h.policy["TransactionEvent"] = [](const test::v201::SentCall&) -> std::optional<std::string> {
     return "{}";
   };
-  CHECK(h.engine().queued_transaction_messages() == 3);  // + the Ended of PowerLoss
+  // + the Ended of PowerLoss and the boot's StartupOfTheDevice security event.
+  CHECK(h.engine().queued_transaction_messages() == 4);
   CHECK_FALSE(h.engine().transaction_id(1).has_value());
   const auto from = h.calls.size();
   h.connect();

@@ -51,6 +51,9 @@ inline bool valid_request(const std::string& action, const std::string& payload,
   } else if (action == "MeterValues") {
     ocpp::v201::MeterValuesRequest r;
     ok = ocpp::v201::codec::from_json(payload, r, err);
+  } else if (action == "SecurityEventNotification") {
+    ocpp::v201::SecurityEventNotificationRequest r;
+    ok = ocpp::v201::codec::from_json(payload, r, err);
   } else if (action == "Authorize") {
     ocpp::v201::AuthorizeRequest r;
     ok = ocpp::v201::codec::from_json(payload, r, err);

@@ -53,6 +53,8 @@ struct ChargingStationConfig : FacadeConfig {
   std::optional<SecurityProfile> security_profile;
   /// Heartbeat interval until a BootNotificationResponse Accepted gives one.
   std::chrono::seconds heartbeat_interval{300};
+  /// Entries kept in the security log (see EngineOptions::security_log_limit).
+  std::size_t security_log_limit = 1000;
   /// Wait before the next BootNotificationRequest after a non-Accepted answer with interval 0
   /// or no answer (see EngineOptions::boot_retry_default).
   std::chrono::seconds boot_retry_default{60};
@@ -89,6 +91,14 @@ class OCPP_API ChargingStation {
   /// The status of a connector as reported to the CSMS (Unavailable while Inoperative).
   /// No hooks. Errors: Errc::unknown_connector.
   Result<ConnectorStatusEnumType> connector_status(int evseId, int connectorId) const;
+
+  // --- security events (A04) ---
+  /// Records a security event; see Engine::report_security_event (same errors). Queues the
+  /// security_event hook.
+  std::error_code report_security_event(const std::string& type,
+                                        std::optional<std::string> techInfo = std::nullopt);
+  /// The security log, oldest first. No hooks.
+  std::vector<SecurityEventNotificationRequest> security_log() const;
 
   class OCPP_LOCAL Impl;
 

@@ -56,6 +56,8 @@ struct EngineOptions {
   std::chrono::seconds boot_retry_default{60};
   /// Heartbeat interval until a BootNotificationResponse Accepted gives one (B01.FR.04).
   std::chrono::seconds heartbeat_interval{300};
+  /// Entries kept in the security log (A04.FR.04), the oldest dropped first.
+  std::size_t security_log_limit = 1000;
 };
 
 /// The OCPP 2.0.1 protocol engine, sans I/O (see the notes at the top of this file).
@@ -145,7 +147,8 @@ class OCPP_API Engine {
   std::error_code stop_transaction(int evseId, ReasonEnumType reason, Now now);
   /// The transactionId of the EVSE's ongoing transaction, or nullopt.
   std::optional<std::string> transaction_id(int evseId) const;
-  /// TransactionEventRequests written and not yet acknowledged by the CSMS.
+  /// Durable messages (TransactionEventRequests, critical SecurityEventNotificationRequests)
+  /// written and not yet acknowledged by the CSMS (or given up after their attempts).
   std::size_t queued_transaction_messages() const;
 
   // --- device model (B05-B08) ---
@@ -172,6 +175,19 @@ class OCPP_API Engine {
   /// engine computes, such as AvailabilityState).
   std::error_code set_variable_actual(const ComponentType& component, const VariableType& variable,
                                       const std::string& value, Now now);
+
+  // --- security events (A04) ---
+  /// Records a security event (part 2 appendix "Security events", or a vendor's type) in the
+  /// security log (A04.FR.04) and, when critical (by default as the appendix says; a vendor's
+  /// type is not), queues a durable SecurityEventNotificationRequest (A04.FR.01, A04.FR.02)
+  /// before it returns. The engine raises StartupOfTheDevice or ResetOrReboot at create(),
+  /// InvalidMessages (once per connection) and the connection's failures through the facade.
+  /// Queues the security_event hook. Errors: Errc::invalid_argument (type empty or over 50
+  /// characters, techInfo over 255), Errc::queue_full, storage errors.
+  std::error_code report_security_event(std::string_view type, std::optional<std::string> techInfo,
+                                        Now now, std::optional<bool> critical = std::nullopt);
+  /// The security log, oldest first (at most EngineOptions::security_log_limit entries).
+  std::vector<SecurityEventNotificationRequest> security_log() const;
 
   // --- state ---
   /// True between connected() and disconnected().

@@ -85,6 +85,9 @@ struct Hooks {
   /// A TransactionEventRequest was written (durably) for an EVSE: the firmware starts or stops
   /// the energy offer from it (eventType Ended: stop; triggerReason Deauthorized: suspend).
   std::function<void(const TransactionEventInfo& event)> transaction_event;
+  /// A security event was recorded (report_security_event, or one the library detected);
+  /// critical ones are also on their way to the CSMS.
+  std::function<void(const SecurityEventNotificationRequest& event, bool critical)> security_event;
   /// The CSMS's current time, from BootNotificationResponse (B01.FR.06) or HeartbeatResponse
   /// (G02.FR.06): the firmware may set its clock with it.
   std::function<void(DateTime csms_time)> time_sync;

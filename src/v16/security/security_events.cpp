@@ -8,9 +8,8 @@
 // (A04.FR.02), and never dropped at the outbox bound.
 #include "v16/security/security_events.hpp"
 
-#include <cstdio>
-#include <deque>
-
+#include "core/rolling_log.hpp"
+#include "core/security_event.hpp"
 #include "v16/engine_impl.hpp"
 
 namespace ocpp::v16 {
@@ -44,60 +43,34 @@ constexpr EventDef kEvents[] = {
     {"InvalidTLSCipherSuite", false},
 };
 
-// Sequence numbers as fixed-width decimal, so the store's prefix scan returns them in order.
-std::string log_key(std::uint64_t seq) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%s%020llu", kLogPrefix, static_cast<unsigned long long>(seq));
-  return buf;
-}
-
 class SecurityEventsModule final : public Module {
  public:
-  explicit SecurityEventsModule(Engine::Impl& engine) : engine_(engine) {}
+  explicit SecurityEventsModule(Engine::Impl& engine)
+      : engine_(engine), log_(engine.store_, kLogPrefix, engine.options_.security_log_limit) {}
 
   std::error_code load(Now) override {
-    std::vector<std::pair<std::string, std::string>> rows;
-    if (auto ec = engine_.store_.kv_load(kLogPrefix, rows)) return ec;
-    for (auto& [key, value] : rows) {
-      const std::uint64_t seq = std::strtoull(key.c_str() + std::char_traits<char>::length(kLogPrefix), nullptr, 10);
+    auto ec = log_.load([](const std::string& value) {
       SecurityEventNotificationRequest ev;
       codec::Error err;
-      if (!codec::from_json(value, ev, err)) {
-        // A damaged entry is dropped from the log, not fatal to the charge point.
-        engine_.log(1, "security log: dropping damaged entry " + key);
-        (void)engine_.store_.kv_erase(key);
-        continue;
-      }
-      entries_.push_back({seq, std::move(ev)});
-      next_seq_ = std::max(next_seq_, seq + 1);
-    }
-    return trim();
+      return codec::from_json(value, ev, err);
+    });
+    if (log_.damaged() > 0)
+      engine_.log(1,
+                  "security log: dropped " + std::to_string(log_.damaged()) + " damaged entries");
+    return ec;
   }
 
   std::error_code raise(std::string_view type, std::optional<std::string> tech_info, Now now,
                         std::optional<bool> critical) {
-    // CiString50 and CiString255 (SecurityEventNotification.req, section 5.15).
-    if (type.empty() || type.size() > 50 || (tech_info && tech_info->size() > 255))
-      return make_error_code(Errc::invalid_argument);
-    SecurityEventNotificationRequest ev;
-    ev.type = std::string(type);
-    ev.timestamp = now.wall;
-    ev.techInfo = std::move(tech_info);
     const bool is_critical = critical.value_or(is_critical_security_event(type));
-    const std::string payload = codec::to_json(ev);
-    const std::uint64_t seq = next_seq_;
-    if (auto ec = engine_.store_.kv_set(log_key(seq), payload)) return ec;
-    ++next_seq_;
-    entries_.push_back({seq, ev});
-    if (auto ec = trim()) engine_.log(1, "security log: cannot remove the oldest entry: " + ec.message());
-    if (is_critical) {
-      OutboxMessage msg;
-      msg.action = "SecurityEventNotification";
-      msg.payload = payload;
-      msg.protocol = kProtocol;
-      if (auto ec = engine_.append_durable(msg)) return ec;
-    }
-    engine_.log(is_critical ? 1 : 2, "security event " + ev.type + (ev.techInfo ? ": " + *ev.techInfo : ""));
+    auto recorded = core::record_security_event<SecurityEventNotificationRequest>(
+        log_, type, std::move(tech_info), now.wall, is_critical, kProtocol,
+        [](const SecurityEventNotificationRequest& e) { return codec::to_json(e); },
+        [this](OutboxMessage& m) { return engine_.append_durable(m); });
+    if (!recorded) return recorded.error();
+    const SecurityEventNotificationRequest& ev = recorded.value();
+    engine_.log(is_critical ? 1 : 2,
+                "security event " + ev.type + (ev.techInfo ? ": " + *ev.techInfo : ""));
     if (engine_.hooks_.security_event)
       engine_.defer([h = engine_.hooks_.security_event, ev, is_critical] { h(ev, is_critical); });
     return {};
@@ -111,28 +84,18 @@ class SecurityEventsModule final : public Module {
 
   std::vector<SecurityEventNotificationRequest> log() const {
     std::vector<SecurityEventNotificationRequest> out;
-    out.reserve(entries_.size());
-    for (const auto& e : entries_) out.push_back(e.event);
+    out.reserve(log_.entries().size());
+    for (const auto& e : log_.entries()) {
+      SecurityEventNotificationRequest ev;
+      codec::Error err;
+      if (codec::from_json(e.payload, ev, err)) out.push_back(std::move(ev));
+    }
     return out;
   }
 
  private:
-  std::error_code trim() {
-    const std::size_t limit = std::max<std::size_t>(1, engine_.options_.security_log_limit);
-    while (entries_.size() > limit) {
-      if (auto ec = engine_.store_.kv_erase(log_key(entries_.front().seq))) return ec;
-      entries_.pop_front();
-    }
-    return {};
-  }
-
-  struct Entry {
-    std::uint64_t seq;
-    SecurityEventNotificationRequest event;
-  };
   Engine::Impl& engine_;
-  std::deque<Entry> entries_;
-  std::uint64_t next_seq_ = 1;
+  core::RollingLog log_;
   std::optional<std::uint64_t> invalid_epoch_;  // the connection that had its InvalidMessages
 };
 
@@ -172,8 +135,9 @@ std::unique_ptr<Module> make_security_events_module(Engine::Impl& engine) {
 
 namespace ocpp::v16 {
 
-std::error_code Engine::report_security_event(std::string_view type, std::optional<std::string> techInfo,
-                                              Now now, std::optional<bool> critical) {
+std::error_code Engine::report_security_event(std::string_view type,
+                                              std::optional<std::string> techInfo, Now now,
+                                              std::optional<bool> critical) {
   return raise_security_event(*impl_, type, std::move(techInfo), now, critical);
 }
 
