@@ -3,8 +3,9 @@
 // provisioning.cpp (block B: boot; the heartbeat of G02), remote_control.cpp (block F:
 // TriggerMessage, RequestStart/StopTransaction), availability.cpp (block G: connector status),
 // transactions.cpp (block E: when transactions start and stop, TransactionEventRequest),
-// transaction_delivery.cpp (their durable delivery, answers, E14) and authorization.cpp
-// (block C: idTokens presented at the station).
+// transaction_delivery.cpp (their durable delivery, answers, E14), authorization.cpp
+// (block C: idTokens presented at the station), auth_cache.cpp (C10-C12: the Authorization
+// Cache) and local_list.cpp (C13, C14, D01, D02: the Local Authorization List).
 #pragma once
 
 #include <deque>
@@ -16,8 +17,10 @@
 #include <vector>
 
 #include "ocpp/v201/engine.hpp"
+#include "core/stored_lru.hpp"
 #include "rpc/frame.hpp"
 #include "rpc/session.hpp"
+#include "v201/authorization.hpp"
 #include "v201/generated/codec.hpp"
 #include "v201/transactions.hpp"
 
@@ -196,6 +199,30 @@ class Engine::Impl {
   void handle_request_start_transaction(const rpc::Frame& frame, Now now);
   void handle_request_stop_transaction(const rpc::Frame& frame, Now now);
 
+  // authorization cache, local list (C10-C14, D01-D02): auth_cache.cpp, local_list.cpp
+  /// Reads the cache and the list of an earlier run.
+  std::error_code load_authorization();
+  std::error_code load_local_list();
+  /// The list's idTokenInfo of the idToken; nullopt when not listed, the list is disabled,
+  /// or (SupportsExpiryDateTime) its cacheExpiryDateTime has passed (C13.FR.05, C14.FR.05).
+  std::optional<IdTokenInfoType> listed_info(const IdTokenType& token, Now now) const;
+  /// What the list (first: C13.FR.01, C14.FR.01) or the cache says of the idToken now;
+  /// nullopt when neither knows it (or both are disabled). An expired cache entry is removed
+  /// (C10.FR.10, C10.FR.13); a cache entry used is the most recently used.
+  std::optional<LocalAuthorization> local_authorization(const IdTokenType& token, Now now);
+  /// An idTokenInfo from the CSMS (AuthorizeResponse: C10.FR.04; TransactionEventResponse:
+  /// C10.FR.05) updates the cache.
+  void cache_id_token_info(const IdTokenType& token, const IdTokenInfoType& info, Now now);
+  /// Decides an idToken without the CSMS: offline, or no answer to the AuthorizeRequest
+  /// (C13, C15, LocalAuthorizeOffline).
+  void authorize_offline(int evse_id, const IdTokenType& token, Now now);
+  void handle_clear_cache(const rpc::Frame& frame);             // C11
+  void handle_send_local_list(const rpc::Frame& frame);         // D01
+  void handle_get_local_list_version(const rpc::Frame& frame);  // D02
+  AuthSettings auth_settings_;
+  std::map<std::string, AuthorizationData> local_list_;  // by auth_key; each has idTokenInfo
+  std::int32_t local_list_version_ = 0;  // 0: no SendLocalListRequest received (D02.FR.02)
+
   TxSettings tx_settings_;
   std::int64_t tx_counter_ = 0;   // transactions started, durable (transactionId)
   std::vector<EvseTx> evse_txs_;  // [evseId - 1]
@@ -227,6 +254,7 @@ class Engine::Impl {
     std::optional<std::int32_t> evse_id;
   };
   std::optional<PendingReset> pending_reset_;
+  core::StoredLru auth_cache_;  // by auth_key: "<seconds of the update> <IdTokenInfoType>"
 };
 
 template <class T>
