@@ -52,23 +52,22 @@ std::error_code Engine::Impl::present_id_token(int evse_id, const IdTokenType& t
     return {};
   }
   e.authorizing = true;
-  const bool queued = session_.send(std::string(to_string(Action::Authorize)), codec::to_json(req),
-                                    [this, evse_id, token](const rapidjson::Value* result, Now at) {
-                                      evse_tx(evse_id).authorizing = false;
-                                      AuthorizeResponse resp;
-                                      codec::Error derr;
-                                      if (result && codec::decode(*result, resp, derr)) {
-                                        cache_id_token_info(token, resp.idTokenInfo,
-                                                            at);  // C10.FR.04
-                                        apply_authorization(evse_id, token, resp.idTokenInfo, at);
-                                        return;
-                                      }
-                                      if (result)
-                                        log(1, "invalid AuthorizeResponse: " + derr.message);
-                                      // No answer (connection lost, timeout, error): decided as
-                                      // offline (C13, C15).
-                                      authorize_offline(evse_id, token, at);
-                                    });
+  const bool queued =
+      session_.send(std::string(to_string(Action::Authorize)), codec::to_json(req),
+                    [this, evse_id, token](const rapidjson::Value* result, Now at) {
+                      evse_tx(evse_id).authorizing = false;
+                      AuthorizeResponse resp;
+                      codec::Error derr;
+                      if (result && codec::decode(*result, resp, derr)) {
+                        cache_id_token_info(token, resp.idTokenInfo, at);  // C10.FR.04
+                        apply_authorization(evse_id, token, resp.idTokenInfo, at);
+                        return;
+                      }
+                      if (result) log(1, "invalid AuthorizeResponse: " + derr.message);
+                      // No answer (connection lost, timeout, error): decided as offline
+                      // (C13, C15).
+                      authorize_offline(evse_id, token, at);
+                    });
   if (!queued) {
     e.authorizing = false;
     return make_error_code(Errc::queue_full);

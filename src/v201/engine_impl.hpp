@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "ocpp/v201/engine.hpp"
 #include "core/stored_lru.hpp"
+#include "ocpp/v201/engine.hpp"
 #include "rpc/frame.hpp"
 #include "rpc/session.hpp"
 #include "v201/authorization.hpp"

@@ -78,4 +78,17 @@ inline void present(Harness& h, const std::string& id) {
   h.pump();
 }
 
+/// Whether the idToken starts a transaction offline at EVSE 1: disconnects, plugs in,
+/// presents it, plugs out (ending any transaction) and connects again.
+inline bool starts_offline(Harness& h, const std::string& id) {
+  h.disconnect();
+  REQUIRE(h.engine().plug_in(1, 1, h.now()) == std::error_code{});
+  present(h, id);
+  const bool started = h.engine().transaction_id(1).has_value();
+  REQUIRE(h.engine().plug_out(1, h.now()) == std::error_code{});
+  h.pump();
+  h.connect();
+  return started;
+}
+
 }  // namespace test::v201

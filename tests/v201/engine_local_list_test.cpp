@@ -16,19 +16,6 @@ std::string send_list(Harness& h, const std::string& id, const std::string& payl
   return result_status(h.csms_call(id, "SendLocalList", payload));
 }
 
-/// Whether the idToken starts a transaction offline (EVSE 1; the engine is disconnected
-/// afterwards and reconnected, the transaction ended).
-bool starts_offline(Harness& h, const std::string& id) {
-  h.disconnect();
-  REQUIRE(h.engine().plug_in(1, 1, h.now()) == std::error_code{});
-  present(h, id);
-  const bool started = h.engine().transaction_id(1).has_value();
-  REQUIRE(h.engine().plug_out(1, h.now()) == std::error_code{});
-  h.pump();
-  h.connect();
-  return started;
-}
-
 }  // namespace
 
 TEST_CASE(
@@ -259,4 +246,31 @@ TEST_CASE("v201 C13.FR.01 C14.FR.01: the list has priority over the cache",
   CHECK(h.calls_of("Authorize").size() == 2);
   // The CSMS said Accepted (cached), yet offline the list's Blocked decides.
   CHECK_FALSE(starts_offline(h, "A"));
+}
+
+TEST_CASE(
+    "v201 C01.FR.03: a listed idToken of the transaction's group ends its authorization "
+    "without an AuthorizeRequest",
+    "[v201][local_list]") {
+  Harness h;
+  h.start();
+  h.connect();
+  h.policy["Authorize"] = [](const SentCall&) -> std::optional<std::string> {
+    return R"({"idTokenInfo":{"status":"Accepted","groupIdToken":{"idToken":"G","type":"Central"}}})";
+  };
+  REQUIRE(result_status(h.csms_call(
+              "s1", "SendLocalList",
+              R"({"versionNumber":1,"updateType":"Full","localAuthorizationList":[{"idToken":)"
+              R"({"idToken":"B","type":"ISO14443"},"idTokenInfo":{"status":"Accepted",)"
+              R"("groupIdToken":{"idToken":"G","type":"Central"}}}]})")) == "Accepted");
+  REQUIRE(h.engine().plug_in(1, 1, h.now()) == std::error_code{});
+  present(h, "A");
+  REQUIRE(h.engine().transaction_id(1).has_value());
+  REQUIRE(h.calls_of("Authorize").size() == 1);
+  present(h, "B");
+  CHECK(h.calls_of("Authorize").size() == 1);
+  CHECK_FALSE(h.engine().transaction_id(1).has_value());  // TxStopPoint Authorized
+  auto ev = tx_events(h);
+  REQUIRE(ev.size() == 2);
+  CHECK(ev[1].type == "Ended");
 }

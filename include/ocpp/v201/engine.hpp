@@ -151,8 +151,10 @@ class OCPP_API Engine {
   /// StopTxOnEVSideDisconnect it is deauthorized (E09.FR.01). Errors: Errc::unknown_connector,
   /// Errc::invalid_state (nothing plugged), storage errors.
   std::error_code plug_out(int evseId, Now now);
-  /// The driver presented an idToken at the EVSE (C01). Online it is sent in an
-  /// AuthorizeRequest; offline it is accepted only with AuthCtrlr.OfflineTxForUnknownIdEnabled
+  /// The driver presented an idToken at the EVSE (C01). The Local Authorization List, then
+  /// the Authorization Cache decide it when they can (C12 to C14: LocalPreAuthorize online,
+  /// LocalAuthorizeOffline offline); else online it is sent in an AuthorizeRequest, and
+  /// offline an unknown idToken is accepted only with AuthCtrlr.OfflineTxForUnknownIdEnabled
   /// (C15). The answer goes to the authorization hook; when Accepted the transaction starts or
   /// is told (E02.FR.20). The idToken of the ongoing transaction ends it (E07, stoppedReason
   /// Local). Errors: Errc::unknown_connector (no such EVSE), Errc::invalid_argument (an
