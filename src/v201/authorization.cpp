@@ -1,5 +1,6 @@
-// Block C of OCPP 2.0.1 part 2 (an idToken presented at the station: C01 Authorize, C15
-// offline authorization of unknown ids) and the CSMS's remote start and stop (F01 to F03).
+// Block C of OCPP 2.0.1 part 2 (an idToken presented at the station: C01 Authorize, with
+// the Local Authorization List and the Authorization Cache C12 to C14, C15 offline
+// authorization of unknown ids) and the CSMS's remote start and stop (F01 to F03).
 #include "v201/engine_impl.hpp"
 
 namespace ocpp::v201 {
@@ -18,40 +19,80 @@ std::error_code Engine::Impl::present_id_token(int evse_id, const IdTokenType& t
     return authorization_ended(evse_id, TriggerReasonEnumType::StopAuthorized,
                                ReasonEnumType::Local, now);
   if (!online()) {
-    // C15.FR.08: offline, an unknown idToken is accepted only with
-    // OfflineTxForUnknownIdEnabled; the CSMS checks it in the TransactionEventResponse
-    // (C15.FR.02).
-    IdTokenInfoType info;
-    info.status = tx_settings_.offline_tx_for_unknown_id ? AuthorizationStatusEnumType::Accepted
-                                                         : AuthorizationStatusEnumType::Unknown;
-    apply_authorization(evse_id, token, info, now);
+    authorize_offline(evse_id, token, now);
+    return {};
+  }
+  // authorization cache, local list (C10-C14): what they say may decide without the CSMS.
+  const auto local = local_authorization(token, now);
+  if (local) {
+    const bool accepted = local->info.status == AuthorizationStatusEnumType::Accepted;
+    // C01.FR.03 (b): valid with the group of the transaction's idToken: its authorization
+    // ends without an AuthorizeRequest (apply_authorization, E08.FR.02).
+    const bool same_group = e.tx && e.tx->id_token && e.group_id_token &&
+                            local->info.groupIdToken &&
+                            same_token(*local->info.groupIdToken, *e.group_id_token);
+    // C12.FR.02, C14.FR.02: LocalPreAuthorize; the CSMS hears of it in the
+    // TransactionEventRequest (C12.FR.03).
+    const bool pre_authorized = accepted && auth_settings_.local_pre_authorize;
+    // C10.FR.03, C12.FR.05, C14.FR.03: not Accepted, the CSMS is asked again unless
+    // DisablePostAuthorize says otherwise.
+    const bool no_post_authorize =
+        !accepted && (local->listed ? auth_settings_.list_disable_post_authorize
+                                    : auth_settings_.cache_disable_post_authorize);
+    if ((accepted && same_group) || pre_authorized || no_post_authorize) {
+      apply_authorization(evse_id, token, local->info, now);
+      return {};
+    }
+  }
+  if (auth_settings_.disable_remote_authorization) {
+    // AuthCtrlr.DisableRemoteAuthorization: only the list and the cache decide.
+    IdTokenInfoType unknown;
+    unknown.status = AuthorizationStatusEnumType::Unknown;
+    apply_authorization(evse_id, token, local ? local->info : unknown, now);
     return {};
   }
   e.authorizing = true;
-  const bool queued = session_.send(std::string(to_string(Action::Authorize)), codec::to_json(req),
-                                    [this, evse_id, token](const rapidjson::Value* result, Now at) {
-                                      evse_tx(evse_id).authorizing = false;
-                                      IdTokenInfoType info;
-                                      AuthorizeResponse resp;
-                                      codec::Error derr;
-                                      if (result && codec::decode(*result, resp, derr)) {
-                                        info = resp.idTokenInfo;
-                                      } else {
-                                        if (result)
-                                          log(1, "invalid AuthorizeResponse: " + derr.message);
-                                        // No answer (connection lost, timeout, error): decided as
-                                        // offline (C15).
-                                        info.status = tx_settings_.offline_tx_for_unknown_id
-                                                          ? AuthorizationStatusEnumType::Accepted
-                                                          : AuthorizationStatusEnumType::Unknown;
-                                      }
-                                      apply_authorization(evse_id, token, info, at);
-                                    });
+  const bool queued =
+      session_.send(std::string(to_string(Action::Authorize)), codec::to_json(req),
+                    [this, evse_id, token](const rapidjson::Value* result, Now at) {
+                      evse_tx(evse_id).authorizing = false;
+                      AuthorizeResponse resp;
+                      codec::Error derr;
+                      if (result && codec::decode(*result, resp, derr)) {
+                        cache_id_token_info(token, resp.idTokenInfo, at);  // C10.FR.04
+                        apply_authorization(evse_id, token, resp.idTokenInfo, at);
+                        return;
+                      }
+                      if (result) log(1, "invalid AuthorizeResponse: " + derr.message);
+                      // No answer (connection lost, timeout, error): decided as offline
+                      // (C13, C15).
+                      authorize_offline(evse_id, token, at);
+                    });
   if (!queued) {
     e.authorizing = false;
     return make_error_code(Errc::queue_full);
   }
   return {};
+}
+
+void Engine::Impl::authorize_offline(int evse_id, const IdTokenType& token, Now now) {
+  IdTokenInfoType info;
+  const auto local = local_authorization(token, now);
+  if (local && (local->info.status != AuthorizationStatusEnumType::Accepted ||
+                auth_settings_.local_authorize_offline)) {
+    // C13.FR.02, C13.FR.04: Accepted in the list (or the cache) authorizes with
+    // LocalAuthorizeOffline; any other status there refuses.
+    info = local->info;
+  } else if (local) {
+    // Known, so not "unknown" (C13.FR.04), yet not to be authorized locally: refused.
+    info.status = AuthorizationStatusEnumType::Unknown;
+  } else {
+    // C15.FR.08: an unknown idToken only with OfflineTxForUnknownIdEnabled; never cached
+    // (C15.FR.01): the CSMS checks it in the TransactionEventResponse (C15.FR.02).
+    info.status = tx_settings_.offline_tx_for_unknown_id ? AuthorizationStatusEnumType::Accepted
+                                                         : AuthorizationStatusEnumType::Unknown;
+  }
+  apply_authorization(evse_id, token, info, now);
 }
 
 void Engine::Impl::apply_authorization(int evse_id, const IdTokenType& token,

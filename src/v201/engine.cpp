@@ -60,7 +60,8 @@ Engine::Impl::Impl(EngineOptions options, Store& store, Hooks hooks)
       session_(session_options(options_), store, *durable_,
                [this](int level, std::string message) { log(level, std::move(message)); }),
       heartbeat_interval_(options_.heartbeat_interval),
-      dm_(store, [this](int level, std::string message) { log(level, std::move(message)); }) {
+      dm_(store, [this](int level, std::string message) { log(level, std::move(message)); }),
+      auth_cache_(store, "v201.authcache.") {
   if (hooks_.frame) {
     session_.set_frame_observer([this](bool sent, const std::string& text) {
       defer([h = hooks_.frame, sent, text] { h(sent, text); });
@@ -76,6 +77,7 @@ std::error_code Engine::Impl::load(Now now) {
   if (auto ec = load_availability()) return ec;
   if (auto ec = define_device_model()) return ec;  // device model (B05-B08)
   follow_tx_settings();
+  if (auto ec = load_authorization()) return ec;  // C10.FR.02, D01.FR.10
   if (auto ec = session_.load()) return ec;
   schedule_aligned(now);
   if (auto ec = load_transactions(now)) return ec;
@@ -210,6 +212,19 @@ void Engine::Impl::handle_call(const rpc::Frame& frame, Now now) {
     handle_get_transaction_status(frame);  // E14
     return;
   }
+  // authorization cache, local list (C10-C14, D01-D02)
+  if (action == Action::ClearCache) {
+    handle_clear_cache(frame);
+    return;
+  }
+  if (action == Action::SendLocalList) {
+    handle_send_local_list(frame);
+    return;
+  }
+  if (action == Action::GetLocalListVersion) {
+    handle_get_local_list_version(frame);
+    return;
+  }
   if (action == Action::TriggerMessage) {
     handle_trigger_message(frame, now);  // also while Pending (B02.FR.02)
     return;
@@ -271,6 +286,11 @@ Result<std::unique_ptr<Engine>> Engine::create(EngineOptions options, Store& sto
   if (options.evses.empty() || options.evses.size() > 1000) return Errc::invalid_argument;
   for (int n : options.evses)
     if (n < 1 || n > 1000) return Errc::invalid_argument;
+  if (options.auth_cache_max_entries < 1 || options.auth_cache_max_entries > 100000 ||
+      options.local_list_max_entries < 1 || options.local_list_max_entries > 100000 ||
+      options.local_list_items_per_message < 1 || options.local_list_bytes_per_message < 1024 ||
+      options.auth_cache_life_time.count() < 0)
+    return Errc::invalid_argument;
   BootNotificationRequest boot;
   boot.chargingStation = options.charging_station;
   boot.reason = options.boot_reason;

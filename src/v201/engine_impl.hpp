@@ -6,7 +6,9 @@
 // (Get/SetVariables) and report.cpp (GetBaseReport, GetReport); transactions.cpp (block E:
 // when transactions start and stop, TransactionEventRequest), transaction_delivery.cpp (their
 // durable delivery, answers, E14), authorization.cpp (block C: idTokens presented at the
-// station; RequestStart/StopTransaction), metering.cpp (block J) and data_transfer.cpp (P01).
+// station; RequestStart/StopTransaction), auth_cache.cpp (C10-C12: the Authorization Cache),
+// local_list.cpp (C13, C14, D01, D02: the Local Authorization List), metering.cpp (block J),
+// security_events.cpp (A04) and data_transfer.cpp (P01).
 #pragma once
 
 #include <deque>
@@ -18,9 +20,11 @@
 #include <vector>
 
 #include "core/rolling_log.hpp"
+#include "core/stored_lru.hpp"
 #include "ocpp/v201/engine.hpp"
 #include "rpc/frame.hpp"
 #include "rpc/session.hpp"
+#include "v201/authorization.hpp"
 #include "v201/device_model.hpp"
 #include "v201/generated/codec.hpp"
 #include "v201/transactions.hpp"
@@ -233,6 +237,32 @@ class Engine::Impl {
   std::optional<std::uint64_t> invalid_message_epoch_;
   std::optional<std::string> invalid_payload_;  // set by decode_request, taken in receive
 
+  // authorization cache, local list (C10-C14, D01-D02): auth_cache.cpp, local_list.cpp
+  /// Reads the cache and the list of an earlier run.
+  std::error_code load_authorization();
+  /// Reads AuthSettings from the device model (AuthCtrlr, AuthCacheCtrlr, LocalAuthListCtrlr).
+  void load_auth_settings();
+  std::error_code load_local_list();
+  /// The list's idTokenInfo of the idToken; nullopt when not listed, the list is disabled,
+  /// or (SupportsExpiryDateTime) its cacheExpiryDateTime has passed (C13.FR.05, C14.FR.05).
+  std::optional<IdTokenInfoType> listed_info(const IdTokenType& token, Now now) const;
+  /// What the list (first: C13.FR.01, C14.FR.01) or the cache says of the idToken now;
+  /// nullopt when neither knows it (or both are disabled). An expired cache entry is removed
+  /// (C10.FR.10, C10.FR.13); a cache entry used is the most recently used.
+  std::optional<LocalAuthorization> local_authorization(const IdTokenType& token, Now now);
+  /// An idTokenInfo from the CSMS (AuthorizeResponse: C10.FR.04; TransactionEventResponse:
+  /// C10.FR.05) updates the cache.
+  void cache_id_token_info(const IdTokenType& token, const IdTokenInfoType& info, Now now);
+  /// Decides an idToken without the CSMS: offline, or no answer to the AuthorizeRequest
+  /// (C13, C15, LocalAuthorizeOffline).
+  void authorize_offline(int evse_id, const IdTokenType& token, Now now);
+  void handle_clear_cache(const rpc::Frame& frame);             // C11
+  void handle_send_local_list(const rpc::Frame& frame);         // D01
+  void handle_get_local_list_version(const rpc::Frame& frame);  // D02
+  AuthSettings auth_settings_;
+  std::map<std::string, AuthorizationData> local_list_;  // by auth_key; each has idTokenInfo
+  std::int32_t local_list_version_ = 0;  // 0: no SendLocalListRequest received (D02.FR.02)
+
   TxSettings tx_settings_;
   std::int64_t tx_counter_ = 0;   // transactions started, durable (transactionId)
   std::vector<EvseTx> evse_txs_;  // [evseId - 1]
@@ -301,6 +331,8 @@ class Engine::Impl {
   /// Answers CALLERROR when the CSMS's request is longer than BytesPerMessage or its array
   /// `member` has more elements than ItemsPerMessage (of `message`); true when it did.
   bool over_message_limits(const rpc::Frame& frame, const char* member, std::string_view message);
+
+  core::StoredLru auth_cache_;  // by auth_key: "<seconds of the update> <IdTokenInfoType>"
 };
 
 template <class T>

@@ -61,18 +61,18 @@ const Row kStationRows[] = {
     {"TxCtrlr", "TxStopPoint", "", "EVConnected,Authorized", M::ReadWrite, kTxPoints},
     {"AuthCtrlr", "AuthorizeRemoteStart", "", "false", M::ReadWrite},
     {"AuthCtrlr", "Enabled", "", "true", M::ReadWrite},
-    {"AuthCtrlr", "LocalAuthorizeOffline", "", "true", M::ReadWrite},
-    {"AuthCtrlr", "LocalPreAuthorize", "", "false", M::ReadWrite},
-    {"AuthCtrlr", "OfflineTxForUnknownIdEnabled", "", "false", M::ReadWrite},
+    {"AuthCtrlr", "LocalAuthorizeOffline", "", kFromOptions, M::ReadWrite},
+    {"AuthCtrlr", "LocalPreAuthorize", "", kFromOptions, M::ReadWrite},
+    {"AuthCtrlr", "OfflineTxForUnknownIdEnabled", "", kFromOptions, M::ReadWrite},
     {"AuthCacheCtrlr", "Available", "", "true", M::ReadOnly},
-    {"AuthCacheCtrlr", "Enabled", "", "true", M::ReadWrite},
-    {"AuthCacheCtrlr", "LifeTime", "", "86400", M::ReadWrite, {}, 0},
+    {"AuthCacheCtrlr", "Enabled", "", kFromOptions, M::ReadWrite},
+    {"AuthCacheCtrlr", "LifeTime", "", kFromOptions, M::ReadWrite, {}, 0},
     {"AuthCacheCtrlr", "Policy", "", "LRU", M::ReadWrite},
     {"LocalAuthListCtrlr", "Available", "", "true", M::ReadOnly},
-    {"LocalAuthListCtrlr", "BytesPerMessage", "", "65000", M::ReadOnly},
-    {"LocalAuthListCtrlr", "Enabled", "", "true", M::ReadWrite},
+    {"LocalAuthListCtrlr", "BytesPerMessage", "", kFromOptions, M::ReadOnly},
+    {"LocalAuthListCtrlr", "Enabled", "", kFromOptions, M::ReadWrite},
     {"LocalAuthListCtrlr", "Entries", "", "0", M::ReadOnly},
-    {"LocalAuthListCtrlr", "ItemsPerMessage", "", "50", M::ReadOnly},
+    {"LocalAuthListCtrlr", "ItemsPerMessage", "", kFromOptions, M::ReadOnly},
     {"SampledDataCtrlr", "Available", "", "true", M::ReadOnly},
     {"SampledDataCtrlr", "Enabled", "", "true", M::ReadWrite},
     {"SampledDataCtrlr", "TxEndedInterval", "", "0", M::ReadWrite, {}, 0},
@@ -171,7 +171,25 @@ std::error_code Engine::Impl::define_device_model() {
     v.max_limit = r.max_limit;
     v.default_actual = std::string(r.actual);
     if (r.actual == kFromOptions) {
-      if (r.variable == "HeartbeatInterval")
+      const auto flag = [](bool b) { return std::string(b ? "true" : "false"); };
+      const std::string_view c = r.component, n = r.variable;
+      if (c == "AuthCtrlr" && n == "LocalAuthorizeOffline")
+        v.default_actual = flag(options_.local_authorize_offline);
+      else if (c == "AuthCtrlr" && n == "LocalPreAuthorize")
+        v.default_actual = flag(options_.local_pre_authorize);
+      else if (c == "AuthCtrlr" && n == "OfflineTxForUnknownIdEnabled")
+        v.default_actual = flag(options_.offline_tx_for_unknown_id);
+      else if (c == "AuthCacheCtrlr" && n == "Enabled")
+        v.default_actual = flag(options_.auth_cache_enabled);
+      else if (c == "AuthCacheCtrlr" && n == "LifeTime")
+        v.default_actual = std::to_string(options_.auth_cache_life_time.count());
+      else if (c == "LocalAuthListCtrlr" && n == "Enabled")
+        v.default_actual = flag(options_.local_list_enabled);
+      else if (c == "LocalAuthListCtrlr" && n == "ItemsPerMessage")
+        v.default_actual = std::to_string(options_.local_list_items_per_message);
+      else if (c == "LocalAuthListCtrlr" && n == "BytesPerMessage")
+        v.default_actual = std::to_string(options_.local_list_bytes_per_message);
+      else if (r.variable == "HeartbeatInterval")
         v.default_actual = std::to_string(options_.heartbeat_interval.count());
       else if (r.variable == "MessageTimeout")
         v.default_actual = std::to_string(options_.call_timeout.count());
@@ -179,6 +197,11 @@ std::error_code Engine::Impl::define_device_model() {
         v.default_actual = options_.charging_station.model;
       else  // VendorName, OrganizationName
         v.default_actual = options_.charging_station.vendorName;
+    }
+    if (r.component == "LocalAuthListCtrlr" && r.variable == "Entries") {
+      // The idTokens in the list now; maxLimit what it can hold (part 2 appendix).
+      v.max_limit = static_cast<double>(options_.local_list_max_entries);
+      read = [this] { return std::to_string(local_list_.size()); };
     }
     v.read = std::move(read);
     return dm_.define(std::move(v));

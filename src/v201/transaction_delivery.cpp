@@ -109,7 +109,7 @@ std::error_code Engine::Impl::load_transactions(Now now) {
 }
 
 void Engine::Impl::on_transaction_message_removed(const OutboxMessage& m,
-                                                  const rapidjson::Value* result, Now) {
+                                                  const rapidjson::Value* result, Now now) {
   auto it = pending_.find(m.tx_key);
   if (it != pending_.end()) {
     if (it->second.queued > 0) --it->second.queued;
@@ -118,9 +118,12 @@ void Engine::Impl::on_transaction_message_removed(const OutboxMessage& m,
   if (!result) return;
   TransactionEventResponse resp;
   codec::Error err;
-  if (!codec::decode(*result, resp, err) || !resp.idTokenInfo ||
-      resp.idTokenInfo->status == AuthorizationStatusEnumType::Accepted)
-    return;
+  if (!codec::decode(*result, resp, err) || !resp.idTokenInfo) return;
+  // authorization cache (C10.FR.05): the idTokenInfo is of the idToken the request carried.
+  TransactionEventRequest sent;
+  if (codec::from_json(m.payload, sent, err) && sent.idToken)
+    cache_id_token_info(*sent.idToken, *resp.idTokenInfo, now);
+  if (resp.idTokenInfo->status == AuthorizationStatusEnumType::Accepted) return;
   // E05: the CSMS does not accept the idToken of an ongoing transaction. What follows writes
   // messages: it runs after the session has finished with this one.
   const std::int64_t tx_key = m.tx_key;

@@ -150,7 +150,6 @@ void Engine::Impl::load_tx_settings() {
   s.offline_tx_for_unknown_id =
       flag("AuthCtrlr", "OfflineTxForUnknownIdEnabled", s.offline_tx_for_unknown_id);
   s.authorize_remote_start = flag("AuthCtrlr", "AuthorizeRemoteStart", s.authorize_remote_start);
-  s.local_pre_authorize = flag("AuthCtrlr", "LocalPreAuthorize", s.local_pre_authorize);
   const bool sampled = flag("SampledDataCtrlr", "Enabled", true);
   s.sampled_interval = sampled
                            ? seconds("SampledDataCtrlr", "TxUpdatedInterval", s.sampled_interval)
@@ -184,8 +183,9 @@ void Engine::Impl::follow_tx_settings() {
     const auto& c = v.key.component;
     if (type != AttributeEnumType::Actual ||
         (c != "TxCtrlr" && c != "AuthCtrlr" && c != "SampledDataCtrlr" && c != "AlignedDataCtrlr" &&
-         c != "OCPPCommCtrlr"))
+         c != "OCPPCommCtrlr" && c != "AuthCacheCtrlr" && c != "LocalAuthListCtrlr"))
       return;
+    load_auth_settings();
     const auto before = tx_settings_;
     load_tx_settings();
     if (before.aligned_interval != tx_settings_.aligned_interval) schedule_aligned(now);

@@ -43,7 +43,6 @@ struct TxSettings {
   std::chrono::seconds ev_connection_timeout{60};     // TxCtrlr.EVConnectionTimeOut
   bool offline_tx_for_unknown_id = false;             // AuthCtrlr.OfflineTxForUnknownIdEnabled
   bool authorize_remote_start = false;                // AuthCtrlr.AuthorizeRemoteStart
-  bool local_pre_authorize = false;                   // AuthCtrlr.LocalPreAuthorize
   std::chrono::seconds sampled_interval{0};           // SampledDataTxUpdatedInterval
   std::vector<MeasurandEnumType> started_measurands{
       MeasurandEnumType::Energy_Active_Import_Register};

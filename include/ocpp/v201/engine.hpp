@@ -12,12 +12,15 @@
 // (G03, G04; persisted in the Store), the device model: GetVariables, SetVariables
 // (persisted), GetBaseReport and GetReport (B05-B08), transactions (E01 to E09, E12, E14:
 // every TransactionEventRequest through the durable outbox), authorization of presented
-// idTokens (C01, C15), remote start and stop (F01 to F03), UnlockConnector (F05), meter values
-// (J01, J02) and DataTransfer from the CSMS (P01).
+// idTokens (C01, C15) with the Authorization Cache (C10 to C12) and the Local Authorization
+// List (C13, C14, D01, D02; both persisted in the Store), remote start and stop (F01 to F03),
+// UnlockConnector (F05), meter values (J01, J02), security events (A04) and DataTransfer from
+// the CSMS (P01).
 // Not thread-safe: one thread at a time.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -58,6 +61,37 @@ struct EngineOptions {
   std::chrono::seconds heartbeat_interval{300};
   /// Entries kept in the security log (A04.FR.04), the oldest dropped first.
   std::size_t security_log_limit = 1000;
+
+  // Local authorization (C10-C14, D01-D02). Each is the initial value of a device model
+  // variable until the CSMS sets the variable.
+  /// AuthCacheCtrlr.Enabled: the Authorization Cache is kept and used.
+  bool auth_cache_enabled = true;
+  /// AuthCacheCtrlr.LifeTime: a cache entry without cacheExpiryDateTime expires this long
+  /// after its idTokenInfo was last updated (C10.FR.10); 0: only cacheExpiryDateTime.
+  std::chrono::seconds auth_cache_life_time{86400};
+  /// Entries the Authorization Cache holds at most (1..100000): when full, the least recently
+  /// used entry makes room (C10.FR.07).
+  std::size_t auth_cache_max_entries = 1000;
+  /// LocalAuthListCtrlr.Enabled: the Local Authorization List is used and can be sent.
+  bool local_list_enabled = true;
+  /// LocalAuthListCtrlr.Entries maxLimit: idTokens the Local Authorization List holds at
+  /// most (1..100000); a SendLocalListRequest that would exceed it is answered Failed.
+  std::size_t local_list_max_entries = 1000;
+  /// LocalAuthListCtrlr.ItemsPerMessage: entries one SendLocalListRequest may carry (1..N);
+  /// more are answered with CALLERROR OccurrenceConstraintViolation.
+  std::size_t local_list_items_per_message = 250;
+  /// LocalAuthListCtrlr.BytesPerMessage: the largest SendLocalListRequest payload (at least
+  /// 1024); a larger one is answered with CALLERROR FormatViolation.
+  std::size_t local_list_bytes_per_message = 64 * 1024;
+  /// AuthCtrlr.LocalAuthorizeOffline: offline, an idToken Accepted in the list or the cache
+  /// is authorized locally (C13).
+  bool local_authorize_offline = true;
+  /// AuthCtrlr.LocalPreAuthorize: online, an idToken Accepted in the list or the cache is
+  /// authorized at once, without an AuthorizeRequest (C12, C14).
+  bool local_pre_authorize = false;
+  /// AuthCtrlr.OfflineTxForUnknownIdEnabled: offline, an idToken neither listed nor cached
+  /// is accepted (C15.FR.08) and never cached (C15.FR.01).
+  bool offline_tx_for_unknown_id = false;
 };
 
 /// The OCPP 2.0.1 protocol engine, sans I/O (see the notes at the top of this file).
@@ -122,8 +156,10 @@ class OCPP_API Engine {
   /// StopTxOnEVSideDisconnect it is deauthorized (E09.FR.01). Errors: Errc::unknown_connector,
   /// Errc::invalid_state (nothing plugged), storage errors.
   std::error_code plug_out(int evseId, Now now);
-  /// The driver presented an idToken at the EVSE (C01). Online it is sent in an
-  /// AuthorizeRequest; offline it is accepted only with AuthCtrlr.OfflineTxForUnknownIdEnabled
+  /// The driver presented an idToken at the EVSE (C01). The Local Authorization List, then
+  /// the Authorization Cache decide it when they can (C12 to C14: LocalPreAuthorize online,
+  /// LocalAuthorizeOffline offline); else online it is sent in an AuthorizeRequest, and
+  /// offline an unknown idToken is accepted only with AuthCtrlr.OfflineTxForUnknownIdEnabled
   /// (C15). The answer goes to the authorization hook; when Accepted the transaction starts or
   /// is told (E02.FR.20). The idToken of the ongoing transaction ends it (E07, stoppedReason
   /// Local). Errors: Errc::unknown_connector (no such EVSE), Errc::invalid_argument (an
