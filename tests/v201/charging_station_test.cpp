@@ -62,6 +62,24 @@ std::unique_ptr<ChargingStation> make_cs(Rig& rig, ChargingStationConfig cfg,
   return std::move(r.value());
 }
 
+/// The station a test's hooks call back into: set once create() returned, cleared before it
+/// is destroyed (hooks run on the runner's thread, the test sets it from its own).
+class StationRef {
+ public:
+  void set(ChargingStation* cs) {
+    std::lock_guard<std::mutex> lk(m_);
+    cs_ = cs;
+  }
+  ChargingStation* get() const {
+    std::lock_guard<std::mutex> lk(m_);
+    return cs_;
+  }
+
+ private:
+  mutable std::mutex m_;
+  ChargingStation* cs_ = nullptr;
+};
+
 bool accepted(const ChargingStation& cs) {
   return cs.registration() == RegistrationStatusEnumType::Accepted;
 }
@@ -179,12 +197,8 @@ TEST_CASE("charging station: reconnects without a new boot and reports every con
 TEST_CASE("charging station: hooks call back into the API without deadlock",
           "[v201][charging_station]") {
   Rig rig;
-  ChargingStation* self = nullptr;
-  std::mutex self_m;
-  auto station = [&] {
-    std::lock_guard<std::mutex> lk(self_m);
-    return self;
-  };
+  StationRef self;
+  auto station = [&] { return self.get(); };
   Seen seen;
   ocpp::v201::Hooks h;
   // Accepted: the boot hook plugs a cable in, from the runner's thread.
@@ -215,10 +229,7 @@ TEST_CASE("charging station: hooks call back into the API without deadlock",
   };
   auto made = ChargingStation::create(rig.runner, make_config("CS-H"), std::move(h));
   REQUIRE(made.ok());
-  {
-    std::lock_guard<std::mutex> lk(self_m);
-    self = made.value().get();
-  }
+  self.set(made.value().get());
   // The boot hook may have run before `self` was set: plug in then from here.
   if (test::eventually([&] { return seen.has("plugged"); }, 1000ms) == false)
     REQUIRE(!made.value()->set_connector_status(1, 1, ConnectorStatusEnumType::Occupied));
@@ -230,10 +241,7 @@ TEST_CASE("charging station: hooks call back into the API without deadlock",
   CHECK(seen.has("reset asked while accepted"));
   CHECK(rig.loop.reply_to(*id).value_or("").find("Accepted") != std::string::npos);
   REQUIRE(test::eventually([&] { return seen.has("status Unavailable read Unavailable"); }));
-  {
-    std::lock_guard<std::mutex> lk(self_m);
-    self = nullptr;
-  }
+  self.set(nullptr);
   made.value().reset();  // destroying from the test thread while the runner runs
 }
 
@@ -251,12 +259,8 @@ TEST_CASE(
   rig.loop.set_answer("Authorize", [](const test::Call&) {
     return std::string(R"({"idTokenInfo":{"status":"Accepted"}})");
   });
-  ChargingStation* self = nullptr;
-  std::mutex self_m;
-  auto station = [&] {
-    std::lock_guard<std::mutex> lk(self_m);
-    return self;
-  };
+  StationRef self;
+  auto station = [&] { return self.get(); };
   Seen seen;
   ocpp::v201::Hooks h;
   h.authorization = [&](int evse, const ocpp::v201::IdTokenType& t,
@@ -284,10 +288,7 @@ TEST_CASE(
   auto made = ChargingStation::create(rig.runner, make_config("CS-T"), std::move(h));
   REQUIRE(made.ok());
   auto& cs = *made.value();
-  {
-    std::lock_guard<std::mutex> lk(self_m);
-    self = &cs;
-  }
+  self.set(&cs);
   REQUIRE(test::eventually([&] { return accepted(cs); }));
 
   // Device model through the facade.
@@ -348,10 +349,7 @@ TEST_CASE(
   REQUIRE(!cs.plug_out(1));
   REQUIRE(test::eventually([&] { return status_calls(rig.loop, "CS-T", 1, 1, "Available") == 2; }));
   CHECK(rig.loop.errors().empty());
-  {
-    std::lock_guard<std::mutex> lk(self_m);
-    self = nullptr;
-  }
+  self.set(nullptr);
 }
 
 TEST_CASE("charging station and 1.6 charge point side by side on one runner",
