@@ -14,6 +14,7 @@
 #include "v201.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -132,7 +133,7 @@ class Station {
     for (int e = 1; e <= opts_.connectors; ++e) {
       if (!charging_[static_cast<std::size_t>(e)]) continue;
       meter_.set(e, meter_.get(e) + opts_.power_w * seconds / 3600.0);
-      cs_->set_measurand(e, kEnergy, meter_.get(e));
+      cs_->set_measurand(e, kEnergy, std::floor(meter_.get(e)));  // a register of whole Wh
     }
   }
 
