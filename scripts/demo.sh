@@ -7,8 +7,11 @@
 # both acknowledged and the CSMS saw no schema violation.
 #
 # With --ocpp 2.0.1 the charger and the CSMS speak OCPP 2.0.1 instead: boot, the status of each
-# EVSE, heartbeats every 2 s, plug/unplug, and a ChangeAvailability (Inoperative, then Operative)
-# from the CSMS; exits 0 only if the CSMS saw no schema violation (no transactions yet in 2.0.1).
+# EVSE, heartbeats every 2 s, a ChangeAvailability (Inoperative, then Operative) of EVSE 2 and
+# SampledDataCtrlr.TxUpdatedInterval=1 (SetVariables) from the CSMS, then one complete charging
+# session on EVSE 1: plug, card (Authorize), TransactionEvent Started, ~5 s of charging with
+# periodic meter values, unplug, TransactionEvent Ended; exits 0 only if the Ended was
+# acknowledged and the CSMS saw no schema violation.
 #
 # Usage: scripts/demo.sh [--ocpp 1.6|2.0.1]   (on a fresh Debian 12 machine, as root or with sudo)
 # Environment: CHARGERD=/path/to/ocpp-chargerd skips the dependency install and the build.
@@ -129,25 +132,42 @@ start_pair() {
 }
 
 ev='"event" *: *'
+# wait_queue_empty: asks for `status` until the charger's queue of transaction messages is empty
+# (at most 10 s); fails when it is not.
+wait_queue_empty() {
+  local i
+  for ((i = 0; i < 50; i++)); do
+    send "status" >/dev/null
+    sleep 0.2
+    grep -Eq "${ev}\"state\".*\"queue\" *: *0[,}]" "$work/charger.out" && return 0
+  done
+  return 1
+}
 if [[ $ocpp == 2.0.1 ]]; then
   say "starting the OCPP 2.0.1 CSMS on a free port of 127.0.0.1 (timeline below: time since CSMS start, connection, direction, message, key fields)"
   start_pair --ocpp 2.0.1 --heartbeat-interval 2 \
     --call 'ChangeAvailability={"operationalStatus":"Inoperative","evse":{"id":2}}' \
     --call 'ChangeAvailability={"operationalStatus":"Operative","evse":{"id":2}}' \
+    --call 'SetVariables={"setVariableData":[{"component":{"name":"SampledDataCtrlr"},"variable":{"name":"TxUpdatedInterval"},"attributeValue":"1"}]}' \
     -- --ocpp 2.0.1 --id DEMO-CS-1 --connectors 2
   wait_for "${ev}\"ready\"" 10 "ocpp-chargerd to start"
   wait_for "${ev}\"boot\".*\"status\" *: *\"Accepted\"" 20 "BootNotification Accepted"
   wait_for "${ev}\"status\".*\"evseId\" *: *2.*\"Unavailable\"" 10 "ChangeAvailability Inoperative of EVSE 2"
   wait_for "${ev}\"status\".*\"evseId\" *: *2.*\"Available\"" 10 "ChangeAvailability Operative of EVSE 2"
+  wait_for "${ev}\"variable_set\".*TxUpdatedInterval" 10 "TxUpdatedInterval=1 from the CSMS"
   send "plug 1"
   wait_for "${ev}\"status\".*\"evseId\" *: *1.*\"Occupied\"" 10 "EVSE 1 Occupied"
-  sleep 2.5  # a heartbeat
+  send "tag DEMO-CARD-1"
+  wait_for "${ev}\"transaction_event\".*\"eventType\" *: *\"Started\"" 15 "TransactionEvent Started"
+  sleep "$charge_seconds"
   send "unplug 1"
-  sleep 0.5
+  wait_for "${ev}\"transaction_event\".*\"eventType\" *: *\"Ended\"" 10 "TransactionEvent Ended"
+  # Give the Ended time to be acknowledged (the queue of transaction messages empty).
+  wait_queue_empty || fail "the Ended was not acknowledged"
   stop_all
   [[ $csms_rc -eq 0 ]] || fail "the CSMS saw schema violations (exit $csms_rc)"
   echo ""
-  echo "DEMO OK: OCPP 2.0.1 boot, status, heartbeat, plug/unplug and ChangeAvailability, 0 schema violations"
+  echo "DEMO OK: OCPP 2.0.1 boot, status, heartbeat, ChangeAvailability, SetVariables and a charging session (Started, periodic meter values, Ended acknowledged), 0 schema violations"
   exit 0
 fi
 
@@ -166,11 +186,7 @@ sleep "$charge_seconds"
 send "unplug 1"
 wait_for "${ev}\"transaction_stopped\"" 10 "the transaction to stop"
 # Give the StopTransaction.req time to be answered, then stop the charger cleanly.
-for ((i = 0; i < 50; i++)); do
-  send "status" >/dev/null
-  sleep 0.2
-  grep -Eq "${ev}\"state\".*\"queue\" *: *0[,}]" "$work/charger.out" && break
-done
+wait_queue_empty || true
 stop_all
 if [[ $csms_rc -ne 0 ]]; then
   fail "the CSMS did not see a complete, acknowledged session without schema violations (exit $csms_rc)"

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -157,6 +158,26 @@ void Scheduler::run_due() {
     }
   }
   for (auto& f : due) f();
+}
+
+Meter::Meter(std::string path, int connectors)
+    : path_(std::move(path)), wh_(static_cast<std::size_t>(connectors) + 1, 0.0) {
+  std::ifstream in(path_);
+  for (std::size_t i = 1; i < wh_.size() && in; ++i) in >> wh_[i];
+}
+
+void Meter::set(int c, double v) {
+  wh_[static_cast<std::size_t>(c)] = v;
+  save();
+}
+
+void Meter::save() const {
+  const std::string tmp = path_ + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    for (std::size_t i = 1; i < wh_.size(); ++i) out << static_cast<long long>(wh_[i]) << '\n';
+  }
+  std::rename(tmp.c_str(), path_.c_str());
 }
 
 void serve_commands(Executor execute, const std::string& control) {

@@ -76,6 +76,21 @@ class Scheduler {
   std::vector<std::pair<std::chrono::steady_clock::time_point, std::function<void()>>> jobs_;
 };
 
+/// The simulated meter: energy in Wh per connector (1.6) or EVSE (2.0.1), ramping while
+/// charging, kept in a small file beside the database so readings stay monotonic across
+/// restarts (kill -9 included).
+class Meter {
+ public:
+  Meter(std::string path, int connectors);
+  double get(int c) const { return wh_[static_cast<std::size_t>(c)]; }
+  void set(int c, double v);
+
+ private:
+  void save() const;
+  std::string path_;
+  std::vector<double> wh_;
+};
+
 /// Executes one command line; returns the reply line, or "" when events report its effects.
 using Executor = std::function<std::string(const std::string& line)>;
 

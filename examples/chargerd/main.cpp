@@ -23,33 +23,6 @@ using namespace chargerd;
 
 namespace {
 
-// The simulated meter: energy in Wh per connector, ramping while charging, kept in a small
-// file beside the database so readings stay monotonic across restarts.
-class Meter {
- public:
-  Meter(std::string path, int connectors) : path_(std::move(path)), wh_(connectors + 1, 0.0) {
-    std::ifstream in(path_);
-    for (std::size_t i = 1; i < wh_.size() && in; ++i) in >> wh_[i];
-  }
-  double get(int c) const { return wh_[static_cast<std::size_t>(c)]; }
-  void set(int c, double v) {
-    wh_[static_cast<std::size_t>(c)] = v;
-    save();
-  }
-  void save() const {
-    const std::string tmp = path_ + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      for (std::size_t i = 1; i < wh_.size(); ++i) out << static_cast<long long>(wh_[i]) << '\n';
-    }
-    std::rename(tmp.c_str(), path_.c_str());
-  }
-
- private:
-  std::string path_;
-  std::vector<double> wh_;
-};
-
 class Daemon {
  public:
   explicit Daemon(DaemonOptions o) : opts_(std::move(o)), meter_(opts_.db + ".meter", opts_.connectors) {}

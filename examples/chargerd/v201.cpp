@@ -1,9 +1,20 @@
 // ocpp-chargerd --ocpp 2.0.1: the simulated charger as an OCPP 2.0.1 Charging Station on
 // ocpp::v201::ChargingStation. --connectors N gives N EVSEs with one connector each. Line
-// commands (N is the EVSE id): plug N, unplug N, fault N [CODE], clear N, status, quit; the
-// transaction commands of 1.6 (tag, meter, stop) answer "not supported yet".
+// commands (N is the EVSE id, default 1 where shown in brackets):
+//   plug N [C]        the EV's cable into connector C (default 1) of EVSE N
+//   unplug N          the cable out of EVSE N
+//   tag IDTOKEN [N]   an ISO14443 idToken presented at EVSE N
+//   meter N WH        the energy register of EVSE N (Energy.Active.Import.Register, Wh)
+//   charging N        the EV draws energy (chargingState Charging)
+//   suspend N         the EV pauses (chargingState SuspendedEV)
+//   stop N            the transaction of EVSE N ends (stoppedReason Local)
+//   fault N [CODE], clear N, status, quit
+// When a transaction is running with the cable plugged, the simulated EV starts charging on its
+// own (Charging), and the meter ramps at --power while it charges.
 #include "v201.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -18,12 +29,32 @@ using namespace chargerd;
 
 namespace {
 
+constexpr auto kEnergy = MeasurandEnumType::Energy_Active_Import_Register;
+
+void opt_int(Writer& w, const char* key, std::optional<int> v) {
+  w.Key(key);
+  if (v)
+    w.Int(*v);
+  else
+    w.Null();
+}
+
+void opt_str(Writer& w, const char* key, const std::optional<std::string_view>& v) {
+  w.Key(key);
+  if (v)
+    w.String(v->data(), static_cast<rapidjson::SizeType>(v->size()));
+  else
+    w.Null();
+}
+
 class Station {
  public:
   explicit Station(const DaemonOptions& o)
       : opts_(o),
-        plugged_(static_cast<std::size_t>(o.connectors) + 1, false),
-        faulted_(static_cast<std::size_t>(o.connectors) + 1, false) {}
+        meter_(o.db + ".meter", o.connectors),
+        plugged_(static_cast<std::size_t>(o.connectors) + 1, 0),
+        faulted_(static_cast<std::size_t>(o.connectors) + 1, false),
+        charging_(static_cast<std::size_t>(o.connectors) + 1, false) {}
 
   int run() {
     ocpp::Runner runner;
@@ -34,7 +65,7 @@ class Station {
     cfg.charging_station.vendorName = opts_.vendor;
     cfg.charging_station.model = opts_.model;
     cfg.charging_station.firmwareVersion = "0.1.0";
-    cfg.db_path = opts_.db;
+    cfg.db_path = opts_.db;  // the durable outbox: kill -9 loses no TransactionEventRequest
     cfg.backoff_min = std::chrono::milliseconds(opts_.backoff_min_ms);
     cfg.backoff_max = std::chrono::milliseconds(opts_.backoff_max_ms);
     cfg.call_timeout = std::chrono::seconds(opts_.call_timeout_s);
@@ -51,6 +82,11 @@ class Station {
                   ? ChargingStation::create(runner, std::move(cfg), hooks())
                   : ocpp::Result<std::unique_ptr<ChargingStation>>(ocpp::Errc::invalid_argument);
     if (err.empty() && !cs) err = cs.error().message();
+    if (err.empty()) {
+      // The meter reads where it was before the restart.
+      for (int e = 1; e <= opts_.connectors; ++e)
+        if (auto ec = cs.value()->set_measurand(e, kEnergy, meter_.get(e))) err = ec.message();
+    }
     if (err.empty()) {
       if (auto ec = runner.start()) err = "runner: " + ec.message();
     }
@@ -70,7 +106,13 @@ class Station {
       w.Int(opts_.connectors);
     });
     serve_commands([this](const std::string& line) { return execute(line); }, opts_.control);
-    while (!g_quit) wait_for_quit(100);
+    auto last = std::chrono::steady_clock::now();
+    while (!g_quit) {
+      wait_for_quit(100);
+      const auto now = std::chrono::steady_clock::now();
+      ramp_meters(std::chrono::duration<double>(now - last).count());
+      last = now;
+    }
     {
       std::lock_guard<std::mutex> lk(m_);
       cs_ = nullptr;
@@ -83,6 +125,17 @@ class Station {
 
  private:
   std::string reset_marker() const { return opts_.db + ".reset"; }
+
+  // The simulated EV draws --power while Charging (main loop).
+  void ramp_meters(double seconds) {
+    std::lock_guard<std::mutex> lk(m_);
+    if (!cs_ || opts_.power_w <= 0) return;
+    for (int e = 1; e <= opts_.connectors; ++e) {
+      if (!charging_[static_cast<std::size_t>(e)]) continue;
+      meter_.set(e, meter_.get(e) + opts_.power_w * seconds / 3600.0);
+      cs_->set_measurand(e, kEnergy, std::floor(meter_.get(e)));  // a register of whole Wh
+    }
+  }
 
   Hooks hooks() {
     Hooks h;
@@ -99,16 +152,66 @@ class Station {
         str(w, "status", to_string(s));
       });
     };
+    h.authorization = [](int evse, const IdTokenType& t, const IdTokenInfoType& info) {
+      emit("authorization", [&](Writer& w) {
+        w.Key("evseId");
+        w.Int(evse);
+        str(w, "idToken", t.idToken);
+        str(w, "status", to_string(info.status));
+      });
+    };
+    h.transaction_event = [this](const TransactionEventInfo& i) { transaction_event(i); };
+    h.remote_start_allowed = [this](std::optional<std::int32_t> evse, const IdTokenType& t,
+                                    std::int32_t remoteStartId) {
+      const auto answer = remote_start_answer(evse);
+      emit("remote_start", [&](Writer& w) {
+        opt_int(w, "evseId", evse);
+        str(w, "idToken", t.idToken);
+        w.Key("remoteStartId");
+        w.Int(remoteStartId);
+        str(w, "status", to_string(answer));
+      });
+      return answer;
+    };
+    h.unlock_connector = [](int evse, int connector) {
+      emit("unlock", [&](Writer& w) {
+        w.Key("evseId");
+        w.Int(evse);
+        w.Key("connectorId");
+        w.Int(connector);
+      });
+      return UnlockStatusEnumType::Unlocked;
+    };
+    h.data_transfer = [](const std::string& vendorId, const std::optional<std::string>& messageId,
+                         const std::optional<std::string>& data) {
+      // The simulated charger knows one vendor, as in 1.6: it echoes the data back.
+      DataTransferResult r;
+      if (vendorId == "ocpp-client") {
+        r.status = DataTransferStatusEnumType::Accepted;
+        r.data = data;
+      }
+      emit("data_transfer", [&](Writer& w) {
+        str(w, "vendorId", vendorId);
+        str(w, "messageId", messageId.value_or(""));
+        str(w, "status", to_string(r.status));
+      });
+      return r;
+    };
+    h.variable_set = [](const ComponentType& c, const VariableType& v, AttributeEnumType a,
+                        const std::string& value) {
+      emit("variable_set", [&](Writer& w) {
+        str(w, "component", c.name);
+        str(w, "variable", v.name);
+        str(w, "attributeType", to_string(a));
+        str(w, "value", v.name == "BasicAuthPassword" ? std::string("***") : value);
+      });
+    };
     // The simulated station reboots as a whole; it has no EVSE of its own to reset (B11.FR.09).
     h.reset_allowed = [](ResetEnumType type, std::optional<std::int32_t> evse) {
       const auto answer = evse ? ResetStatusEnumType::Rejected : ResetStatusEnumType::Accepted;
       emit("reset_requested", [&](Writer& w) {
         str(w, "type", to_string(type));
-        w.Key("evseId");
-        if (evse)
-          w.Int(*evse);
-        else
-          w.Null();
+        opt_int(w, "evseId", evse);
         str(w, "status", to_string(answer));
       });
       return answer;
@@ -124,12 +227,67 @@ class Station {
     return h;
   }
 
+  // Accepted for a known EVSE that is not faulted (the library checks availability and
+  // ongoing transactions itself).
+  RequestStartStopStatusEnumType remote_start_answer(std::optional<std::int32_t> evse) {
+    std::lock_guard<std::mutex> lk(m_);
+    if (evse &&
+        (*evse < 1 || *evse > opts_.connectors || faulted_[static_cast<std::size_t>(*evse)]))
+      return RequestStartStopStatusEnumType::Rejected;
+    return RequestStartStopStatusEnumType::Accepted;
+  }
+
+  // The transaction_event hook (runner thread): prints the event and drives the simulated EV.
+  void transaction_event(const TransactionEventInfo& i) {
+    emit("transaction_event", [&](Writer& w) {
+      str(w, "transactionId", i.transactionId);
+      w.Key("seqNo");
+      w.Int(i.seqNo);
+      str(w, "eventType", to_string(i.eventType));
+      str(w, "triggerReason", to_string(i.triggerReason));
+      w.Key("offline");
+      w.Bool(i.offline);
+      w.Key("evse");
+      w.Int(i.evseId);
+      w.Key("connector");
+      w.Int(i.connectorId);
+      opt_str(w, "chargingState",
+              i.chargingState ? std::optional<std::string_view>(to_string(*i.chargingState))
+                              : std::nullopt);
+      opt_str(w, "stoppedReason",
+              i.stoppedReason ? std::optional<std::string_view>(to_string(*i.stoppedReason))
+                              : std::nullopt);
+      opt_str(w, "idToken", i.idToken);
+    });
+    std::lock_guard<std::mutex> lk(m_);
+    if (!cs_ || i.evseId < 1 || i.evseId > opts_.connectors) return;
+    const auto e = static_cast<std::size_t>(i.evseId);
+    if (i.eventType == TransactionEventEnumType::Ended) {
+      // The energy offer stops; an EV still plugged waits (EVConnected).
+      charging_[e] = false;
+      if (plugged_[e]) cs_->set_charging_state(i.evseId, ChargingStateEnumType::EVConnected);
+    } else if (i.eventType == TransactionEventEnumType::Started && plugged_[e] && !faulted_[e]) {
+      // The energy offer starts: the simulated EV takes it.
+      set_charging(i.evseId, true);
+    }
+  }
+
+  // Charging (true) or SuspendedEV (false); with m_ held.
+  std::error_code set_charging(int evse, bool on) {
+    charging_[static_cast<std::size_t>(evse)] = on;
+    return cs_->set_charging_state(
+        evse, on ? ChargingStateEnumType::Charging : ChargingStateEnumType::SuspendedEV);
+  }
+
   // Executes one command line (see the top of this file).
   std::string execute(const std::string& line) {
     std::istringstream in(line);
     std::string cmd;
     in >> cmd;
     if (cmd.empty()) return "";
+    auto check = [&](std::error_code ec) {
+      return ec ? error_json(cmd + ": " + ec.message()) : std::string();
+    };
     std::lock_guard<std::mutex> lk(m_);
     if (!cs_) return error_json("shutting down");
     if (cmd == "quit") {
@@ -137,23 +295,50 @@ class Station {
       return "";
     }
     if (cmd == "status") return state_json();
-    if (cmd == "tag" || cmd == "meter" || cmd == "stop") return error_json("not supported yet");
-    if (cmd != "plug" && cmd != "unplug" && cmd != "fault" && cmd != "clear")
+    int n = 1;
+    if (cmd == "tag") {
+      IdTokenType token;
+      token.type = IdTokenEnumType::ISO14443;
+      if (!(in >> token.idToken)) return error_json("usage: tag IDTOKEN [N]");
+      if (!(in >> n)) n = 1;
+      return check(cs_->present_id_token(n, token));
+    }
+    static const char* const kCommands[] = {"plug",  "unplug",   "fault",   "clear",
+                                            "meter", "charging", "suspend", "stop"};
+    if (std::find(std::begin(kCommands), std::end(kCommands), cmd) == std::end(kCommands))
       return error_json("unknown command " + cmd);
-    int n = 0;
     if (!(in >> n)) return error_json("usage: " + cmd + " N ...");
     if (n < 1 || n > opts_.connectors) return error_json(cmd + ": unknown EVSE");
     const auto i = static_cast<std::size_t>(n);
-    if (cmd == "plug") plugged_[i] = true;
-    if (cmd == "unplug") plugged_[i] = false;
-    if (cmd == "fault") faulted_[i] = true;  // the CODE, if any, has no field in 2.0.1's G01
-    if (cmd == "clear") faulted_[i] = false;
+    if (cmd == "plug") {
+      int connector = 1;
+      if (!(in >> connector)) connector = 1;
+      if (auto ec = cs_->plug_in(n, connector)) return check(ec);
+      plugged_[i] = connector;
+      // A transaction already running (authorized before the cable) gets energy at once.
+      if (cs_->transaction_id(n) && !faulted_[i]) return check(set_charging(n, true));
+      return "";
+    }
+    if (cmd == "unplug") {
+      if (auto ec = cs_->plug_out(n)) return check(ec);
+      plugged_[i] = 0;
+      charging_[i] = false;
+      return "";
+    }
+    if (cmd == "meter") {
+      double wh = 0;
+      if (!(in >> wh) || !(wh >= 0)) return error_json("usage: meter N WH");
+      meter_.set(n, wh);
+      return check(cs_->set_measurand(n, kEnergy, wh));
+    }
+    if (cmd == "charging" || cmd == "suspend") return check(set_charging(n, cmd == "charging"));
+    if (cmd == "stop") return check(cs_->stop_transaction(n, ReasonEnumType::Local));
+    // fault N [CODE] / clear N: the CODE, if any, has no field in 2.0.1's G01.
+    faulted_[i] = cmd == "fault";
     const auto status = faulted_[i]   ? ConnectorStatusEnumType::Faulted
                         : plugged_[i] ? ConnectorStatusEnumType::Occupied
                                       : ConnectorStatusEnumType::Available;
-    if (auto ec = cs_->set_connector_status(n, 1, status))
-      return error_json(cmd + ": " + ec.message());
-    return "";
+    return check(cs_->set_connector_status(n, plugged_[i] ? plugged_[i] : 1, status));
   }
 
   std::string state_json() {
@@ -165,6 +350,8 @@ class Station {
         w.String(to_string(*r).data());
       else
         w.Null();
+      w.Key("queue");
+      w.Uint64(cs_->queued_transaction_messages());
       w.Key("evses");
       w.StartArray();
       for (int e = 1; e <= opts_.connectors; ++e) {
@@ -176,6 +363,9 @@ class Station {
         w.Key("connectorId");
         w.Int(1);
         str(w, "status", to_string(*st));
+        opt_str(w, "transactionId", cs_->transaction_id(e));
+        w.Key("meterWh");
+        w.Double(meter_.get(e));
         w.EndObject();
       }
       w.EndArray();
@@ -183,10 +373,12 @@ class Station {
   }
 
   const DaemonOptions& opts_;
-  std::mutex m_;
+  std::mutex m_;  // guards what follows; hooks take it, execute() holds it across API calls
   ChargingStation* cs_ = nullptr;
-  std::vector<bool> plugged_;  // [evseId], as the simulated hardware sees it
+  Meter meter_;
+  std::vector<int> plugged_;  // [evseId]: the connector the cable is in, 0 = none
   std::vector<bool> faulted_;
+  std::vector<bool> charging_;  // the simulated EV draws energy
 };
 
 }  // namespace

@@ -97,6 +97,49 @@ std::error_code ChargingStation::set_connector_status(int evse, int connector,
       [=](Engine& e, Now n) { return e.set_connector_status(evse, connector, status, n); });
 }
 
+std::error_code ChargingStation::plug_in(int evse, int connector) {
+  return impl_->with_engine([=](Engine& e, Now n) { return e.plug_in(evse, connector, n); });
+}
+std::error_code ChargingStation::plug_out(int evse) {
+  return impl_->with_engine([=](Engine& e, Now n) { return e.plug_out(evse, n); });
+}
+std::error_code ChargingStation::present_id_token(int evse, const IdTokenType& idToken) {
+  return impl_->with_engine([&](Engine& e, Now n) { return e.present_id_token(evse, idToken, n); });
+}
+std::error_code ChargingStation::set_charging_state(int evse, ChargingStateEnumType state) {
+  return impl_->with_engine([=](Engine& e, Now n) { return e.set_charging_state(evse, state, n); });
+}
+std::error_code ChargingStation::set_measurand(int evse, MeasurandEnumType measurand,
+                                               double value) {
+  return impl_->with_engine(
+      [=](Engine& e, Now n) { return e.set_measurand(evse, measurand, value, n); });
+}
+std::error_code ChargingStation::stop_transaction(int evse, ReasonEnumType reason) {
+  return impl_->with_engine([=](Engine& e, Now n) { return e.stop_transaction(evse, reason, n); });
+}
+std::optional<std::string> ChargingStation::transaction_id(int evse) const {
+  return impl_->read([=](const Engine& e) { return e.transaction_id(evse); });
+}
+std::size_t ChargingStation::queued_transaction_messages() const {
+  return impl_->read([](const Engine& e) { return e.queued_transaction_messages(); });
+}
+
+std::error_code ChargingStation::add_variable(const VariableDefinition& definition) {
+  return impl_->with_engine([&](Engine& e, Now) { return e.add_variable(definition); });
+}
+Result<std::string> ChargingStation::get_variable(const ComponentType& component,
+                                                  const VariableType& variable,
+                                                  AttributeEnumType attributeType) const {
+  return impl_->read(
+      [&](const Engine& e) { return e.get_variable(component, variable, attributeType); });
+}
+std::error_code ChargingStation::set_variable_actual(const ComponentType& component,
+                                                     const VariableType& variable,
+                                                     const std::string& value) {
+  return impl_->with_engine(
+      [&](Engine& e, Now n) { return e.set_variable_actual(component, variable, value, n); });
+}
+
 bool ChargingStation::is_connected() const {
   return impl_->read([](const Engine& e) { return e.is_connected(); });
 }

@@ -10,6 +10,7 @@
 'use strict';
 
 const { scenario } = require('./lib/harness');
+const { waitQueueEmpty } = require('./lib/tx');
 
 const TX_ACTIONS = ['StartTransaction', 'StopTransaction', 'MeterValues'];
 
@@ -173,14 +174,3 @@ scenario('outage', async (t) => {
   cp.send('unplug 2');
   await cp.quit();
 }, { timeoutMs: 60000 });
-
-async function waitQueueEmpty(cp, timeoutMs) {
-  const until = Date.now() + timeoutMs;
-  let st;
-  do {
-    st = await cp.state();
-    if (st.queue === 0) return st;
-    await new Promise((r) => setTimeout(r, 250));
-  } while (Date.now() < until);
-  return st;
-}

@@ -68,9 +68,9 @@ scenario('v201_boot', async (t) => {
   await statusCall(csms, 2, 'Available', m);
   t.ok('fault 2 then clear 2: EVSE 2 Faulted, then Available', true);
   const ev = cp.mark();
-  cp.send('tag CARD-1');
-  const unsupported = await cp.waitFor({ event: 'error' }, { from: ev });
-  t.ok(`tag: "${unsupported.message}"`, () => assert.equal(unsupported.message, 'not supported yet'));
+  cp.send('plug 3');
+  const unknown = await cp.waitFor({ event: 'error' }, { from: ev });
+  t.ok(`plug 3 (no EVSE 3): "${unknown.message}"`, () => assert.equal(unknown.message, 'plug: unknown EVSE'));
   const state = await cp.state();
   t.ok(`status: connected, Accepted, 2 EVSEs: ${JSON.stringify(state.evses)}`, () => {
     assert.equal(state.connected, true);

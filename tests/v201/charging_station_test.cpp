@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <limits>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -60,6 +61,24 @@ std::unique_ptr<ChargingStation> make_cs(Rig& rig, ChargingStationConfig cfg,
   REQUIRE(r.ok());
   return std::move(r.value());
 }
+
+/// The station a test's hooks call back into: set once create() returned, cleared before it
+/// is destroyed (hooks run on the runner's thread, the test sets it from its own).
+class StationRef {
+ public:
+  void set(ChargingStation* cs) {
+    std::lock_guard<std::mutex> lk(m_);
+    cs_ = cs;
+  }
+  ChargingStation* get() const {
+    std::lock_guard<std::mutex> lk(m_);
+    return cs_;
+  }
+
+ private:
+  mutable std::mutex m_;
+  ChargingStation* cs_ = nullptr;
+};
 
 bool accepted(const ChargingStation& cs) {
   return cs.registration() == RegistrationStatusEnumType::Accepted;
@@ -178,12 +197,8 @@ TEST_CASE("charging station: reconnects without a new boot and reports every con
 TEST_CASE("charging station: hooks call back into the API without deadlock",
           "[v201][charging_station]") {
   Rig rig;
-  ChargingStation* self = nullptr;
-  std::mutex self_m;
-  auto station = [&] {
-    std::lock_guard<std::mutex> lk(self_m);
-    return self;
-  };
+  StationRef self;
+  auto station = [&] { return self.get(); };
   Seen seen;
   ocpp::v201::Hooks h;
   // Accepted: the boot hook plugs a cable in, from the runner's thread.
@@ -214,10 +229,7 @@ TEST_CASE("charging station: hooks call back into the API without deadlock",
   };
   auto made = ChargingStation::create(rig.runner, make_config("CS-H"), std::move(h));
   REQUIRE(made.ok());
-  {
-    std::lock_guard<std::mutex> lk(self_m);
-    self = made.value().get();
-  }
+  self.set(made.value().get());
   // The boot hook may have run before `self` was set: plug in then from here.
   if (test::eventually([&] { return seen.has("plugged"); }, 1000ms) == false)
     REQUIRE(!made.value()->set_connector_status(1, 1, ConnectorStatusEnumType::Occupied));
@@ -229,11 +241,115 @@ TEST_CASE("charging station: hooks call back into the API without deadlock",
   CHECK(seen.has("reset asked while accepted"));
   CHECK(rig.loop.reply_to(*id).value_or("").find("Accepted") != std::string::npos);
   REQUIRE(test::eventually([&] { return seen.has("status Unavailable read Unavailable"); }));
-  {
-    std::lock_guard<std::mutex> lk(self_m);
-    self = nullptr;
-  }
+  self.set(nullptr);
   made.value().reset();  // destroying from the test thread while the runner runs
+}
+
+TEST_CASE(
+    "charging station: a transaction through the facade (E02, C01, J02); the transaction_event "
+    "hook calls back into the API",
+    "[v201][charging_station][transactions]") {
+  using ocpp::v201::ChargingStateEnumType;
+  using ocpp::v201::MeasurandEnumType;
+  using ocpp::v201::ReasonEnumType;
+  using ocpp::v201::TransactionEventEnumType;
+  using ocpp::v201::TransactionEventInfo;
+  Rig rig;
+  // The 2.0.1 answer to AuthorizeRequest (the fake CSMS's default is 1.6's).
+  rig.loop.set_answer("Authorize", [](const test::Call&) {
+    return std::string(R"({"idTokenInfo":{"status":"Accepted"}})");
+  });
+  StationRef self;
+  auto station = [&] { return self.get(); };
+  Seen seen;
+  ocpp::v201::Hooks h;
+  h.authorization = [&](int evse, const ocpp::v201::IdTokenType& t,
+                        const ocpp::v201::IdTokenInfoType& info) {
+    seen.add("authorization " + std::to_string(evse) + " " + t.idToken + " " +
+             std::string(to_string(info.status)));
+  };
+  // Started: the hook reads the transaction back and starts the energy offer (Charging),
+  // both through the API from the runner's thread.
+  h.transaction_event = [&](const TransactionEventInfo& i) {
+    auto* cs = station();
+    if (!cs) return;
+    std::string line = std::string(to_string(i.eventType)) + " " + std::to_string(i.seqNo) + " " +
+                       std::string(to_string(i.triggerReason));
+    if (i.eventType == TransactionEventEnumType::Started) {
+      line += cs->transaction_id(i.evseId) == i.transactionId ? " id read back" : " id differs";
+      line += cs->set_charging_state(i.evseId, ChargingStateEnumType::Charging) ? " charging failed"
+                                                                                : " charging";
+    }
+    if (i.eventType == TransactionEventEnumType::Ended)
+      line += std::string(" ") + std::string(to_string(*i.stoppedReason)) +
+              (cs->transaction_id(i.evseId) ? " still open" : " closed");
+    seen.add(line);
+  };
+  auto made = ChargingStation::create(rig.runner, make_config("CS-T"), std::move(h));
+  REQUIRE(made.ok());
+  auto& cs = *made.value();
+  self.set(&cs);
+  REQUIRE(test::eventually([&] { return accepted(cs); }));
+
+  // Device model through the facade.
+  ocpp::v201::VariableDefinition fan;
+  fan.component.name = "VendorFan";
+  fan.variable.name = "FanSpeed";
+  fan.dataType = ocpp::v201::DataEnumType::integer;
+  fan.actual = "1200";
+  REQUIRE(!cs.add_variable(fan));
+  CHECK(cs.add_variable(fan) == ocpp::make_error_code(Errc::invalid_argument));
+  CHECK(cs.get_variable(fan.component, fan.variable).value() == "1200");
+  REQUIRE(!cs.set_variable_actual(fan.component, fan.variable, "1500"));
+  CHECK(cs.get_variable(fan.component, fan.variable).value() == "1500");
+  CHECK(cs.set_variable_actual(fan.component, fan.variable, "fast") ==
+        ocpp::make_error_code(Errc::invalid_argument));
+  ocpp::v201::ComponentType ctrlr;
+  ctrlr.name = "SampledDataCtrlr";
+  ocpp::v201::VariableType interval;
+  interval.name = "TxUpdatedInterval";
+  CHECK(cs.get_variable(ctrlr, interval).value() == "60");
+
+  // Errors are the engine's.
+  ocpp::v201::IdTokenType tag;
+  tag.idToken = "TAG1";
+  tag.type = ocpp::v201::IdTokenEnumType::ISO14443;
+  CHECK(cs.plug_in(2, 1) == ocpp::make_error_code(Errc::unknown_connector));
+  CHECK(cs.plug_out(1) == ocpp::make_error_code(Errc::invalid_state));
+  CHECK(cs.stop_transaction(1, ReasonEnumType::Local) ==
+        ocpp::make_error_code(Errc::no_transaction));
+  CHECK(cs.present_id_token(3, tag) == ocpp::make_error_code(Errc::unknown_connector));
+  CHECK(cs.set_measurand(1, MeasurandEnumType::Energy_Active_Import_Register,
+                         std::numeric_limits<double>::infinity()) ==
+        ocpp::make_error_code(Errc::invalid_argument));
+  CHECK(!cs.transaction_id(1));
+
+  // E02: cable, then the idToken (Authorize) starts the transaction; the hook sets Charging.
+  REQUIRE(!cs.set_measurand(1, MeasurandEnumType::Energy_Active_Import_Register, 1000));
+  REQUIRE(!cs.plug_in(1, 1));
+  REQUIRE(!cs.present_id_token(1, tag));
+  REQUIRE(test::eventually([&] { return seen.has("authorization 1 TAG1 Accepted"); }));
+  REQUIRE(test::eventually([&] { return seen.has("Started 0 Authorized id read back charging"); }));
+  REQUIRE(test::eventually([&] { return seen.has("Updated 1 ChargingStateChanged"); }));
+  REQUIRE(cs.transaction_id(1).has_value());
+  const std::string id = *cs.transaction_id(1);
+  REQUIRE(!cs.set_measurand(1, MeasurandEnumType::Energy_Active_Import_Register, 1800));
+  REQUIRE(!cs.stop_transaction(1, ReasonEnumType::Local));
+  REQUIRE(test::eventually([&] { return seen.has("Ended 2 StopAuthorized Local closed"); }));
+  REQUIRE(test::eventually([&] { return cs.queued_transaction_messages() == 0; }));
+  auto tx = rig.loop.calls("TransactionEvent", "CS-T");
+  REQUIRE(tx.size() == 3);
+  for (std::size_t i = 0; i < tx.size(); ++i) {
+    auto j = tx[i].json();
+    CHECK(j["seqNo"].GetInt() == static_cast<int>(i));  // E01.FR.07
+    CHECK(id == j["transactionInfo"]["transactionId"].GetString());
+  }
+  CHECK(std::string(tx[0].json()["idToken"]["idToken"].GetString()) == "TAG1");
+  CHECK(tx[2].json()["meterValue"][0]["sampledValue"][0]["value"].GetDouble() == 1800);
+  REQUIRE(!cs.plug_out(1));
+  REQUIRE(test::eventually([&] { return status_calls(rig.loop, "CS-T", 1, 1, "Available") == 2; }));
+  CHECK(rig.loop.errors().empty());
+  self.set(nullptr);
 }
 
 TEST_CASE("charging station and 1.6 charge point side by side on one runner",

@@ -5,8 +5,12 @@
 // network. Hooks run on the runner's thread with no library lock held and may call these
 // methods.
 //
-// This increment wraps what the 2.0.1 Engine does today (see ocpp/v201/engine.hpp): boot,
-// heartbeat, Reset, TriggerMessage, StatusNotification and ChangeAvailability.
+// It wraps what the 2.0.1 Engine does (see ocpp/v201/engine.hpp): boot, heartbeat, Reset,
+// TriggerMessage, StatusNotification and ChangeAvailability; transactions (plug_in, plug_out,
+// set_charging_state, stop_transaction; every TransactionEventRequest through the durable
+// outbox of the store), authorization of presented idTokens (present_id_token), meter values
+// (set_measurand), and the device model (add_variable, get_variable, set_variable_actual).
+// Each method's errors are the Engine method's of the same name.
 #pragma once
 
 #include <chrono>
@@ -82,6 +86,59 @@ class OCPP_API ChargingStation {
   /// The connector's status as the firmware sees it (G01); see Engine::set_connector_status.
   /// May lead to the status hook. Errors: Errc::unknown_connector.
   std::error_code set_connector_status(int evseId, int connectorId, ConnectorStatusEnumType status);
+
+  // --- transactions (E), authorization (C01), metering (J02) ---
+  /// The EV's cable was plugged into this connector (see Engine::plug_in): the connector
+  /// becomes Occupied and a transaction may start. May lead to the status and
+  /// transaction_event hooks. Errors: Errc::unknown_connector; Errc::transaction_active
+  /// (another connector of the EVSE is in use, E01.FR.14); storage errors (then nothing
+  /// changed).
+  std::error_code plug_in(int evseId, int connectorId);
+  /// The EV's cable was unplugged from the EVSE (see Engine::plug_out): the connector becomes
+  /// Available and, with the default TxStopPoint, the transaction ends (stoppedReason
+  /// EVDisconnected). May lead to the status and transaction_event hooks. Errors:
+  /// Errc::unknown_connector, Errc::invalid_state (nothing plugged), storage errors.
+  std::error_code plug_out(int evseId);
+  /// The driver presented an idToken at the EVSE (C01; see Engine::present_id_token). The
+  /// answer goes to the authorization hook; when Accepted the transaction starts or is told
+  /// (transaction_event hook); the idToken of the ongoing transaction ends it. Errors:
+  /// Errc::unknown_connector (no such EVSE), Errc::invalid_argument (an idToken the schema
+  /// refuses), Errc::invalid_state (an authorization of this EVSE is in progress).
+  std::error_code present_id_token(int evseId, const IdTokenType& idToken);
+  /// The charging state of the EVSE as the firmware sees it (see Engine::set_charging_state);
+  /// a change is told to the ongoing transaction (transaction_event hook). Errors:
+  /// Errc::unknown_connector, storage errors.
+  std::error_code set_charging_state(int evseId, ChargingStateEnumType state);
+  /// The latest reading of a measurand at the EVSE (e.g. Energy.Active.Import.Register in Wh),
+  /// sampled into the transaction's meter values (see Engine::set_measurand). No hooks.
+  /// Errors: Errc::unknown_connector, Errc::invalid_argument (not finite).
+  std::error_code set_measurand(int evseId, MeasurandEnumType measurand, double value);
+  /// Ends the EVSE's transaction for the firmware's reason (E06; see
+  /// Engine::stop_transaction). Leads to the transaction_event hook. Errors:
+  /// Errc::unknown_connector, Errc::no_transaction, storage errors.
+  std::error_code stop_transaction(int evseId, ReasonEnumType reason);
+  /// The transactionId of the EVSE's ongoing transaction, or nullopt. No hooks, no errors.
+  std::optional<std::string> transaction_id(int evseId) const;
+  /// TransactionEventRequests written and not yet acknowledged by the CSMS. No hooks, no
+  /// errors.
+  std::size_t queued_transaction_messages() const;
+
+  // --- device model (B05-B08) ---
+  /// Adds a component variable to the device model (see Engine::add_variable); call it right
+  /// after create(), before the first connection if the CSMS must see it from the start. No
+  /// hooks. Errors: Errc::invalid_argument (see Engine::add_variable).
+  std::error_code add_variable(const VariableDefinition& definition);
+  /// A value of the device model; the empty string when unset (see Engine::get_variable).
+  /// No hooks. Errors: Errc::invalid_argument (no such variable, or it lacks the attribute
+  /// type).
+  Result<std::string> get_variable(
+      const ComponentType& component, const VariableType& variable,
+      AttributeEnumType attributeType = AttributeEnumType::Actual) const;
+  /// Sets an Actual value as the firmware measures or configures it (in memory only; see
+  /// Engine::set_variable_actual). No hook is called. Errors: Errc::invalid_argument (no such
+  /// variable; a value that fails the checks; a value the engine computes).
+  std::error_code set_variable_actual(const ComponentType& component, const VariableType& variable,
+                                      const std::string& value);
 
   // --- state ---
   /// True while the WebSocket connection to the CSMS is open. No hooks, no errors.

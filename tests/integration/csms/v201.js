@@ -68,6 +68,22 @@ function keyFields(rec) {
       return isReq ? pick('type', 'evseId') : pick('status');
     case 'TriggerMessage':
       return isReq ? pick('requestedMessage', 'evse') : pick('status');
+    case 'Authorize':
+      return isReq ? `idToken=${p.idToken.idToken}` : `status=${p.idTokenInfo.status}`;
+    case 'TransactionEvent': {
+      if (!isReq) return p.idTokenInfo ? `status=${p.idTokenInfo.status}` : '';
+      const ti = p.transactionInfo;
+      const energy = (p.meterValue || []).flatMap((mv) => mv.sampledValue)
+        .map((sv) => `${sv.value}Wh(${sv.context || 'Sample.Periodic'})`).join(',');
+      return `${p.eventType} ${p.triggerReason} seqNo=${p.seqNo} id=${ti.transactionId}` +
+        (p.offline ? ' offline' : '') + (ti.chargingState ? ` ${ti.chargingState}` : '') +
+        (ti.stoppedReason ? ` stoppedReason=${ti.stoppedReason}` : '') +
+        (ti.remoteStartId !== undefined ? ` remoteStartId=${ti.remoteStartId}` : '') +
+        (p.idToken ? ` idToken=${p.idToken.idToken}` : '') + (p.evse ? ` evse=${JSON.stringify(p.evse)}` : '') +
+        (energy ? ` ${energy}` : '');
+    }
+    case 'NotifyReport':
+      return isReq ? `requestId=${p.requestId} seqNo=${p.seqNo} tbc=${!!p.tbc} ${(p.reportData || []).length} variables` : '';
     default:
       return undefined;
   }

@@ -26,4 +26,16 @@ async function endTransactionAfterRestart({ csms, cp, transactionId, connectorId
   return { stop, mode: 'resumed' };
 }
 
-module.exports = { endTransactionAfterRestart };
+/** Polls `status` until the daemon's queue of transaction messages is empty; resolves with the last state. */
+async function waitQueueEmpty(cp, timeoutMs = 8000) {
+  const until = Date.now() + timeoutMs;
+  let st;
+  do {
+    st = await cp.state();
+    if (st.queue === 0) return st;
+    await new Promise((r) => setTimeout(r, 250));
+  } while (Date.now() < until);
+  return st;
+}
+
+module.exports = { endTransactionAfterRestart, waitQueueEmpty };

@@ -1,6 +1,8 @@
 // OCPP 2.0.1 scenarios: a 2.0.1 CSMS (csms.js with ocpp '2.0.1') and ocpp-chargerd --ocpp 2.0.1.
 'use strict';
 
+const { waitQueueEmpty } = require('./tx');
+
 /** Starts ocpp-chargerd in OCPP 2.0.1 mode against `csms` (see T.startChargerd). */
 function startStation(t, csms, opts = {}) {
   return t.startChargerd(csms, Object.assign({}, opts, { extraArgs: ['--ocpp', '2.0.1', ...(opts.extraArgs || [])] }));
@@ -26,4 +28,46 @@ function statusCall(csms, evse, status, from, timeoutMs = 5000) {
     (p) => p.evseId === evse && p.connectorId === 1 && p.connectorStatus === status, { from, timeoutMs });
 }
 
-module.exports = { startStation, bootedStation, statusCall };
+/** SetVariables of [component, variable, value] triples; resolves with the attributeStatus of each. */
+async function setVariables(csms, items) {
+  const r = await csms.call('SetVariables', {
+    setVariableData: items.map(([component, variable, attributeValue]) => ({
+      component: { name: component }, variable: { name: variable }, attributeValue,
+    })),
+  });
+  return r.setVariableResult.map((x) => x.attributeStatus);
+}
+
+/** The TransactionEventRequest records (CALLs) of one transaction, from record `from`, in order. */
+function txEvents(csms, transactionId, from = 0) {
+  return csms.callsFromCharger('TransactionEvent', from)
+    .filter((r) => r.payload.transactionInfo.transactionId === transactionId);
+}
+
+/** Waits for a TransactionEventRequest (answered) whose payload satisfies pred, from record `from`. */
+function txEvent(csms, pred, from = 0, timeoutMs = 5000) {
+  return csms.waitForCall('TransactionEvent', pred, { from, timeoutMs });
+}
+
+/** The Energy.Active.Import.Register sampled values of a TransactionEventRequest: [{context, value}]. */
+function energySamples(payload) {
+  return (payload.meterValue || []).flatMap((mv) => mv.sampledValue)
+    .filter((sv) => (sv.measurand || 'Energy.Active.Import.Register') === 'Energy.Active.Import.Register')
+    .map((sv) => ({ context: sv.context, value: sv.value }));
+}
+
+/** Asserts E01.FR.07: the seqNo of `records` (one transaction, in order) are 0..n-1 without a gap. */
+function assertGapless(assert, records) {
+  assert.deepEqual(records.map((r) => r.payload.seqNo), records.map((_, i) => i));
+}
+
+/** A short text of TransactionEventRequests: "Started/Authorized#0 Updated/...#1 ...". */
+function describeTx(records) {
+  return records.map((r) => `${r.payload.eventType}/${r.payload.triggerReason}#${r.payload.seqNo}` +
+    (r.payload.offline ? '(offline)' : '')).join(' ');
+}
+
+module.exports = {
+  startStation, bootedStation, statusCall, setVariables, txEvents, txEvent, energySamples, assertGapless,
+  describeTx, waitQueueEmpty,
+};
