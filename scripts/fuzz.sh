@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
-targets=(${FUZZ_TARGETS:-frame codec engine sqlite_store ws_url chargerd_config})
+targets=(${FUZZ_TARGETS:-frame codec engine engine201 sqlite_store ws_url chargerd_config})
 build=${FUZZ_BUILD:-build-fuzz}
 
 scripts/install-deps.sh clang-14 libfuzzer-14-dev libclang-rt-14-dev
