@@ -37,6 +37,7 @@ echo "commit: $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo '?')$(g
 
 echo "== 1. codec"
 "$B/bench_codec"
+"$B/bench_codec_v201"
 echo "== 2. durable outbox"
 "$B/bench_store" "$WORK"
 echo "== 3. drain"

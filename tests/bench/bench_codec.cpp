@@ -54,13 +54,20 @@ void hand_decode(const rapidjson::Value& j, SampledValue& o) {
   for (auto m = j.MemberBegin(); m != j.MemberEnd(); ++m) {
     const auto& k = m->name;
     const auto& v = m->value;
-    if (key_is(k, "value", 5)) o.value.assign(v.GetString(), v.GetStringLength());
-    else if (key_is(k, "context", 7)) from_string(sv(v), o.context.emplace());
-    else if (key_is(k, "format", 6)) from_string(sv(v), o.format.emplace());
-    else if (key_is(k, "measurand", 9)) from_string(sv(v), o.measurand.emplace());
-    else if (key_is(k, "phase", 5)) from_string(sv(v), o.phase.emplace());
-    else if (key_is(k, "location", 8)) from_string(sv(v), o.location.emplace());
-    else if (key_is(k, "unit", 4)) from_string(sv(v), o.unit.emplace());
+    if (key_is(k, "value", 5))
+      o.value.assign(v.GetString(), v.GetStringLength());
+    else if (key_is(k, "context", 7))
+      from_string(sv(v), o.context.emplace());
+    else if (key_is(k, "format", 6))
+      from_string(sv(v), o.format.emplace());
+    else if (key_is(k, "measurand", 9))
+      from_string(sv(v), o.measurand.emplace());
+    else if (key_is(k, "phase", 5))
+      from_string(sv(v), o.phase.emplace());
+    else if (key_is(k, "location", 8))
+      from_string(sv(v), o.location.emplace());
+    else if (key_is(k, "unit", 4))
+      from_string(sv(v), o.unit.emplace());
   }
 }
 
@@ -83,7 +90,8 @@ void hand_decode(const rapidjson::Value& j, MeterValuesRequest& o) {
           } else if (key_is(f->name, "sampledValue", 12)) {
             const auto& arr = f->value;
             out.sampledValue.resize(arr.Size());
-            for (rapidjson::SizeType s = 0; s < arr.Size(); ++s) hand_decode(arr[s], out.sampledValue[s]);
+            for (rapidjson::SizeType s = 0; s < arr.Size(); ++s)
+              hand_decode(arr[s], out.sampledValue[s]);
           }
         }
       }
@@ -160,53 +168,35 @@ int main() {
   if (!(lib == hand)) bench::die("hand-written decode differs from codec::from_json");
   if (lib.meterValue.size() != 1 || lib.meterValue[0].sampledValue.size() != 10)
     bench::die("payload does not hold 10 sampled values");
-  if (codec::to_json(lib) != hand_encode(lib)) bench::die("hand-written encode differs from codec::to_json");
+  if (codec::to_json(lib) != hand_encode(lib))
+    bench::die("hand-written encode differs from codec::to_json");
   if (codec::to_json(lib) != text) bench::die("encode does not round-trip the payload text");
 
-  std::vector<double> dec_lib, dec_floor, enc_lib, enc_floor;
-  for (long r = 0; r < runs; ++r) {
-    auto t0 = bench::Clock::now();
-    for (long i = 0; i < batch; ++i) {
-      MeterValuesRequest out;
-      codec::Error e;
-      bool ok = codec::from_json(text, out, e);
-      bench::keep(ok);
-      bench::keep(out.meterValue.data());
-    }
-    dec_lib.push_back(bench::seconds_since(t0) * 1e9 / batch);
-
-    t0 = bench::Clock::now();
-    for (long i = 0; i < batch; ++i) {
-      MeterValuesRequest out;
-      rapidjson::Document d;
-      d.Parse(text.data(), text.size());
-      if (!d.HasParseError()) hand_decode(d, out);
-      bench::keep(out.meterValue.data());
-    }
-    dec_floor.push_back(bench::seconds_since(t0) * 1e9 / batch);
-
-    t0 = bench::Clock::now();
-    for (long i = 0; i < batch; ++i) {
-      std::string s = codec::to_json(lib);
-      bench::keep(s.data());
-    }
-    enc_lib.push_back(bench::seconds_since(t0) * 1e9 / batch);
-
-    t0 = bench::Clock::now();
-    for (long i = 0; i < batch; ++i) {
-      std::string s = hand_encode(lib);
-      bench::keep(s.data());
-    }
-    enc_floor.push_back(bench::seconds_since(t0) * 1e9 / batch);
-  }
-
-  const double dl = bench::median(dec_lib), df = bench::median(dec_floor);
-  const double el = bench::median(enc_lib), ef = bench::median(enc_floor);
-  std::printf("# codec: MeterValues.req, 10 sampled values, all optional fields (%zu bytes); "
-              "medians of %ld runs x %ld ops\n", text.size(), runs, batch);
-  std::printf("codec.decode_ns        %10.0f   floor(bare parse + hand decode) %10.0f   ratio %.2fx   target <= 1.50x  %s\n",
-              dl, df, dl / df, dl / df <= 1.5 ? "met" : "NOT MET");
-  std::printf("codec.encode_ns        %10.0f   floor(bare Writer)              %10.0f   ratio %.2fx   target <= 1.70x  %s\n",
-              el, ef, el / ef, el / ef <= 1.7 ? "met" : "NOT MET");
+  const auto f = bench::time_codec(
+      runs, batch,
+      [&] {
+        MeterValuesRequest out;
+        codec::Error e;
+        bool ok = codec::from_json(text, out, e);
+        bench::keep(ok);
+        bench::keep(out.meterValue.data());
+      },
+      [&] {
+        MeterValuesRequest out;
+        rapidjson::Document d;
+        d.Parse(text.data(), text.size());
+        if (!d.HasParseError()) hand_decode(d, out);
+        bench::keep(out.meterValue.data());
+      },
+      [&] {
+        std::string s = codec::to_json(lib);
+        bench::keep(s.data());
+      },
+      [&] {
+        std::string s = hand_encode(lib);
+        bench::keep(s.data());
+      });
+  bench::print_codec("codec", "MeterValues.req, 10 sampled values, all optional fields",
+                     text.size(), runs, batch, f);
   return 0;
 }

@@ -28,6 +28,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <new>
 #include <string>
 #include <thread>
@@ -39,6 +40,7 @@
 #include "ocpp/runner.hpp"
 #include "ocpp/sqlite_store.hpp"
 #include "ocpp/v16/charge_point.hpp"
+#include "ocpp/v201/charging_station.hpp"
 #include "store/sqlite/sqlite_store_internal.hpp"
 
 // ---------------------------------------------------------------- counting operator new
@@ -54,7 +56,8 @@ void* counted_alloc(std::size_t n) {
 }
 void* counted_alloc_aligned(std::size_t n, std::size_t align) {
   void* p = nullptr;
-  if (posix_memalign(&p, align < sizeof(void*) ? sizeof(void*) : align, n ? n : 1) != 0) throw std::bad_alloc();
+  if (posix_memalign(&p, align < sizeof(void*) ? sizeof(void*) : align, n ? n : 1) != 0)
+    throw std::bad_alloc();
   g_live.fetch_add(static_cast<long long>(malloc_usable_size(p)), std::memory_order_relaxed);
   return p;
 }
@@ -68,13 +71,25 @@ void counted_free(void* p) noexcept {
 void* operator new(std::size_t n) { return counted_alloc(n); }
 void* operator new[](std::size_t n) { return counted_alloc(n); }
 void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  try { return counted_alloc(n); } catch (...) { return nullptr; }
+  try {
+    return counted_alloc(n);
+  } catch (...) {
+    return nullptr;
+  }
 }
 void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-  try { return counted_alloc(n); } catch (...) { return nullptr; }
+  try {
+    return counted_alloc(n);
+  } catch (...) {
+    return nullptr;
+  }
 }
-void* operator new(std::size_t n, std::align_val_t a) { return counted_alloc_aligned(n, static_cast<std::size_t>(a)); }
-void* operator new[](std::size_t n, std::align_val_t a) { return counted_alloc_aligned(n, static_cast<std::size_t>(a)); }
+void* operator new(std::size_t n, std::align_val_t a) {
+  return counted_alloc_aligned(n, static_cast<std::size_t>(a));
+}
+void* operator new[](std::size_t n, std::align_val_t a) {
+  return counted_alloc_aligned(n, static_cast<std::size_t>(a));
+}
 void operator delete(void* p) noexcept { counted_free(p); }
 void operator delete[](void* p) noexcept { counted_free(p); }
 void operator delete(void* p, std::size_t) noexcept { counted_free(p); }
@@ -116,12 +131,14 @@ long status_field_kb(pid_t pid, const char* field) {
   std::string line;
   const std::size_t n = std::strlen(field);
   while (std::getline(in, line))
-    if (line.compare(0, n, field) == 0 && line.size() > n && line[n] == ':') return std::atol(line.c_str() + n + 1);
+    if (line.compare(0, n, field) == 0 && line.size() > n && line[n] == ':')
+      return std::atol(line.c_str() + n + 1);
   return -1;
 }
 
 void remove_db(const std::string& path) {
-  for (const char* suffix : {"", "-wal", "-shm", "-journal", ".meter"}) ::unlink((path + suffix).c_str());
+  for (const char* suffix : {"", "-wal", "-shm", "-journal", ".meter"})
+    ::unlink((path + suffix).c_str());
 }
 
 // ---- a process started with its stdout on a pipe; waits for a line containing `marker` ----
@@ -176,7 +193,8 @@ std::atomic<bool> g_idle_up{false};
 
 int idle_cb(lws*, lws_callback_reasons reason, void*, void*, size_t) {
   if (reason == LWS_CALLBACK_CLIENT_ESTABLISHED) g_idle_up = true;
-  if (reason == LWS_CALLBACK_CLIENT_CONNECTION_ERROR || reason == LWS_CALLBACK_CLIENT_CLOSED) std::_Exit(4);
+  if (reason == LWS_CALLBACK_CLIENT_CONNECTION_ERROR || reason == LWS_CALLBACK_CLIENT_CLOSED)
+    std::_Exit(4);
   return 0;
 }
 
@@ -215,7 +233,47 @@ struct HeapRun {
   int threads = 0;
 };
 
-HeapRun heap_once(int port, const std::string& db_path) {
+// Starts one charging station on the runner against the CSMS and sets `booted` once its
+// BootNotification is Accepted; returns what keeps it alive.
+using StartStation = std::shared_ptr<void> (*)(ocpp::Runner& runner, int port,
+                                               const std::string& db_path,
+                                               std::atomic<bool>& booted);
+
+std::shared_ptr<void> start_v16(ocpp::Runner& runner, int port, const std::string& db_path,
+                                std::atomic<bool>& booted) {
+  Hooks hooks;
+  hooks.boot = [&booted](RegistrationStatus s, std::int32_t) {
+    if (s == RegistrationStatus::Accepted) booted = true;
+  };
+  ChargePointConfig cfg;
+  cfg.charge_point_id = "CP-MEM";
+  cfg.csms_url = "ws://127.0.0.1:" + std::to_string(port) + "/ocpp";
+  cfg.vendor = "BenchVendor";
+  cfg.model = "BenchModel";
+  cfg.db_path = db_path;
+  auto cp = ChargePoint::create(runner, std::move(cfg), std::move(hooks));
+  if (!cp) bench::die("ChargePoint::create: " + cp.error().message());
+  return std::shared_ptr<void>(std::move(cp.value()));
+}
+
+std::shared_ptr<void> start_v201(ocpp::Runner& runner, int port, const std::string& db_path,
+                                 std::atomic<bool>& booted) {
+  ocpp::v201::Hooks hooks;
+  hooks.boot = [&booted](ocpp::v201::RegistrationStatusEnumType s, std::int32_t) {
+    if (s == ocpp::v201::RegistrationStatusEnumType::Accepted) booted = true;
+  };
+  ocpp::v201::ChargingStationConfig cfg;
+  cfg.identity = "CS-MEM";
+  cfg.csms_url = "ws://127.0.0.1:" + std::to_string(port) + "/ocpp";
+  cfg.charging_station.vendorName = "BenchVendor";
+  cfg.charging_station.model = "BenchModel";
+  cfg.db_path = db_path;
+  auto cs = ocpp::v201::ChargingStation::create(runner, std::move(cfg), std::move(hooks));
+  if (!cs) bench::die("ChargingStation::create: " + cs.error().message());
+  return std::shared_ptr<void>(std::move(cs.value()));
+}
+
+HeapRun heap_once(int port, const std::string& db_path, StartStation start) {
   HeapRun r;
   if (!db_path.empty()) remove_db(db_path);
   const Mem m0 = mem_now();
@@ -226,24 +284,14 @@ HeapRun heap_once(int port, const std::string& db_path) {
     const Mem m1 = mem_now();
     std::atomic<bool> booted{false};
     {
-      Hooks hooks;
-      hooks.boot = [&booted](RegistrationStatus s, std::int32_t) {
-        if (s == RegistrationStatus::Accepted) booted = true;
-      };
-      ChargePointConfig cfg;
-      cfg.charge_point_id = "CP-MEM";
-      cfg.csms_url = "ws://127.0.0.1:" + std::to_string(port) + "/ocpp";
-      cfg.vendor = "BenchVendor";
-      cfg.model = "BenchModel";
-      cfg.db_path = db_path;
-      auto cp = ChargePoint::create(runner, std::move(cfg), std::move(hooks));
-      if (!cp) bench::die("ChargePoint::create: " + cp.error().message());
+      auto station = start(runner, port, db_path, booted);
       const auto limit = bench::Clock::now() + std::chrono::seconds(20);
       while (!booted) {
         if (bench::Clock::now() > limit) bench::die("no boot Accepted");
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));  // StatusNotifications, then idle
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(500));  // StatusNotifications, then idle
       const Mem m2 = mem_now();
       r.threads = thread_count() - 1;
       r.runner = Mem{m1.cxx - m0.cxx, m1.malloc - m0.malloc, m1.sqlite - m0.sqlite};
@@ -300,7 +348,8 @@ double med(const std::vector<HeapRun>& v, long long Mem::*field, Mem HeapRun::*p
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 3 && std::strcmp(argv[1], "--idle-client") == 0) return idle_client(std::atoi(argv[2]));
+  if (argc == 3 && std::strcmp(argv[1], "--idle-client") == 0)
+    return idle_client(std::atoi(argv[2]));
   if (argc < 2) bench::die("usage: bench_memory PATH-TO-ocpp-chargerd [DIR]");
   const std::string chargerd = argv[1];
   const std::string dir = argc > 2 ? argv[2] : "/tmp";
@@ -312,10 +361,12 @@ int main(int argc, char** argv) {
   if (thread_count() != 1) bench::die("unexpected threads before the benchmark");
   lws_set_log_level(LLL_ERR, nullptr);
 
-  std::vector<HeapRun> sql, memstore;
+  std::vector<HeapRun> sql, memstore, sql201, memstore201;
   for (long i = 0; i < runs; ++i) {
-    sql.push_back(heap_once(csms.port, dir + "/bench-mem.db"));
-    memstore.push_back(heap_once(csms.port, ""));
+    sql.push_back(heap_once(csms.port, dir + "/bench-mem.db", start_v16));
+    memstore.push_back(heap_once(csms.port, "", start_v16));
+    sql201.push_back(heap_once(csms.port, dir + "/bench-mem.db", start_v201));
+    memstore201.push_back(heap_once(csms.port, "", start_v201));
   }
   std::vector<double> threads;
   for (const auto& r : sql) threads.push_back(r.threads);
@@ -326,7 +377,8 @@ int main(int argc, char** argv) {
     const std::string db = dir + "/bench-chargerd.db";
     remove_db(db);
     Child d = spawn({chargerd, "--url", url, "--id", "CP-RSS", "--db", db});
-    if (!wait_line(d, "\"event\":\"boot\"", "Accepted")) bench::die("ocpp-chargerd: no boot Accepted");
+    if (!wait_line(d, "\"event\":\"boot\"", "Accepted"))
+      bench::die("ocpp-chargerd: no boot Accepted");
     std::this_thread::sleep_for(std::chrono::seconds(1));
     rss.push_back(double(status_field_kb(d.pid, "VmRSS")));
     chargerd_threads.push_back(double(status_field_kb(d.pid, "Threads")));
@@ -343,26 +395,51 @@ int main(int argc, char** argv) {
 
   const double cp_malloc = med(sql, &Mem::malloc, &HeapRun::cp);
   std::printf("# memory: medians of %ld runs (heap) and %ld runs (RSS)\n", runs, rss_runs);
-  std::printf("mem.cp_heap_bytes      %10.0f   (SQLite store; all malloc, mallinfo2)   target <= 32768  %s\n", cp_malloc,
-              cp_malloc <= 32768 ? "met" : "NOT MET");
-  std::printf("  of which C++ new     %10.0f   SQLite (sqlite3_memory_used) %.0f\n", med(sql, &Mem::cxx, &HeapRun::cp),
-              med(sql, &Mem::sqlite, &HeapRun::cp));
+  std::printf(
+      "mem.cp_heap_bytes      %10.0f   (SQLite store; all malloc, mallinfo2)   target <= 32768  "
+      "%s\n",
+      cp_malloc, cp_malloc <= 32768 ? "met" : "NOT MET");
+  std::printf("  of which C++ new     %10.0f   SQLite (sqlite3_memory_used) %.0f\n",
+              med(sql, &Mem::cxx, &HeapRun::cp), med(sql, &Mem::sqlite, &HeapRun::cp));
   const SqliteBreakdown sb = sqlite_breakdown(dir);
-  std::printf("  one SQLite store connection: %lld bytes = page cache %lld + schema %lld + statements %lld"
-              " + rest %lld (connection, pager, WAL)\n",
-              sb.total, sb.cache, sb.schema, sb.stmt, sb.total - sb.cache - sb.schema - sb.stmt);
+  std::printf(
+      "  one SQLite store connection: %lld bytes = page cache %lld + schema %lld + statements %lld"
+      " + rest %lld (connection, pager, WAL)\n",
+      sb.total, sb.cache, sb.schema, sb.stmt, sb.total - sb.cache - sb.schema - sb.stmt);
   std::printf("mem.cp_heap_bytes_memstore %6.0f   (memory store; all malloc)   C++ new %.0f\n",
               med(memstore, &Mem::malloc, &HeapRun::cp), med(memstore, &Mem::cxx, &HeapRun::cp));
-  std::printf("mem.runner_baseline_bytes %7.0f   (Runner + lws IoLoop started, no charge point; all malloc)   C++ new %.0f\n",
-              med(sql, &Mem::malloc, &HeapRun::runner), med(sql, &Mem::cxx, &HeapRun::runner));
-  std::printf("mem.left_after_destroy %10.0f   (all malloc, relative to the runner baseline; C++ new %.0f)\n",
-              med(sql, &Mem::malloc, &HeapRun::after_destroy), med(sql, &Mem::cxx, &HeapRun::after_destroy));
+  // 2.0.1: the station with its device model (about 60 variables and their persisted values),
+  // besides the store: with SQLite, all malloc minus SQLite's own share.
+  const double cs_besides_store =
+      med(sql201, &Mem::malloc, &HeapRun::cp) - med(sql201, &Mem::sqlite, &HeapRun::cp);
+  std::printf(
+      "mem.cs201_heap_bytes   %10.0f   (2.0.1 ChargingStation, SQLite store, all malloc minus "
+      "SQLite's %.0f)   target <= 49152  %s\n",
+      cs_besides_store, med(sql201, &Mem::sqlite, &HeapRun::cp),
+      cs_besides_store <= 49152 ? "met" : "NOT MET");
+  std::printf(
+      "mem.cs201_heap_bytes_memstore %3.0f   (memory store, device model values in it; all "
+      "malloc)   C++ new %.0f\n",
+      med(memstore201, &Mem::malloc, &HeapRun::cp), med(memstore201, &Mem::cxx, &HeapRun::cp));
+  std::printf(
+      "mem.runner_baseline_bytes %7.0f   (Runner + lws IoLoop started, no charge point; all "
+      "malloc)   C++ new %.0f\n",
+      med(sql, &Mem::malloc, &HeapRun::runner), med(sql, &Mem::cxx, &HeapRun::runner));
+  std::printf(
+      "mem.left_after_destroy %10.0f   (all malloc, relative to the runner baseline; C++ new "
+      "%.0f)\n",
+      med(sql, &Mem::malloc, &HeapRun::after_destroy),
+      med(sql, &Mem::cxx, &HeapRun::after_destroy));
   const double th = bench::median(threads);
-  std::printf("lib.threads            %10.0f   (threads of a process running one ChargePoint on a Runner, minus main)   expect 1  %s\n",
-              th, th == 1 ? "met" : "NOT MET");
+  std::printf(
+      "lib.threads            %10.0f   (threads of a process running one ChargePoint on a Runner, "
+      "minus main)   expect 1  %s\n",
+      th, th == 1 ? "met" : "NOT MET");
   const double r = bench::median(rss);
-  std::printf("chargerd.rss_kb        %10.0f   floor(bare lws client process, idle connection) %.0f   target <= 12288  %s\n", r,
-              bench::median(rss_floor), r <= 12288 ? "met" : "NOT MET");
+  std::printf(
+      "chargerd.rss_kb        %10.0f   floor(bare lws client process, idle connection) %.0f   "
+      "target <= 12288  %s\n",
+      r, bench::median(rss_floor), r <= 12288 ? "met" : "NOT MET");
   std::printf("chargerd.threads       %10.0f\n", bench::median(chargerd_threads));
   return 0;
 }

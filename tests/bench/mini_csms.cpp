@@ -33,13 +33,11 @@ int free_port() {
 }
 
 struct Session {
-  std::string* rx;                 // message being reassembled
-  std::deque<std::string>* tx;     // replies waiting for a writable callback
+  std::string* rx;              // message being reassembled
+  std::deque<std::string>* tx;  // replies waiting for a writable callback
 };
 
-std::string now_text() {
-  return "2025-03-14T09:26:53.000Z";
-}
+std::string now_text() { return "2025-03-14T09:26:53.000Z"; }
 
 // The CALLRESULT payload for an action.
 std::string answer(MiniCsms& csms, const std::string& action) {
@@ -51,7 +49,8 @@ std::string answer(MiniCsms& csms, const std::string& action) {
     csms.meter_values.fetch_add(1);
     return "{}";
   }
-  if (action == "StartTransaction") return R"({"transactionId":4242,"idTagInfo":{"status":"Accepted"}})";
+  if (action == "StartTransaction")
+    return R"({"transactionId":4242,"idTagInfo":{"status":"Accepted"}})";
   if (action == "StopTransaction") return R"({"idTagInfo":{"status":"Accepted"}})";
   if (action == "Authorize") return R"({"idTagInfo":{"status":"Accepted"}})";
   if (action == "Heartbeat") return R"({"currentTime":")" + now_text() + R"("})";
@@ -80,8 +79,8 @@ int server_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_
       rapidjson::Document d;
       d.Parse(s->rx->data(), s->rx->size());
       s->rx->clear();
-      if (d.HasParseError() || !d.IsArray() || d.Size() < 4 || !d[0].IsInt() || d[0].GetInt() != 2 ||
-          !d[1].IsString() || !d[2].IsString())
+      if (d.HasParseError() || !d.IsArray() || d.Size() < 4 || !d[0].IsInt() ||
+          d[0].GetInt() != 2 || !d[1].IsString() || !d[2].IsString())
         break;  // not a CALL (e.g. a CALLRESULT to us): nothing to answer
       csms->calls.fetch_add(1);
       std::string reply = "[3,\"";
@@ -98,7 +97,8 @@ int server_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_
       std::string& m = s->tx->front();
       std::vector<unsigned char> buf(LWS_PRE + m.size());
       std::memcpy(buf.data() + LWS_PRE, m.data(), m.size());
-      if (lws_write(wsi, buf.data() + LWS_PRE, m.size(), LWS_WRITE_TEXT) < static_cast<int>(m.size()))
+      if (lws_write(wsi, buf.data() + LWS_PRE, m.size(), LWS_WRITE_TEXT) <
+          static_cast<int>(m.size()))
         return -1;
       s->tx->pop_front();
       if (!s->tx->empty()) lws_callback_on_writable(wsi);
@@ -112,6 +112,8 @@ int server_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_
 
 const lws_protocols kServerProtocols[] = {
     {"ocpp1.6", server_cb, sizeof(Session), 65536, 0, nullptr, 0},
+    // 2.0.1 stations: BootNotification, Heartbeat and the "{}" answers have the same shape.
+    {"ocpp2.0.1", server_cb, sizeof(Session), 65536, 0, nullptr, 0},
     {nullptr, nullptr, 0, 0, 0, nullptr, 0},
 };
 
@@ -169,7 +171,8 @@ int client_cb(lws* wsi, lws_callback_reasons reason, void*, void* in, size_t len
       std::string m = st->prefix + std::to_string(++st->sent) + st->suffix;
       std::vector<unsigned char> buf(LWS_PRE + m.size());
       std::memcpy(buf.data() + LWS_PRE, m.data(), m.size());
-      if (lws_write(wsi, buf.data() + LWS_PRE, m.size(), LWS_WRITE_TEXT) < static_cast<int>(m.size()))
+      if (lws_write(wsi, buf.data() + LWS_PRE, m.size(), LWS_WRITE_TEXT) <
+          static_cast<int>(m.size()))
         return -1;
       break;
     }
@@ -214,8 +217,9 @@ const lws_protocols kClientProtocols[] = {
 
 }  // namespace
 
-double floor_client_exchange(const std::string& host, int port, long count, const std::string& call_prefix,
-                             const std::string& call_suffix, void (*on_reply)(void*), void* arg) {
+double floor_client_exchange(const std::string& host, int port, long count,
+                             const std::string& call_prefix, const std::string& call_suffix,
+                             void (*on_reply)(void*), void* arg) {
   FloorState st;
   st.count = count;
   st.prefix = call_prefix;
@@ -241,7 +245,8 @@ double floor_client_exchange(const std::string& host, int port, long count, cons
   while (!st.done) lws_service(ctx, 0);
   const double t = seconds_since(t0);
   lws_context_destroy(ctx);
-  if (st.failed || st.replies != count) die("floor client failed after " + std::to_string(st.replies) + " replies");
+  if (st.failed || st.replies != count)
+    die("floor client failed after " + std::to_string(st.replies) + " replies");
   return t;
 }
 
