@@ -190,7 +190,7 @@ std::string check_value(const Variable& v, AttributeEnumType type, std::string_v
     return "ValueOutOfRange";
   // MinSet and MaxSet bound Actual and Target, and each other.
   auto bound = [&v](AttributeEnumType a) -> std::optional<double> {
-    const auto& s = v.values[index_of(a)];
+    const auto& s = v.slot(a);
     if (!s || s->empty()) return std::nullopt;
     return parse_decimal(*s);
   };
@@ -229,7 +229,7 @@ std::error_code DeviceModel::define(Variable v) {
   if (!v.default_actual.empty() &&
       !check_value(v, AttributeEnumType::Actual, v.default_actual).empty())
     return make_error_code(Errc::invalid_argument);
-  v.values[index_of(AttributeEnumType::Actual)] = v.default_actual;
+  v.actual = v.default_actual;
   // Values the CSMS set in an earlier run (ReadOnly ones are the firmware's: never stored).
   if (v.persistent && v.mutability != MutabilityEnumType::ReadOnly && !v.read) {
     for (std::size_t i = 0; i < kAttributeTypes; ++i) {
@@ -239,18 +239,18 @@ std::error_code DeviceModel::define(Variable v) {
       if (it == stored_.end()) continue;
       // A stored value that no longer fits (the firmware changed the definition) is dropped.
       if (check_value(v, type, it->second).empty())
-        v.values[i] = it->second;
+        v.slot(type) = it->second;
       else if (log_)
         log_(1, "stored value of " + k.component + "." + k.variable + " no longer valid: ignored");
     }
   }
-  vars_.emplace(k, std::move(v));
+  vars_.insert(std::move(v));
   return {};
 }
 
 const Variable* DeviceModel::find(const VariableKey& key) const {
   auto it = vars_.find(key);
-  return it == vars_.end() ? nullptr : &it->second;
+  return it == vars_.end() ? nullptr : &*it;
 }
 
 bool DeviceModel::has_component(const VariableKey& key) const {
@@ -260,13 +260,13 @@ bool DeviceModel::has_component(const VariableKey& key) const {
   probe.variable.clear();
   probe.variable_instance.clear();
   auto it = vars_.lower_bound(probe);
-  return it != vars_.end() && it->first.same_component(key);
+  return it != vars_.end() && it->key.same_component(key);
 }
 
 std::optional<std::string> DeviceModel::value(const Variable& v, AttributeEnumType type) const {
   if (!v.has(type)) return std::nullopt;
   if (type == AttributeEnumType::Actual && v.read) return v.read();
-  return v.values[index_of(type)];
+  return v.slot(type);
 }
 
 SetOutcome DeviceModel::set(const VariableKey& key, AttributeEnumType type,
@@ -277,7 +277,7 @@ SetOutcome DeviceModel::set(const VariableKey& key, AttributeEnumType type,
                                : SetVariableStatusEnumType::UnknownComponent,
             {}};
   }
-  Variable& v = it->second;
+  const Variable& v = *it;
   if (!v.has(type)) return {SetVariableStatusEnumType::NotSupportedAttributeType, {}};
   // B05.FR.09: ReadOnly (and computed values) cannot be set by the CSMS.
   if (v.read || (source == SetSource::csms && v.mutability == MutabilityEnumType::ReadOnly))
@@ -298,7 +298,7 @@ SetOutcome DeviceModel::set(const VariableKey& key, AttributeEnumType type,
       return {SetVariableStatusEnumType::Rejected, "InternalError"};
     }
   }
-  v.values[index_of(type)] = value;
+  v.slot(type) = value;
   if (source == SetSource::csms && v.reboot_required)
     return {SetVariableStatusEnumType::RebootRequired, {}};
   return {};

@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -62,12 +64,31 @@ struct Variable {
   bool persistent = true;
   bool reboot_required = false;
   std::string default_actual;  // the value before anyone set it (not stored when equal)
-  std::array<std::optional<std::string>, kAttributeTypes> values;
+  /// The values by attribute type (see slot()). Mutable: the set of variables is ordered by
+  /// key only, and a value changes in place.
+  mutable std::optional<std::string> actual;
+  mutable std::unique_ptr<std::array<std::optional<std::string>, kAttributeTypes - 1>> others;
   /// A value the engine computes (e.g. AvailabilityState from the connector states): read
   /// for Actual instead of values; such a variable cannot be set.
   std::function<std::string()> read;
 
   bool has(AttributeEnumType a) const { return (attributes >> index_of(a)) & 1U; }
+  /// The value of an attribute type. Actual is inline; Target, MinSet and MaxSet (few
+  /// variables have them) live apart, allocated on first use.
+  std::optional<std::string>& slot(AttributeEnumType a) const {
+    if (a == AttributeEnumType::Actual) return actual;
+    if (!others)
+      others = std::make_unique<std::array<std::optional<std::string>, kAttributeTypes - 1>>();
+    return (*others)[index_of(a) - 1];
+  }
+};
+
+/// Orders variables by key; finds them by key too.
+struct ByKey {
+  using is_transparent = void;
+  bool operator()(const Variable& a, const Variable& b) const { return a.key < b.key; }
+  bool operator()(const Variable& a, const VariableKey& b) const { return a.key < b; }
+  bool operator()(const VariableKey& a, const Variable& b) const { return a < b.key; }
 };
 
 /// Who sets a value: the CSMS (mutability checked, persisted) or the firmware and the engine
@@ -119,14 +140,15 @@ class DeviceModel {
                                         std::string_view instance = {}) const;
 
   /// Every variable, in key order.
-  const std::map<VariableKey, Variable>& variables() const { return vars_; }
+  const std::set<Variable, ByKey>& variables() const { return vars_; }
 
  private:
   std::string store_key(const VariableKey& key, AttributeEnumType type) const;
 
   Store& store_;
   LogFn log_;
-  std::map<VariableKey, Variable> vars_;
+  // Each variable once, key included (a map would hold every key twice).
+  std::set<Variable, ByKey> vars_;
   std::map<std::string, std::string> stored_;  // store key -> value, from load()
   std::vector<Observer> observers_;
 };

@@ -96,7 +96,8 @@ void Engine::Impl::handle_get_base_report(const rpc::Frame& frame, Now now) {
     return;
   }
   std::vector<const Variable*> items;
-  for (const auto& [key, v] : dm_.variables()) {
+  for (const auto& v : dm_.variables()) {
+    const VariableKey& key = v.key;
     bool take = false;
     switch (req.reportBase) {
       case ReportBaseEnumType::ConfigurationInventory:  // B07.FR.07: what the operator sets
@@ -134,7 +135,8 @@ void Engine::Impl::handle_get_report(const rpc::Frame& frame, Now now) {
   const auto& criteria = req.componentCriteria;
   const auto& cvs = req.componentVariable;
   std::vector<const Variable*> items;
-  for (const auto& [key, v] : dm_.variables()) {
+  for (const auto& v : dm_.variables()) {
+    const VariableKey& key = v.key;
     // B08.FR.05: limited to both when both are given; B08.FR.11: componentVariable alone.
     if (criteria && !criteria->empty() && !meets(dm_, key, *criteria)) continue;
     if (cvs && !cvs->empty()) {
