@@ -16,22 +16,24 @@ namespace ocpp::v201 {
 
 /// The answer of the data_transfer hook.
 struct DataTransferResult {
+  /// The DataTransferResponse's status (P01.FR.05 to P01.FR.07).
   DataTransferStatusEnumType status = DataTransferStatusEnumType::UnknownVendorId;
   std::optional<std::string> data;  ///< any JSON value, as text
 };
 
 /// What the transaction_event hook is told about one TransactionEventRequest.
 struct TransactionEventInfo {
-  int evseId = 0;
-  int connectorId = 0;  ///< 0 while no connector is known
-  std::string transactionId;
-  TransactionEventEnumType eventType = TransactionEventEnumType::Started;
-  TriggerReasonEnumType triggerReason = TriggerReasonEnumType::Authorized;
-  std::int32_t seqNo = 0;
-  bool offline = false;  ///< produced while not connected to the CSMS (E04.FR.03)
-  std::optional<ChargingStateEnumType> chargingState;
-  std::optional<ReasonEnumType> stoppedReason;  ///< eventType Ended
-  std::optional<std::string> idToken;           ///< the idToken sent with it, if any
+  int evseId = 0;             ///< the EVSE of the transaction (1..N)
+  int connectorId = 0;        ///< 0 while no connector is known
+  std::string transactionId;  ///< the station's transactionId (E01.FR.08)
+  TransactionEventEnumType eventType =
+      TransactionEventEnumType::Started;  ///< Started, Updated, Ended
+  TriggerReasonEnumType triggerReason = TriggerReasonEnumType::Authorized;  ///< why it was sent
+  std::int32_t seqNo = 0;  ///< its sequence number in the transaction (E01.FR.07)
+  bool offline = false;    ///< produced while not connected to the CSMS (E04.FR.03)
+  std::optional<ChargingStateEnumType> chargingState;  ///< when it changed (E01.FR.18)
+  std::optional<ReasonEnumType> stoppedReason;         ///< eventType Ended
+  std::optional<std::string> idToken;                  ///< the idToken sent with it, if any
 };
 
 /// The firmware's callbacks; see the rules at the top of this file. Every member is optional.
