@@ -228,3 +228,58 @@ TEST_CASE("v201 J01.FR.14 J01.FR.22: clock-aligned meter values", "[v201][meteri
   CHECK(h.calls_of("MeterValues").size() == 1);
   CHECK(events(h).size() == 2);
 }
+
+TEST_CASE(
+    "v201 E12 E13: a TransactionEvent the CSMS does not accept is retried per "
+    "MessageAttemptInterval, then given up after MessageAttempts",
+    "[v201][transactions][retry]") {
+  Harness h;
+  h.start();
+  h.connect();
+  static int n = 0;  // message ids are at most 36 characters
+  auto set_instance = [&h](const std::string& variable, const std::string& value) {
+    auto d = test::v201::parse(h.csms_call(
+        "r-" + std::to_string(++n), "SetVariables",
+        R"({"setVariableData":[{"component":{"name":"OCPPCommCtrlr"},"variable":{"name":")" +
+            variable + R"(","instance":"TransactionEvent"},"attributeValue":")" + value +
+            R"("}]})"));
+    REQUIRE(std::string(d[2]["setVariableResult"][0]["attributeStatus"].GetString()) == "Accepted");
+  };
+  set_instance("MessageAttempts", "3");
+  set_instance("MessageAttemptInterval", "10");
+  int refusals = 2;  // the first two attempts: CALLERROR (TC_E_50, TC_E_51)
+  h.policy["TransactionEvent"] =
+      [&refusals](const test::v201::SentCall&) -> std::optional<std::string> {
+    if (refusals > 0) {
+      --refusals;
+      return std::nullopt;  // no answer: the attempt times out
+    }
+    return "{}";
+  };
+  REQUIRE(h.engine().plug_in(1, 1, h.now()) == std::error_code{});
+  REQUIRE(h.engine().present_id_token(1, tag("T1"), h.now()) == std::error_code{});
+  h.pump();
+  // Attempt 1 goes out at once; it times out (call_timeout 30 s), attempt 2 after 10 s x 1,
+  // attempt 3 after 10 s x 2 (E12: interval x attempts so far) is answered.
+  h.advance(30s);
+  CHECK(h.calls_of("TransactionEvent").size() == 1);
+  h.advance(11s);
+  CHECK(h.calls_of("TransactionEvent").size() == 2);
+  h.advance(30s + 21s);
+  auto sent = h.calls_of("TransactionEvent");
+  REQUIRE(sent.size() == 3);
+  CHECK(sent[0].payload == sent[2].payload);  // the same message, seqNo 0
+  CHECK(h.engine().queued_transaction_messages() == 0);
+
+  // TC_E_41: never accepted: given up after MessageAttempts, the next message goes out.
+  set_instance("MessageAttempts", "2");
+  h.policy["TransactionEvent"] = [](const test::v201::SentCall&) -> std::optional<std::string> {
+    return std::nullopt;
+  };
+  REQUIRE(h.engine().set_charging_state(1, ChargingStateEnumType::Charging, h.now()) ==
+          std::error_code{});
+  h.pump();
+  h.advance(30s + 11s + 30s);
+  CHECK(h.calls_of("TransactionEvent").size() == 5);  // 2 attempts of the Updated
+  CHECK(h.engine().queued_transaction_messages() == 0);
+}
