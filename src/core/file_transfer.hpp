@@ -25,6 +25,8 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 #include "core/json.hpp"
 #include "ocpp/time.hpp"
@@ -265,6 +267,26 @@ std::error_code store_state(E& engine, const char* key, const std::optional<std:
                             std::string_view what) {
   return check_saved(engine, json ? engine.store_.kv_set(key, *json) : engine.store_.kv_erase(key),
                      what);
+}
+
+/// Reads the state save_request_state() wrote; an unreadable one is logged and discarded
+/// (step `none`). Errors: the store's.
+template <class Codec, class E, class Req, class Status, class Phase, std::size_t N>
+std::error_code load_request_state(E& engine, const char* key, const char* const (&names)[N],
+                                   Phase none, Phase& phase, RequestState<Req>& s,
+                                   Notifier<Status>& n, std::string_view what) {
+  std::vector<std::pair<std::string, std::string>> kv;
+  if (auto ec = engine.store_.kv_load(key, kv)) return ec;
+  for (const auto& [k, value] : kv) {
+    if (k != key) continue;
+    if (!read_request_state<Codec>(value, s, n) || !phase_from(names, s.phase, phase)) {
+      engine.log(0, "discarding an unreadable stored " + std::string(what));
+      s = {};
+      n = {};
+      phase = none;
+    }
+  }
+  return {};
 }
 
 /// Sends the notifier's latest status as a `Note` (its status and requestId); `settled` as for

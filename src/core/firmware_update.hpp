@@ -122,18 +122,9 @@ class FirmwareUpdate {
   /// firmware acknowledged (Installing) is not repeated, only the firmware knows its outcome
   /// (it reports Installed after its reboot).
   std::error_code load(Now now) {
-    std::vector<std::pair<std::string, std::string>> kv;
-    if (auto ec = engine_.store_.kv_load(key_, kv)) return ec;
-    for (const auto& [key, value] : kv) {
-      if (key != key_) continue;
-      if (!transfer::read_request_state<Codec>(value, state_, note_) ||
-          !transfer::phase_from(kPhaseNames, state_.phase, phase_)) {
-        engine_.log(0, "discarding an unreadable stored firmware update");
-        state_ = {};
-        note_ = {};
-        phase_ = Phase::None;
-      }
-    }
+    if (auto ec = transfer::load_request_state<Codec>(engine_, key_, kPhaseNames, Phase::None,
+                                                      phase_, state_, note_, "firmware update"))
+      return ec;
     switch (phase_) {
       case Phase::DownloadScheduled:
         due_ = transfer::mono_for(state_.retry.at, now);

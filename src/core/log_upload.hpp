@@ -52,18 +52,9 @@ class LogUpload {
   /// Reads the state of an earlier run; an upload that died with the process starts again,
   /// with the retries it had left.
   std::error_code load(Now now) {
-    std::vector<std::pair<std::string, std::string>> kv;
-    if (auto ec = engine_.store_.kv_load(key_, kv)) return ec;
-    for (const auto& [key, value] : kv) {
-      if (key != key_) continue;
-      if (!transfer::read_request_state<Codec>(value, state_, note_) ||
-          !transfer::phase_from(kPhaseNames, state_.phase, phase_)) {
-        engine_.log(0, "discarding an unreadable stored log upload");
-        state_ = {};
-        note_ = {};
-        phase_ = Phase::None;
-      }
-    }
+    if (auto ec = transfer::load_request_state<Codec>(engine_, key_, kPhaseNames, Phase::None,
+                                                      phase_, state_, note_, "log upload"))
+      return ec;
     if (phase_ == Phase::RetryWait) due_ = transfer::mono_for(state_.retry.at, now);
     if (phase_ == Phase::Uploading) call_upload_(now);
     return {};
