@@ -15,7 +15,8 @@ inline std::chrono::milliseconds backoff_delay(unsigned attempt, std::chrono::mi
                                                std::chrono::milliseconds cap, double jitter01) {
   const std::int64_t hi = std::max<std::int64_t>(cap.count(), 1);
   std::int64_t ceiling = std::min<std::int64_t>(std::max<std::int64_t>(min.count(), 1), hi);
-  for (unsigned i = 0; i < attempt && ceiling < hi; ++i) ceiling = ceiling > hi / 2 ? hi : ceiling * 2;
+  for (unsigned i = 0; i < attempt && ceiling < hi; ++i)
+    ceiling = ceiling > hi / 2 ? hi : ceiling * 2;
   // Half fixed, half random: never a tight loop, and a fleet does not reconnect in lockstep.
   const auto half = ceiling / 2;
   const auto jitter = static_cast<std::int64_t>(static_cast<double>(ceiling - half) * jitter01);

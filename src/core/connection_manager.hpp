@@ -26,8 +26,8 @@ namespace ocpp::core {
 
 /// How a charge point reaches its CSMS, whatever the OCPP version.
 struct ConnectionConfig {
-  std::string csms_url;   ///< ws:// or wss://, without the identity
-  std::string identity;   ///< appended to csms_url, percent-encoded; also the Basic auth user
+  std::string csms_url;  ///< ws:// or wss://, without the identity
+  std::string identity;  ///< appended to csms_url, percent-encoded; also the Basic auth user
   std::vector<std::string> subprotocols;  ///< offered; the one selected must be among them
   /// nullopt: chosen at each attempt from the URL and the credentials at hand (1.6 before
   /// the SecurityProfile key: TLS for wss://, Basic auth when a password is set, a client
@@ -40,9 +40,9 @@ struct ConnectionConfig {
   /// Where the CA bundle and the client certificate come from when set (they win over the
   /// files above, which remain the fallback while the provider has none).
   std::shared_ptr<SecurityProvider> security;
-  std::chrono::seconds connect_timeout{30};  ///< see ConnectOptions::connect_timeout
+  std::chrono::seconds connect_timeout{30};               ///< see ConnectOptions::connect_timeout
   std::size_t max_message_size = kDefaultMaxMessageSize;  ///< see ConnectOptions
-  std::chrono::milliseconds backoff_min{1000};  ///< first reconnect delay, doubled per attempt
+  std::chrono::milliseconds backoff_min{1000};   ///< first reconnect delay, doubled per attempt
   std::chrono::milliseconds backoff_max{60000};  ///< its cap
 };
 
@@ -89,7 +89,8 @@ class ConnectionManager {
     /// An attempt failed for a security reason the version reports as a security event
     /// (1.6 whitepaper section 8, 2.0.1 A04): `failure` says which, `detail` the transport's
     /// reason.
-    virtual void connection_security_failure(SecurityFailure /*failure*/, const std::string& /*detail*/) {}
+    virtual void connection_security_failure(SecurityFailure /*failure*/,
+                                             const std::string& /*detail*/) {}
     /// A trial configuration (try_configure) ended: `succeeded` when it connected once (it
     /// is the configuration from then on), else the previous one is back and `why` says
     /// what failed.

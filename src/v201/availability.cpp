@@ -49,6 +49,8 @@ ConnectorStatusEnumType Engine::Impl::effective_status(int evse_id, int connecto
   const bool evse_operative = evses_[static_cast<std::size_t>(evse_id) - 1].operative;
   if (!station_operative_ || !evse_operative || !c->operative)
     return ConnectorStatusEnumType::Unavailable;
+  // firmware update (L01.FR.07): the free EVSEs are Unavailable while the installation waits.
+  if (firmware_holds(evse_id)) return ConnectorStatusEnumType::Unavailable;
   return c->status;  // G03.FR.07, G04.FR.08: the original status again
 }
 

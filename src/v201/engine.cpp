@@ -81,7 +81,8 @@ std::error_code Engine::Impl::load(Now now) {
   if (auto ec = session_.load()) return ec;
   schedule_aligned(now);
   if (auto ec = load_transactions(now)) return ec;
-  return load_security_log(now);
+  if (auto ec = load_security_log(now)) return ec;
+  return load_file_transfers(now);  // firmware update (L01), logs (N01)
 }
 
 void Engine::Impl::log(int level, std::string message) {
@@ -239,6 +240,20 @@ void Engine::Impl::handle_call(const rpc::Frame& frame, Now now) {
     handle_request_stop_transaction(frame, now);  // F03
     return;
   }
+  // --- firmware update (L01), logs (N01), customer information (N09, N10) ---
+  if (action == Action::UpdateFirmware) {
+    handle_update_firmware(frame, now);
+    return;
+  }
+  if (action == Action::GetLog) {
+    handle_get_log(frame, now);
+    return;
+  }
+  if (action == Action::CustomerInformation) {
+    handle_customer_information(frame, now);
+    return;
+  }
+  // --- end firmware update, logs, customer information ---
   // An action of OCPP 2.0.1 that this Charging Station does not support (yet).
   reply_error(frame.id, RpcErrorCode::NotSupported, frame.action + " is not supported");
 }
@@ -259,6 +274,8 @@ std::optional<MonoTime> Engine::Impl::next_deadline() const {
   }
   if (auto t = tx_next_deadline()) consider(*t);
   if (next_aligned_) consider(*next_aligned_);
+  if (auto t = firmware_deadline()) consider(*t);  // firmware update (L01)
+  if (auto t = logs_deadline()) consider(*t);      // logs (N01)
   return d;
 }
 
@@ -274,6 +291,8 @@ void Engine::Impl::handle_timeout(Now now) {
   heartbeat_timer(now);
   tx_timer(now);
   aligned_timer(now);
+  firmware_timer(now);  // firmware update (L01)
+  logs_timer(now);      // logs (N01)
 }
 
 // ---------------------------------------------------------------- public forwarding

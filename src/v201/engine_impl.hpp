@@ -333,6 +333,33 @@ class Engine::Impl {
   bool over_message_limits(const rpc::Frame& frame, const char* member, std::string_view message);
 
   core::StoredLru auth_cache_;  // by auth_key: "<seconds of the update> <IdTokenInfoType>"
+
+  // --- firmware update (L01): firmware.cpp; logs (N01): logs.cpp; customer information (N09,
+  // N10): customer_information.cpp ---
+  struct FirmwareBlock;
+  struct LogsBlock;
+  // shared_ptr: its deleter is bound where the block is made, so the blocks stay incomplete here.
+  std::shared_ptr<FirmwareBlock> firmware_;
+  std::shared_ptr<LogsBlock> logs_;
+  /// Makes the two blocks and resumes the update and the upload of an earlier run.
+  std::error_code load_file_transfers(Now now);
+  std::error_code load_logs(Now now);                                  // by load_file_transfers
+  void handle_update_firmware(const rpc::Frame& frame, Now now);       // L01
+  void handle_get_log(const rpc::Frame& frame, Now now);               // N01
+  void handle_customer_information(const rpc::Frame& frame, Now now);  // N09, N10
+  std::optional<MonoTime> firmware_deadline() const;
+  void firmware_timer(Now now);
+  std::optional<MonoTime> logs_deadline() const;
+  void logs_timer(Now now);
+  /// A transaction ended: the installation waiting for it may start (L01.FR.06).
+  void firmware_transaction_ended(Now now);
+  /// Whether the connector is Unavailable for the firmware update: free while the installation
+  /// waits or runs (L01.FR.07).
+  bool firmware_holds(int evse_id) const;
+  /// Queues the triggered FirmwareStatusNotificationRequest / LogStatusNotificationRequest.
+  void send_firmware_status_triggered();
+  void send_log_status_triggered();
+  // --- end firmware update, logs, customer information ---
 };
 
 template <class T>

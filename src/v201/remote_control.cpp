@@ -58,6 +58,23 @@ void Engine::Impl::handle_trigger_message(const rpc::Frame& frame, Now now) {
       }
       break;
     }
+    // --- firmware update (L01), logs (N01) ---
+    case MessageTriggerEnumType::FirmwareStatusNotification:
+      // F06.FR.16, L01.FR.25/26: the last status sent, Idle when there is none or it was
+      // Installed.
+      if (accepted()) {
+        resp.status = TriggerMessageStatusEnumType::Accepted;
+        send = [this] { send_firmware_status_triggered(); };
+      }
+      break;
+    case MessageTriggerEnumType::LogStatusNotification:
+      // F06.FR.14/15: Uploading while an upload runs, else Idle.
+      if (accepted()) {
+        resp.status = TriggerMessageStatusEnumType::Accepted;
+        send = [this] { send_log_status_triggered(); };
+      }
+      break;
+    // --- end firmware update, logs ---
     default:
       // F06.FR.08: a message this Charging Station does not implement.
       resp.status = TriggerMessageStatusEnumType::NotImplemented;

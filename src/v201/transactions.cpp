@@ -359,6 +359,7 @@ std::error_code Engine::Impl::end_transaction(int evse_id, TriggerReasonEnumType
   e.remote_start_id.reset();
   e.connect_deadline.reset();
   apply_scheduled_availability(now);
+  firmware_transaction_ended(now);  // firmware update (L01.FR.06)
   return {};
 }
 

@@ -60,6 +60,17 @@ inline bool valid_request(const std::string& action, const std::string& payload,
   } else if (action == "NotifyReport") {
     ocpp::v201::NotifyReportRequest r;
     ok = ocpp::v201::codec::from_json(payload, r, err);
+    // --- firmware update (L01), logs (N01), customer information (N09, N10) ---
+  } else if (action == "FirmwareStatusNotification") {
+    ocpp::v201::FirmwareStatusNotificationRequest r;
+    ok = ocpp::v201::codec::from_json(payload, r, err);
+  } else if (action == "LogStatusNotification") {
+    ocpp::v201::LogStatusNotificationRequest r;
+    ok = ocpp::v201::codec::from_json(payload, r, err);
+  } else if (action == "NotifyCustomerInformation") {
+    ocpp::v201::NotifyCustomerInformationRequest r;
+    ok = ocpp::v201::codec::from_json(payload, r, err);
+    // --- end firmware update, logs, customer information ---
   } else {
     err.message = "an action the engine does not send yet";
   }

@@ -32,6 +32,7 @@
 
 #include "ocpp/error.hpp"
 #include "ocpp/export.hpp"
+#include "ocpp/security.hpp"
 #include "ocpp/store.hpp"
 #include "ocpp/time.hpp"
 #include "ocpp/v201/device_model.hpp"
@@ -92,6 +93,11 @@ struct EngineOptions {
   /// AuthCtrlr.OfflineTxForUnknownIdEnabled: offline, an idToken neither listed nor cached
   /// is accepted (C15.FR.08) and never cached (C15.FR.01).
   bool offline_tx_for_unknown_id = false;
+
+  /// Verifies firmware signing certificates and signatures (L01), e.g. the one of
+  /// make_openssl_security_provider(); owned by the host, outliving the engine. nullptr: nothing
+  /// can be verified, so every UpdateFirmwareRequest is answered InvalidCertificate.
+  SecurityProvider* security_provider = nullptr;
 };
 
 /// The OCPP 2.0.1 protocol engine, sans I/O (see the notes at the top of this file).
@@ -224,6 +230,34 @@ class OCPP_API Engine {
                                         Now now, std::optional<bool> critical = std::nullopt);
   /// The security log, oldest first (at most EngineOptions::security_log_limit entries).
   std::vector<SecurityEventNotificationRequest> security_log() const;
+
+  // --- firmware update (L01), logs (N01) ---
+  /// Progress of the firmware update the hooks firmware_download / firmware_install started for
+  /// requestId: sends FirmwareStatusNotificationRequest with that requestId (L01.FR.01,
+  /// L01.FR.10). The firmware reports Downloading, DownloadPaused, Downloaded (with the path of
+  /// the file: the library verifies its signature through EngineOptions::security_provider and
+  /// reports SignatureVerified, or InvalidSignature with the InvalidFirmwareSignature security
+  /// event, L01.FR.03/04) or DownloadFailed (a retry is scheduled while retries are left,
+  /// L01.FR.30); then Installing, InstallRebooting, Installed (after its reboot, on the next
+  /// engine; raises FirmwareUpdated, L01.FR.31), InstallationFailed or InstallVerificationFailed.
+  /// May queue the firmware_install and security_event hooks. Errors: Errc::invalid_state (no
+  /// update of that requestId, or not in that step), Errc::invalid_argument (Downloaded without
+  /// a path; Idle or a status the library reports itself), storage errors.
+  std::error_code report_firmware_status(FirmwareStatusEnumType status, std::int32_t requestId,
+                                         Now now, std::optional<std::string> path = std::nullopt);
+  /// The status a triggered FirmwareStatusNotificationRequest carries (L01.FR.25/26, F06.FR.16).
+  FirmwareStatusEnumType firmware_status() const;
+  /// Progress of the log upload the hook upload_log started for requestId (N01): sends
+  /// LogStatusNotificationRequest with that requestId (N01.FR.07 to N01.FR.10). A failure
+  /// (UploadFailure, BadMessage, PermissionDenied, NotSupportedOperation) leads to a new
+  /// upload_log after retryInterval while retries are left. Errors: Errc::invalid_argument (Idle,
+  /// AcceptedCanceled: the library's own), Errc::invalid_state (no upload of that requestId in
+  /// progress, e.g. one a newer GetLogRequest cancelled), storage errors.
+  std::error_code report_log_status(UploadLogStatusEnumType status, std::int32_t requestId,
+                                    Now now);
+  /// The status a triggered LogStatusNotificationRequest carries (Idle when no upload runs,
+  /// F06.FR.14/15).
+  UploadLogStatusEnumType log_status() const;
 
   // --- state ---
   /// True between connected() and disconnected().

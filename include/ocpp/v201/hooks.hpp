@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ocpp/time.hpp"
 #include "ocpp/v201/generated/messages.hpp"
@@ -35,6 +36,15 @@ struct TransactionEventInfo {
   std::optional<ReasonEnumType> stoppedReason;         ///< eventType Ended
   std::optional<std::string> idToken;                  ///< the idToken sent with it, if any
 };
+
+// --- firmware update (L01), logs (N01), customer information (N09, N10) ---
+/// The answer of the customer_information hook: what the firmware holds about the customer.
+struct CustomerData {
+  /// The firmware's data about the customer, as text (sent in NotifyCustomerInformationRequest
+  /// parts of 512 characters, at most 64 KiB in all); empty: none.
+  std::string data;
+};
+// --- end firmware update, logs, customer information ---
 
 /// The firmware's callbacks; see the rules at the top of this file. Every member is optional.
 struct Hooks {
@@ -103,6 +113,47 @@ struct Hooks {
   std::function<void(const ComponentType& component, const VariableType& variable,
                      AttributeEnumType attributeType, const std::string& value)>
       variable_set;
+
+  // --- firmware update (L01), logs (N01), customer information (N09, N10) ---
+  /// Download the firmware of an UpdateFirmwareRequest (L01) to a local file, at
+  /// firmware.retrieveDateTime and again for each retry, once the signing certificate was
+  /// verified. Returns at once; the firmware reports report_firmware_status(Downloading, then
+  /// Downloaded with the file's path, or DownloadFailed) with request.requestId. Without the
+  /// hook the library reports DownloadFailed itself.
+  std::function<void(const UpdateFirmwareRequest& request)> firmware_download;
+  /// Install the firmware at path, whose signature the library verified (L01.FR.04), at
+  /// installDateTime and once no transaction runs (L01.FR.06). Returns at once; the firmware
+  /// reports Installing, InstallRebooting before a reboot, then Installed (after its reboot) or
+  /// InstallationFailed / InstallVerificationFailed. Without the hook the library reports
+  /// InstallationFailed itself.
+  std::function<void(const UpdateFirmwareRequest& request, const std::string& path)>
+      firmware_install;
+  /// A new UpdateFirmwareRequest cancelled the update of requestId (L01.FR.24): stop it and
+  /// drop its file. Its later reports are refused (invalid_state).
+  std::function<void(std::int32_t requestId)> firmware_cancel;
+  /// A GetLogRequest (N01): the name of the file that will be uploaded (1..255 characters), or
+  /// nothing when no log of that type is available: Rejected (N01.FR.05). Without the hook: for
+  /// a SecurityLog (which the library keeps) "SecurityLog-<requestId>.log"; a DiagnosticsLog is
+  /// Rejected.
+  std::function<std::optional<std::string>(const GetLogRequest& request)> get_log;
+  /// Upload fileName to request.log.remoteLocation (N01.FR.02): for a SecurityLog the file holds
+  /// `securityLog`, the library's security log entries between oldestTimestamp and
+  /// latestTimestamp (N01.FR.03; empty for a DiagnosticsLog: the firmware's diagnostics in that
+  /// range, N01.FR.04). Called after the GetLogResponse and for each retry. Returns at once; the
+  /// firmware reports report_log_status(Uploading, then Uploaded or a failure) with
+  /// request.requestId. Without the hook every GetLogRequest is answered Rejected.
+  std::function<void(const GetLogRequest& request, const std::string& fileName,
+                     const std::vector<SecurityEventNotificationRequest>& securityLog)>
+      upload_log;
+  /// A new GetLogRequest cancelled the upload of requestId (N01.FR.12): stop it.
+  std::function<void(std::int32_t requestId)> cancel_log_upload;
+  /// A CustomerInformationRequest (N09, N10) Accepted for one customer (exactly one of
+  /// customerIdentifier, idToken, customerCertificate is set): return what the firmware holds
+  /// about them (request.report) and, when request.clear, remove it. The library adds and
+  /// clears what it holds itself (the Authorization Cache entry of an idToken; the Local
+  /// Authorization List is reported, never cleared: N10.FR.03).
+  std::function<CustomerData(const CustomerInformationRequest& request)> customer_information;
+  // --- end firmware update, logs, customer information ---
 };
 
 }  // namespace ocpp::v201

@@ -1,13 +1,12 @@
 // Security Whitepaper N01: GetLog and LogStatusNotification.
 //
-// As for GetDiagnostics, the library does no file transfer: the hook upload_log uploads, and
-// the firmware reports its progress with Engine::report_log_status, each report becoming a
-// LogStatusNotification with the request's requestId (N01.FR.07). For a SecurityLog the
-// library hands the hook the entries of the security log it keeps (N01.FR.03, N01.FR.05). The
-// upload's state is persisted (store key "getlog.upload") on every step, so that an upload
-// cut by a restart is started again and its last status still reaches the CSMS.
+// The upload's steps, retries and persistence (store key "getlog.upload") are the shared
+// core::LogUpload; this file answers GetLog.req and binds the 1.6 hooks: upload_log uploads,
+// and the firmware reports its progress with Engine::report_log_status. For a SecurityLog the
+// library hands the hook the entries of the security log it keeps (N01.FR.03, N01.FR.05).
 #include "v16/security/logs.hpp"
 
+#include "core/log_upload.hpp"
 #include "v16/engine_impl.hpp"
 #include "v16/file_transfer.hpp"
 #include "v16/security/security_events.hpp"
@@ -18,54 +17,22 @@ namespace {
 constexpr const char* kUploadKey = "getlog.upload";
 constexpr std::size_t kMaxFileName = 255;  // GetLog.conf filename, string[0..255] (5.10)
 
-enum class LogPhase { None, Uploading, RetryWait, Done };
-constexpr const char* kLogPhaseNames[] = {"None", "Uploading", "RetryWait", "Done"};
-
-bool failure(UploadLogStatusEnumType s) {
-  return s == UploadLogStatusEnumType::UploadFailure || s == UploadLogStatusEnumType::BadMessage ||
-         s == UploadLogStatusEnumType::PermissionDenied ||
-         s == UploadLogStatusEnumType::NotSupportedOperation;
-}
+using Upload = core::LogUpload<transfer::Codec, Engine::Impl, GetLogRequest,
+                               UploadLogStatusEnumType, LogStatusNotificationRequest>;
 
 class LogsModule final : public Module {
  public:
-  explicit LogsModule(Engine::Impl& engine) : engine_(engine) {}
+  explicit LogsModule(Engine::Impl& engine)
+      : engine_(engine), upload_(engine, kUploadKey, [this](Now now) { call_upload(now); }) {}
 
   // ------------------------------------------------------------------ state for others
 
-  bool running() const { return phase_ == LogPhase::Uploading || phase_ == LogPhase::RetryWait; }
-
-  UploadLogStatusEnumType status() const {
-    if (phase_ == LogPhase::Uploading) return UploadLogStatusEnumType::Uploading;
-    if (phase_ == LogPhase::RetryWait)
-      return note_.latest.value_or(UploadLogStatusEnumType::UploadFailure);
-    return UploadLogStatusEnumType::Idle;
-  }
-
-  std::optional<std::int32_t> request_id() const {
-    return running() ? std::optional<std::int32_t>(state_.request.requestId) : std::nullopt;
-  }
+  UploadLogStatusEnumType status() const { return upload_.status(); }
+  std::optional<std::int32_t> request_id() const { return upload_.request_id(); }
 
   // ------------------------------------------------------------------ Module
 
-  std::error_code load(Now now) override {
-    std::vector<std::pair<std::string, std::string>> kv;
-    if (auto ec = engine_.store_.kv_load(kUploadKey, kv)) return ec;
-    for (const auto& [key, value] : kv) {
-      if (key != kUploadKey) continue;
-      if (!transfer::read_request_state(value, state_, note_) ||
-          !transfer::phase_from(kLogPhaseNames, state_.phase, phase_)) {
-        engine_.log(0, "discarding an unreadable stored log upload");
-        state_ = {};
-        note_ = {};
-        phase_ = LogPhase::None;
-      }
-    }
-    // The upload died with the process: it starts again, with the retries it had left.
-    if (phase_ == LogPhase::RetryWait) due_ = transfer::mono_for(state_.retry.at, now);
-    if (phase_ == LogPhase::Uploading) call_upload(now);
-    return {};
-  }
+  std::error_code load(Now now) override { return upload_.load(now); }
 
   bool handles(Action a) const override { return a == Action::GetLog; }
 
@@ -95,47 +62,17 @@ class LogsModule final : public Module {
         });
   }
 
-  void on_timer(Now now) override {
-    if (due_ && now.mono >= *due_) {
-      due_.reset();
-      if (phase_ == LogPhase::RetryWait) {
-        phase_ = LogPhase::Uploading;
-        save();
-        call_upload(now);
-      }
-    }
-    if (engine_.online() && note_.waiting()) send_note();
-  }
-
-  std::optional<MonoTime> next_deadline() const override {
-    if (engine_.online() && note_.waiting()) return MonoTime{};  // waits for the connection: now
-    return due_;
-  }
+  void on_timer(Now now) override { upload_.on_timer(now); }
+  std::optional<MonoTime> next_deadline() const override { return upload_.next_deadline(); }
 
   // ------------------------------------------------------------------ firmware reports
 
   std::error_code report(UploadLogStatusEnumType st, std::int32_t request_id, Now now) {
-    if (st == UploadLogStatusEnumType::Idle) return make_error_code(Errc::invalid_argument);
-    // A report of a cancelled (or finished) upload is not this upload's (N01.FR.07).
-    if (phase_ != LogPhase::Uploading || state_.request.requestId != request_id)
-      return make_error_code(Errc::invalid_state);
-    if (st == UploadLogStatusEnumType::Uploaded) {
-      phase_ = LogPhase::Done;
-    } else if (failure(st)) {
-      // N01.FR.10 reports the failure; the request's retries decide whether it is the last.
-      phase_ = state_.retry.next_attempt(now, due_) ? LogPhase::RetryWait : LogPhase::Done;
-    }
-    note_.set(st, request_id);
-    std::error_code ec = save();
-    if (engine_.online()) send_note();
-    return ec;
+    return upload_.report(st, request_id, now);
   }
 
   void send_triggered() {
-    LogStatusNotificationRequest req;
-    req.status = status();
-    req.requestId = request_id();
-    engine_.send_volatile(Action::LogStatusNotification, codec::to_json(req));
+    engine_.send_volatile(Action::LogStatusNotification, codec::to_json(upload_.triggered()));
   }
 
  private:
@@ -150,75 +87,45 @@ class LogsModule final : public Module {
     resp.status = LogStatusEnumType::Rejected;
     if (name) {
       // N01.FR.11: a new request cancels the upload under way.
-      resp.status = running() ? LogStatusEnumType::AcceptedCanceled : LogStatusEnumType::Accepted;
+      resp.status =
+          upload_.running() ? LogStatusEnumType::AcceptedCanceled : LogStatusEnumType::Accepted;
       resp.filename = name;  // N01.FR.01
     }
     // A decision that comes after the connection changed reaches no one: the CSMS forgot the
     // call and would never learn of the upload, so none starts (and none is cancelled).
     if (reply(engine_, codec::to_json(resp)) == 0 || !name) return;
-    if (running()) {
+    if (auto old = upload_.start(req, *name, now)) {
       engine_.log(1, "GetLog " + std::to_string(req.requestId) + " cancels the upload of request " +
-                         std::to_string(state_.request.requestId));
+                         std::to_string(*old));
       if (engine_.hooks_.cancel_log_upload)
-        engine_.defer(
-            [h = engine_.hooks_.cancel_log_upload, id = state_.request.requestId] { h(id); });
+        engine_.defer([h = engine_.hooks_.cancel_log_upload, id = *old] { h(id); });
     }
-    due_.reset();
-    state_ = {};
-    state_.request = req;
-    state_.file = *name;
-    state_.retry.set(req.retries, req.retryInterval);
-    phase_ = LogPhase::Uploading;  // N01.FR.02
-    save();
-    call_upload(now);
   }
 
   void call_upload(Now now) {
+    const GetLogRequest& request = upload_.request();
     if (!engine_.hooks_.upload_log) {
       // Only after a restart with other hooks: nothing can upload.
       engine_.log(1, "GetLog: no upload_log hook, reporting UploadFailure");
-      state_.retry.left = 0;
-      report(UploadLogStatusEnumType::UploadFailure, state_.request.requestId, now);
+      upload_.give_up_retries();
+      upload_.report(UploadLogStatusEnumType::UploadFailure, request.requestId, now);
       return;
     }
     std::vector<SecurityEventNotificationRequest> entries;
-    if (state_.request.logType == LogEnumType::SecurityLog) {
+    if (request.logType == LogEnumType::SecurityLog) {
       // N01.FR.03 with the range of LogParametersType (6.14), both ends included.
-      const auto& p = state_.request.log;
+      const auto& p = request.log;
       for (auto& e : security_log(engine_))
         if ((!p.oldestTimestamp || e.timestamp >= *p.oldestTimestamp) &&
             (!p.latestTimestamp || e.timestamp <= *p.latestTimestamp))
           entries.push_back(std::move(e));
     }
-    engine_.defer([h = engine_.hooks_.upload_log, req = state_.request, file = state_.file,
+    engine_.defer([h = engine_.hooks_.upload_log, req = request, file = upload_.file(),
                    entries = std::move(entries)] { h(req, file, entries); });
   }
 
-  void send_note() {
-    if (!note_.latest) return;
-    LogStatusNotificationRequest req;
-    req.status = *note_.latest;
-    req.requestId = note_.request_id;
-    transfer::send_note(engine_, note_, req, [this] { save(); });
-  }
-
-  std::error_code save() {
-    std::optional<std::string> json;
-    if (phase_ == LogPhase::Done && !note_.unsent) {
-      phase_ = LogPhase::None;
-      state_ = {};
-    }
-    state_.phase = kLogPhaseNames[static_cast<int>(phase_)];
-    if (phase_ != LogPhase::None || note_.unsent)
-      json = transfer::write_request_state(state_, note_);
-    return transfer::store_state(engine_, kUploadKey, json, "the log upload");
-  }
-
   Engine::Impl& engine_;
-  LogPhase phase_ = LogPhase::None;
-  transfer::RequestState<GetLogRequest> state_;  // file: the file name given in GetLog.conf
-  std::optional<MonoTime> due_;                  // the next attempt while in RetryWait
-  transfer::Notifier<UploadLogStatusEnumType> note_;
+  Upload upload_;
 };
 
 const LogsModule* find_module(const Engine::Impl& engine) {

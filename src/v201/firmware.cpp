@@ -1,0 +1,147 @@
+// Functional block L of OCPP 2.0.1 part 2: L01 secure firmware update (UpdateFirmwareRequest,
+// FirmwareStatusNotificationRequest).
+//
+// The steps (certificate check, DownloadScheduled, retries, signature check through
+// EngineOptions::security_provider, InstallScheduled, waiting for the transactions, persistence
+// under the store key "fw201.update") are the version-neutral core::FirmwareUpdate the 1.6
+// SignedUpdateFirmware uses too; this file answers the request and binds the 2.0.1 hooks,
+// transactions, connectors (L01.FR.07) and security events.
+#include "core/firmware_update.hpp"
+#include "v201/engine_impl.hpp"
+#include "v201/transfer_codec.hpp"
+
+namespace ocpp::v201 {
+
+using FirmwareUpdate201 =
+    core::FirmwareUpdate<TransferCodec, Engine::Impl, UpdateFirmwareRequest, FirmwareStatusEnumType,
+                         FirmwareStatusNotificationRequest>;
+
+struct Engine::Impl::FirmwareBlock {
+  FirmwareBlock(Impl& im, FirmwareUpdate201::Port port)
+      : update(im, "fw201.update", std::move(port)) {}
+  FirmwareUpdate201 update;
+  bool held = false;  // update.holds_connectors() when the connectors were last refreshed
+};
+
+namespace {
+
+// Bounds beyond the schema's (string[0..512] location, string[0..5500] certificate,
+// string[0..800] signature): what the CSMS sends is bounded by the generated codec; negative
+// retries and intervals are read as 0 by core::transfer::Retry.
+
+// Reports the connectors whose status changed since the CSMS was told (free ones become
+// Unavailable while the installation waits, and Available again after it: L01.FR.07). Offline
+// nothing is sent: every connector is reported after the next connection.
+void refresh_connectors(Engine::Impl& im, Now now) {
+  if (!im.firmware_) return;
+  im.firmware_->held = im.firmware_->update.holds_connectors();
+  for (std::size_t e = 0; e < im.evses_.size(); ++e)
+    for (std::size_t k = 0; k < im.evses_[e].connectors.size(); ++k) {
+      const int evse_id = static_cast<int>(e) + 1;
+      const int connector_id = static_cast<int>(k) + 1;
+      const auto& c = im.evses_[e].connectors[k];
+      const auto status = im.effective_status(evse_id, connector_id);
+      if (!im.online() || c.reported == status) continue;
+      if (im.hooks_.status)
+        im.defer([h = im.hooks_.status, evse_id, connector_id, status] {
+          h(evse_id, connector_id, status);
+        });
+      im.report_status(evse_id, connector_id, now);
+    }
+}
+
+}  // namespace
+
+std::error_code Engine::Impl::load_file_transfers(Now now) {
+  FirmwareUpdate201::Port p;
+  p.provider = options_.security_provider;
+  p.download = [this](const UpdateFirmwareRequest& req) {
+    if (!hooks_.firmware_download) return false;
+    defer([h = hooks_.firmware_download, req] { h(req); });
+    return true;
+  };
+  p.install = [this](const UpdateFirmwareRequest& req, const std::string& path) {
+    if (!hooks_.firmware_install) return false;
+    defer([h = hooks_.firmware_install, req, path] { h(req, path); });
+    return true;
+  };
+  p.cancel = [this](std::int32_t id) {
+    if (hooks_.firmware_cancel) defer([h = hooks_.firmware_cancel, id] { h(id); });
+  };
+  p.transactions_running = [this] { return transactions_in(std::nullopt); };
+  p.refresh_connectors = [this](Now n) { refresh_connectors(*this, n); };
+  // L01.FR.02, L01.FR.03 and L01.FR.31 say each event SHALL be sent: critical, whatever the
+  // appendix's default.
+  p.raise_event = [this](std::string_view type, std::string tech_info, Now n) {
+    if (tech_info.size() > 255) tech_info.resize(255);
+    if (auto ec = raise_security_event(type, std::move(tech_info), n, true))
+      log(0, "raising the security event " + std::string(type) + " failed: " + ec.message());
+  };
+  firmware_ = std::make_shared<FirmwareBlock>(*this, std::move(p));
+  if (auto ec = firmware_->update.load(now)) return ec;
+  firmware_->held = firmware_->update.holds_connectors();
+  return load_logs(now);
+}
+
+void Engine::Impl::handle_update_firmware(const rpc::Frame& frame, Now now) {
+  UpdateFirmwareRequest req;
+  if (!decode_request(frame, req)) return;
+  auto& update = firmware_->update;
+  UpdateFirmwareResponse resp;
+  std::string why;
+  switch (update.decide(req, why)) {
+    case FirmwareUpdate201::Answer::InvalidCertificate:  // L01.FR.21, L01.FR.22, L01.FR.02
+      resp.status = UpdateFirmwareStatusEnumType::InvalidCertificate;
+      reply(frame.id, codec::to_json(resp));
+      update.refused(why, now);
+      return;
+    case FirmwareUpdate201::Answer::Rejected:  // L01.FR.27: the installation runs
+      resp.status = UpdateFirmwareStatusEnumType::Rejected;
+      reply(frame.id, codec::to_json(resp));
+      return;
+    case FirmwareUpdate201::Answer::AcceptedCanceled:  // L01.FR.24
+      resp.status = UpdateFirmwareStatusEnumType::AcceptedCanceled;
+      break;
+    case FirmwareUpdate201::Answer::Accepted:
+      resp.status = UpdateFirmwareStatusEnumType::Accepted;
+      break;
+  }
+  reply(frame.id, codec::to_json(resp));
+  update.start(req, now);
+}
+
+void Engine::Impl::firmware_transaction_ended(Now now) {
+  if (!firmware_) return;
+  firmware_->update.transaction_ended(now);
+  if (firmware_->held) refresh_connectors(*this, now);
+}
+
+bool Engine::Impl::firmware_holds(int evse_id) const {
+  // The block's own flag, not the update's phase: the status changes only when the block
+  // reports it (refresh_connectors).
+  return firmware_ && firmware_->held && !evse_txs_[static_cast<std::size_t>(evse_id - 1)].tx;
+}
+
+std::optional<MonoTime> Engine::Impl::firmware_deadline() const {
+  return firmware_ ? firmware_->update.next_deadline() : std::nullopt;
+}
+
+void Engine::Impl::firmware_timer(Now now) {
+  if (firmware_) firmware_->update.on_timer(now);
+}
+
+void Engine::Impl::send_firmware_status_triggered() {
+  send_volatile(Action::FirmwareStatusNotification, codec::to_json(firmware_->update.triggered()));
+}
+
+std::error_code Engine::report_firmware_status(FirmwareStatusEnumType status,
+                                               std::int32_t requestId, Now now,
+                                               std::optional<std::string> path) {
+  return impl_->firmware_->update.report(status, requestId, now, path);
+}
+
+FirmwareStatusEnumType Engine::firmware_status() const {
+  return impl_->firmware_->update.trigger_status();
+}
+
+}  // namespace ocpp::v201
