@@ -171,10 +171,20 @@ void Engine::Impl::handle_request_start_transaction(const rpc::Frame& frame, Now
     reply(frame.id, codec::to_json(resp));
     return;
   }
-  // F01.FR.12: a chargingProfile is ignored (no smart charging in this station yet).
+  // smart charging (block K): a chargingProfile is ignored without smart charging (F01.FR.12,
+  // K05.FR.04), else Rejected when it is not a valid TxProfile (F01.FR.26, K05.FR.05).
+  std::optional<ChargingProfileType> profile;
+  if (req.chargingProfile && smart_charging_enabled()) {
+    if (auto why = check_remote_start_profile(*evse_id, *req.chargingProfile)) {
+      resp.statusInfo = std::move(why);
+      reply(frame.id, codec::to_json(resp));
+      return;
+    }
+    profile = req.chargingProfile;
+  }
   auto apply = [id = frame.id, epoch = epoch(), evse = *evse_id, token = req.idToken,
-                remote_start_id = req.remoteStartId](
-                   Impl& im, RequestStartStopStatusEnumType status, Now at) {
+                remote_start_id = req.remoteStartId,
+                profile](Impl& im, RequestStartStopStatusEnumType status, Now at) {
     if (im.epoch() != epoch || !im.connected()) return;
     RequestStartTransactionResponse r;
     r.status = status;
@@ -186,6 +196,7 @@ void Engine::Impl::handle_request_start_transaction(const rpc::Frame& frame, Now
     e.remote_start_id = remote_start_id;
     e.remote_start_unsent = true;
     if (e.tx) e.tx->remote_start_id = remote_start_id;
+    if (profile) im.remote_start_profile(evse, *profile, at);  // K05.FR.03
     if (im.tx_settings_.authorize_remote_start) {
       // F01.FR.01: as if presented at the station.
       if (auto ec = im.present_id_token(evse, token, at))

@@ -81,6 +81,7 @@ std::error_code Engine::Impl::load(Now now) {
   if (auto ec = session_.load()) return ec;
   schedule_aligned(now);
   if (auto ec = load_transactions(now)) return ec;
+  if (auto ec = load_smart_charging(now)) return ec;  // smart charging (block K), K01.FR.27
   if (auto ec = load_security_log(now)) return ec;
   return load_file_transfers(now);  // firmware update (L01), logs (N01)
 }
@@ -232,6 +233,23 @@ void Engine::Impl::handle_call(const rpc::Frame& frame, Now now) {
   }
   if (registration_ == RegistrationStatusEnumType::Pending && handle_pending_call(frame, action))
     return;
+  // smart charging (block K)
+  if (action == Action::SetChargingProfile) {
+    handle_set_charging_profile(frame, now);
+    return;
+  }
+  if (action == Action::ClearChargingProfile) {
+    handle_clear_charging_profile(frame, now);
+    return;
+  }
+  if (action == Action::GetChargingProfiles) {
+    handle_get_charging_profiles(frame, now);
+    return;
+  }
+  if (action == Action::GetCompositeSchedule) {
+    handle_get_composite_schedule(frame, now);
+    return;
+  }
   if (action == Action::RequestStartTransaction) {
     handle_request_start_transaction(frame, now);  // F01, F02
     return;
@@ -276,6 +294,9 @@ std::optional<MonoTime> Engine::Impl::next_deadline() const {
   if (next_aligned_) consider(*next_aligned_);
   if (auto t = firmware_deadline()) consider(*t);  // firmware update (L01)
   if (auto t = logs_deadline()) consider(*t);      // logs (N01)
+  // smart charging (block K): the next period boundary; a remote start's TxProfile expiring
+  if (smart_.deadline) consider(*smart_.deadline);
+  for (const auto& [evse, p] : smart_.pending) consider(p.until + std::chrono::milliseconds(1));
   return d;
 }
 
@@ -293,6 +314,7 @@ void Engine::Impl::handle_timeout(Now now) {
   aligned_timer(now);
   firmware_timer(now);  // firmware update (L01)
   logs_timer(now);      // logs (N01)
+  smart_charging_timer(now);  // smart charging (block K)
 }
 
 // ---------------------------------------------------------------- public forwarding
@@ -308,7 +330,9 @@ Result<std::unique_ptr<Engine>> Engine::create(EngineOptions options, Store& sto
   if (options.auth_cache_max_entries < 1 || options.auth_cache_max_entries > 100000 ||
       options.local_list_max_entries < 1 || options.local_list_max_entries > 100000 ||
       options.local_list_items_per_message < 1 || options.local_list_bytes_per_message < 1024 ||
-      options.auth_cache_life_time.count() < 0)
+      options.auth_cache_life_time.count() < 0 || options.max_charging_profiles < 1 ||
+      options.max_charging_profiles > 1000 || !(options.line_voltage > 0) ||
+      !(options.max_current >= 0))
     return Errc::invalid_argument;
   BootNotificationRequest boot;
   boot.chargingStation = options.charging_station;

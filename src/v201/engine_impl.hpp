@@ -8,7 +8,8 @@
 // durable delivery, answers, E14), authorization.cpp (block C: idTokens presented at the
 // station; RequestStart/StopTransaction), auth_cache.cpp (C10-C12: the Authorization Cache),
 // local_list.cpp (C13, C14, D01, D02: the Local Authorization List), metering.cpp (block J),
-// security_events.cpp (A04) and data_transfer.cpp (P01).
+// security_events.cpp (A04), data_transfer.cpp (P01), smart_charging.cpp and
+// charging_profiles.cpp (block K).
 #pragma once
 
 #include <deque>
@@ -27,6 +28,7 @@
 #include "v201/authorization.hpp"
 #include "v201/device_model.hpp"
 #include "v201/generated/codec.hpp"
+#include "v201/smart_charging.hpp"
 #include "v201/transactions.hpp"
 
 namespace ocpp::v201 {
@@ -360,6 +362,36 @@ class Engine::Impl {
   void send_firmware_status_triggered();
   void send_log_status_triggered();
   // --- end firmware update, logs, customer information ---
+
+  // smart charging (block K): smart_charging.cpp, charging_profiles.cpp
+  /// Reads the profiles of an earlier run (K01.FR.27); TxProfiles of ended transactions go.
+  std::error_code load_smart_charging(Now now);
+  void handle_set_charging_profile(const rpc::Frame& frame, Now now);    // K01
+  void handle_clear_charging_profile(const rpc::Frame& frame, Now now);  // K10
+  void handle_get_charging_profiles(const rpc::Frame& frame, Now now);   // K09
+  void handle_get_composite_schedule(const rpc::Frame& frame, Now now);  // K08
+  /// Whether the station supports smart charging now (SmartChargingCtrlr.Enabled).
+  bool smart_charging_enabled() const;
+  /// The chargingProfile of a RequestStartTransactionRequest (K05): nullopt when it is a
+  /// valid TxProfile, else the reasonCode of the Rejected answer (K05.FR.05, F01.FR.26).
+  std::optional<StatusInfoType> check_remote_start_profile(int evse_id,
+                                                           const ChargingProfileType& p) const;
+  /// Keeps an accepted remote start's TxProfile for the EVSE's transaction (K05.FR.03).
+  void remote_start_profile(int evse_id, const ChargingProfileType& p, Now now);
+  /// A transaction started on the EVSE (a waiting remote start TxProfile joins it) or ended
+  /// (its TxProfiles go); the effective limits are recomputed.
+  void smart_charging_tx_started(int evse_id, Now now);
+  void smart_charging_tx_ended(std::int64_t tx_key, Now now);
+  /// Drops expired profiles, tells the charging_limit hook every limit that changed, sets the
+  /// timer for the next boundary.
+  void refresh_limits(Now now);
+  void smart_charging_timer(Now now);
+  std::vector<core::charging::Profile> core_profiles() const;
+  core::charging::Situation charging_situation(Now now) const;
+  core::charging::Settings charging_settings() const;
+  /// SmartChargingCtrlr.ProfileStackLevel, PeriodsPerSchedule and RateUnit.
+  ProfileLimits profile_limits() const;
+  SmartChargingState smart_;
 };
 
 template <class T>

@@ -91,6 +91,14 @@ const Row kStationRows[] = {
     {"SecurityCtrlr", "CertificateEntries", "", "0", M::ReadOnly},
     {"SecurityCtrlr", "OrganizationName", "", kFromOptions, M::ReadWrite},
     {"SecurityCtrlr", "SecurityProfile", "", "1", M::ReadOnly},
+    // smart charging (block K)
+    {"SmartChargingCtrlr", "Available", "", "true", M::ReadOnly},
+    {"SmartChargingCtrlr", "Enabled", "", "true", M::ReadWrite},
+    {"SmartChargingCtrlr", "Entries", "ChargingProfiles", "0", M::ReadOnly},
+    {"SmartChargingCtrlr", "LimitChangeSignificance", "", "0", M::ReadWrite, {}, 0, 100},
+    {"SmartChargingCtrlr", "PeriodsPerSchedule", "", "24", M::ReadOnly},
+    {"SmartChargingCtrlr", "ProfileStackLevel", "", "10", M::ReadOnly},
+    {"SmartChargingCtrlr", "RateUnit", "", "A,W", M::ReadOnly, "A,W"},
     {"ChargingStation", "AvailabilityState", "", "", M::ReadOnly},
     {"ChargingStation", "Available", "", "true", M::ReadOnly},
     {"ChargingStation", "Model", "", kFromOptions, M::ReadOnly},
@@ -202,6 +210,11 @@ std::error_code Engine::Impl::define_device_model() {
       // The idTokens in the list now; maxLimit what it can hold (part 2 appendix).
       v.max_limit = static_cast<double>(options_.local_list_max_entries);
       read = [this] { return std::to_string(local_list_.size()); };
+    }
+    if (r.component == "SmartChargingCtrlr" && r.variable == "Entries") {
+      // smart charging (block K): the profiles installed now, maxLimit what may be.
+      v.max_limit = static_cast<double>(options_.max_charging_profiles);
+      read = [this] { return std::to_string(smart_.profiles.size()); };
     }
     v.read = std::move(read);
     return dm_.define(std::move(v));

@@ -339,6 +339,7 @@ std::error_code Engine::Impl::evaluate_start(int evse_id, TriggerReasonEnumType 
   }
   if (tx_settings_.sampled_interval.count() > 0)
     e.tx->next_sample = now.mono + tx_settings_.sampled_interval;
+  smart_charging_tx_started(evse_id, now);  // smart charging (block K)
   return {};
 }
 
@@ -353,7 +354,9 @@ std::error_code Engine::Impl::end_transaction(int evse_id, TriggerReasonEnumType
   if (auto ec = write_event(evse_id, TransactionEventEnumType::Ended, trigger, now, reason,
                             ReadingContextEnumType::Transaction_End))
     return ec;
+  const std::int64_t tx_key = e.tx->tx_key;
   e.tx.reset();
+  smart_charging_tx_ended(tx_key, now);  // smart charging (block K): its TxProfiles go
   e.authorized.reset();
   e.group_id_token.reset();
   e.remote_start_id.reset();

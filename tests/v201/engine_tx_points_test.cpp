@@ -17,18 +17,6 @@ IdTokenType tag(const std::string& v) {
   return t;
 }
 
-/// Sets one Actual value through SetVariablesRequest; the test fails unless Accepted.
-void set_variable(Harness& h, const std::string& component, const std::string& variable,
-                  const std::string& value) {
-  static int n = 0;  // message ids are at most 36 characters
-  auto d = test::v201::parse(h.csms_call("set-" + std::to_string(++n), "SetVariables",
-                                         R"({"setVariableData":[{"component":{"name":")" +
-                                             component + R"("},"variable":{"name":")" + variable +
-                                             R"("},"attributeValue":")" + value + R"("}]})"));
-  REQUIRE(d[0].GetInt() == 3);
-  REQUIRE(std::string(d[2]["setVariableResult"][0]["attributeStatus"].GetString()) == "Accepted");
-}
-
 struct Ev {
   std::string type, trigger, stopped, context;
   int seq = -1;

@@ -71,6 +71,9 @@ inline bool valid_request(const std::string& action, const std::string& payload,
     ocpp::v201::NotifyCustomerInformationRequest r;
     ok = ocpp::v201::codec::from_json(payload, r, err);
     // --- end firmware update, logs, customer information ---
+  } else if (action == "ReportChargingProfiles") {  // smart charging (block K)
+    ocpp::v201::ReportChargingProfilesRequest r;
+    ok = ocpp::v201::codec::from_json(payload, r, err);
   } else {
     err.message = "an action the engine does not send yet";
   }
@@ -285,6 +288,18 @@ inline std::string result_status(const std::optional<std::string>& frame) {
   REQUIRE(d[0].GetInt() == 3);
   REQUIRE(d[2].HasMember("status"));
   return d[2]["status"].GetString();
+}
+
+/// Sets one Actual value through SetVariablesRequest; the test fails unless Accepted.
+inline void set_variable(Harness& h, const std::string& component, const std::string& variable,
+                         const std::string& value) {
+  static int n = 0;  // message ids are at most 36 characters
+  auto d = parse(h.csms_call("set-" + std::to_string(++n), "SetVariables",
+                             R"({"setVariableData":[{"component":{"name":")" + component +
+                                 R"("},"variable":{"name":")" + variable +
+                                 R"("},"attributeValue":")" + value + R"("}]})"));
+  REQUIRE(d[0].GetInt() == 3);
+  REQUIRE(std::string(d[2]["setVariableResult"][0]["attributeStatus"].GetString()) == "Accepted");
 }
 
 }  // namespace test::v201

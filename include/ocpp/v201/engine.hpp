@@ -98,6 +98,15 @@ struct EngineOptions {
   /// make_openssl_security_provider(); owned by the host, outliving the engine. nullptr: nothing
   /// can be verified, so every UpdateFirmwareRequest is answered InvalidCertificate.
   SecurityProvider* security_provider = nullptr;
+  // Smart charging (block K).
+  /// Line voltage used to convert between A (per phase) and W (K01.FR.50).
+  double line_voltage = 230.0;
+  /// What an EVSE may take when no charging profile limits it, A per phase: the limit the
+  /// charging_limit hook reports without profiles, and the local limit of composite schedules.
+  double max_current = 32.0;
+  /// SmartChargingCtrlr.Entries maxLimit: charging profiles installed at most (1..1000); a
+  /// SetChargingProfileRequest beyond it is Rejected.
+  std::size_t max_charging_profiles = 100;
 };
 
 /// The OCPP 2.0.1 protocol engine, sans I/O (see the notes at the top of this file).
@@ -106,7 +115,9 @@ class OCPP_API Engine {
   /// Creates an engine on the store (its durable queue, where no durable message is written
   /// yet, and the availability ChangeAvailability set in an earlier run).
   /// Errors: Errc::invalid_argument (no EVSE, an EVSE without connectors, more than 1000 of
-  /// either, a charging_station the BootNotificationRequest schema refuses), storage errors.
+  /// either, a charging_station the BootNotificationRequest schema refuses, max_charging_profiles
+  /// not 1..1000, line_voltage not positive, max_current negative), storage errors.
+  /// Queues the charging_limit hook for the station and every EVSE.
   static Result<std::unique_ptr<Engine>> create(EngineOptions options, Store& store, Hooks hooks,
                                                 Now now);
   /// Destroys the engine; queued hook calls are dropped.

@@ -103,6 +103,15 @@ struct Hooks {
   /// The CSMS's current time, from BootNotificationResponse (B01.FR.06) or HeartbeatResponse
   /// (G02.FR.06): the firmware may set its clock with it.
   std::function<void(DateTime csms_time)> time_sync;
+  // smart charging (block K)
+  /// The limit in effect on an EVSE (evseId >= 1) or the whole station (evseId 0: what it
+  /// may draw from the grid) changed: a charging profile was set, cleared or expired, a
+  /// schedule period began or ended, a transaction started or ended. Called once per EVSE
+  /// and the station after create(). limit is in unit (A per phase, or W); without profiles
+  /// it is EngineOptions::max_current. numberPhases as the profile gives it, if it does.
+  std::function<void(int evseId, double limit, ChargingRateUnitEnumType unit,
+                     std::optional<std::int32_t> numberPhases)>
+      charging_limit;
   /// A log line: level 0 error, 1 warning, 2 information.
   std::function<void(int level, const std::string& message)> log;
   /// Every frame sent (sent = true) or received, as text (for traces).

@@ -3,7 +3,9 @@
 //
 // Pure functions over the installed profiles: validation, the replace/clear rules of the
 // profile store, and the composite schedule. No I/O and no clock: every time is passed in,
-// so the module (smart_charging.cpp) and the unit tests drive the same code.
+// so the module (smart_charging.cpp) and the unit tests drive the same code. The schedule
+// maths itself is version-neutral and lives in core/charging_schedule.hpp (shared with
+// OCPP 2.0.1): this file converts the 1.6 types into its structs.
 //
 // All times are whole seconds since the Unix epoch (dateTime values are floored to the
 // second): schedule periods are whole seconds, so this loses nothing the protocol expresses.
@@ -14,31 +16,28 @@
 #include <string>
 #include <vector>
 
+#include "core/charging_schedule.hpp"
 #include "ocpp/time.hpp"
 #include "ocpp/v16/generated/messages.hpp"
 
 namespace ocpp::v16::smart_charging {
 
-using Seconds = std::int64_t;  ///< seconds since the Unix epoch
-
-Seconds to_seconds(DateTime t);
-DateTime from_seconds(Seconds s);
+namespace charging = core::charging;
+using Seconds = charging::Seconds;  ///< seconds since the Unix epoch
+using charging::from_seconds;
+using charging::to_seconds;
 
 /// Electrical settings of the charge point used to convert between A and W and to bound
 /// what no profile limits ("Local Limits might be taken into account", errata 3.1/3.27).
-struct Settings {
-  double voltage = 230.0;        ///< line voltage of section 7.12 ("230 or 110 volt")
-  std::int32_t default_phases = 3;  ///< section 7.12/7.14: "3 SHALL be assumed"
-  double max_current = 32.0;     ///< per connector, A per phase: the local limit
-};
+using Settings = charging::Settings;
 
 /// The configuration keys of section 9.4 that bound what may be installed.
 struct Capabilities {
-  std::int64_t max_stack_level = 10;     ///< ChargeProfileMaxStackLevel (9.4.1)
-  bool allow_current = true;             ///< ChargingScheduleAllowedChargingRateUnit has Current
-  bool allow_power = true;               ///< ... has Power (9.4.2)
-  std::int64_t max_periods = 48;         ///< ChargingScheduleMaxPeriods (9.4.3)
-  std::int64_t max_installed = 20;       ///< MaxChargingProfilesInstalled (9.4.5)
+  std::int64_t max_stack_level = 10;  ///< ChargeProfileMaxStackLevel (9.4.1)
+  bool allow_current = true;          ///< ChargingScheduleAllowedChargingRateUnit has Current
+  bool allow_power = true;            ///< ... has Power (9.4.2)
+  std::int64_t max_periods = 48;      ///< ChargingScheduleMaxPeriods (9.4.3)
+  std::int64_t max_installed = 20;    ///< MaxChargingProfilesInstalled (9.4.5)
 };
 
 /// Parses the CSL of ChargingScheduleAllowedChargingRateUnit into allow_current/allow_power.
@@ -69,13 +68,11 @@ std::optional<std::vector<std::int32_t>> install(std::vector<Installed>& list, I
 
 /// ClearChargingProfile (section 5.5, errata 3.25/3.26): by id (other fields ignored), or every
 /// profile matching all given fields (none given = all). Returns the ids removed.
-std::vector<std::int32_t> clear(std::vector<Installed>& list, const ClearChargingProfileRequest& req);
+std::vector<std::int32_t> clear(std::vector<Installed>& list,
+                                const ClearChargingProfileRequest& req);
 
 /// The transaction running on a connector, as the composite needs it.
-struct TxContext {
-  std::int64_t tx_key = 0;
-  Seconds start = 0;  ///< the start point of Relative profiles (section 7.9)
-};
+using TxContext = charging::TxContext;
 
 /// The charge point's situation: connectors 1..N and their transactions (index 0 unused).
 struct Situation {
@@ -84,12 +81,7 @@ struct Situation {
 };
 
 /// One limit in effect: what the firmware must follow on a connector at a point in time.
-struct Limit {
-  double limit = 0;
-  std::optional<std::int32_t> numberPhases;
-  bool operator==(const Limit& o) const { return limit == o.limit && numberPhases == o.numberPhases; }
-  bool operator!=(const Limit& o) const { return !(*this == o); }
-};
+using Limit = charging::Limit;
 
 /// The composite schedule of a connector over [start, start + duration) in `unit`.
 struct Composite {
@@ -99,9 +91,8 @@ struct Composite {
   std::optional<double> minChargingRate;
 };
 
-/// Bound of the periods of one composite schedule (a long duration over short recurring
-/// periods would otherwise produce an answer of any size).
-constexpr std::size_t kMaxCompositePeriods = 1024;
+/// Bound of the periods of one composite schedule.
+constexpr std::size_t kMaxCompositePeriods = charging::kMaxCompositePeriods;
 
 /// The unit a composite is reported in when the CSMS does not ask for one: W when every
 /// profile that may apply to the connector is in W, else A.
@@ -112,22 +103,19 @@ ChargingRateUnitType natural_unit(const std::vector<Installed>& list, const Situ
 /// of the ChargePointMaxProfile and the sum of the connectors' limits) or N (the minimum of the
 /// ChargePointMaxProfile, the TxProfile or else TxDefaultProfile stack, and the local limit).
 /// duration 0 gives the one period in effect at start. connectorId must be 0..s.connectors.
-Composite composite_schedule(const std::vector<Installed>& list, const Situation& s, int connectorId,
-                             Seconds start, std::int32_t duration, ChargingRateUnitType unit,
-                             const Settings& settings);
+Composite composite_schedule(const std::vector<Installed>& list, const Situation& s,
+                             int connectorId, Seconds start, std::int32_t duration,
+                             ChargingRateUnitType unit, const Settings& settings);
 
 /// The limit in effect on connector (0..N) at t, in unit, and when it may change next (a
 /// boundary of a period, of a validity or of a recurrence; nullopt = never).
-struct LimitAt {
-  Limit value;
-  std::optional<Seconds> next_change;
-};
+using LimitAt = charging::LimitAt;
 LimitAt limit_at(const std::vector<Installed>& list, const Situation& s, int connectorId, Seconds t,
                  ChargingRateUnitType unit, const Settings& settings);
 
 /// Converts a limit between A (per phase) and W (total) with phases phases (section 7.12),
 /// rounded down to the 0.1 the schema allows, so a converted limit never exceeds the original.
-double convert(double limit, ChargingRateUnitType from, ChargingRateUnitType to, std::int32_t phases,
-               double voltage);
+double convert(double limit, ChargingRateUnitType from, ChargingRateUnitType to,
+               std::int32_t phases, double voltage);
 
 }  // namespace ocpp::v16::smart_charging
