@@ -81,6 +81,7 @@ std::error_code Engine::Impl::load(Now now) {
   if (auto ec = session_.load()) return ec;
   schedule_aligned(now);
   if (auto ec = load_transactions(now)) return ec;
+  if (auto ec = load_certificates()) return ec;  // certificate management (M05.FR.12)
   return load_security_log(now);
 }
 
@@ -229,6 +230,8 @@ void Engine::Impl::handle_call(const rpc::Frame& frame, Now now) {
     handle_trigger_message(frame, now);  // also while Pending (B02.FR.02)
     return;
   }
+  // certificate management (M03-M05, A02): also while Pending (A00.FR.429 renews then)
+  if (handle_certificate_call(frame, action, now)) return;
   if (registration_ == RegistrationStatusEnumType::Pending && handle_pending_call(frame, action))
     return;
   if (action == Action::RequestStartTransaction) {
@@ -259,6 +262,7 @@ std::optional<MonoTime> Engine::Impl::next_deadline() const {
   }
   if (auto t = tx_next_deadline()) consider(*t);
   if (next_aligned_) consider(*next_aligned_);
+  if (auto t = certificates_next_deadline()) consider(*t);  // certificate management
   return d;
 }
 
@@ -274,6 +278,7 @@ void Engine::Impl::handle_timeout(Now now) {
   heartbeat_timer(now);
   tx_timer(now);
   aligned_timer(now);
+  certificates_timer(now);  // certificate management (M05.FR.13, A02.FR.17, A03.FR.02)
 }
 
 // ---------------------------------------------------------------- public forwarding

@@ -87,8 +87,15 @@ const Row kStationRows[] = {
     {"AlignedDataCtrlr", "SendDuringIdle", "", "false", M::ReadWrite},
     {"AlignedDataCtrlr", "TxEndedInterval", "", "0", M::ReadWrite, {}, 0},
     {"AlignedDataCtrlr", "TxEndedMeasurands", "", kEnergy, M::ReadWrite},
+    // certificate management (M05, A02, A03): AdditionalRootCertificateCheck as the firmware
+    // sets it; CertificateEntries counts the installed CA certificates.
+    {"SecurityCtrlr", "AdditionalRootCertificateCheck", "", "false", M::ReadOnly},
     {"SecurityCtrlr", "BasicAuthPassword", "", "", M::WriteOnly, {}, {}, 40},
+    {"SecurityCtrlr", "CertSigningRepeatTimes", "", "3", M::ReadWrite, {}, 0, 100},
+    {"SecurityCtrlr", "CertSigningWaitMinimum", "", "60", M::ReadWrite, {}, 1},
     {"SecurityCtrlr", "CertificateEntries", "", "0", M::ReadOnly},
+    {"SecurityCtrlr", "Identity", "", "", M::ReadOnly},
+    {"SecurityCtrlr", "MaxCertificateChainSize", "", "10000", M::ReadOnly},
     {"SecurityCtrlr", "OrganizationName", "", kFromOptions, M::ReadWrite},
     {"SecurityCtrlr", "SecurityProfile", "", "1", M::ReadOnly},
     {"ChargingStation", "AvailabilityState", "", "", M::ReadOnly},
@@ -202,6 +209,11 @@ std::error_code Engine::Impl::define_device_model() {
       // The idTokens in the list now; maxLimit what it can hold (part 2 appendix).
       v.max_limit = static_cast<double>(options_.local_list_max_entries);
       read = [this] { return std::to_string(local_list_.size()); };
+    }
+    if (r.component == "SecurityCtrlr" && r.variable == "CertificateEntries") {
+      // certificate management (M05.FR.06): installed now; maxLimit what the store holds.
+      v.max_limit = static_cast<double>(kCertificateEntriesMax);
+      read = [this] { return std::to_string(certificate_entries()); };
     }
     v.read = std::move(read);
     return dm_.define(std::move(v));

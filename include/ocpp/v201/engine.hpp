@@ -32,6 +32,7 @@
 
 #include "ocpp/error.hpp"
 #include "ocpp/export.hpp"
+#include "ocpp/security.hpp"
 #include "ocpp/store.hpp"
 #include "ocpp/time.hpp"
 #include "ocpp/v201/device_model.hpp"
@@ -92,6 +93,13 @@ struct EngineOptions {
   /// AuthCtrlr.OfflineTxForUnknownIdEnabled: offline, an idToken neither listed nor cached
   /// is accepted (C15.FR.08) and never cached (C15.FR.01).
   bool offline_tx_for_unknown_id = false;
+
+  // certificate management (M03-M05, A02, A03)
+  /// Keeps the station's keys and certificates (not owned; must outlive the engine). nullptr:
+  /// no certificate management: GetInstalledCertificateIds answers NotFound, DeleteCertificate
+  /// NotFound, InstallCertificate Rejected, CertificateSigned Rejected, and TriggerMessage
+  /// SignChargingStationCertificate Rejected.
+  SecurityProvider* security = nullptr;
 };
 
 /// The OCPP 2.0.1 protocol engine, sans I/O (see the notes at the top of this file).

@@ -101,6 +101,13 @@ struct Hooks {
   std::function<void(const ComponentType& component, const VariableType& variable,
                      AttributeEnumType attributeType, const std::string& value)>
       variable_set;
+
+  // --- certificate management (A02, A03) ---
+  /// A new charging station certificate was installed from a CertificateSignedRequest and is
+  /// valid now: the connection is to be opened again so that the TLS handshake presents it
+  /// (A02.FR.08). ChargingStation reconnects on it (keeping the previous certificate as the
+  /// fallback until the new one connected).
+  std::function<void()> client_certificate_changed;
 };
 
 }  // namespace ocpp::v201
