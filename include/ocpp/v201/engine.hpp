@@ -14,8 +14,9 @@
 // every TransactionEventRequest through the durable outbox), authorization of presented
 // idTokens (C01, C15) with the Authorization Cache (C10 to C12) and the Local Authorization
 // List (C13, C14, D01, D02; both persisted in the Store), remote start and stop (F01 to F03),
-// UnlockConnector (F05), meter values (J01, J02), security events (A04) and DataTransfer from
-// the CSMS (P01).
+// UnlockConnector (F05), meter values (J01, J02), security events (A04), DataTransfer from
+// the CSMS (P01) and, with a SecurityProvider, certificate management (M03 to M05) and the
+// renewal of the charging station certificate (A02, A03).
 // Not thread-safe: one thread at a time.
 #pragma once
 
