@@ -152,6 +152,48 @@ class Facade : public Runner::Client, public TransportEvents, public ConnectionM
   virtual void after_transmit(Now) {}
 
  public:
+  // --- a new charging station certificate (1.6 whitepaper and 2.0.1 A02.FR.08, A02.FR.10) ---
+  /// Attempts with a new certificate (or profile) before going back to the previous one.
+  static constexpr unsigned kTrialAttempts = 3;
+  /// A new client certificate is tried like a new profile (runner thread): the previous one
+  /// stays in the provider until the new one has connected, and comes back if it never does.
+  void start_certificate_trial(Now now) {
+    if (!connection_) return;
+    if (connection_->in_trial()) {
+      // A profile trial is running: it goes on, now with the new certificate.
+      connection_->reconnect(now);
+      return;
+    }
+    if (connection_->try_configure(connection_->config(), kTrialAttempts, now)) {
+      connection_->reconnect(now);
+      return;
+    }
+    certificate_trial_ = true;
+  }
+  /// The end of a connection trial: true when it was a certificate's, then handled here (a
+  /// failed one reverts the provider's certificate and records `event_type` with why).
+  bool end_certificate_trial(bool succeeded, const std::string& why, Now now,
+                             const char* event_type) {
+    if (!certificate_trial_) return false;
+    certificate_trial_ = false;
+    if (succeeded) return true;
+    auto* security = connection_->config().security.get();
+    const auto ec = security ? security->revert_charging_station_certificate()
+                             : std::error_code(make_error_code(SecurityErrc::not_found));
+    std::string info = (ec ? "new charging station certificate failed to connect, no previous one "
+                             "to go back to: "
+                           : "new charging station certificate failed to connect, back to the "
+                             "previous one: ") +
+                       why;
+    info.resize(std::min<std::size_t>(info.size(), 255));
+    std::lock_guard<std::mutex> lk(m_);
+    if (auto e2 = engine_->report_security_event(event_type, std::move(info), now))
+      if (log_) log_(0, "cannot log security event: " + e2.message());
+    return true;
+  }
+  bool certificate_trial_ = false;  // the connection's trial is of a new certificate
+
+ public:
   Runner& runner_;
   std::function<void(int, const std::string&)> log_;  // the log hook, for connection lines
   std::unique_ptr<Store> store_;

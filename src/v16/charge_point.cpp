@@ -41,36 +41,9 @@ class ChargePoint::Impl final : public core::Facade<Engine> {
     if (auto ec = engine_->report_security_event(type, detail.substr(0, 255), now_from_system_clocks()))
       if (hooks_.log) hooks_.log(0, std::string("cannot log security event ") + type + ": " + ec.message());
   }
-  // A02.FR.10: a new charge point certificate is tried like a new profile; the previous one
-  // stays in the provider until the new one has connected, and comes back if it never does.
-  void start_certificate_trial(Now now) {
-    if (connection_->in_trial()) {
-      // A profile trial is running: it goes on, now with the new certificate.
-      connection_->reconnect(now);
-      return;
-    }
-    if (connection_->try_configure(connection_->config(), kTrialAttempts, now)) {
-      connection_->reconnect(now);
-      return;
-    }
-    certificate_trial_ = true;
-  }
-
+  // A02.FR.10: a new charge point certificate is tried like a new profile (core::Facade).
   void connection_trial_ended(bool succeeded, const std::string& why, Now now) override {
-    if (certificate_trial_) {
-      certificate_trial_ = false;
-      if (succeeded) return;
-      auto* security = base_connection_.security.get();
-      const auto ec = security ? security->revert_charging_station_certificate()
-                               : make_error_code(SecurityErrc::not_found);
-      std::string info = (ec ? "new charge point certificate failed to connect, no previous one to go back to: "
-                             : "new charge point certificate failed to connect, back to the previous one: ") + why;
-      info.resize(std::min<std::size_t>(info.size(), 255));
-      std::lock_guard<std::mutex> lk(m_);
-      if (auto e2 = engine_->report_security_event("ReconfigurationOfSecurityParameters", std::move(info), now))
-        if (hooks_.log) hooks_.log(0, "cannot log security event: " + e2.message());
-      return;
-    }
+    if (end_certificate_trial(succeeded, why, now, "ReconfigurationOfSecurityParameters")) return;
     std::lock_guard<std::mutex> lk(m_);
     if (auto ec = engine_->connection_trial_ended(succeeded, why, now))
       if (hooks_.log) hooks_.log(0, "security profile trial: " + ec.message());
@@ -110,12 +83,8 @@ class ChargePoint::Impl final : public core::Facade<Engine> {
     return c;
   }
 
-  // A05.FR.08: attempts with a new security profile before going back to the previous one.
-  static constexpr unsigned kTrialAttempts = 3;
-
   Hooks hooks_;
   core::ConnectionConfig base_connection_;  // as configured, before the SecurityProfile key
-  bool certificate_trial_ = false;          // the connection's trial is of a new certificate
   std::string last_security_failure_;       // the last connection security event, until an open
 };
 

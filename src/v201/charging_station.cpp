@@ -32,8 +32,15 @@ class ChargingStation::Impl final : public core::Facade<Engine> {
     });
     if (ec) connection_log(0, "security event not recorded: " + ec.message());
   }
+  // certificate management (A02.FR.10 errata 2025-01): a new client certificate that never
+  // connects is discarded, the previous one comes back (DiscardedRenewedClientCertificate is
+  // not in the appendix of this edition: ReconfigurationOfSecurityParameters).
+  void connection_trial_ended(bool succeeded, const std::string& why, Now now) override {
+    end_certificate_trial(succeeded, why, now, "ReconfigurationOfSecurityParameters");
+  }
 
   std::optional<std::string> password_;
+  std::shared_ptr<SecurityProvider> security_;  // the engine's (EngineOptions::security)
 };
 
 namespace {
@@ -72,17 +79,45 @@ Result<std::unique_ptr<ChargingStation>> ChargingStation::create(Runner& runner,
   eo.boot_retry_default = config.boot_retry_default;
   eo.heartbeat_interval = config.heartbeat_interval;
   eo.security_log_limit = config.security_log_limit;
+  eo.security_provider = config.security.get();  // certificate management (M, A02, A03)
   auto store = core::open_store(std::move(config.store), config.db_path, config.identity);
   if (!store) return store.error();
 
   auto impl = std::make_shared<Impl>(runner);
   impl->log_ = hooks.log;
   impl->password_ = config.password;
+  impl->security_ = config.security;
   impl->store_ = std::move(store.value());
+  // certificate management: a new client certificate is presented at the next TLS handshake
+  // (A02.FR.08). Hooks run on the runner's thread, where the connection manager lives.
+  hooks.client_certificate_changed = [weak = std::weak_ptr<Impl>(impl),
+                                      user = hooks.client_certificate_changed] {
+    if (auto i = weak.lock()) i->start_certificate_trial(now_from_system_clocks());
+    if (user) user();
+  };
   auto engine =
       Engine::create(std::move(eo), *impl->store_, std::move(hooks), now_from_system_clocks());
   if (!engine) return engine.error();
   impl->engine_ = std::move(engine.value());
+  // certificate management: the profile and identity the CSR and the certificate checks use.
+  {
+    const auto now = now_from_system_clocks();
+    // Unset: TLS with a password is profile 2, without one 3 (A00: what the URL and the
+    // credentials select), ws:// profile 1.
+    const bool tls = connection.csms_url.rfind("wss://", 0) == 0;
+    const int profile = connection.security_profile ? static_cast<int>(*connection.security_profile)
+                        : tls                       ? (impl->password_ ? 2 : 3)
+                                                    : 1;
+    ComponentType security_ctrlr;
+    security_ctrlr.name = "SecurityCtrlr";
+    VariableType variable;
+    variable.name = "SecurityProfile";
+    if (profile > 0)
+      (void)impl->engine_->set_variable_actual(security_ctrlr, variable, std::to_string(profile),
+                                               now);
+    variable.name = "Identity";
+    (void)impl->engine_->set_variable_actual(security_ctrlr, variable, config.identity, now);
+  }
   if (auto ec = Impl::start(impl, std::move(connection))) return ec;
   return std::unique_ptr<ChargingStation>(new ChargingStation(std::move(impl)));
 }

@@ -82,6 +82,7 @@ std::error_code Engine::Impl::load(Now now) {
   schedule_aligned(now);
   if (auto ec = load_transactions(now)) return ec;
   if (auto ec = load_smart_charging(now)) return ec;  // smart charging (block K), K01.FR.27
+  if (auto ec = load_certificates()) return ec;       // certificate management (M05.FR.12)
   if (auto ec = load_security_log(now)) return ec;
   return load_file_transfers(now);  // firmware update (L01), logs (N01)
 }
@@ -231,6 +232,8 @@ void Engine::Impl::handle_call(const rpc::Frame& frame, Now now) {
     handle_trigger_message(frame, now);  // also while Pending (B02.FR.02)
     return;
   }
+  // certificate management (M03-M05, A02): also while Pending (A00.FR.429 renews then)
+  if (handle_certificate_call(frame, action, now)) return;
   if (registration_ == RegistrationStatusEnumType::Pending && handle_pending_call(frame, action))
     return;
   // smart charging (block K)
@@ -297,6 +300,7 @@ std::optional<MonoTime> Engine::Impl::next_deadline() const {
   // smart charging (block K): the next period boundary; a remote start's TxProfile expiring
   if (smart_.deadline) consider(*smart_.deadline);
   for (const auto& [evse, p] : smart_.pending) consider(p.until + std::chrono::milliseconds(1));
+  if (auto t = certificates_next_deadline()) consider(*t);  // certificate management
   return d;
 }
 
@@ -312,9 +316,10 @@ void Engine::Impl::handle_timeout(Now now) {
   heartbeat_timer(now);
   tx_timer(now);
   aligned_timer(now);
-  firmware_timer(now);  // firmware update (L01)
-  logs_timer(now);      // logs (N01)
+  firmware_timer(now);        // firmware update (L01)
+  logs_timer(now);            // logs (N01)
   smart_charging_timer(now);  // smart charging (block K)
+  certificates_timer(now);    // certificate management (M05.FR.13, A02.FR.17, A03.FR.02)
 }
 
 // ---------------------------------------------------------------- public forwarding

@@ -9,7 +9,8 @@
 // station; RequestStart/StopTransaction), auth_cache.cpp (C10-C12: the Authorization Cache),
 // local_list.cpp (C13, C14, D01, D02: the Local Authorization List), metering.cpp (block J),
 // security_events.cpp (A04), data_transfer.cpp (P01), smart_charging.cpp and
-// charging_profiles.cpp (block K).
+// charging_profiles.cpp (block K), certificates.cpp (M03-M05), certificate_renewal.cpp (A02,
+// A03), firmware.cpp (L01), logs.cpp (N01) and customer_information.cpp (N09, N10).
 #pragma once
 
 #include <deque>
@@ -25,6 +26,7 @@
 #include "ocpp/v201/engine.hpp"
 #include "rpc/frame.hpp"
 #include "rpc/session.hpp"
+#include "security/certificate_management.hpp"
 #include "v201/authorization.hpp"
 #include "v201/device_model.hpp"
 #include "v201/generated/codec.hpp"
@@ -392,7 +394,42 @@ class Engine::Impl {
   /// SmartChargingCtrlr.ProfileStackLevel, PeriodsPerSchedule and RateUnit.
   ProfileLimits profile_limits() const;
   SmartChargingState smart_;
+
+  // certificate management (M03-M05, A02, A03): certificates.cpp, certificate_renewal.cpp
+  /// Reads the fallback CSMS root an earlier run kept (M05.FR.12) and defines nothing else.
+  std::error_code load_certificates();
+  /// Answers InstallCertificate, DeleteCertificate, GetInstalledCertificateIds and
+  /// CertificateSigned; false for any other action.
+  bool handle_certificate_call(const rpc::Frame& frame, Action action, Now now);
+  /// SecurityCtrlr.SecurityProfile: the profile of the connection (set by the firmware).
+  int security_profile() const;
+  /// Certificate changes only from an authenticated CSMS (profile 2 or 3).
+  bool certificate_changes_allowed() const { return security_profile() >= 2; }
+  /// The installed CA certificates (SecurityCtrlr.CertificateEntries); 0 without a provider.
+  std::size_t certificate_entries() const;
+  /// TriggerMessage SignChargingStationCertificate (A02): whether a CSR can be sent now.
+  bool can_sign_certificate() const;
+  /// A02.FR.02, A02.FR.03: a new key pair and its CSR in a SignCertificateRequest, with the
+  /// back-off of A02.FR.17 started afresh when `fresh` (triggered, or A03). False (logged)
+  /// when the provider cannot make the CSR.
+  bool send_sign_certificate(bool fresh, Now now);
+  void handle_certificate_signed(const rpc::Frame& frame, Now now);
+  std::optional<MonoTime> certificates_next_deadline() const;
+  void certificates_timer(Now now);
+  std::optional<CertificateHashData> csms_root_fallback_;  // M05.FR.12, until M05.FR.13
+  std::uint64_t fallback_epoch_ = 0;         // the connection the fallback was kept on
+  security::CsrBackoff csr_backoff_;         // A02.FR.17-A02.FR.19
+  std::optional<CsrRequest> csr_requested_;  // the subject of the last CSR sent
+  std::string csr_pem_;                      // the last CSR sent (resent by A02.FR.17)
+  /// No SignCertificateRequest of our own until the CSMS triggers one (A02.FR.19, A02.FR.20).
+  bool csr_blocked_ = false;
+  MonoTime next_expiry_check_{};  // A03.FR.02
 };
+
+/// SecurityCtrlr.CertificateEntries maxLimit: the CA certificates the station keeps at most.
+inline constexpr std::int64_t kCertificateEntriesMax = 20;
+/// The store key of the fallback CSMS root (M05.FR.12), its SHA256 hash data as text.
+inline constexpr const char* kCsmsRootFallbackKey = "v201.cert.csms_root_fallback";
 
 template <class T>
 void Engine::Impl::defer_decision(std::function<T()> ask,

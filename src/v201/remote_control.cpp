@@ -75,6 +75,14 @@ void Engine::Impl::handle_trigger_message(const rpc::Frame& frame, Now now) {
       }
       break;
     // --- end firmware update, logs ---
+    case MessageTriggerEnumType::SignChargingStationCertificate:
+      // certificate management (A02.FR.02: the key pair after the TriggerMessageResponse;
+      // A02.FR.19, A02.FR.20: a trigger starts the back-off afresh).
+      if (can_sign_certificate()) {
+        resp.status = TriggerMessageStatusEnumType::Accepted;
+        send = [this, now] { send_sign_certificate(true, now); };
+      }
+      break;
     default:
       // F06.FR.08: a message this Charging Station does not implement.
       resp.status = TriggerMessageStatusEnumType::NotImplemented;

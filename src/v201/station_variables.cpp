@@ -87,8 +87,15 @@ const Row kStationRows[] = {
     {"AlignedDataCtrlr", "SendDuringIdle", "", "false", M::ReadWrite},
     {"AlignedDataCtrlr", "TxEndedInterval", "", "0", M::ReadWrite, {}, 0},
     {"AlignedDataCtrlr", "TxEndedMeasurands", "", kEnergy, M::ReadWrite},
+    // certificate management (M05, A02, A03): AdditionalRootCertificateCheck as the firmware
+    // sets it; CertificateEntries counts the installed CA certificates.
+    {"SecurityCtrlr", "AdditionalRootCertificateCheck", "", "false", M::ReadOnly},
     {"SecurityCtrlr", "BasicAuthPassword", "", "", M::WriteOnly, {}, {}, 40},
+    {"SecurityCtrlr", "CertSigningRepeatTimes", "", "3", M::ReadWrite, {}, 0, 100},
+    {"SecurityCtrlr", "CertSigningWaitMinimum", "", "60", M::ReadWrite, {}, 1},
     {"SecurityCtrlr", "CertificateEntries", "", "0", M::ReadOnly},
+    {"SecurityCtrlr", "Identity", "", "", M::ReadOnly},
+    {"SecurityCtrlr", "MaxCertificateChainSize", "", "10000", M::ReadOnly},
     {"SecurityCtrlr", "OrganizationName", "", kFromOptions, M::ReadWrite},
     {"SecurityCtrlr", "SecurityProfile", "", "1", M::ReadOnly},
     // smart charging (block K)
@@ -215,6 +222,11 @@ std::error_code Engine::Impl::define_device_model() {
       // smart charging (block K): the profiles installed now, maxLimit what may be.
       v.max_limit = static_cast<double>(options_.max_charging_profiles);
       read = [this] { return std::to_string(smart_.profiles.size()); };
+    }
+    if (r.component == "SecurityCtrlr" && r.variable == "CertificateEntries") {
+      // certificate management (M05.FR.06): installed now; maxLimit what the store holds.
+      v.max_limit = static_cast<double>(kCertificateEntriesMax);
+      read = [this] { return std::to_string(certificate_entries()); };
     }
     v.read = std::move(read);
     return dm_.define(std::move(v));

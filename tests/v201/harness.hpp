@@ -74,6 +74,9 @@ inline bool valid_request(const std::string& action, const std::string& payload,
   } else if (action == "ReportChargingProfiles") {  // smart charging (block K)
     ocpp::v201::ReportChargingProfilesRequest r;
     ok = ocpp::v201::codec::from_json(payload, r, err);
+  } else if (action == "SignCertificate") {  // certificate management (A02, A03)
+    ocpp::v201::SignCertificateRequest r;
+    ok = ocpp::v201::codec::from_json(payload, r, err);
   } else {
     err.message = "an action the engine does not send yet";
   }
@@ -124,6 +127,9 @@ class Harness {
   ocpp::v201::Engine& engine() { return *engine_; }
   ocpp::Store& store() { return *store_; }
   ocpp::Now now() const { return now_; }
+  /// certificate management: sets the simulated wall clock (the test PKI is made relative to
+  /// the real one).
+  void set_wall_clock(ocpp::DateTime t) { now_.wall = t; }
 
   /// The fake CSMS answers BootNotificationRequest with this status and interval.
   void boot_answer(const std::string& status, int interval) {

@@ -14,8 +14,9 @@
 // every TransactionEventRequest through the durable outbox), authorization of presented
 // idTokens (C01, C15) with the Authorization Cache (C10 to C12) and the Local Authorization
 // List (C13, C14, D01, D02; both persisted in the Store), remote start and stop (F01 to F03),
-// UnlockConnector (F05), meter values (J01, J02), security events (A04) and DataTransfer from
-// the CSMS (P01).
+// UnlockConnector (F05), meter values (J01, J02), security events (A04), DataTransfer from
+// the CSMS (P01) and, with a SecurityProvider, certificate management (M03 to M05) and the
+// renewal of the charging station certificate (A02, A03).
 // Not thread-safe: one thread at a time.
 #pragma once
 
@@ -94,10 +95,6 @@ struct EngineOptions {
   /// is accepted (C15.FR.08) and never cached (C15.FR.01).
   bool offline_tx_for_unknown_id = false;
 
-  /// Verifies firmware signing certificates and signatures (L01), e.g. the one of
-  /// make_openssl_security_provider(); owned by the host, outliving the engine. nullptr: nothing
-  /// can be verified, so every UpdateFirmwareRequest is answered InvalidCertificate.
-  SecurityProvider* security_provider = nullptr;
   // Smart charging (block K).
   /// Line voltage used to convert between A (per phase) and W (K01.FR.50).
   double line_voltage = 230.0;
@@ -107,6 +104,14 @@ struct EngineOptions {
   /// SmartChargingCtrlr.Entries maxLimit: charging profiles installed at most (1..1000); a
   /// SetChargingProfileRequest beyond it is Rejected.
   std::size_t max_charging_profiles = 100;
+  // certificate management (M03-M05, A02, A03)
+  /// Keeps the station's keys and certificates and verifies firmware signatures, e.g. the one
+  /// of make_openssl_security_provider() (not owned; must outlive the engine). nullptr: no
+  /// certificate management (GetInstalledCertificateIds and DeleteCertificate answer NotFound,
+  /// InstallCertificate, CertificateSigned and TriggerMessage SignChargingStationCertificate
+  /// Rejected) and nothing can be verified (every UpdateFirmwareRequest is answered
+  /// InvalidCertificate).
+  SecurityProvider* security_provider = nullptr;
 };
 
 /// The OCPP 2.0.1 protocol engine, sans I/O (see the notes at the top of this file).

@@ -163,6 +163,12 @@ struct Hooks {
   /// Authorization List is reported, never cleared: N10.FR.03).
   std::function<CustomerData(const CustomerInformationRequest& request)> customer_information;
   // --- end firmware update, logs, customer information ---
+  // --- certificate management (A02, A03) ---
+  /// A new charging station certificate was installed from a CertificateSignedRequest and is
+  /// valid now: the connection is to be opened again so that the TLS handshake presents it
+  /// (A02.FR.08). ChargingStation reconnects on it (keeping the previous certificate as the
+  /// fallback until the new one connected).
+  std::function<void()> client_certificate_changed;
 };
 
 }  // namespace ocpp::v201

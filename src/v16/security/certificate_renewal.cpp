@@ -9,6 +9,7 @@
 // client_certificate_changed hook then (ChargePoint reconnects on it).
 #include <algorithm>
 
+#include "security/certificate_management.hpp"
 #include "v16/engine_impl.hpp"
 #include "v16/security/certificates.hpp"
 #include "v16/security/security_events.hpp"
@@ -16,13 +17,11 @@
 namespace ocpp::v16 {
 namespace {
 
-// A03.FR.02: a renewal starts when the certificate "will expire in one month".
-constexpr auto kRenewBefore = std::chrono::hours(24 * 30);
-// How often the expiry is looked at, and the wait before the next renewal attempt while the
-// certificate is still due (no CertificateSigned came, or the CSMS answered Rejected): once a
-// day. The whitepaper advises against fast retries (A03, error handling): a CSR the CA refuses
-// is not fixed by sending it again.
-constexpr auto kCheckInterval = std::chrono::hours(24);
+// The wait before the next renewal attempt while the certificate is still due (no
+// CertificateSigned came, or the CSMS answered Rejected): security::kExpiryCheckInterval, once
+// a day. The whitepaper advises against fast retries (A03, error handling): a CSR the CA
+// refuses is not fixed by sending it again.
+constexpr auto kCheckInterval = security::kExpiryCheckInterval;
 
 class CertificateRenewalModule final : public Module {
  public:
@@ -92,12 +91,9 @@ class CertificateRenewalModule final : public Module {
     next_check_ = now.mono + kCheckInterval;
     auto cert = engine_.options_.security->charging_station_certificate();
     if (!cert) return;  // none installed: nothing to renew (A02 installs the first one)
-    const auto due = cert->not_after - kRenewBefore;
-    if (now.wall < due) {
-      // Looked at again when due, and at least daily (the wall clock may be set meanwhile).
-      const auto wait =
-          std::chrono::duration_cast<std::chrono::steady_clock::duration>(due - now.wall);
-      next_check_ = now.mono + std::min<std::chrono::steady_clock::duration>(wait, kCheckInterval);
+    // A03.FR.02: due a month before expiry; looked at again when due, and at least daily.
+    if (auto wait = security::wait_before_renewal(cert->not_after, now.wall)) {
+      next_check_ = now.mono + *wait;
       return;
     }
     if (!can_renew_certificate(engine_)) {
@@ -113,8 +109,8 @@ class CertificateRenewalModule final : public Module {
   // A02.FR.06, A02.FR.07: the certificate is checked before it is used; a bad one is
   // discarded with an InvalidChargePointCertificate security event.
   bool certificate_signed(const std::string& chain, Now now) {
-    auto& security = engine_.options_.security;
-    if (!security) {
+    auto& provider = engine_.options_.security;
+    if (!provider) {
       engine_.log(1, "CertificateSigned.req: no certificate store");
       return false;
     }
@@ -123,22 +119,19 @@ class CertificateRenewalModule final : public Module {
       return false;
     }
     // Section 7.3: the chain is at most CertificateSignedMaxChainSize characters.
-    if (static_cast<std::int64_t>(chain.size()) >
-        engine_.config_.get_int("CertificateSignedMaxChainSize"))
-      return invalid("certificate chain longer than CertificateSignedMaxChainSize", now);
-    auto info = inspect_certificate_chain(chain);
-    if (!info) return invalid("not a PEM certificate chain", now);
-    if (info->is_ca) return invalid("the leaf is a CA certificate", now);
-    if (info->not_after <= now.wall) return invalid("the certificate has expired", now);
     // A00.FR.509, A00.FR.511: O is the CPO's name, CN the charge point's, as in the CSR sent.
-    const std::string cn = requested_ ? requested_->common_name : certificate_common_name(engine_);
-    const std::string o =
+    security::SignedCertificateRules rules;
+    rules.max_chain_size =
+        static_cast<std::size_t>(engine_.config_.get_int("CertificateSignedMaxChainSize"));
+    rules.common_name = requested_ ? requested_->common_name : certificate_common_name(engine_);
+    rules.organization =
         requested_ ? requested_->organization : engine_.config_.get("CpoName").value_or("");
-    if (!cn.empty() && info->common_name != cn) return invalid("CN is not " + cn, now);
-    if (!o.empty() && info->organization != o) return invalid("O is not the CpoName", now);
+    CertificateInfo info;
+    if (auto why = security::signed_certificate_problem(chain, now.wall, rules, info))
+      return invalid(*why, now);
     // The provider checks the key pair, the chain to a CentralSystemRootCertificate (the CPO
     // hierarchy, section 2.6.2) and the validity period.
-    if (auto ec = security->install_charging_station_certificate(chain))
+    if (auto ec = provider->install_charging_station_certificate(chain))
       return invalid(ec.message(), now);
     requested_.reset();
     if (auto ec = raise_security_event(engine_, "ReconfigurationOfSecurityParameters",
@@ -147,11 +140,11 @@ class CertificateRenewalModule final : public Module {
     // A02.FR.08: used from its not-before time, at the next connection. Only profile 3
     // presents a client certificate.
     if (current_security_profile(engine_) == 3) {
-      if (info->not_before <= now.wall) {
+      if (info.not_before <= now.wall) {
         signal_certificate_changed();
       } else {
         reconnect_at_ = now.mono + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                       info->not_before - now.wall);
+                                       info.not_before - now.wall);
       }
     }
     return true;
