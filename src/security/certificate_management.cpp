@@ -154,7 +154,8 @@ CaDeleteOutcome delete_ca_certificate(SecurityProvider& provider, const Certific
 std::optional<std::string> signed_certificate_problem(std::string_view chain, DateTime now,
                                                       const SignedCertificateRules& rules,
                                                       CertificateInfo& info) {
-  if (chain.size() > rules.max_chain_size) return "certificate chain longer than allowed";
+  if (chain.size() > rules.max_chain_size)
+    return "certificate chain longer than " + rules.max_chain_size_name;
   auto parsed = inspect_certificate_chain(chain);
   if (!parsed) return "not a PEM certificate chain";
   info = *parsed;

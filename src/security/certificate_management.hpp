@@ -80,6 +80,9 @@ struct SignedCertificateRules {
   std::string common_name;             ///< CN of the CSR sent; empty: not checked
   std::string organization;            ///< O of the CSR sent; empty: not checked
   std::size_t max_chain_size = 10000;  ///< characters of the PEM chain
+  /// The version's name of that limit, in the reason (CertificateSignedMaxChainSize in 1.6,
+  /// MaxCertificateChainSize in 2.0.1).
+  std::string max_chain_size_name = "the chain size limit";
   /// OCPP 2.0.1 errata 2025-01 (A02.FR.06): the validity must have begun already. 1.6
   /// accepts one that starts later and switches at its not-before (A02.FR.08).
   bool must_have_begun = false;

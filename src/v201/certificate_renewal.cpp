@@ -104,6 +104,7 @@ void Engine::Impl::handle_certificate_signed(const rpc::Frame& frame, Now now) {
     security::SignedCertificateRules rules;
     rules.max_chain_size = static_cast<std::size_t>(
         dm_.get_int("SecurityCtrlr", "MaxCertificateChainSize").value_or(10000));
+    rules.max_chain_size_name = "SecurityCtrlr.MaxCertificateChainSize";
     rules.common_name = csr_requested_ ? csr_requested_->common_name : common_name(*this);
     rules.organization = csr_requested_ ? csr_requested_->organization : organization_name(*this);
     rules.must_have_begun = true;

@@ -123,6 +123,7 @@ class CertificateRenewalModule final : public Module {
     security::SignedCertificateRules rules;
     rules.max_chain_size =
         static_cast<std::size_t>(engine_.config_.get_int("CertificateSignedMaxChainSize"));
+    rules.max_chain_size_name = "CertificateSignedMaxChainSize";
     rules.common_name = requested_ ? requested_->common_name : certificate_common_name(engine_);
     rules.organization =
         requested_ ? requested_->organization : engine_.config_.get("CpoName").value_or("");
