@@ -420,15 +420,15 @@ std::error_code Engine::Impl::plug_out(int evse_id, Now now) {
   EvseTx& e = evse_tx(evse_id);
   if (e.plugged_connector == 0) return make_error_code(Errc::invalid_state);
   const int connector_id = e.plugged_connector;
-  const bool was_charging = e.charging_state == ChargingStateEnumType::Charging;
   e.plugged_connector = 0;
   set_charging_time(e, ChargingStateEnumType::Idle, now);
   set_connector_status(evse_id, connector_id, ConnectorStatusEnumType::Available, now);
   if (!e.tx) return {};
   const unsigned sp = tx_settings_.stop_points;
-  // E06.FR.02, E06.FR.06, E06.FR.07; and E09.FR.01 where the authorization is a stop point.
-  const bool ends = (sp & (kEVConnected | kPowerPathClosed)) ||
-                    ((sp & kEnergyTransfer) && was_charging) ||
+  // E06.FR.02, E06.FR.06, E06.FR.07 (no energy can flow without the EV, whether or not it
+  // was flowing: a transaction that could no longer end is not left open); and E09.FR.01
+  // where the authorization is a stop point.
+  const bool ends = (sp & (kEVConnected | kPowerPathClosed | kEnergyTransfer)) ||
                     (tx_settings_.stop_tx_on_ev_side_disconnect && (sp & kAuthorized));
   if (ends)
     return end_transaction(evse_id, TriggerReasonEnumType::EVCommunicationLost,
