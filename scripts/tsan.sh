@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds the unit tests under ThreadSanitizer and runs the threaded ones (ChargePoint facade
 # and Runner), stopping at the first reported race.
-# Usage: scripts/tsan.sh [catch2 test spec]     (default: "[charge_point],[runner],[transport]")
+# Usage: scripts/tsan.sh [catch2 test spec]     (default: "[charge_point],[charging_station],[runner],[transport]")
 #        OCPP_TSAN_BUILD_DIR=/tmp/build-tsan scripts/tsan.sh   (build elsewhere; default build-tsan)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 build=${OCPP_TSAN_BUILD_DIR:-build-tsan}
-spec=${1:-"[charge_point],[runner],[transport]"}
+spec=${1:-"[charge_point],[charging_station],[runner],[transport]"}
 
 echo "== configure ($build, -DOCPP_SANITIZE=thread)"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCPP_SANITIZE=thread \
