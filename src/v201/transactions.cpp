@@ -215,23 +215,16 @@ void Engine::Impl::follow_tx_settings() {
     if (before.aligned_interval != tx_settings_.aligned_interval ||
         before.aligned_ended_interval != tx_settings_.aligned_ended_interval)
       schedule_aligned(now);
-    if (before.sampled_interval != tx_settings_.sampled_interval) {
-      // A new TxUpdatedInterval counts from now for the ongoing transactions.
+    // A new TxUpdatedInterval or TxEndedInterval counts from now for the ongoing transactions.
+    auto restart = [&](std::chrono::seconds iv, std::optional<MonoTime> Transaction::*next) {
       for (EvseTx& e : evse_txs_)
         if (e.tx)
-          e.tx->next_sample =
-              tx_settings_.sampled_interval.count() > 0
-                  ? std::optional<MonoTime>(now.mono + tx_settings_.sampled_interval)
-                  : std::nullopt;
-    }
-    if (before.sampled_ended_interval != tx_settings_.sampled_ended_interval) {
-      for (EvseTx& e : evse_txs_)
-        if (e.tx)
-          e.tx->next_ended_sample =
-              tx_settings_.sampled_ended_interval.count() > 0
-                  ? std::optional<MonoTime>(now.mono + tx_settings_.sampled_ended_interval)
-                  : std::nullopt;
-    }
+          (*e.tx).*next = iv.count() > 0 ? std::optional<MonoTime>(now.mono + iv) : std::nullopt;
+    };
+    if (before.sampled_interval != tx_settings_.sampled_interval)
+      restart(tx_settings_.sampled_interval, &Transaction::next_sample);
+    if (before.sampled_ended_interval != tx_settings_.sampled_ended_interval)
+      restart(tx_settings_.sampled_ended_interval, &Transaction::next_ended_sample);
   });
 }
 

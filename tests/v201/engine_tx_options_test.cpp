@@ -70,6 +70,22 @@ void group_policy(Harness& h) {
   };
 }
 
+// The fake CSMS refuses every idToken a TransactionEventRequest carries (E05).
+void refuse_id_tokens(Harness& h) {
+  h.policy["TransactionEvent"] = [](const test::v201::SentCall& c) -> std::optional<std::string> {
+    if (c.payload.find("\"idToken\"") != std::string::npos)
+      return R"({"idTokenInfo":{"status":"Invalid"}})";
+    return "{}";
+  };
+}
+
+// Starts and connects the engine with the transaction_event hook recording into `told`.
+void start_recording(Harness& h, std::vector<TransactionEventInfo>& told) {
+  h.hooks.transaction_event = [&told](const TransactionEventInfo& i) { told.push_back(i); };
+  h.start();
+  h.connect();
+}
+
 }  // namespace
 
 TEST_CASE("v201 C16.FR.02 TC_C_49: a Master Pass stops every ongoing transaction (MasterPass)",
@@ -146,11 +162,7 @@ TEST_CASE("v201 C09.FR.11 TC_C_42: an invalid idToken of the transaction's group
 TEST_CASE("v201 E05.FR.03 C15.FR.07 TC_C_15: MaxEnergyOnInvalidId, then E05.FR.02 SuspendedEVSE",
           "[v201][transactions][e05]") {
   Harness h;
-  h.policy["TransactionEvent"] = [](const test::v201::SentCall& c) -> std::optional<std::string> {
-    if (c.payload.find("\"idToken\"") != std::string::npos)
-      return R"({"idTokenInfo":{"status":"Invalid"}})";
-    return "{}";
-  };
+  refuse_id_tokens(h);
   h.start();
   h.connect();
   set_variable(h, "TxCtrlr", "StopTxOnInvalidId", "false");
@@ -189,11 +201,7 @@ TEST_CASE("v201 E05.FR.03 C15.FR.07 TC_C_15: MaxEnergyOnInvalidId, then E05.FR.0
 TEST_CASE("v201 E05.FR.10 TC_C_18: StopTxOnInvalidId true overrides MaxEnergyOnInvalidId",
           "[v201][transactions][e05]") {
   Harness h;
-  h.policy["TransactionEvent"] = [](const test::v201::SentCall& c) -> std::optional<std::string> {
-    if (c.payload.find("\"idToken\"") != std::string::npos)
-      return R"({"idTokenInfo":{"status":"Invalid"}})";
-    return "{}";
-  };
+  refuse_id_tokens(h);
   h.start();
   h.connect();
   set_variable(h, "TxCtrlr", "MaxEnergyOnInvalidId", "500");
@@ -209,9 +217,7 @@ TEST_CASE("v201 E10.FR.01 TC_E_26: StopTxOnEVSideDisconnect false suspends the t
           "[v201][transactions][e10]") {
   Harness h;
   std::vector<TransactionEventInfo> told;
-  h.hooks.transaction_event = [&](const TransactionEventInfo& i) { told.push_back(i); };
-  h.start();
-  h.connect();
+  start_recording(h, told);
   set_variable(h, "TxCtrlr", "TxStopPoint", "Authorized");
   set_variable(h, "TxCtrlr", "StopTxOnEVSideDisconnect", "false");
   set_variable(h, "OCPPCommCtrlr", "UnlockOnEVSideDisconnect", "false");
@@ -278,9 +284,7 @@ TEST_CASE("v201 E09.FR.01 E09.FR.02 E09.FR.03 TC_E_25: UnlockOnEVSideDisconnect 
           "[v201][transactions][e09]") {
   Harness h;
   std::vector<TransactionEventInfo> told;
-  h.hooks.transaction_event = [&](const TransactionEventInfo& i) { told.push_back(i); };
-  h.start();
-  h.connect();
+  start_recording(h, told);
   const bool unlock = GENERATE(true, false);
   // The transaction outlives the disconnect (ParkingBayOccupancy), deauthorized (E09.FR.01).
   set_variable(h, "TxCtrlr", "TxStopPoint", "ParkingBayOccupancy");
