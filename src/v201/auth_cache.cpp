@@ -66,6 +66,8 @@ void Engine::Impl::load_auth_settings() {
   s.local_authorize_offline =
       flag("AuthCtrlr", "LocalAuthorizeOffline", options_.local_authorize_offline);
   s.local_pre_authorize = flag("AuthCtrlr", "LocalPreAuthorize", options_.local_pre_authorize);
+  s.disable_remote_authorization = flag("AuthCtrlr", "DisableRemoteAuthorization", false);
+  s.master_pass_group_id = dm_.get_string("AuthCtrlr", "MasterPassGroupId").value_or("");
 }
 
 std::error_code Engine::Impl::load_authorization() {

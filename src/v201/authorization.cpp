@@ -1,6 +1,8 @@
 // Block C of OCPP 2.0.1 part 2 (an idToken presented at the station: C01 Authorize, with
 // the Local Authorization List and the Authorization Cache C12 to C14, C15 offline
 // authorization of unknown ids) and the CSMS's remote start and stop (F01 to F03).
+#include <cctype>
+
 #include "v201/engine_impl.hpp"
 
 namespace ocpp::v201 {
@@ -112,6 +114,11 @@ void Engine::Impl::apply_authorization(int evse_id, const IdTokenType& token,
     defer([h = hooks_.authorization, evse_id, token, told] { h(evse_id, token, told); });
   }
   if (!accepted) return;  // E02.FR.20: nothing is sent for a refused idToken
+  if (master_pass(info)) {
+    // C16.FR.02, C16.FR.03: a Master Pass stops every transaction and starts none.
+    stop_for_master_pass(now);
+    return;
+  }
   // E08.FR.02: an idToken of the transaction's group ends it like its own.
   if (e.tx && e.tx->id_token && info.groupIdToken && e.group_id_token &&
       same_token(*info.groupIdToken, *e.group_id_token)) {
@@ -139,6 +146,29 @@ void Engine::Impl::apply_authorization(int evse_id, const IdTokenType& token,
   if (ec)
     log(0,
         "cannot record the authorization on EVSE " + std::to_string(evse_id) + ": " + ec.message());
+}
+
+bool Engine::Impl::master_pass(const IdTokenInfoType& info) const {
+  const std::string& group = auth_settings_.master_pass_group_id;
+  if (group.empty() || !info.groupIdToken) return false;
+  // The groupIdToken's value, case-insensitive like every idToken (IdTokenType).
+  const std::string& id = info.groupIdToken->idToken;
+  if (id.size() != group.size()) return false;
+  for (std::size_t i = 0; i < id.size(); ++i)
+    if (std::toupper(static_cast<unsigned char>(id[i])) !=
+        std::toupper(static_cast<unsigned char>(group[i])))
+      return false;
+  return true;
+}
+
+void Engine::Impl::stop_for_master_pass(Now now) {
+  for (int id = 1; id <= static_cast<int>(evse_txs_.size()); ++id) {
+    if (!evse_tx(id).tx) continue;
+    // C16 scenario 4b: TransactionEventRequest Ended, stoppedReason MasterPass, for each.
+    if (auto ec = end_transaction(id, TriggerReasonEnumType::StopAuthorized,
+                                  ReasonEnumType::MasterPass, now))
+      log(0, "cannot end the transaction of EVSE " + std::to_string(id) + ": " + ec.message());
+  }
 }
 
 void Engine::Impl::handle_request_start_transaction(const rpc::Frame& frame, Now now) {

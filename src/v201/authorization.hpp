@@ -22,6 +22,7 @@ struct AuthSettings {
   bool local_authorize_offline = true;        // AuthCtrlr.LocalAuthorizeOffline
   bool local_pre_authorize = false;           // AuthCtrlr.LocalPreAuthorize
   bool disable_remote_authorization = false;  // AuthCtrlr.DisableRemoteAuthorization
+  std::string master_pass_group_id;           // AuthCtrlr.MasterPassGroupId; empty: none
 
   bool cache_enabled = true;                            // AuthCacheCtrlr.Enabled
   std::chrono::seconds cache_life_time{86400};          // AuthCacheCtrlr.LifeTime; 0: no limit

@@ -295,6 +295,7 @@ std::optional<MonoTime> Engine::Impl::next_deadline() const {
   }
   if (auto t = tx_next_deadline()) consider(*t);
   if (next_aligned_) consider(*next_aligned_);
+  if (next_aligned_ended_) consider(*next_aligned_ended_);
   if (auto t = firmware_deadline()) consider(*t);  // firmware update (L01)
   if (auto t = logs_deadline()) consider(*t);      // logs (N01)
   // smart charging (block K): the next period boundary; a remote start's TxProfile expiring

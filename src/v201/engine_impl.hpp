@@ -189,6 +189,14 @@ class Engine::Impl {
   void set_charging_time(EvseTx& e, ChargingStateEnumType next, Now now);
   std::optional<MonoTime> tx_next_deadline() const;
   void tx_timer(Now now);
+  /// E05, C15: the CSMS does not accept the idToken of the EVSE's ongoing transaction
+  /// (StopTxOnInvalidId, MaxEnergyOnInvalidId).
+  std::error_code id_token_refused(int evse_id, Now now);
+  /// E05.FR.02: energy stops (SuspendedEVSE) while the transaction goes on; with TxStopPoint
+  /// EnergyTransfer the transaction ends.
+  std::error_code suspend_for_invalid_id(int evse_id, Now now);
+  /// Energy.Active.Import.Register delivered since the start of the EVSE's transaction (Wh).
+  double transaction_energy(const EvseTx& e) const;
 
   // transaction_delivery.cpp
   /// Restores the transactions a power cut interrupted and ends them (stoppedReason
@@ -212,6 +220,11 @@ class Engine::Impl {
                            Now now);
   void handle_request_start_transaction(const rpc::Frame& frame, Now now);
   void handle_request_stop_transaction(const rpc::Frame& frame, Now now);
+  /// Whether the idTokenInfo's groupIdToken is AuthCtrlr.MasterPassGroupId (C16).
+  bool master_pass(const IdTokenInfoType& info) const;
+  /// C16.FR.02 (a station without a UI): every ongoing transaction ends, stoppedReason
+  /// MasterPass.
+  void stop_for_master_pass(Now now);
 
   // metering.cpp (J01; F06 for MeterValues and TransactionEvent)
   /// The next clock-aligned time (AlignedDataCtrlr.Interval), from the wall clock.
@@ -226,6 +239,10 @@ class Engine::Impl {
   /// Sends the triggered MeterValues or TransactionEvent (after the TriggerMessageResponse).
   void send_triggered(MessageTriggerEnumType what, std::optional<int> evse_id, Now now);
   std::optional<MonoTime> next_aligned_;
+  /// The next time of AlignedDataCtrlr.TxEndedInterval (a sample for the Ended messages).
+  std::optional<MonoTime> next_aligned_ended_;
+  /// The next clock-aligned time of an interval (midnight UTC and every interval after it).
+  std::optional<MonoTime> next_clock_aligned(Now now, std::chrono::seconds interval) const;
 
   // remote_control.cpp (F05), data_transfer.cpp (P01)
   void handle_unlock_connector(const rpc::Frame& frame);

@@ -5,19 +5,22 @@
 
 namespace ocpp::v201 {
 
-void Engine::Impl::schedule_aligned(Now now) {
-  const auto iv = tx_settings_.aligned_interval.count();
-  if (iv <= 0) {
-    next_aligned_.reset();
-    return;
-  }
+std::optional<MonoTime> Engine::Impl::next_clock_aligned(Now now,
+                                                         std::chrono::seconds interval) const {
+  const auto iv = interval.count();
+  if (iv <= 0) return std::nullopt;
   // Clock-aligned: at midnight (UTC) and every interval after it, the last one of a day
   // cut short by the next midnight.
   constexpr std::int64_t kDay = 86400;
   const auto wall = std::chrono::duration_cast<std::chrono::seconds>(now.wall.time_since_epoch());
   const std::int64_t of_day = ((wall.count() % kDay) + kDay) % kDay;
   const std::int64_t next = std::min<std::int64_t>((of_day / iv + 1) * iv, kDay);
-  next_aligned_ = now.mono + std::chrono::seconds(next - of_day);
+  return now.mono + std::chrono::seconds(next - of_day);
+}
+
+void Engine::Impl::schedule_aligned(Now now) {
+  next_aligned_ = next_clock_aligned(now, tx_settings_.aligned_interval);
+  next_aligned_ended_ = next_clock_aligned(now, tx_settings_.aligned_ended_interval);
 }
 
 bool Engine::Impl::send_meter_values(int evse_id, const std::vector<MeasurandEnumType>& list,
@@ -32,8 +35,18 @@ bool Engine::Impl::send_meter_values(int evse_id, const std::vector<MeasurandEnu
 }
 
 void Engine::Impl::aligned_timer(Now now) {
+  if (next_aligned_ended_ && now.mono >= *next_aligned_ended_) {
+    next_aligned_ended_ = next_clock_aligned(now, tx_settings_.aligned_ended_interval);
+    // AlignedDataCtrlr.TxEndedInterval: clock-aligned samples of TxEndedMeasurands, sent only
+    // in the transaction's Ended message (E06.FR.11), context Sample.Clock.
+    for (EvseTx& e : evse_txs_)
+      if (e.tx)
+        if (auto mv = meter_values(e, tx_settings_.aligned_ended_measurands,
+                                   ReadingContextEnumType::Sample_Clock, now.wall))
+          add_ended_sample(*e.tx, std::move(*mv));
+  }
   if (!next_aligned_ || now.mono < *next_aligned_) return;
-  schedule_aligned(now);
+  next_aligned_ = next_clock_aligned(now, tx_settings_.aligned_interval);
   const bool station_busy = transactions_in(std::nullopt);
   for (int id = 1; id <= static_cast<int>(evse_txs_.size()); ++id) {
     EvseTx& e = evse_tx(id);

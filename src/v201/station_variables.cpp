@@ -44,7 +44,7 @@ const Row kStationRows[] = {
     {"OCPPCommCtrlr", "NetworkProfileConnectionAttempts", "", "3", M::ReadWrite, {}, 0},
     {"OCPPCommCtrlr", "OfflineThreshold", "", "60", M::ReadWrite, {}, 0},
     {"OCPPCommCtrlr", "ResetRetries", "", "2", M::ReadWrite, {}, 0},
-    {"OCPPCommCtrlr", "UnlockOnEVSideDisconnect", "", "true", M::ReadOnly},
+    {"OCPPCommCtrlr", "UnlockOnEVSideDisconnect", "", kFromOptions, M::ReadWrite},
     {"DeviceDataCtrlr", "BytesPerMessage", "GetReport", "65000", M::ReadOnly},
     {"DeviceDataCtrlr", "BytesPerMessage", "GetVariables", "65000", M::ReadOnly},
     {"DeviceDataCtrlr", "BytesPerMessage", "SetVariables", "65000", M::ReadOnly},
@@ -54,15 +54,18 @@ const Row kStationRows[] = {
     {"DeviceDataCtrlr", "ItemsPerMessage", "SetVariables", "50", M::ReadOnly},
     {"DeviceDataCtrlr", "ReportingValueSize", "", "2500", M::ReadOnly},
     {"TxCtrlr", "EVConnectionTimeOut", "", "120", M::ReadWrite, {}, 0},
-    {"TxCtrlr", "StopTxOnEVSideDisconnect", "", "true", M::ReadOnly},
+    {"TxCtrlr", "MaxEnergyOnInvalidId", "", "0", M::ReadWrite, {}, 0},
+    {"TxCtrlr", "StopTxOnEVSideDisconnect", "", "true", M::ReadWrite},
     {"TxCtrlr", "StopTxOnInvalidId", "", "true", M::ReadWrite},
     {"TxCtrlr", "TxBeforeAcceptedEnabled", "", "false", M::ReadWrite},
     {"TxCtrlr", "TxStartPoint", "", "PowerPathClosed", M::ReadWrite, kTxPoints},
     {"TxCtrlr", "TxStopPoint", "", "EVConnected,Authorized", M::ReadWrite, kTxPoints},
     {"AuthCtrlr", "AuthorizeRemoteStart", "", "false", M::ReadWrite},
+    {"AuthCtrlr", "DisableRemoteAuthorization", "", "false", M::ReadWrite},
     {"AuthCtrlr", "Enabled", "", "true", M::ReadWrite},
     {"AuthCtrlr", "LocalAuthorizeOffline", "", kFromOptions, M::ReadWrite},
     {"AuthCtrlr", "LocalPreAuthorize", "", kFromOptions, M::ReadWrite},
+    {"AuthCtrlr", "MasterPassGroupId", "", "", M::ReadWrite, {}, {}, 36},
     {"AuthCtrlr", "OfflineTxForUnknownIdEnabled", "", kFromOptions, M::ReadWrite},
     {"AuthCacheCtrlr", "Available", "", "true", M::ReadOnly},
     {"AuthCacheCtrlr", "Enabled", "", kFromOptions, M::ReadWrite},
@@ -204,6 +207,8 @@ std::error_code Engine::Impl::define_device_model() {
         v.default_actual = std::to_string(options_.local_list_items_per_message);
       else if (c == "LocalAuthListCtrlr" && n == "BytesPerMessage")
         v.default_actual = std::to_string(options_.local_list_bytes_per_message);
+      else if (n == "UnlockOnEVSideDisconnect")
+        v.default_actual = flag(!options_.cable_permanently_attached);
       else if (r.variable == "HeartbeatInterval")
         v.default_actual = std::to_string(options_.heartbeat_interval.count());
       else if (r.variable == "MessageTimeout")
@@ -213,6 +218,9 @@ std::error_code Engine::Impl::define_device_model() {
       else  // VendorName, OrganizationName
         v.default_actual = options_.charging_station.vendorName;
     }
+    // Permanently attached cables: ReadOnly false (part 2 appendix, UnlockOnEVSideDisconnect).
+    if (r.variable == "UnlockOnEVSideDisconnect" && options_.cable_permanently_attached)
+      v.mutability = M::ReadOnly;
     if (r.component == "LocalAuthListCtrlr" && r.variable == "Entries") {
       // The idTokens in the list now; maxLimit what it can hold (part 2 appendix).
       v.max_limit = static_cast<double>(options_.local_list_max_entries);

@@ -127,30 +127,56 @@ void Engine::Impl::on_transaction_message_removed(const OutboxMessage& m,
   // E05: the CSMS does not accept the idToken of an ongoing transaction. What follows writes
   // messages: it runs after the session has finished with this one.
   const std::int64_t tx_key = m.tx_key;
-  completions_.push_back(
-      {[] { return true; },
-       [tx_key](Impl& im, Now now) {
-         for (std::size_t i = 0; i < im.evse_txs_.size(); ++i) {
-           EvseTx& e = im.evse_txs_[i];
-           if (!e.tx || e.tx->tx_key != tx_key || e.tx->deauthorized) continue;
-           const int evse_id = static_cast<int>(i) + 1;
-           std::error_code ec;
-           if (im.tx_settings_.stop_tx_on_invalid_id) {
-             // E05.FR.09, E05.FR.10.
-             ec = im.authorization_ended(evse_id, TriggerReasonEnumType::Deauthorized,
-                                         ReasonEnumType::DeAuthorized, now);
-           } else if (!(im.tx_settings_.stop_points & kEnergyTransfer)) {
-             // E05.FR.02 (no MaxEnergyOnInvalidId): energy stops, the transaction goes on.
-             e.tx->deauthorized = true;
-             im.set_charging_time(e, ChargingStateEnumType::SuspendedEVSE, now);
-             ec = im.write_event(evse_id, TransactionEventEnumType::Updated,
-                                 TriggerReasonEnumType::ChargingStateChanged, now);
-           }
-           if (ec)
-             im.log(0, "cannot record the deauthorization on EVSE " + std::to_string(evse_id) +
-                           ": " + ec.message());
-         }
-       }});
+  completions_.push_back({[] { return true; },
+                          [tx_key](Impl& im, Now now) {
+                            for (std::size_t i = 0; i < im.evse_txs_.size(); ++i) {
+                              const EvseTx& e = im.evse_txs_[i];
+                              if (!e.tx || e.tx->tx_key != tx_key) continue;
+                              const int evse_id = static_cast<int>(i) + 1;
+                              if (auto ec = im.id_token_refused(evse_id, now))
+                                im.log(0, "cannot record the deauthorization on EVSE " +
+                                              std::to_string(evse_id) + ": " + ec.message());
+                            }
+                          }});
+}
+
+double Engine::Impl::transaction_energy(const EvseTx& e) const {
+  auto it = e.readings.find(MeasurandEnumType::Energy_Active_Import_Register);
+  if (!e.tx || !e.tx->energy_start || it == e.readings.end()) return 0;
+  return it->second - *e.tx->energy_start;
+}
+
+std::error_code Engine::Impl::id_token_refused(int evse_id, Now now) {
+  EvseTx& e = evse_tx(evse_id);
+  if (!e.tx || e.tx->deauthorized || e.tx->invalid_id) return {};
+  if (tx_settings_.stop_tx_on_invalid_id) {
+    // E05.FR.09, E05.FR.10 (MaxEnergyOnInvalidId applies only without StopTxOnInvalidId).
+    return authorization_ended(evse_id, TriggerReasonEnumType::Deauthorized,
+                               ReasonEnumType::DeAuthorized, now);
+  }
+  const auto max = tx_settings_.max_energy_on_invalid_id;
+  if (max > 0 && transaction_energy(e) < static_cast<double>(max)) {
+    // E05.FR.03, C15.FR.07: energy goes on until the transaction has delivered
+    // MaxEnergyOnInvalidId (set_measurand checks each new register reading).
+    e.tx->invalid_id = true;
+    return {};
+  }
+  return suspend_for_invalid_id(evse_id, now);  // E05.FR.02, C15.FR.06
+}
+
+std::error_code Engine::Impl::suspend_for_invalid_id(int evse_id, Now now) {
+  EvseTx& e = evse_tx(evse_id);
+  if (!e.tx) return {};
+  e.tx->invalid_id = true;
+  e.tx->deauthorized = true;
+  if (tx_settings_.stop_points & kEnergyTransfer) {
+    // E05.FR.02 note: with TxStopPoint EnergyTransfer the end of energy ends the transaction.
+    return end_transaction(evse_id, TriggerReasonEnumType::ChargingStateChanged,
+                           ReasonEnumType::DeAuthorized, now);
+  }
+  set_charging_time(e, ChargingStateEnumType::SuspendedEVSE, now);
+  return write_event(evse_id, TransactionEventEnumType::Updated,
+                     TriggerReasonEnumType::ChargingStateChanged, now);
 }
 
 void Engine::Impl::handle_get_transaction_status(const rpc::Frame& frame) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 #include "v201/engine_impl.hpp"
 
@@ -50,6 +51,17 @@ std::optional<std::vector<MeterValueType>> meter_values(const EvseTx& e,
   // sampledValue has at least one item (schema): nothing read, no meterValue.
   if (mv.sampledValue.empty()) return std::nullopt;
   return std::vector<MeterValueType>{std::move(mv)};
+}
+
+void add_ended_sample(Transaction& t, std::vector<MeterValueType> sample) {
+  for (auto& mv : sample) t.ended_samples.push_back(std::move(mv));
+  // One place is kept for the Transaction.End values.
+  auto& v = t.ended_samples;
+  if (v.size() < kEndedMeterValuesMax) return;
+  std::vector<MeterValueType> kept;
+  for (std::size_t i = 0; i < v.size(); ++i)
+    if (i == 0 || i + 1 == v.size() || i % 2 == 0) kept.push_back(std::move(v[i]));
+  v = std::move(kept);
 }
 
 namespace {
@@ -146,6 +158,10 @@ void Engine::Impl::load_tx_settings() {
   s.stop_tx_on_invalid_id = flag("TxCtrlr", "StopTxOnInvalidId", s.stop_tx_on_invalid_id);
   s.stop_tx_on_ev_side_disconnect =
       flag("TxCtrlr", "StopTxOnEVSideDisconnect", s.stop_tx_on_ev_side_disconnect);
+  s.unlock_on_ev_side_disconnect =
+      flag("OCPPCommCtrlr", "UnlockOnEVSideDisconnect", s.unlock_on_ev_side_disconnect);
+  s.max_energy_on_invalid_id =
+      std::max<std::int64_t>(0, dm_.get_int("TxCtrlr", "MaxEnergyOnInvalidId").value_or(0));
   s.ev_connection_timeout = seconds("TxCtrlr", "EVConnectionTimeOut", s.ev_connection_timeout);
   s.offline_tx_for_unknown_id =
       flag("AuthCtrlr", "OfflineTxForUnknownIdEnabled", s.offline_tx_for_unknown_id);
@@ -160,6 +176,9 @@ void Engine::Impl::load_tx_settings() {
                                           s.updated_measurands);
   s.ended_measurands =
       parse_measurands(dm_.get_string("SampledDataCtrlr", "TxEndedMeasurands"), s.ended_measurands);
+  s.sampled_ended_interval =
+      sampled ? seconds("SampledDataCtrlr", "TxEndedInterval", s.sampled_ended_interval)
+              : std::chrono::seconds(0);
   const bool aligned = flag("AlignedDataCtrlr", "Enabled", true);
   s.aligned_interval = aligned ? seconds("AlignedDataCtrlr", "Interval", s.aligned_interval)
                                : std::chrono::seconds(0);
@@ -167,6 +186,11 @@ void Engine::Impl::load_tx_settings() {
       parse_measurands(dm_.get_string("AlignedDataCtrlr", "Measurands"), s.aligned_measurands);
   s.aligned_send_during_idle =
       flag("AlignedDataCtrlr", "SendDuringIdle", s.aligned_send_during_idle);
+  s.aligned_ended_interval =
+      aligned ? seconds("AlignedDataCtrlr", "TxEndedInterval", s.aligned_ended_interval)
+              : std::chrono::seconds(0);
+  s.aligned_ended_measurands = parse_measurands(
+      dm_.get_string("AlignedDataCtrlr", "TxEndedMeasurands"), s.aligned_ended_measurands);
   tx_settings_ = std::move(s);
   // E12 (OCPPCommCtrlr.MessageAttempts / MessageAttemptInterval of TransactionEvent).
   rpc::RetryPolicy retry;
@@ -188,16 +212,19 @@ void Engine::Impl::follow_tx_settings() {
     load_auth_settings();
     const auto before = tx_settings_;
     load_tx_settings();
-    if (before.aligned_interval != tx_settings_.aligned_interval) schedule_aligned(now);
-    if (before.sampled_interval != tx_settings_.sampled_interval) {
-      // A new TxUpdatedInterval counts from now for the ongoing transactions.
+    if (before.aligned_interval != tx_settings_.aligned_interval ||
+        before.aligned_ended_interval != tx_settings_.aligned_ended_interval)
+      schedule_aligned(now);
+    // A new TxUpdatedInterval or TxEndedInterval counts from now for the ongoing transactions.
+    auto restart = [&](std::chrono::seconds iv, std::optional<MonoTime> Transaction::*next) {
       for (EvseTx& e : evse_txs_)
         if (e.tx)
-          e.tx->next_sample =
-              tx_settings_.sampled_interval.count() > 0
-                  ? std::optional<MonoTime>(now.mono + tx_settings_.sampled_interval)
-                  : std::nullopt;
-    }
+          (*e.tx).*next = iv.count() > 0 ? std::optional<MonoTime>(now.mono + iv) : std::nullopt;
+    };
+    if (before.sampled_interval != tx_settings_.sampled_interval)
+      restart(tx_settings_.sampled_interval, &Transaction::next_sample);
+    if (before.sampled_ended_interval != tx_settings_.sampled_ended_interval)
+      restart(tx_settings_.sampled_ended_interval, &Transaction::next_ended_sample);
   });
 }
 
@@ -255,6 +282,13 @@ std::error_code Engine::Impl::write_event(int evse_id, TransactionEventEnumType 
         : *context == ReadingContextEnumType::Sample_Clock    ? tx_settings_.aligned_measurands
                                                               : tx_settings_.updated_measurands;
     req.meterValue = meter_values(e, list, *context, now.wall);
+    if (type == TransactionEventEnumType::Ended && !t.ended_samples.empty()) {
+      // E06.FR.11: the values taken at the start and every TxEndedInterval, then the end's.
+      std::vector<MeterValueType> all = t.ended_samples;
+      if (req.meterValue)
+        for (auto& mv : *req.meterValue) all.push_back(std::move(mv));
+      req.meterValue = std::move(all);
+    }
   }
 
   OutboxMessage msg;
@@ -291,6 +325,7 @@ std::error_code Engine::Impl::write_event(int evse_id, TransactionEventEnumType 
   if (req.evse && req.evse->connectorId) t.connector_sent = true;
   if (req.idToken) t.id_token_sent = true;
   e.remote_start_unsent = false;
+  const std::optional<bool> unlock_cable = std::exchange(e.unlock_cable, std::nullopt);
   Pending& p = pending_[t.tx_key];
   p.transaction_id = t.transaction_id;
   ++p.queued;
@@ -306,6 +341,7 @@ std::error_code Engine::Impl::write_event(int evse_id, TransactionEventEnumType 
     info.chargingState = req.transactionInfo.chargingState;
     info.stoppedReason = stopped;
     if (req.idToken) info.idToken = req.idToken->idToken;
+    info.unlockCable = unlock_cable;
     defer([h = hooks_.transaction_event, info = std::move(info)] { h(info); });
   }
   return {};
@@ -331,6 +367,14 @@ std::error_code Engine::Impl::evaluate_start(int evse_id, TriggerReasonEnumType 
   t.remote_start_id = e.remote_start_id;
   t.started = now.mono;
   if (e.charging_state == ChargingStateEnumType::Charging) t.charging_since = now.mono;
+  auto energy = e.readings.find(MeasurandEnumType::Energy_Active_Import_Register);
+  if (energy != e.readings.end()) t.energy_start = energy->second;
+  // E06.FR.11: the Ended message carries the TxEndedMeasurands taken at the start too.
+  if (auto mv = meter_values(e, tx_settings_.ended_measurands,
+                             ReadingContextEnumType::Transaction_Begin, now.wall))
+    add_ended_sample(t, std::move(*mv));
+  if (tx_settings_.sampled_ended_interval.count() > 0)
+    t.next_ended_sample = now.mono + tx_settings_.sampled_ended_interval;
   e.tx = std::move(t);
   if (auto ec = write_event(evse_id, TransactionEventEnumType::Started, trigger, now, std::nullopt,
                             ReadingContextEnumType::Transaction_Begin)) {
@@ -401,7 +445,9 @@ std::error_code Engine::Impl::plug_in(int evse_id, int connector_id, Now now) {
   EvseTx& e = evse_tx(evse_id);
   if (e.plugged_connector == connector_id) return {};
   // E01.FR.14: one connector of an EVSE at a time.
-  if (e.plugged_connector != 0 || (e.tx && e.tx->connector_id != 0))
+  // E10: the EV comes back to the connector of its suspended transaction.
+  if (e.plugged_connector != 0 ||
+      (e.tx && e.tx->connector_id != 0 && e.tx->connector_id != connector_id))
     return make_error_code(Errc::transaction_active);
   e.plugged_connector = connector_id;
   e.connect_deadline.reset();
@@ -430,13 +476,23 @@ std::error_code Engine::Impl::plug_out(int evse_id, Now now) {
   // where the authorization is a stop point.
   const bool ends = (sp & (kEVConnected | kPowerPathClosed | kEnergyTransfer)) ||
                     (tx_settings_.stop_tx_on_ev_side_disconnect && (sp & kAuthorized));
-  if (ends)
+  if (ends) {
+    e.unlock_cable = true;  // E06.FR.10: the transaction ended
     return end_transaction(evse_id, TriggerReasonEnumType::EVCommunicationLost,
                            ReasonEnumType::EVDisconnected, now);
+  }
+  // E09.FR.02, E09.FR.03, E10.FR.01: OCPPCommCtrlr.UnlockOnEVSideDisconnect (ReadOnly false
+  // with permanently attached cables).
+  e.unlock_cable =
+      tx_settings_.unlock_on_ev_side_disconnect && !options_.cable_permanently_attached;
   if (tx_settings_.stop_tx_on_ev_side_disconnect) {
     // E09.FR.01: deauthorized; energy only after a new authorization.
     e.authorized.reset();
     e.tx->deauthorized = true;
+  } else if (options_.cable_permanently_attached &&
+             tx_settings_.ev_connection_timeout.count() > 0) {
+    // E10.FR.02: suspended; deauthorized unless the EV is back within EVConnectionTimeOut.
+    e.connect_deadline = now.mono + tx_settings_.ev_connection_timeout;
   }
   return write_event(evse_id, TransactionEventEnumType::Updated,
                      TriggerReasonEnumType::EVCommunicationLost, now);
@@ -462,10 +518,18 @@ std::error_code Engine::Impl::set_charging_state(int evse_id, ChargingStateEnumT
                      TriggerReasonEnumType::ChargingStateChanged, now);
 }
 
-std::error_code Engine::Impl::set_measurand(int evse_id, MeasurandEnumType m, double value, Now) {
+std::error_code Engine::Impl::set_measurand(int evse_id, MeasurandEnumType m, double value,
+                                            Now now) {
   if (!valid_evse(evse_id)) return make_error_code(Errc::unknown_connector);
   if (!std::isfinite(value)) return make_error_code(Errc::invalid_argument);
-  evse_tx(evse_id).readings[m] = value;
+  EvseTx& e = evse_tx(evse_id);
+  e.readings[m] = value;
+  if (m != MeasurandEnumType::Energy_Active_Import_Register || !e.tx) return {};
+  if (!e.tx->energy_start) e.tx->energy_start = value;
+  // E05.FR.02, E05.FR.03: MaxEnergyOnInvalidId reached by a refused idToken's transaction.
+  if (e.tx->invalid_id && !e.tx->deauthorized &&
+      transaction_energy(e) >= static_cast<double>(tx_settings_.max_energy_on_invalid_id))
+    return suspend_for_invalid_id(evse_id, now);
   return {};
 }
 
@@ -479,6 +543,8 @@ std::optional<MonoTime> Engine::Impl::tx_next_deadline() const {
   for (const EvseTx& e : evse_txs_) {
     if (e.connect_deadline && (!d || *e.connect_deadline < *d)) d = e.connect_deadline;
     if (e.tx && e.tx->next_sample && (!d || *e.tx->next_sample < *d)) d = e.tx->next_sample;
+    if (e.tx && e.tx->next_ended_sample && (!d || *e.tx->next_ended_sample < *d))
+      d = e.tx->next_ended_sample;
   }
   return d;
 }
@@ -490,9 +556,14 @@ void Engine::Impl::tx_timer(Now now) {
     if (e.connect_deadline && now.mono >= *e.connect_deadline) {
       e.connect_deadline.reset();
       if (e.tx && e.plugged_connector == 0) {
-        // E03.FR.05, F02.FR.07: no cable within EVConnectionTimeOut.
-        if (auto ec = end_transaction(evse_id, TriggerReasonEnumType::EVConnectTimeout,
-                                      ReasonEnumType::Timeout, now))
+        // E03.FR.05, F02.FR.07: no cable within EVConnectionTimeOut; E10.FR.02: the EV of a
+        // suspended transaction is not back, it is deauthorized (ending it per TxStopPoint).
+        const bool suspended = e.tx->connector_id != 0;
+        if (auto ec = suspended
+                          ? authorization_ended(evse_id, TriggerReasonEnumType::EVConnectTimeout,
+                                                ReasonEnumType::Timeout, now)
+                          : end_transaction(evse_id, TriggerReasonEnumType::EVConnectTimeout,
+                                            ReasonEnumType::Timeout, now))
           log(0, "cannot end the transaction of EVSE " + std::to_string(evse_id) + ": " +
                      ec.message());
       } else if (!e.tx) {
@@ -500,6 +571,16 @@ void Engine::Impl::tx_timer(Now now) {
         e.remote_start_id.reset();
         e.remote_start_unsent = false;
       }
+    }
+    if (e.tx && e.tx->next_ended_sample && now.mono >= *e.tx->next_ended_sample) {
+      // SampledDataCtrlr.TxEndedInterval: only for the Ended message (E06.FR.11).
+      e.tx->next_ended_sample =
+          tx_settings_.sampled_ended_interval.count() > 0
+              ? std::optional<MonoTime>(now.mono + tx_settings_.sampled_ended_interval)
+              : std::nullopt;
+      if (auto mv = meter_values(e, tx_settings_.ended_measurands,
+                                 ReadingContextEnumType::Sample_Periodic, now.wall))
+        add_ended_sample(*e.tx, std::move(*mv));
     }
     if (e.tx && e.tx->next_sample && now.mono >= *e.tx->next_sample) {
       // J02: a sampled meter value every SampledDataTxUpdatedInterval.

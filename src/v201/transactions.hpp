@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -40,20 +41,31 @@ struct TxSettings {
   unsigned stop_points = kEVConnected | kAuthorized;  // TxCtrlr.TxStopPoint
   bool stop_tx_on_invalid_id = true;                  // TxCtrlr.StopTxOnInvalidId
   bool stop_tx_on_ev_side_disconnect = true;          // TxCtrlr.StopTxOnEVSideDisconnect
-  std::chrono::seconds ev_connection_timeout{60};     // TxCtrlr.EVConnectionTimeOut
-  bool offline_tx_for_unknown_id = false;             // AuthCtrlr.OfflineTxForUnknownIdEnabled
-  bool authorize_remote_start = false;                // AuthCtrlr.AuthorizeRemoteStart
-  std::chrono::seconds sampled_interval{0};           // SampledDataTxUpdatedInterval
+  bool unlock_on_ev_side_disconnect = true;           // OCPPCommCtrlr.UnlockOnEVSideDisconnect
+  std::int64_t max_energy_on_invalid_id = 0;       // TxCtrlr.MaxEnergyOnInvalidId, Wh; 0: not set
+  std::chrono::seconds ev_connection_timeout{60};  // TxCtrlr.EVConnectionTimeOut
+  bool offline_tx_for_unknown_id = false;          // AuthCtrlr.OfflineTxForUnknownIdEnabled
+  bool authorize_remote_start = false;             // AuthCtrlr.AuthorizeRemoteStart
+  std::chrono::seconds sampled_interval{0};        // SampledDataTxUpdatedInterval
   std::vector<MeasurandEnumType> started_measurands{
       MeasurandEnumType::Energy_Active_Import_Register};
   std::vector<MeasurandEnumType> updated_measurands{
       MeasurandEnumType::Energy_Active_Import_Register};
   std::vector<MeasurandEnumType> ended_measurands{MeasurandEnumType::Energy_Active_Import_Register};
-  std::chrono::seconds aligned_interval{0};  // AlignedDataCtrlr.Interval
+  std::chrono::seconds sampled_ended_interval{0};  // SampledDataCtrlr.TxEndedInterval
+  std::chrono::seconds aligned_interval{0};        // AlignedDataCtrlr.Interval
   std::vector<MeasurandEnumType> aligned_measurands{
       MeasurandEnumType::Energy_Active_Import_Register};
-  bool aligned_send_during_idle = false;  // AlignedDataCtrlr.SendDuringIdle
+  bool aligned_send_during_idle = false;           // AlignedDataCtrlr.SendDuringIdle
+  std::chrono::seconds aligned_ended_interval{0};  // AlignedDataCtrlr.TxEndedInterval
+  std::vector<MeasurandEnumType> aligned_ended_measurands{
+      MeasurandEnumType::Energy_Active_Import_Register};  // AlignedDataCtrlr.TxEndedMeasurands
 };
+
+/// The meterValue elements a TransactionEventRequest Ended carries at most (the samples of
+/// TxEndedInterval and the Transaction.End values); beyond it intermediate samples are dropped
+/// (E06.FR.13, J02.FR.20).
+inline constexpr std::size_t kEndedMeterValuesMax = 24;
 
 /// A transaction of one EVSE, from its TransactionEventRequest Started to its Ended.
 struct Transaction {
@@ -71,7 +83,19 @@ struct Transaction {
   std::optional<MonoTime> charging_since;  // in Charging since then
   MonoTime::duration charging_time{};      // Charging before charging_since (timeSpentCharging)
   bool deauthorized = false;               // energy not allowed (E05.FR.09)
+  /// The CSMS refused the idToken: energy only up to MaxEnergyOnInvalidId (E05.FR.03).
+  bool invalid_id = false;
+  /// Energy.Active.Import.Register at the start (or its first reading in the transaction).
+  std::optional<double> energy_start;
+  /// For the Ended message: Transaction.Begin values and the samples of SampledDataCtrlr /
+  /// AlignedDataCtrlr TxEndedInterval (bounded: add_ended_sample).
+  std::vector<MeterValueType> ended_samples;
+  std::optional<MonoTime> next_ended_sample;  // SampledDataCtrlr.TxEndedInterval
 };
+
+/// Adds a sample to the transaction's list for the Ended message; when the list is full, every
+/// other intermediate sample goes (E06.FR.13, J02.FR.20): the first and the last stay.
+void add_ended_sample(Transaction& t, std::vector<MeterValueType> sample);
 
 /// What an EVSE knows of the EV and the driver, and its transaction.
 struct EvseTx {
@@ -85,6 +109,8 @@ struct EvseTx {
   std::map<MeasurandEnumType, double> readings;  // latest value per measurand, from the firmware
   std::optional<MonoTime> connect_deadline;      // authorized, cable not yet plugged (E03)
   bool authorizing = false;                      // an AuthorizeRequest is out
+  /// Told with the next transaction_event hook call (unlockCable), then cleared.
+  std::optional<bool> unlock_cable;
   std::optional<Transaction> tx;
 };
 

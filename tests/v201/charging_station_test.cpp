@@ -345,7 +345,10 @@ TEST_CASE(
     CHECK(id == j["transactionInfo"]["transactionId"].GetString());
   }
   CHECK(std::string(tx[0].json()["idToken"]["idToken"].GetString()) == "TAG1");
-  CHECK(tx[2].json()["meterValue"][0]["sampledValue"][0]["value"].GetDouble() == 1800);
+  // E06.FR.11: the start's TxEndedMeasurands values, then the end's.
+  const auto ended = tx[2].json();
+  const auto& mvs = ended["meterValue"];
+  CHECK(mvs[mvs.Size() - 1]["sampledValue"][0]["value"].GetDouble() == 1800);
   REQUIRE(!cs.plug_out(1));
   REQUIRE(test::eventually([&] { return status_calls(rig.loop, "CS-T", 1, 1, "Available") == 2; }));
   CHECK(rig.loop.errors().empty());

@@ -41,7 +41,9 @@ Event to_event(const std::string& payload) {
     if (p["evse"].HasMember("connectorId")) e.connector = p["evse"]["connectorId"].GetInt();
   }
   if (p.HasMember("meterValue")) {
-    const auto& sv = p["meterValue"][0]["sampledValue"][0];
+    // The last meterValue: an Ended's Transaction.End values follow those of the start.
+    const auto& mvs = p["meterValue"];
+    const auto& sv = mvs[mvs.Size() - 1]["sampledValue"][0];
     e.context = sv["context"].GetString();
     e.energy = sv["value"].GetDouble();
   }

@@ -34,7 +34,8 @@ std::vector<Ev> events(const Harness& h) {
     if (p["transactionInfo"].HasMember("stoppedReason"))
       e.stopped = p["transactionInfo"]["stoppedReason"].GetString();
     if (p.HasMember("meterValue"))
-      e.context = p["meterValue"][0]["sampledValue"][0]["context"].GetString();
+      e.context =
+          p["meterValue"][p["meterValue"].Size() - 1]["sampledValue"][0]["context"].GetString();
     out.push_back(e);
   }
   return out;

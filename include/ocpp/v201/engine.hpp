@@ -94,6 +94,12 @@ struct EngineOptions {
   /// AuthCtrlr.OfflineTxForUnknownIdEnabled: offline, an idToken neither listed nor cached
   /// is accepted (C15.FR.08) and never cached (C15.FR.01).
   bool offline_tx_for_unknown_id = false;
+  /// The EVSEs' cables are permanently attached (no socket): OCPPCommCtrlr.
+  /// UnlockOnEVSideDisconnect is ReadOnly false, and a transaction suspended by an EV-side
+  /// disconnect (StopTxOnEVSideDisconnect false) is deauthorized when the EV is not plugged in
+  /// again within EVConnectionTimeOut (E10.FR.02). False: sockets, the cable stays locked until
+  /// the driver comes back (E10.FR.01).
+  bool cable_permanently_attached = false;
 
   // Smart charging (block K).
   /// Line voltage used to convert between A (per phase) and W (K01.FR.50).

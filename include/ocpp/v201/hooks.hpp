@@ -35,6 +35,11 @@ struct TransactionEventInfo {
   std::optional<ChargingStateEnumType> chargingState;  ///< when it changed (E01.FR.18)
   std::optional<ReasonEnumType> stoppedReason;         ///< eventType Ended
   std::optional<std::string> idToken;                  ///< the idToken sent with it, if any
+  /// Set when the cable was unplugged at the EV side (plug_out): true to unlock the cable at
+  /// the station now (OCPPCommCtrlr.UnlockOnEVSideDisconnect, E09.FR.02; or the transaction
+  /// ended, E06.FR.10), false to keep it locked until the driver's idToken ends the
+  /// transaction (E09.FR.03, E10.FR.01). nullopt for every other event.
+  std::optional<bool> unlockCable;
 };
 
 // --- firmware update (L01), logs (N01), customer information (N09, N10) ---
