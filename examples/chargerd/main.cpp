@@ -291,20 +291,8 @@ class Daemon {
     };
     h.upload_log = [this](const GetLogRequest& req, const std::string& file,
                           const std::vector<SecurityEventNotificationRequest>& entries) {
-      // The file: one line per security log entry ("timestamp type techInfo"), or for a
-      // DiagnosticsLog the simulated charger's diagnostics for the requested range.
-      std::string content;
-      for (const auto& e : entries)
-        content += ocpp::format_datetime(e.timestamp) + " " + e.type + " " +
-                   e.techInfo.value_or("") + "\n";
-      if (req.logType == LogEnumType::DiagnosticsLog) {
-        content = "ocpp-chargerd " + opts_.id + " diagnostics";
-        if (req.log.oldestTimestamp)
-          content += " from " + ocpp::format_datetime(*req.log.oldestTimestamp);
-        if (req.log.latestTimestamp)
-          content += " to " + ocpp::format_datetime(*req.log.latestTimestamp);
-        content += "\n";
-      }
+      const std::string content =
+          log_file_content(req, req.logType == LogEnumType::DiagnosticsLog, opts_.id, entries);
       const std::int32_t id = req.requestId;
       const std::string location = req.log.remoteLocation;
       emit("log_upload", [&](Writer& w) {
@@ -367,12 +355,6 @@ class Daemon {
     };
   }
 
-  static void file_event_ids(Writer& w, std::int32_t requestId, const char* stage) {
-    w.Key("requestId");
-    w.Int(requestId);
-    str(w, "stage", stage);
-  }
-
   // Reports an upload step to the library and prints it, with the library's answer.
   static void log_status(ChargePoint& cp, std::int32_t id, UploadLogStatusEnumType st,
                          const std::string& why) {
@@ -385,14 +367,6 @@ class Daemon {
                               const std::string& why, std::optional<std::string> path) {
     const auto ec = cp.report_signed_firmware_status(st, id, std::move(path));
     emit("signed_firmware", [&](Writer& w) { status_event(w, id, to_string(st), why, ec); });
-  }
-
-  static void status_event(Writer& w, std::int32_t id, std::string_view status,
-                           const std::string& why, std::error_code ec) {
-    file_event_ids(w, id, "status");
-    str(w, "status", status);
-    if (!why.empty()) str(w, "reason", why);
-    if (ec) str(w, "error", ec.message());
   }
 
   // Executes one command line; returns the reply line (an event) or "" when the command's

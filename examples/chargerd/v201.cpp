@@ -10,19 +10,23 @@
 //   stop N            the transaction of EVSE N ends (stoppedReason Local)
 //   fault N [CODE], clear N, status, quit
 // When a transaction is running with the cable plugged, the simulated EV starts charging on its
-// own (Charging), and the meter ramps at --power while it charges.
+// own (Charging), and the meter ramps at --power while it charges. UpdateFirmware (L01) and GetLog
+// (N01) transfer files as in 1.6 (transfer.hpp: file:// and http://), each step printed as a
+// "firmware" or "log_upload" event; --security-dir gives certificate management (M) its store.
 #include "v201.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <sstream>
 #include <vector>
 
 #include "console.hpp"
 #include "ocpp/v201/charging_station.hpp"
+#include "transfer.hpp"
 
 using namespace ocpp::v201;
 using namespace chargerd;
@@ -109,6 +113,7 @@ class Station {
     auto last = std::chrono::steady_clock::now();
     while (!g_quit) {
       wait_for_quit(100);
+      scheduler_.run_due();
       const auto now = std::chrono::steady_clock::now();
       ramp_meters(std::chrono::duration<double>(now - last).count());
       last = now;
@@ -222,9 +227,116 @@ class Station {
       emit("reset", [&](Writer& w) { str(w, "type", to_string(type)); });
       request_quit();
     };
+    h.charging_limit = [](int evse, double limit, ChargingRateUnitEnumType unit,
+                          std::optional<std::int32_t> phases) {
+      emit("charging_limit", [&](Writer& w) {
+        w.Key("evseId");
+        w.Int(evse);
+        w.Key("limit");
+        w.Double(limit);
+        str(w, "unit", to_string(unit));
+        opt_int(w, "numberPhases", phases);
+      });
+    };
+    add_file_hooks(h);
     if (opts_.log_frames) h.frame = emit_frame;
     h.log = log_line;
     return h;
+  }
+
+  // GetLog (N01) and UpdateFirmware (L01), simulated as in 1.6: the transfers run in the main
+  // loop (transfer.hpp), each step printed as an event.
+  void add_file_hooks(Hooks& h) {
+    h.get_log = [this](const GetLogRequest& req) -> std::optional<std::string> {
+      return std::string(to_string(req.logType)) + "-" + opts_.id + "-" +
+             std::to_string(req.requestId) + ".log";
+    };
+    h.upload_log = [this](const GetLogRequest& req, const std::string& file,
+                          const std::vector<SecurityEventNotificationRequest>& entries) {
+      const std::string content =
+          log_file_content(req, req.logType == LogEnumType::DiagnosticsLog, opts_.id, entries);
+      const std::int32_t id = req.requestId;
+      const std::string location = req.log.remoteLocation;
+      emit("log_upload", [&](Writer& w) {
+        file_event_ids(w, id, "requested");
+        str(w, "logType", to_string(req.logType));
+        str(w, "location", location);
+        str(w, "fileName", file);
+        w.Key("entries");
+        w.Uint64(entries.size());
+      });
+      later(200, [id](ChargingStation& cs) {
+        log_status(cs, id, UploadLogStatusEnumType::Uploading, "");
+      });
+      later(600, [id, location, file, content](ChargingStation& cs) {
+        const std::string err = upload_file(location, file, content);
+        log_status(cs, id,
+                   err.empty() ? UploadLogStatusEnumType::Uploaded
+                               : UploadLogStatusEnumType::UploadFailure,
+                   err);
+      });
+    };
+    h.cancel_log_upload = [](std::int32_t id) {
+      emit("log_upload", [&](Writer& w) { file_event_ids(w, id, "cancelled"); });
+    };
+    h.firmware_download = [this](const UpdateFirmwareRequest& req) {
+      const std::int32_t id = req.requestId;
+      const std::string location = req.firmware.location;
+      const std::string dest = opts_.db + ".firmware-" + std::to_string(id);
+      emit("firmware", [&](Writer& w) {
+        file_event_ids(w, id, "download");
+        str(w, "location", location);
+      });
+      later(200, [id](ChargingStation& cs) {
+        firmware_status(cs, id, FirmwareStatusEnumType::Downloading, "", {});
+      });
+      later(600, [id, location, dest](ChargingStation& cs) {
+        const std::string err = download_file(location, dest);
+        if (err.empty())
+          firmware_status(cs, id, FirmwareStatusEnumType::Downloaded, "", dest);
+        else
+          firmware_status(cs, id, FirmwareStatusEnumType::DownloadFailed, err, {});
+      });
+    };
+    h.firmware_install = [this](const UpdateFirmwareRequest& req, const std::string& path) {
+      const std::int32_t id = req.requestId;
+      emit("firmware", [&](Writer& w) {
+        file_event_ids(w, id, "install");
+        str(w, "path", path);
+      });
+      // No real installation: the simulated station keeps running the same program.
+      later(200, [id](ChargingStation& cs) {
+        firmware_status(cs, id, FirmwareStatusEnumType::Installing, "", {});
+      });
+      later(600, [id](ChargingStation& cs) {
+        firmware_status(cs, id, FirmwareStatusEnumType::Installed, "", {});
+      });
+    };
+    h.firmware_cancel = [](std::int32_t id) {
+      emit("firmware", [&](Writer& w) { file_event_ids(w, id, "cancelled"); });
+    };
+  }
+
+  // Reports an upload step to the library and prints it, with the library's answer.
+  static void log_status(ChargingStation& cs, std::int32_t id, UploadLogStatusEnumType st,
+                         const std::string& why) {
+    const auto ec = cs.report_log_status(st, id);
+    emit("log_upload", [&](Writer& w) { status_event(w, id, to_string(st), why, ec); });
+  }
+
+  // Reports a firmware step (with the downloaded file for Downloaded) and prints it.
+  static void firmware_status(ChargingStation& cs, std::int32_t id, FirmwareStatusEnumType st,
+                              const std::string& why, std::optional<std::string> path) {
+    const auto ec = cs.report_firmware_status(st, id, std::move(path));
+    emit("firmware", [&](Writer& w) { status_event(w, id, to_string(st), why, ec); });
+  }
+
+  // Runs f on the station from the main loop after `ms` (if it still exists).
+  void later(int ms, std::function<void(ChargingStation&)> f) {
+    scheduler_.at(std::chrono::milliseconds(ms), [this, f = std::move(f)] {
+      std::lock_guard<std::mutex> lk(m_);
+      if (cs_) f(*cs_);
+    });
   }
 
   // Accepted for a known EVSE that is not faulted (the library checks availability and
@@ -373,6 +485,7 @@ class Station {
   }
 
   const DaemonOptions& opts_;
+  Scheduler scheduler_;
   std::mutex m_;  // guards what follows; hooks take it, execute() holds it across API calls
   ChargingStation* cs_ = nullptr;
   Meter meter_;
