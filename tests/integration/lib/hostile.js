@@ -53,19 +53,20 @@ async function rawCall(csms, frame, id, { timeoutMs = 5000 } = {}) {
 }
 
 /**
- * Sends frames the charger must not answer, then a GetConfiguration as a probe: the charger
+ * Sends frames the charger must not answer (or, in 2.0.1, answers with CALLERRORs of id "-1"),
+ * then a probe (1.6: GetConfiguration; 2.0.1: probe201, GetLocalListVersion): the charger
  * handles frames in order and sends replies before anything else, so whatever it answers to the
  * frames arrives before the probe's answer. Resolves with the frames the charger sent meanwhile
  * (other than CALLs of its own).
  */
-async function sendUnanswered(csms, frames) {
+async function sendUnanswered(csms, frames, { probeFn = probe, probeAction = 'GetConfiguration' } = {}) {
   const m = csms.mark();
   for (const f of [].concat(frames)) {
     if (Buffer.isBuffer(f)) sendTextBytes(csms, f);
     else csms.sendRaw(f);
   }
-  await probe(csms);
-  const probeAnswer = csms.find((r) => r.dir === 'in' && r.kind === 'CALLRESULT' && r.action === 'GetConfiguration', m)[0];
+  await probeFn(csms);
+  const probeAnswer = csms.find((r) => r.dir === 'in' && r.kind === 'CALLRESULT' && r.action === probeAction, m)[0];
   return csms.find((r) => r.dir === 'in' && r.kind !== 'CALL' && r !== probeAnswer && r.seq < probeAnswer.seq, m);
 }
 
@@ -76,7 +77,14 @@ async function probe(csms) {
   return gc;
 }
 
-/** Asserts a CALLERROR answer of OCPP-J 1.6 §4.2.3: 5 elements, the CALL's id, `code`. */
+/** The 2.0.1 probe: one GetLocalListVersion answered on the current connection. */
+async function probe201(csms) {
+  const v = await csms.call('GetLocalListVersion', {}, { timeoutMs: 8000 });
+  assert.equal(typeof v.versionNumber, 'number');
+  return v;
+}
+
+/** Asserts a CALLERROR answer (OCPP-J 1.6 §4.2.3, OCPP 2.0.1 part 4 §4.2.3): 5 elements, the CALL's id, `code`. */
 function checkCallError(t, label, reply, id, code) {
   const desc = JSON.stringify(reply && reply.errorDescription !== undefined ? String(reply.errorDescription).slice(0, 100) : '');
   t.ok(`${label} -> ${reply ? `${reply.kind} ${reply.errorCode || ''} ${desc}` : '(no answer)'}; expected CALLERROR ${code} with id ${JSON.stringify(String(id).slice(0, 40))}`, () => {
@@ -374,6 +382,6 @@ async function stopCheckQuit(t, csms, cp, ledgerOpts = {}) {
 }
 
 module.exports = {
-  TX_ACTIONS, OCPPJ16_CODES, assertNoSanitizerReport, assertHealthy, checkAlive, rawCall, sendUnanswered, probe, checkCallError,
+  TX_ACTIONS, OCPPJ16_CODES, assertNoSanitizerReport, assertHealthy, checkAlive, rawCall, sendUnanswered, probe, probe201, checkCallError,
   sendTextBytes, wsFrame, sendRawBytes, markBreaking, disconnects, configure, queueDrained, checkLedger, waitStderr, startTransaction, checkAndQuit, stopCheckQuit,
 };
