@@ -138,20 +138,6 @@ void wait_for_quit(int ms) {
   ::poll(&p, 1, ms);
 }
 
-void file_event_ids(Writer& w, std::int32_t requestId, const char* stage) {
-  w.Key("requestId");
-  w.Int(requestId);
-  str(w, "stage", stage);
-}
-
-void status_event(Writer& w, std::int32_t requestId, std::string_view status,
-                  const std::string& why, std::error_code ec) {
-  file_event_ids(w, requestId, "status");
-  str(w, "status", status);
-  if (!why.empty()) str(w, "reason", why);
-  if (ec) str(w, "error", ec.message());
-}
-
 void Scheduler::at(std::chrono::milliseconds delay, std::function<void()> f) {
   std::lock_guard<std::mutex> lk(m_);
   jobs_.push_back({std::chrono::steady_clock::now() + delay, std::move(f)});

@@ -13,7 +13,6 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -55,13 +54,6 @@ void emit_connection(bool up, const std::string& reason);
 void emit_boot(std::string_view status, std::int32_t interval);
 /// Prints every frame as a {"event":"frame","dir":"tx"|"rx","text":...} event.
 void emit_frame(bool sent, const std::string& text);
-
-/// The members "requestId" and "stage" of a file flow's event (firmware update, log upload).
-void file_event_ids(Writer& w, std::int32_t requestId, const char* stage);
-/// A file flow's step as reported to the library: stage "status", the status, the reason of a
-/// failure (if any) and the library's refusal (if any).
-void status_event(Writer& w, std::int32_t requestId, std::string_view status,
-                  const std::string& why, std::error_code ec);
 
 /// Set by a signal, `quit` or a reset: the main loop ends.
 extern std::atomic<bool> g_quit;

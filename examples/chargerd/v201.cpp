@@ -25,8 +25,8 @@
 #include <vector>
 
 #include "console.hpp"
+#include "file_flows.hpp"
 #include "ocpp/v201/charging_station.hpp"
-#include "transfer.hpp"
 
 using namespace ocpp::v201;
 using namespace chargerd;
@@ -244,91 +244,23 @@ class Station {
     return h;
   }
 
-  // GetLog (N01) and UpdateFirmware (L01), simulated as in 1.6: the transfers run in the main
-  // loop (transfer.hpp), each step printed as an event.
+  // GetLog (N01) and UpdateFirmware (L01), simulated as in 1.6 (file_flows.hpp).
   void add_file_hooks(Hooks& h) {
-    h.get_log = [this](const GetLogRequest& req) -> std::optional<std::string> {
-      return std::string(to_string(req.logType)) + "-" + opts_.id + "-" +
-             std::to_string(req.requestId) + ".log";
+    Later<ChargingStation> run_later = [this](int ms, std::function<void(ChargingStation&)> f) {
+      later(ms, std::move(f));
     };
-    h.upload_log = [this](const GetLogRequest& req, const std::string& file,
-                          const std::vector<SecurityEventNotificationRequest>& entries) {
-      const std::string content =
-          log_file_content(req, req.logType == LogEnumType::DiagnosticsLog, opts_.id, entries);
-      const std::int32_t id = req.requestId;
-      const std::string location = req.log.remoteLocation;
-      emit("log_upload", [&](Writer& w) {
-        file_event_ids(w, id, "requested");
-        str(w, "logType", to_string(req.logType));
-        str(w, "location", location);
-        str(w, "fileName", file);
-        w.Key("entries");
-        w.Uint64(entries.size());
-      });
-      later(200, [id](ChargingStation& cs) {
-        log_status(cs, id, UploadLogStatusEnumType::Uploading, "");
-      });
-      later(600, [id, location, file, content](ChargingStation& cs) {
-        const std::string err = upload_file(location, file, content);
-        log_status(cs, id,
-                   err.empty() ? UploadLogStatusEnumType::Uploaded
-                               : UploadLogStatusEnumType::UploadFailure,
-                   err);
-      });
+    add_log_hooks<UploadLogStatusEnumType>(h, run_later, opts_.id);
+    FirmwareFlow<FirmwareStatusEnumType, ChargingStation> fw{
+        "firmware", opts_.db, run_later,
+        [](ChargingStation& cs, FirmwareStatusEnumType st, std::int32_t id,
+           std::optional<std::string> path) {
+          return cs.report_firmware_status(st, id, std::move(path));
+        }};
+    h.firmware_download = [fw](const UpdateFirmwareRequest& req) { fw.download(req); };
+    h.firmware_install = [fw](const UpdateFirmwareRequest& req, const std::string& path) {
+      fw.install(req, path);
     };
-    h.cancel_log_upload = [](std::int32_t id) {
-      emit("log_upload", [&](Writer& w) { file_event_ids(w, id, "cancelled"); });
-    };
-    h.firmware_download = [this](const UpdateFirmwareRequest& req) {
-      const std::int32_t id = req.requestId;
-      const std::string location = req.firmware.location;
-      const std::string dest = opts_.db + ".firmware-" + std::to_string(id);
-      emit("firmware", [&](Writer& w) {
-        file_event_ids(w, id, "download");
-        str(w, "location", location);
-      });
-      later(200, [id](ChargingStation& cs) {
-        firmware_status(cs, id, FirmwareStatusEnumType::Downloading, "", {});
-      });
-      later(600, [id, location, dest](ChargingStation& cs) {
-        const std::string err = download_file(location, dest);
-        if (err.empty())
-          firmware_status(cs, id, FirmwareStatusEnumType::Downloaded, "", dest);
-        else
-          firmware_status(cs, id, FirmwareStatusEnumType::DownloadFailed, err, {});
-      });
-    };
-    h.firmware_install = [this](const UpdateFirmwareRequest& req, const std::string& path) {
-      const std::int32_t id = req.requestId;
-      emit("firmware", [&](Writer& w) {
-        file_event_ids(w, id, "install");
-        str(w, "path", path);
-      });
-      // No real installation: the simulated station keeps running the same program.
-      later(200, [id](ChargingStation& cs) {
-        firmware_status(cs, id, FirmwareStatusEnumType::Installing, "", {});
-      });
-      later(600, [id](ChargingStation& cs) {
-        firmware_status(cs, id, FirmwareStatusEnumType::Installed, "", {});
-      });
-    };
-    h.firmware_cancel = [](std::int32_t id) {
-      emit("firmware", [&](Writer& w) { file_event_ids(w, id, "cancelled"); });
-    };
-  }
-
-  // Reports an upload step to the library and prints it, with the library's answer.
-  static void log_status(ChargingStation& cs, std::int32_t id, UploadLogStatusEnumType st,
-                         const std::string& why) {
-    const auto ec = cs.report_log_status(st, id);
-    emit("log_upload", [&](Writer& w) { status_event(w, id, to_string(st), why, ec); });
-  }
-
-  // Reports a firmware step (with the downloaded file for Downloaded) and prints it.
-  static void firmware_status(ChargingStation& cs, std::int32_t id, FirmwareStatusEnumType st,
-                              const std::string& why, std::optional<std::string> path) {
-    const auto ec = cs.report_firmware_status(st, id, std::move(path));
-    emit("firmware", [&](Writer& w) { status_event(w, id, to_string(st), why, ec); });
+    h.firmware_cancel = [fw](std::int32_t id) { fw.cancelled(id); };
   }
 
   // Runs f on the station from the main loop after `ms` (if it still exists).

@@ -61,19 +61,10 @@ scenario('v201_hostile', async (t) => {
           assert.equal(r.elements, 5);
         }
       });
-    } else {
-      const reply = await h.rawCall(csms, frames, id);
-      if (code === 'result') {
-        t.ok(`${label} -> CALLRESULT ${reply ? String(reply.raw).slice(0, 100) : '(no answer)'}`, () => {
-          assert.ok(reply, 'no answer');
-          assert.equal(reply.kind, 'CALLRESULT', String(reply.raw).slice(0, 200));
-          if (check) check(reply.payload);
-        });
-      } else {
-        h.checkCallError(t, label, reply, id, code);
-      }
+      h.assertHealthy(cp, `after ${label}`);
+      return;
     }
-    h.assertHealthy(cp, `after ${label}`);
+    await h.expectAnswer(t, csms, cp, label, frames, id, code, check);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -134,40 +125,11 @@ scenario('v201_hostile', async (t) => {
 
   // -------------------------------------------------------------------------------------------
   t.step('message ids: a CALL with the id of one being handled; answers to CALLs never made; a flood');
-  // DataTransfer for the daemon's own vendor waits for its hook: the second frame (one TCP
-  // segment with the first) arrives while the first is being handled (part 4 §4.2.3).
-  const mSame = csms.mark();
-  const sock = csms.client._ws._socket;
-  sock.cork();
-  csms.sendRaw('[2,"same-id","DataTransfer",{"vendorId":"ocpp-client","data":"first"}]');
-  csms.sendRaw('[2,"same-id","DataTransfer",{"vendorId":"ocpp-client","data":"second"}]');
-  sock.uncork();
-  await csms.waitFor((r) => r.dir === 'in' && r.id === 'same-id' && r.kind === 'CALLRESULT', { from: mSame, timeoutMs: 5000 });
-  await h.probe201(csms);
-  const same = csms.find((r) => r.dir === 'in' && r.id === 'same-id', mSame);
-  t.ok(`two CALLs "same-id" at once -> ${same.map((r) => `${r.kind} ${r.errorCode || JSON.stringify(r.payload)}`).join(', ')}: the second refused (FormatViolation), the first handled`, () => {
-    assert.equal(same.length, 2);
-    const err = same.find((r) => r.kind === 'CALLERROR');
-    const res = same.find((r) => r.kind === 'CALLRESULT');
-    assert.ok(err && res);
-    assert.equal(err.errorCode, 'FormatViolation');
-    assert.equal(res.payload.data, 'first');
-  });
+  await h.checkReusedId(t, csms, 'FormatViolation', h.probe201);
   const never = await h.sendUnanswered(csms, ['[3,"never-made",{"currentTime":"2020-01-01T00:00:00Z"}]',
     '[4,"never-made-2","GenericError","late",{}]'], PROBE);
   t.ok(`a CALLRESULT and a CALLERROR for CALLs never made -> ignored (${never.length} replies)`, () => assert.equal(never.length, 0));
-  const FLOOD = 3000;
-  const mFlood = csms.mark();
-  for (let i = 0; i < FLOOD; i++) csms.sendRaw(`[2,"flood-${i}","GetLocalListVersion",{}]`);
-  await csms.waitForReplyTo(`flood-${FLOOD - 1}`, { from: mFlood, timeoutMs: 15000 });
-  const flood = csms.find((r) => r.dir === 'in' && r.kind !== 'CALL', mFlood);
-  t.ok(`a flood of ${FLOOD} CALLs sent without waiting: ${flood.length} answers, each a CALLRESULT, in order`, () => {
-    assert.equal(flood.length, FLOOD);
-    flood.forEach((r, i) => {
-      assert.equal(r.id, `flood-${i}`);
-      assert.equal(r.kind, 'CALLRESULT');
-    });
-  });
+  await h.checkBurst(t, csms, 3000, (id) => `[2,"${id}","GetLocalListVersion",{}]`);
   t.ok('the connection was never dropped so far', () => {
     assert.equal(h.disconnects(csms).length, 0);
     assert.equal(csms.client._csmsConn.no, conn0);

@@ -84,6 +84,66 @@ async function probe201(csms) {
   return v;
 }
 
+/**
+ * Two CALLs with one id in one TCP segment: a DataTransfer for the daemon's own vendor waits for
+ * its hook, so the second arrives while the first is being handled (OCPP-J 1.6 §4.2.3, 2.0.1
+ * part 4 §4.2.3). Checks that the second is refused with `code` and the first handled.
+ */
+async function checkReusedId(t, csms, code, probeFn = probe) {
+  const m = csms.mark();
+  const sock = csms.client._ws._socket;
+  sock.cork();
+  csms.sendRaw('[2,"same-id","DataTransfer",{"vendorId":"ocpp-client","data":"first"}]');
+  csms.sendRaw('[2,"same-id","DataTransfer",{"vendorId":"ocpp-client","data":"second"}]');
+  sock.uncork();
+  await csms.waitFor((r) => r.dir === 'in' && r.id === 'same-id' && r.kind === 'CALLRESULT', { from: m, timeoutMs: 5000 });
+  await probeFn(csms);
+  const replies = csms.find((r) => r.dir === 'in' && r.id === 'same-id', m);
+  t.ok(`two CALLs "same-id" at once -> ${replies.map((r) => `${r.kind} ${r.errorCode || JSON.stringify(r.payload)}`).join(', ')}: the second refused (${code}), the first handled`, () => {
+    assert.equal(replies.length, 2);
+    const err = replies.find((r) => r.kind === 'CALLERROR');
+    const res = replies.find((r) => r.kind === 'CALLRESULT');
+    assert.ok(err && res);
+    assert.equal(err.errorCode, code);
+    assert.equal(res.payload.data, 'first');
+  });
+}
+
+/** Sends `n` CALLs frame(i) (id "burst-<i>") without waiting; checks n CALLRESULTs, in order. */
+async function checkBurst(t, csms, n, frame) {
+  const m = csms.mark();
+  for (let i = 0; i < n; i++) csms.sendRaw(frame(`burst-${i}`));
+  await csms.waitForReplyTo(`burst-${n - 1}`, { from: m, timeoutMs: 20000 });
+  const answers = csms.find((r) => r.dir === 'in' && r.kind !== 'CALL', m);
+  t.ok(`a burst of ${n} CALLs sent without waiting: ${answers.length} answers, each a CALLRESULT, in order`, () => {
+    assert.equal(answers.length, n);
+    answers.forEach((r, i) => {
+      assert.equal(r.id, `burst-${i}`);
+      assert.equal(r.kind, 'CALLRESULT');
+    });
+  });
+}
+
+/**
+ * Sends the CALL `frame` raw and checks the charger's answer to `id`: a CALLRESULT whose payload
+ * passes check(payload) when `code` is 'result', else a CALLERROR with `code` (checkCallError);
+ * then that the daemon is healthy. Resolves with the answer record (null: none came).
+ */
+async function expectAnswer(t, csms, cp, label, frame, id, code, check) {
+  const reply = await rawCall(csms, frame, id);
+  if (code === 'result') {
+    t.ok(`${label} -> CALLRESULT ${reply ? String(reply.raw).slice(0, 100) : '(no answer)'}`, () => {
+      assert.ok(reply, 'no answer');
+      assert.equal(reply.kind, 'CALLRESULT', String(reply.raw).slice(0, 200));
+      if (check) check(reply.payload);
+    });
+  } else {
+    checkCallError(t, label, reply, id, code);
+  }
+  assertHealthy(cp, `after ${label}`);
+  return reply;
+}
+
 /** Asserts a CALLERROR answer (OCPP-J 1.6 §4.2.3, OCPP 2.0.1 part 4 §4.2.3): 5 elements, the CALL's id, `code`. */
 function checkCallError(t, label, reply, id, code) {
   const desc = JSON.stringify(reply && reply.errorDescription !== undefined ? String(reply.errorDescription).slice(0, 100) : '');
@@ -382,6 +442,6 @@ async function stopCheckQuit(t, csms, cp, ledgerOpts = {}) {
 }
 
 module.exports = {
-  TX_ACTIONS, OCPPJ16_CODES, assertNoSanitizerReport, assertHealthy, checkAlive, rawCall, sendUnanswered, probe, probe201, checkCallError,
+  TX_ACTIONS, OCPPJ16_CODES, assertNoSanitizerReport, assertHealthy, checkAlive, rawCall, sendUnanswered, probe, probe201, checkReusedId, checkBurst, expectAnswer, checkCallError,
   sendTextBytes, wsFrame, sendRawBytes, markBreaking, disconnects, configure, queueDrained, checkLedger, waitStderr, startTransaction, checkAndQuit, stopCheckQuit,
 };
