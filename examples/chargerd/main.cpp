@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "console.hpp"
+#include "file_flows.hpp"
 #include "ocpp/v16/charge_point.hpp"
 #include "options.hpp"
-#include "transfer.hpp"
 #include "v201.hpp"
 
 using namespace ocpp::v16;
@@ -282,117 +282,23 @@ class Daemon {
     return h;
   }
 
-  // The Security Whitepaper's file flows (N01 GetLog, L01 SignedUpdateFirmware), simulated:
-  // the transfers run in the main loop (transfer.hpp), each step printed as an event.
+  // The Security Whitepaper's file flows (N01 GetLog, L01 SignedUpdateFirmware), simulated as
+  // in 2.0.1 (file_flows.hpp).
   void add_security_file_hooks(Hooks& h) {
-    h.get_log = [this](const GetLogRequest& req) -> std::optional<std::string> {
-      return std::string(to_string(req.logType)) + "-" + opts_.id + "-" +
-             std::to_string(req.requestId) + ".log";
+    Later<ChargePoint> run_later = [this](int ms, std::function<void(ChargePoint&)> f) {
+      later(ms, std::move(f));
     };
-    h.upload_log = [this](const GetLogRequest& req, const std::string& file,
-                          const std::vector<SecurityEventNotificationRequest>& entries) {
-      // The file: one line per security log entry ("timestamp type techInfo"), or for a
-      // DiagnosticsLog the simulated charger's diagnostics for the requested range.
-      std::string content;
-      for (const auto& e : entries)
-        content += ocpp::format_datetime(e.timestamp) + " " + e.type + " " +
-                   e.techInfo.value_or("") + "\n";
-      if (req.logType == LogEnumType::DiagnosticsLog) {
-        content = "ocpp-chargerd " + opts_.id + " diagnostics";
-        if (req.log.oldestTimestamp)
-          content += " from " + ocpp::format_datetime(*req.log.oldestTimestamp);
-        if (req.log.latestTimestamp)
-          content += " to " + ocpp::format_datetime(*req.log.latestTimestamp);
-        content += "\n";
-      }
-      const std::int32_t id = req.requestId;
-      const std::string location = req.log.remoteLocation;
-      emit("log_upload", [&](Writer& w) {
-        file_event_ids(w, id, "requested");
-        str(w, "logType", to_string(req.logType));
-        str(w, "location", location);
-        str(w, "fileName", file);
-        w.Key("entries");
-        w.Uint64(entries.size());
-      });
-      later(200,
-            [id](ChargePoint& cp) { log_status(cp, id, UploadLogStatusEnumType::Uploading, ""); });
-      later(600, [id, location, file, content](ChargePoint& cp) {
-        const std::string err = upload_file(location, file, content);
-        log_status(cp, id,
-                   err.empty() ? UploadLogStatusEnumType::Uploaded
-                               : UploadLogStatusEnumType::UploadFailure,
-                   err);
-      });
-    };
-    h.cancel_log_upload = [](std::int32_t id) {
-      emit("log_upload", [&](Writer& w) { file_event_ids(w, id, "cancelled"); });
-    };
-    h.signed_firmware_download = [this](const SignedUpdateFirmwareRequest& req) {
-      const std::int32_t id = req.requestId;
-      const std::string location = req.firmware.location;
-      const std::string dest = opts_.db + ".firmware-" + std::to_string(id);
-      emit("signed_firmware", [&](Writer& w) {
-        file_event_ids(w, id, "download");
-        str(w, "location", location);
-      });
-      later(200, [id](ChargePoint& cp) {
-        firmware_status(cp, id, FirmwareStatusEnumType::Downloading, "", {});
-      });
-      later(600, [id, location, dest](ChargePoint& cp) {
-        const std::string err = download_file(location, dest);
-        if (err.empty())
-          firmware_status(cp, id, FirmwareStatusEnumType::Downloaded, "", dest);
-        else
-          firmware_status(cp, id, FirmwareStatusEnumType::DownloadFailed, err, {});
-      });
-    };
-    h.signed_firmware_install = [this](const SignedUpdateFirmwareRequest& req,
-                                       const std::string& path) {
-      const std::int32_t id = req.requestId;
-      emit("signed_firmware", [&](Writer& w) {
-        file_event_ids(w, id, "install");
-        str(w, "path", path);
-      });
-      // No real installation: the simulated charger keeps running the same program.
-      later(200, [id](ChargePoint& cp) {
-        firmware_status(cp, id, FirmwareStatusEnumType::Installing, "", {});
-      });
-      later(600, [id](ChargePoint& cp) {
-        firmware_status(cp, id, FirmwareStatusEnumType::Installed, "", {});
-      });
-    };
-    h.signed_firmware_cancel = [](std::int32_t id) {
-      emit("signed_firmware", [&](Writer& w) { file_event_ids(w, id, "cancelled"); });
-    };
-  }
-
-  static void file_event_ids(Writer& w, std::int32_t requestId, const char* stage) {
-    w.Key("requestId");
-    w.Int(requestId);
-    str(w, "stage", stage);
-  }
-
-  // Reports an upload step to the library and prints it, with the library's answer.
-  static void log_status(ChargePoint& cp, std::int32_t id, UploadLogStatusEnumType st,
-                         const std::string& why) {
-    const auto ec = cp.report_log_status(st, id);
-    emit("log_upload", [&](Writer& w) { status_event(w, id, to_string(st), why, ec); });
-  }
-
-  // Reports a signed firmware step (with the downloaded file for Downloaded) and prints it.
-  static void firmware_status(ChargePoint& cp, std::int32_t id, FirmwareStatusEnumType st,
-                              const std::string& why, std::optional<std::string> path) {
-    const auto ec = cp.report_signed_firmware_status(st, id, std::move(path));
-    emit("signed_firmware", [&](Writer& w) { status_event(w, id, to_string(st), why, ec); });
-  }
-
-  static void status_event(Writer& w, std::int32_t id, std::string_view status,
-                           const std::string& why, std::error_code ec) {
-    file_event_ids(w, id, "status");
-    str(w, "status", status);
-    if (!why.empty()) str(w, "reason", why);
-    if (ec) str(w, "error", ec.message());
+    add_log_hooks<UploadLogStatusEnumType>(h, run_later, opts_.id);
+    FirmwareFlow<FirmwareStatusEnumType, ChargePoint> fw{
+        "signed_firmware", opts_.db, run_later,
+        [](ChargePoint& cp, FirmwareStatusEnumType st, std::int32_t id,
+           std::optional<std::string> path) {
+          return cp.report_signed_firmware_status(st, id, std::move(path));
+        }};
+    h.signed_firmware_download = [fw](const SignedUpdateFirmwareRequest& req) { fw.download(req); };
+    h.signed_firmware_install = [fw](const SignedUpdateFirmwareRequest& req,
+                                     const std::string& path) { fw.install(req, path); };
+    h.signed_firmware_cancel = [fw](std::int32_t id) { fw.cancelled(id); };
   }
 
   // Executes one command line; returns the reply line (an event) or "" when the command's

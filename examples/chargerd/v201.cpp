@@ -10,18 +10,22 @@
 //   stop N            the transaction of EVSE N ends (stoppedReason Local)
 //   fault N [CODE], clear N, status, quit
 // When a transaction is running with the cable plugged, the simulated EV starts charging on its
-// own (Charging), and the meter ramps at --power while it charges.
+// own (Charging), and the meter ramps at --power while it charges. UpdateFirmware (L01) and GetLog
+// (N01) transfer files as in 1.6 (transfer.hpp: file:// and http://), each step printed as a
+// "firmware" or "log_upload" event; --security-dir gives certificate management (M) its store.
 #include "v201.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <sstream>
 #include <vector>
 
 #include "console.hpp"
+#include "file_flows.hpp"
 #include "ocpp/v201/charging_station.hpp"
 
 using namespace ocpp::v201;
@@ -109,6 +113,7 @@ class Station {
     auto last = std::chrono::steady_clock::now();
     while (!g_quit) {
       wait_for_quit(100);
+      scheduler_.run_due();
       const auto now = std::chrono::steady_clock::now();
       ramp_meters(std::chrono::duration<double>(now - last).count());
       last = now;
@@ -222,9 +227,48 @@ class Station {
       emit("reset", [&](Writer& w) { str(w, "type", to_string(type)); });
       request_quit();
     };
+    h.charging_limit = [](int evse, double limit, ChargingRateUnitEnumType unit,
+                          std::optional<std::int32_t> phases) {
+      emit("charging_limit", [&](Writer& w) {
+        w.Key("evseId");
+        w.Int(evse);
+        w.Key("limit");
+        w.Double(limit);
+        str(w, "unit", to_string(unit));
+        opt_int(w, "numberPhases", phases);
+      });
+    };
+    add_file_hooks(h);
     if (opts_.log_frames) h.frame = emit_frame;
     h.log = log_line;
     return h;
+  }
+
+  // GetLog (N01) and UpdateFirmware (L01), simulated as in 1.6 (file_flows.hpp).
+  void add_file_hooks(Hooks& h) {
+    Later<ChargingStation> run_later = [this](int ms, std::function<void(ChargingStation&)> f) {
+      later(ms, std::move(f));
+    };
+    add_log_hooks<UploadLogStatusEnumType>(h, run_later, opts_.id);
+    FirmwareFlow<FirmwareStatusEnumType, ChargingStation> fw{
+        "firmware", opts_.db, run_later,
+        [](ChargingStation& cs, FirmwareStatusEnumType st, std::int32_t id,
+           std::optional<std::string> path) {
+          return cs.report_firmware_status(st, id, std::move(path));
+        }};
+    h.firmware_download = [fw](const UpdateFirmwareRequest& req) { fw.download(req); };
+    h.firmware_install = [fw](const UpdateFirmwareRequest& req, const std::string& path) {
+      fw.install(req, path);
+    };
+    h.firmware_cancel = [fw](std::int32_t id) { fw.cancelled(id); };
+  }
+
+  // Runs f on the station from the main loop after `ms` (if it still exists).
+  void later(int ms, std::function<void(ChargingStation&)> f) {
+    scheduler_.at(std::chrono::milliseconds(ms), [this, f = std::move(f)] {
+      std::lock_guard<std::mutex> lk(m_);
+      if (cs_) f(*cs_);
+    });
   }
 
   // Accepted for a known EVSE that is not faulted (the library checks availability and
@@ -373,6 +417,7 @@ class Station {
   }
 
   const DaemonOptions& opts_;
+  Scheduler scheduler_;
   std::mutex m_;  // guards what follows; hooks take it, execute() holds it across API calls
   ChargingStation* cs_ = nullptr;
   Meter meter_;

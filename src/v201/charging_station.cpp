@@ -195,4 +195,18 @@ std::vector<SecurityEventNotificationRequest> ChargingStation::security_log() co
   return impl_->read([](const Engine& e) { return e.security_log(); });
 }
 
+std::error_code ChargingStation::report_firmware_status(FirmwareStatusEnumType status,
+                                                        std::int32_t requestId,
+                                                        std::optional<std::string> path) {
+  return impl_->with_engine([&](Engine& e, Now n) {
+    return e.report_firmware_status(status, requestId, n, std::move(path));
+  });
+}
+
+std::error_code ChargingStation::report_log_status(UploadLogStatusEnumType status,
+                                                   std::int32_t requestId) {
+  return impl_->with_engine(
+      [=](Engine& e, Now n) { return e.report_log_status(status, requestId, n); });
+}
+
 }  // namespace ocpp::v201

@@ -41,18 +41,7 @@ scenario('hostile_json', async (t) => {
         () => assert.equal(replies.length, 0));
       return null;
     }
-    const reply = await h.rawCall(csms, frame, id);
-    if (code === 'result') {
-      t.ok(`${label} -> CALLRESULT ${reply ? String(reply.raw).slice(0, 100) : '(no answer)'}`, () => {
-        assert.ok(reply, 'no answer');
-        assert.equal(reply.kind, 'CALLRESULT', String(reply.raw).slice(0, 200));
-        if (check) check(reply.payload);
-      });
-    } else {
-      h.checkCallError(t, label, reply, id, code);
-    }
-    h.assertHealthy(cp, `after ${label}`);
-    return reply;
+    return h.expectAnswer(t, csms, cp, label, frame, id, code, check);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -142,37 +131,8 @@ scenario('hostile_json', async (t) => {
 
   // -------------------------------------------------------------------------------------------
   t.step('message ids: a CALL with the id of one being handled; a burst of CALLs');
-  // DataTransfer for the daemon's own vendor waits for its hook: the second frame (one TCP
-  // segment with the first) arrives while the first is being handled (OCPP-J 1.6 §4.2.3).
-  const mSame = csms.mark();
-  const sock = csms.client._ws._socket;
-  sock.cork();
-  csms.sendRaw('[2,"same-id","DataTransfer",{"vendorId":"ocpp-client","data":"first"}]');
-  csms.sendRaw('[2,"same-id","DataTransfer",{"vendorId":"ocpp-client","data":"second"}]');
-  sock.uncork();
-  await csms.waitFor((r) => r.dir === 'in' && r.id === 'same-id' && r.kind === 'CALLRESULT', { from: mSame, timeoutMs: 5000 });
-  await h.probe(csms);
-  const sameReplies = csms.find((r) => r.dir === 'in' && r.id === 'same-id', mSame);
-  t.ok(`two CALLs "same-id" at once -> ${sameReplies.map((r) => `${r.kind} ${r.errorCode || JSON.stringify(r.payload)}`).join(', ')}: the second refused (FormationViolation), the first handled`, () => {
-    assert.equal(sameReplies.length, 2);
-    const err = sameReplies.find((r) => r.kind === 'CALLERROR');
-    const res = sameReplies.find((r) => r.kind === 'CALLRESULT');
-    assert.ok(err && res);
-    assert.equal(err.errorCode, 'FormationViolation');
-    assert.equal(res.payload.data, 'first');
-  });
-  const BURST = 3000;
-  const mBurst = csms.mark();
-  for (let i = 0; i < BURST; i++) csms.sendRaw(`[2,"burst-${i}","GetConfiguration",{"key":["HeartbeatInterval"]}]`);
-  await csms.waitForReplyTo(`burst-${BURST - 1}`, { from: mBurst, timeoutMs: 20000 });
-  const burst = csms.find((r) => r.dir === 'in' && r.kind !== 'CALL', mBurst);
-  t.ok(`a burst of ${BURST} CALLs sent without waiting: ${burst.length} answers, each a CALLRESULT, in order`, () => {
-    assert.equal(burst.length, BURST);
-    burst.forEach((r, i) => {
-      assert.equal(r.id, `burst-${i}`);
-      assert.equal(r.kind, 'CALLRESULT');
-    });
-  });
+  await h.checkReusedId(t, csms, 'FormationViolation');
+  await h.checkBurst(t, csms, 3000, (id) => `[2,"${id}","GetConfiguration",{"key":["HeartbeatInterval"]}]`);
   await h.checkAlive(t, cp, 'the message-id cases');
 
   // -------------------------------------------------------------------------------------------

@@ -157,6 +157,17 @@ class OCPP_API ChargingStation {
   /// The security log, oldest first. No hooks.
   std::vector<SecurityEventNotificationRequest> security_log() const;
 
+  // --- firmware update (L01), logs (N01) ---
+  /// Progress of the firmware update the firmware_download / firmware_install hooks started
+  /// for requestId (Downloaded with the downloaded file's path); see
+  /// Engine::report_firmware_status (same errors). May queue the firmware_install and
+  /// security_event hooks.
+  std::error_code report_firmware_status(FirmwareStatusEnumType status, std::int32_t requestId,
+                                         std::optional<std::string> path = std::nullopt);
+  /// Progress of the log upload the upload_log hook started for requestId; see
+  /// Engine::report_log_status (same errors). A failure may queue a new upload_log later.
+  std::error_code report_log_status(UploadLogStatusEnumType status, std::int32_t requestId);
+
   class OCPP_LOCAL Impl;
 
  private:

@@ -53,19 +53,20 @@ async function rawCall(csms, frame, id, { timeoutMs = 5000 } = {}) {
 }
 
 /**
- * Sends frames the charger must not answer, then a GetConfiguration as a probe: the charger
+ * Sends frames the charger must not answer (or, in 2.0.1, answers with CALLERRORs of id "-1"),
+ * then a probe (1.6: GetConfiguration; 2.0.1: probe201, GetLocalListVersion): the charger
  * handles frames in order and sends replies before anything else, so whatever it answers to the
  * frames arrives before the probe's answer. Resolves with the frames the charger sent meanwhile
  * (other than CALLs of its own).
  */
-async function sendUnanswered(csms, frames) {
+async function sendUnanswered(csms, frames, { probeFn = probe, probeAction = 'GetConfiguration' } = {}) {
   const m = csms.mark();
   for (const f of [].concat(frames)) {
     if (Buffer.isBuffer(f)) sendTextBytes(csms, f);
     else csms.sendRaw(f);
   }
-  await probe(csms);
-  const probeAnswer = csms.find((r) => r.dir === 'in' && r.kind === 'CALLRESULT' && r.action === 'GetConfiguration', m)[0];
+  await probeFn(csms);
+  const probeAnswer = csms.find((r) => r.dir === 'in' && r.kind === 'CALLRESULT' && r.action === probeAction, m)[0];
   return csms.find((r) => r.dir === 'in' && r.kind !== 'CALL' && r !== probeAnswer && r.seq < probeAnswer.seq, m);
 }
 
@@ -76,7 +77,74 @@ async function probe(csms) {
   return gc;
 }
 
-/** Asserts a CALLERROR answer of OCPP-J 1.6 §4.2.3: 5 elements, the CALL's id, `code`. */
+/** The 2.0.1 probe: one GetLocalListVersion answered on the current connection. */
+async function probe201(csms) {
+  const v = await csms.call('GetLocalListVersion', {}, { timeoutMs: 8000 });
+  assert.equal(typeof v.versionNumber, 'number');
+  return v;
+}
+
+/**
+ * Two CALLs with one id in one TCP segment: a DataTransfer for the daemon's own vendor waits for
+ * its hook, so the second arrives while the first is being handled (OCPP-J 1.6 §4.2.3, 2.0.1
+ * part 4 §4.2.3). Checks that the second is refused with `code` and the first handled.
+ */
+async function checkReusedId(t, csms, code, probeFn = probe) {
+  const m = csms.mark();
+  const sock = csms.client._ws._socket;
+  sock.cork();
+  csms.sendRaw('[2,"same-id","DataTransfer",{"vendorId":"ocpp-client","data":"first"}]');
+  csms.sendRaw('[2,"same-id","DataTransfer",{"vendorId":"ocpp-client","data":"second"}]');
+  sock.uncork();
+  await csms.waitFor((r) => r.dir === 'in' && r.id === 'same-id' && r.kind === 'CALLRESULT', { from: m, timeoutMs: 5000 });
+  await probeFn(csms);
+  const replies = csms.find((r) => r.dir === 'in' && r.id === 'same-id', m);
+  t.ok(`two CALLs "same-id" at once -> ${replies.map((r) => `${r.kind} ${r.errorCode || JSON.stringify(r.payload)}`).join(', ')}: the second refused (${code}), the first handled`, () => {
+    assert.equal(replies.length, 2);
+    const err = replies.find((r) => r.kind === 'CALLERROR');
+    const res = replies.find((r) => r.kind === 'CALLRESULT');
+    assert.ok(err && res);
+    assert.equal(err.errorCode, code);
+    assert.equal(res.payload.data, 'first');
+  });
+}
+
+/** Sends `n` CALLs frame(i) (id "burst-<i>") without waiting; checks n CALLRESULTs, in order. */
+async function checkBurst(t, csms, n, frame) {
+  const m = csms.mark();
+  for (let i = 0; i < n; i++) csms.sendRaw(frame(`burst-${i}`));
+  await csms.waitForReplyTo(`burst-${n - 1}`, { from: m, timeoutMs: 20000 });
+  const answers = csms.find((r) => r.dir === 'in' && r.kind !== 'CALL', m);
+  t.ok(`a burst of ${n} CALLs sent without waiting: ${answers.length} answers, each a CALLRESULT, in order`, () => {
+    assert.equal(answers.length, n);
+    answers.forEach((r, i) => {
+      assert.equal(r.id, `burst-${i}`);
+      assert.equal(r.kind, 'CALLRESULT');
+    });
+  });
+}
+
+/**
+ * Sends the CALL `frame` raw and checks the charger's answer to `id`: a CALLRESULT whose payload
+ * passes check(payload) when `code` is 'result', else a CALLERROR with `code` (checkCallError);
+ * then that the daemon is healthy. Resolves with the answer record (null: none came).
+ */
+async function expectAnswer(t, csms, cp, label, frame, id, code, check) {
+  const reply = await rawCall(csms, frame, id);
+  if (code === 'result') {
+    t.ok(`${label} -> CALLRESULT ${reply ? String(reply.raw).slice(0, 100) : '(no answer)'}`, () => {
+      assert.ok(reply, 'no answer');
+      assert.equal(reply.kind, 'CALLRESULT', String(reply.raw).slice(0, 200));
+      if (check) check(reply.payload);
+    });
+  } else {
+    checkCallError(t, label, reply, id, code);
+  }
+  assertHealthy(cp, `after ${label}`);
+  return reply;
+}
+
+/** Asserts a CALLERROR answer (OCPP-J 1.6 §4.2.3, OCPP 2.0.1 part 4 §4.2.3): 5 elements, the CALL's id, `code`. */
 function checkCallError(t, label, reply, id, code) {
   const desc = JSON.stringify(reply && reply.errorDescription !== undefined ? String(reply.errorDescription).slice(0, 100) : '');
   t.ok(`${label} -> ${reply ? `${reply.kind} ${reply.errorCode || ''} ${desc}` : '(no answer)'}; expected CALLERROR ${code} with id ${JSON.stringify(String(id).slice(0, 40))}`, () => {
@@ -374,6 +442,6 @@ async function stopCheckQuit(t, csms, cp, ledgerOpts = {}) {
 }
 
 module.exports = {
-  TX_ACTIONS, OCPPJ16_CODES, assertNoSanitizerReport, assertHealthy, checkAlive, rawCall, sendUnanswered, probe, checkCallError,
+  TX_ACTIONS, OCPPJ16_CODES, assertNoSanitizerReport, assertHealthy, checkAlive, rawCall, sendUnanswered, probe, probe201, checkReusedId, checkBurst, expectAnswer, checkCallError,
   sendTextBytes, wsFrame, sendRawBytes, markBreaking, disconnects, configure, queueDrained, checkLedger, waitStderr, startTransaction, checkAndQuit, stopCheckQuit,
 };

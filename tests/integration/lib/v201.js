@@ -1,6 +1,7 @@
 // OCPP 2.0.1 scenarios: a 2.0.1 CSMS (csms.js with ocpp '2.0.1') and ocpp-chargerd --ocpp 2.0.1.
 'use strict';
 
+const assert = require('node:assert/strict');
 const { waitQueueEmpty } = require('./tx');
 
 /** Starts ocpp-chargerd in OCPP 2.0.1 mode against `csms` (see T.startChargerd). */
@@ -67,7 +68,46 @@ function describeTx(records) {
     (r.payload.offline ? '(offline)' : '')).join(' ');
 }
 
+/**
+ * The transaction ledger of one 2.0.1 transaction, on the CSMS's record (for scenarios where
+ * connections break and messages are sent again): once the daemon's queue drained, the distinct
+ * seqNo received are 0..n-1, first sent in that order (E04.FR.02: in order), the last send of
+ * each acknowledged by a CALLRESULT, every TransactionEvent the daemon reported is among them
+ * with the same eventType (none lost), and the last is Ended. Resolves with the records.
+ */
+async function checkTxLedger(t, csms, cp, transactionId) {
+  const st = await waitQueueEmpty(cp);
+  const records = txEvents(csms, transactionId);
+  const bySeq = new Map();
+  for (const r of records) {
+    if (!bySeq.has(r.payload.seqNo)) bySeq.set(r.payload.seqNo, []);
+    bySeq.get(r.payload.seqNo).push(r);
+  }
+  const seqs = [...bySeq.keys()];
+  const resent = records.length - seqs.length;
+  t.ok(`ledger of ${transactionId}: queue ${st.queue}, seqNo 0..${seqs.length - 1} without a gap, first sent in order, each acknowledged (E01.FR.07, E04.FR.02); ${resent} sent again after a broken connection`, () => {
+    assert.equal(st.queue, 0);
+    assert.deepEqual(seqs, seqs.map((_, i) => i));
+    for (const [seqNo, sends] of bySeq) {
+      const last = sends[sends.length - 1];
+      assert.ok(last.response && last.response.kind === 'CALLRESULT', `seqNo ${seqNo} not acknowledged`);
+      sends.forEach((r) => assert.deepEqual(r.payload, sends[0].payload, `seqNo ${seqNo} sent with another content`));
+    }
+  });
+  const produced = cp.find((e) => e.event === 'transaction_event' && e.transactionId === transactionId);
+  t.ok(`ledger of ${transactionId}: each of the ${produced.length} TransactionEvents the daemon reported reached the CSMS; the last is Ended`, () => {
+    for (const e of produced) {
+      const got = bySeq.get(e.seqNo);
+      assert.ok(got, `seqNo ${e.seqNo} (${e.eventType}/${e.triggerReason}) lost`);
+      assert.equal(got[0].payload.eventType, e.eventType);
+    }
+    assert.equal(produced.length, seqs.length);
+    assert.equal(bySeq.get(seqs.length - 1)[0].payload.eventType, 'Ended');
+  });
+  return records;
+}
+
 module.exports = {
   startStation, bootedStation, statusCall, setVariables, txEvents, txEvent, energySamples, assertGapless,
-  describeTx, waitQueueEmpty,
+  describeTx, waitQueueEmpty, checkTxLedger,
 };
