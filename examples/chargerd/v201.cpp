@@ -239,6 +239,18 @@ class Station {
       });
     };
     add_file_hooks(h);
+    // Every security event the station records (A04), as in 1.6: a connection's security
+    // failures (InvalidCsmsCertificate, FailedToAuthenticationAtCsms, ...) included.
+    h.security_event = [](const SecurityEventNotificationRequest& ev, bool critical) {
+      emit("security_event", [&](Writer& w) {
+        str(w, "type", ev.type);
+        opt_str(w, "techInfo",
+                ev.techInfo ? std::optional<std::string_view>(*ev.techInfo)
+                            : std::optional<std::string_view>());
+        w.Key("critical");
+        w.Bool(critical);
+      });
+    };
     if (opts_.log_frames) h.frame = emit_frame;
     h.log = log_line;
     return h;

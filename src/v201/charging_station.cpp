@@ -3,6 +3,9 @@
 // event, read for a query.
 #include "ocpp/v201/charging_station.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+
 #include "core/facade.hpp"
 
 namespace ocpp::v201 {
@@ -18,7 +21,18 @@ class ChargingStation::Impl final : public core::Facade<Engine> {
   core::AttemptSettings attempt_settings() override {
     core::AttemptSettings s;
     s.basic_auth_password = password_;
+    // A01: the password the CSMS set (SecurityCtrlr.BasicAuthPassword) wins once set.
+    std::lock_guard<std::mutex> lk(m_);
+    auto stored = engine_->get_variable(security_ctrlr(), variable("BasicAuthPassword"));
+    if (stored && !stored.value().empty()) s.basic_auth_password = stored.value();
     return s;
+  }
+  void connection_opened(Now now) override {
+    Facade::connection_opened(now);
+    if (!password_trial_) return;
+    password_trial_ = false;  // A01: the new password connected, it is final
+    std::lock_guard<std::mutex> lk(m_);
+    (void)engine_->connection_trial_ended(ConnectionTrial::basic_auth_password, true, {}, now);
   }
   void connection_security_failure(core::SecurityFailure failure,
                                    const std::string& detail) override {
@@ -27,18 +41,106 @@ class ChargingStation::Impl final : public core::Facade<Engine> {
     static constexpr const char* kTypes[] = {"InvalidCsmsCertificate",
                                              "FailedToAuthenticationAtCsms", "InvalidTLSVersion",
                                              "InvalidTLSCipherSuite"};
+    // A01: the CSMS refused the new password: the previous one comes back for the next attempt.
+    const bool refused = failure == core::SecurityFailure::credentials_rejected && password_trial_;
+    if (refused) password_trial_ = false;
+    std::error_code trial_ec;
     const auto ec = with_engine([&](Engine& e, Now now) {
-      return e.report_security_event(kTypes[static_cast<int>(failure)], detail.substr(0, 255), now);
+      auto r =
+          e.report_security_event(kTypes[static_cast<int>(failure)], detail.substr(0, 255), now);
+      if (refused)
+        trial_ec = e.connection_trial_ended(ConnectionTrial::basic_auth_password, false,
+                                            detail.substr(0, 200), now);
+      return r;
     });
     if (ec) connection_log(0, "security event not recorded: " + ec.message());
+    if (trial_ec) connection_log(0, "password trial: " + trial_ec.message());
   }
   // certificate management (A02.FR.10 errata 2025-01): a new client certificate that never
   // connects is discarded, the previous one comes back (DiscardedRenewedClientCertificate is
-  // not in the appendix of this edition: ReconfigurationOfSecurityParameters).
+  // not in the appendix of this edition: ReconfigurationOfSecurityParameters). A05: a raised
+  // security profile that never connects goes back to the previous one.
   void connection_trial_ended(bool succeeded, const std::string& why, Now now) override {
-    end_certificate_trial(succeeded, why, now, "ReconfigurationOfSecurityParameters");
+    if (end_certificate_trial(succeeded, why, now, "ReconfigurationOfSecurityParameters")) return;
+    if (!succeeded && trial_fallback_) profile_ = *trial_fallback_;
+    trial_fallback_.reset();
+    std::error_code ec;
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      ec = engine_->connection_trial_ended(ConnectionTrial::security_profile, succeeded, why, now);
+    }
+    if (ec) connection_log(0, "security profile trial: " + ec.message());
   }
 
+  // A01, A05: the engine's ConnectionRequests (a new password, a raised profile).
+  void after_transmit(Now now) override {
+    for (;;) {
+      std::optional<ConnectionRequest> req = std::move(startup_request_);
+      startup_request_.reset();
+      if (!req) {
+        std::lock_guard<std::mutex> lk(m_);
+        req = engine_->poll_connection_request();
+      }
+      if (!req) return;
+      apply(*req, now);
+    }
+  }
+  void apply(const ConnectionRequest& req, Now now) {
+    if (req.newBasicAuthPassword) password_trial_ = true;
+    if (req.securityProfile == profile_ && !req.fallbackProfile) {
+      connection_->reconnect(now);  // the same profile, a new password (A01 steps 3 and 4)
+      return;
+    }
+    const int before = profile_;
+    profile_ = req.securityProfile;
+    core::ConnectionConfig next = connection_for_profile(base_connection_, req.securityProfile);
+    std::error_code ec;
+    if (req.fallbackProfile) {
+      certificate_trial_ = false;  // the profile's trial takes over, with the certificate in place
+      trial_fallback_ = before;
+      ec = connection_->try_configure(std::move(next), trial_attempts(), now);
+      if (ec) connection_trial_ended(false, "the connection settings do not fit the profile", now);
+    } else {
+      ec = connection_->configure(std::move(next));
+      if (!ec) connection_->reconnect(now);
+    }
+    if (ec)
+      connection_log(0, "cannot use security profile " + std::to_string(req.securityProfile) +
+                            ": " + ec.message());
+  }
+  /// OCPPCommCtrlr.NetworkProfileConnectionAttempts (at least 1).
+  unsigned trial_attempts() {
+    std::lock_guard<std::mutex> lk(m_);
+    ComponentType c;
+    c.name = "OCPPCommCtrlr";
+    auto v = engine_->get_variable(c, variable("NetworkProfileConnectionAttempts"));
+    long n = v ? std::strtol(v.value().c_str(), nullptr, 10) : 0;
+    return n >= 1 ? static_cast<unsigned>(n) : kTrialAttempts;
+  }
+  /// The connection settings for a profile: 2 and 3 need TLS, so a ws:// URL becomes wss://
+  /// on the same host and path.
+  static core::ConnectionConfig connection_for_profile(core::ConnectionConfig c, int profile) {
+    c.security_profile = static_cast<SecurityProfile>(profile);
+    if (profile >= 2 && c.csms_url.rfind("ws://", 0) == 0)
+      c.csms_url = "wss://" + c.csms_url.substr(5);
+    return c;
+  }
+  static ComponentType security_ctrlr() {
+    ComponentType c;
+    c.name = "SecurityCtrlr";
+    return c;
+  }
+  static VariableType variable(const char* name) {
+    VariableType v;
+    v.name = name;
+    return v;
+  }
+
+  core::ConnectionConfig base_connection_;            // as configured
+  int profile_ = 0;                                   // of the connection's configuration
+  std::optional<int> trial_fallback_;                 // during a profile trial
+  bool password_trial_ = false;                       // a new password has not connected yet
+  std::optional<ConnectionRequest> startup_request_;  // a trial a restart interrupted
   std::optional<std::string> password_;
   std::shared_ptr<SecurityProvider> security_;  // the engine's (EngineOptions::security)
 };
@@ -105,18 +207,31 @@ Result<std::unique_ptr<ChargingStation>> ChargingStation::create(Runner& runner,
     // Unset: TLS with a password is profile 2, without one 3 (A00: what the URL and the
     // credentials select), ws:// profile 1.
     const bool tls = connection.csms_url.rfind("wss://", 0) == 0;
-    const int profile = connection.security_profile ? static_cast<int>(*connection.security_profile)
-                        : tls                       ? (impl->password_ ? 2 : 3)
-                                                    : 1;
-    ComponentType security_ctrlr;
-    security_ctrlr.name = "SecurityCtrlr";
-    VariableType variable;
-    variable.name = "SecurityProfile";
-    if (profile > 0)
-      (void)impl->engine_->set_variable_actual(security_ctrlr, variable, std::to_string(profile),
-                                               now);
-    variable.name = "Identity";
-    (void)impl->engine_->set_variable_actual(security_ctrlr, variable, config.identity, now);
+    const int configured = connection.security_profile
+                               ? static_cast<int>(*connection.security_profile)
+                           : tls ? (impl->password_ ? 2 : 3)
+                                 : 1;
+    impl->base_connection_ = connection;
+    impl->profile_ = configured;
+    // A05: a profile the CSMS raised in an earlier run wins over the configuration (its trial,
+    // if a restart interrupted it, goes on from the fallback); A01: so does a new password.
+    auto req = impl->engine_->poll_connection_request();
+    if (req && req->securityProfile > configured) {
+      const int start = std::max(configured, req->fallbackProfile.value_or(req->securityProfile));
+      if (start > configured)
+        connection = Impl::connection_for_profile(std::move(connection), start);
+      impl->profile_ = start;
+      if (req->fallbackProfile || req->newBasicAuthPassword) impl->startup_request_ = req;
+    } else {
+      if (req && req->newBasicAuthPassword)
+        impl->startup_request_ = ConnectionRequest{configured, std::nullopt, true};
+      if (configured > 0)
+        (void)impl->engine_->set_variable_actual(Impl::security_ctrlr(),
+                                                 Impl::variable("SecurityProfile"),
+                                                 std::to_string(configured), now);
+    }
+    (void)impl->engine_->set_variable_actual(Impl::security_ctrlr(), Impl::variable("Identity"),
+                                             config.identity, now);
   }
   if (auto ec = Impl::start(impl, std::move(connection))) return ec;
   return std::unique_ptr<ChargingStation>(new ChargingStation(std::move(impl)));

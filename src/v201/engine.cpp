@@ -84,7 +84,8 @@ std::error_code Engine::Impl::load(Now now) {
   if (auto ec = load_smart_charging(now)) return ec;  // smart charging (block K), K01.FR.27
   if (auto ec = load_certificates()) return ec;       // certificate management (M05.FR.12)
   if (auto ec = load_security_log(now)) return ec;
-  return load_file_transfers(now);  // firmware update (L01), logs (N01)
+  if (auto ec = load_connection_security()) return ec;  // A01, A05
+  return load_file_transfers(now);                      // firmware update (L01), logs (N01)
 }
 
 void Engine::Impl::log(int level, std::string message) {

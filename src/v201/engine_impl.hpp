@@ -10,7 +10,8 @@
 // local_list.cpp (C13, C14, D01, D02: the Local Authorization List), metering.cpp (block J),
 // security_events.cpp (A04), data_transfer.cpp (P01), smart_charging.cpp and
 // charging_profiles.cpp (block K), certificates.cpp (M03-M05), certificate_renewal.cpp (A02,
-// A03), firmware.cpp (L01), logs.cpp (N01) and customer_information.cpp (N09, N10).
+// A03), connection_security.cpp (A01, A05), firmware.cpp (L01), logs.cpp (N01) and
+// customer_information.cpp (N09, N10).
 #pragma once
 
 #include <deque>
@@ -412,6 +413,31 @@ class Engine::Impl {
   ProfileLimits profile_limits() const;
   SmartChargingState smart_;
 
+  // the connection's security (A01, A05): connection_security.cpp
+  /// Reads the profile the CSMS raised in an earlier run and an interrupted trial; queues the
+  /// ConnectionRequest that brings the host back to them.
+  std::error_code load_connection_security();
+  /// Whether the CSMS's SetVariables of `key` is a SecurityCtrlr.BasicAuthPassword or
+  /// SecurityProfile Actual value: then `before` is the value in place.
+  bool is_connection_security(const VariableKey& key, AttributeEnumType type,
+                              std::string& before) const;
+  /// A01 (16 to 40 characters, errata 2025-01), A05 (only upwards, its prerequisites): the
+  /// Rejected outcome, or Accepted when the value may be stored.
+  SetOutcome check_connection_security(const VariableKey& key, const std::string& value, Now now);
+  /// How such a value is stored: SecurityProfile, ReadOnly in part 2, as the station's own
+  /// (stored under kSecurityProfileKey), the password as the CSMS's.
+  static SetSource connection_security_source(const VariableKey& key);
+  /// After the SetVariablesResponse: the security event, the fallback, the ConnectionRequest.
+  void connection_security_changed(const VariableKey& key, const std::string& before, Now now);
+  std::error_code end_connection_trial(ConnectionTrial trial, bool succeeded, std::string_view why,
+                                       Now now);
+  /// Stores the profile state ("<profile>" or "<profile> <fallback>") and the password fallback.
+  std::error_code store_connection_security();
+  std::optional<ConnectionRequest> connection_request_;
+  std::optional<int> raised_profile_;    // set by the CSMS (A05), wins over the configuration
+  std::optional<int> profile_fallback_;  // during a profile trial
+  std::optional<std::string> password_fallback_;  // during a password trial (A01)
+
   // certificate management (M03-M05, A02, A03): certificates.cpp, certificate_renewal.cpp
   /// Reads the fallback CSMS root an earlier run kept (M05.FR.12) and defines nothing else.
   std::error_code load_certificates();
@@ -447,6 +473,10 @@ class Engine::Impl {
 inline constexpr std::int64_t kCertificateEntriesMax = 20;
 /// The store key of the fallback CSMS root (M05.FR.12), its SHA256 hash data as text.
 inline constexpr const char* kCsmsRootFallbackKey = "v201.cert.csms_root_fallback";
+/// The store keys of the profile the CSMS raised (with its fallback during the trial) and of
+/// the previous Basic auth password during its trial.
+inline constexpr const char* kSecurityProfileKey = "v201.secprofile";
+inline constexpr const char* kPasswordFallbackKey = "v201.secpassword.fallback";
 
 template <class T>
 void Engine::Impl::defer_decision(std::function<T()> ask,

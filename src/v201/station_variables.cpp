@@ -100,7 +100,9 @@ const Row kStationRows[] = {
     {"SecurityCtrlr", "Identity", "", "", M::ReadOnly},
     {"SecurityCtrlr", "MaxCertificateChainSize", "", "10000", M::ReadOnly},
     {"SecurityCtrlr", "OrganizationName", "", kFromOptions, M::ReadWrite},
-    {"SecurityCtrlr", "SecurityProfile", "", "1", M::ReadOnly},
+// ReadOnly as part 2 defines it; the CSMS raises it all the same, only upwards (A05:
+    // connection_security.cpp), stored there.
+    {"SecurityCtrlr", "SecurityProfile", "", "1", M::ReadOnly, {}, 1, 3},
     // smart charging (block K)
     {"SmartChargingCtrlr", "Available", "", "true", M::ReadOnly},
     {"SmartChargingCtrlr", "Enabled", "", "true", M::ReadWrite},

@@ -77,6 +77,7 @@ void Engine::Impl::handle_set_variables(const rpc::Frame& frame, Now now) {
   if (!decode_request(frame, req)) return;
   SetVariablesResponse resp;
   std::vector<std::pair<VariableKey, AttributeEnumType>> changed;
+  std::vector<std::pair<VariableKey, std::string>> security_changes;  // with the value before
   // B05.FR.01: one result per element, in order; each value checked and stored before the
   // answer (a later element may depend on an earlier one, e.g. MinSet then Actual).
   for (const auto& d : req.setVariableData) {
@@ -85,7 +86,15 @@ void Engine::Impl::handle_set_variables(const rpc::Frame& frame, Now now) {
     const auto type = d.attributeType.value_or(AttributeEnumType::Actual);
     r.attributeType = type;  // B05.FR.03, B05.FR.12
     VariableKey key = make_key(d.component, d.variable);
-    const SetOutcome out = dm_.set(key, type, d.attributeValue, SetSource::csms);
+    // A01, A05: the password and the profile of the connection have rules of their own.
+    std::string before;
+    const bool security = is_connection_security(key, type, before);
+    SetOutcome out =
+        security ? check_connection_security(key, d.attributeValue, now) : SetOutcome{};
+    if (out.status == SetVariableStatusEnumType::Accepted)
+      out = dm_.set(key, type, d.attributeValue, connection_security_source(key));
+    if (security && out.status == SetVariableStatusEnumType::Accepted)
+      security_changes.emplace_back(key, std::move(before));
     r.attributeStatus = out.status;
     if (!out.reason.empty()) r.attributeStatusInfo = StatusInfoType{std::nullopt, out.reason, {}};
     if (out.status == SetVariableStatusEnumType::Accepted ||
@@ -94,6 +103,7 @@ void Engine::Impl::handle_set_variables(const rpc::Frame& frame, Now now) {
     resp.setVariableResult.push_back(std::move(r));
   }
   reply(frame.id, codec::to_json(resp));
+  for (const auto& [key, before] : security_changes) connection_security_changed(key, before, now);
   // After the answer: the blocks that follow a variable pick the new value up.
   for (const auto& [key, type] : changed) {
     dm_.notify(key, type, now);

@@ -125,8 +125,11 @@ scenario('v201_session', async (t) => {
     assert.equal(ep.triggerReason, 'EVCommunicationLost');
     assert.equal(ep.transactionInfo.stoppedReason, 'EVDisconnected');
   });
-  t.ok(`F03.FR.04: Ended carries Transaction.End ${JSON.stringify(energySamples(ep))}`,
-    () => assert.deepEqual(energySamples(ep), [{ context: 'Transaction.End', value: 3000 }]));
+  // SampledDataTxEndedInterval 0: the values taken at the start and the end of the transaction
+  // (part 2 appendix, SampledDataTxEndedMeasurands).
+  t.ok(`F03.FR.04: Ended carries Transaction.Begin and Transaction.End ${JSON.stringify(energySamples(ep))}`,
+    () => assert.deepEqual(energySamples(ep), [{ context: 'Transaction.Begin', value: 1000 },
+      { context: 'Transaction.End', value: 3000 }]));
   await statusCall(csms, 1, 'Available', m);
   const evEnded = await cp.waitFor({ event: 'transaction_event', eventType: 'Ended' }, { from: em });
   t.ok(`daemon event transaction_event Ended: stoppedReason ${evEnded.stoppedReason}`,

@@ -23,6 +23,7 @@
 #include <system_error>
 #include <vector>
 
+#include "ocpp/connection_request.hpp"
 #include "ocpp/error.hpp"
 #include "ocpp/security.hpp"
 #include "ocpp/store.hpp"
@@ -101,16 +102,8 @@ enum class ConfigurationKeyAccess { ReadOnly, ReadWrite, WriteOnly };
 using DataTransferCallback = std::function<void(Result<DataTransferResponse>)>;
 
 /// What the engine asks of the connection (Security Whitepaper A05): the host applies it to
-/// its transport; ocpp::v16::ChargePoint does so itself.
-struct ConnectionRequest {
-  /// The SecurityProfile to connect with from now on (0: none configured, as before the
-  /// whitepaper). The host disconnects and reconnects with it (A05.FR.06, A05.FR.07).
-  int securityProfile = 0;
-  /// Set when the profile is untried: if the host cannot connect with it, it goes back to
-  /// this profile's settings (A05.FR.08) and calls connection_trial_ended(false, ...); once
-  /// it connected, connection_trial_ended(true, ...).
-  std::optional<int> fallbackProfile;
-};
+/// its transport; ocpp::v16::ChargePoint does so itself. 1.6 leaves newBasicAuthPassword false.
+using ConnectionRequest = ocpp::ConnectionRequest;
 
 /// The OCPP 1.6J protocol engine, sans I/O (see the notes at the top of this file).
 class OCPP_API Engine {

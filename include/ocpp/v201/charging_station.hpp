@@ -45,11 +45,13 @@ struct ChargingStationConfig : FacadeConfig {
   /// The reason of the first BootNotificationRequest (B01.FR.09): PowerUp, or RemoteReset
   /// when the station comes back from a reset the CSMS asked for, ...
   BootReasonEnumType boot_reason = BootReasonEnumType::PowerUp;
-  /// The password for HTTP Basic auth (security profiles 1 and 2). For now it comes from here
-  /// only (not from the device model's BasicAuthPassword); 16 to 40 characters (A00.FR.205:
-  /// at least 16, at most BasicAuthPassword's maxLimit, which is at least 40).
+  /// The password for HTTP Basic auth (security profiles 1 and 2) until the CSMS sets
+  /// SecurityCtrlr.BasicAuthPassword (A01: the stored one wins from then on, at every start);
+  /// 16 to 40 characters (A00.FR.205: at least 16, at most BasicAuthPassword's maxLimit, which
+  /// is at least 40).
   std::optional<std::string> password;
-  /// The security profile. Unset: chosen at each connection from the URL and the credentials
+  /// The security profile (a higher one the CSMS set through SecurityCtrlr.SecurityProfile,
+  /// A05, wins at every start). Unset: chosen at each connection from the URL and the credentials
   /// (TLS for wss://, Basic auth when a password is set, the client certificate over wss://
   /// when one is configured). Set: enforced; create() refuses a URL that does not fit it
   /// (1 needs ws://, 2 and 3 wss://), profile 3 without a client certificate and profiles 1

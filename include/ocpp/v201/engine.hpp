@@ -31,6 +31,7 @@
 #include <system_error>
 #include <vector>
 
+#include "ocpp/connection_request.hpp"
 #include "ocpp/error.hpp"
 #include "ocpp/export.hpp"
 #include "ocpp/security.hpp"
@@ -41,6 +42,12 @@
 #include "ocpp/v201/hooks.hpp"
 
 namespace ocpp::v201 {
+
+/// Which trial of a connection change ended (Engine::connection_trial_ended).
+enum class ConnectionTrial {
+  security_profile,     ///< a SecurityProfile the CSMS raised (A05)
+  basic_auth_password,  ///< a BasicAuthPassword the CSMS set (A01)
+};
 
 /// What Engine::create() needs besides the store and the hooks.
 struct EngineOptions {
@@ -252,6 +259,22 @@ class OCPP_API Engine {
                                         Now now, std::optional<bool> critical = std::nullopt);
   /// The security log, oldest first (at most EngineOptions::security_log_limit entries).
   std::vector<SecurityEventNotificationRequest> security_log() const;
+
+  // --- the connection's security: Basic auth password (A01), security profile (A05) ---
+  /// Takes the next change the connection must make: a new SecurityCtrlr.BasicAuthPassword
+  /// (A01: reconnect with it, the previous one kept until it connected) or a SecurityProfile
+  /// the CSMS raised (A05: reconnect with it, the previous profile as the fallback). After a
+  /// restart: the profile the CSMS raised in an earlier run (it wins over the configuration),
+  /// and a trial the restart interrupted. Calls no hook.
+  std::optional<ConnectionRequest> poll_connection_request();
+  /// The host's outcome of a trial (a ConnectionRequest with fallbackProfile, or with
+  /// newBasicAuthPassword): succeeded when a connection opened with it (it is then final);
+  /// otherwise SecurityProfile, or BasicAuthPassword, goes back to the previous value and a
+  /// ReconfigurationOfSecurityParameters security event records why (never the password).
+  /// May queue the security_event hook. Errors: Errc::invalid_state (no such trial pending),
+  /// storage errors.
+  std::error_code connection_trial_ended(ConnectionTrial trial, bool succeeded,
+                                         std::string_view why, Now now);
 
   // --- firmware update (L01), logs (N01) ---
   /// Progress of the firmware update the hooks firmware_download / firmware_install started for
