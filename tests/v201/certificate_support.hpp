@@ -10,33 +10,15 @@
 
 #include "ocpp/security.hpp"
 #include "support/temp_dir.hpp"
+#include "support/certificate_json.hpp"
 #include "support/test_pki.hpp"
 #include "v201/harness.hpp"
 
 namespace cert201 {
 
-/// A JSON string literal for `s` (PEM texts have line breaks).
-inline std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
+using test::json_string;
 
-/// A hash data object as the CSMS writes it.
-inline std::string hash_json(const ocpp::CertificateHashData& h, const char* algorithm = "SHA256") {
-  return std::string(R"({"hashAlgorithm":")") + algorithm + R"(","issuerNameHash":")" +
-         h.issuer_name_hash + R"(","issuerKeyHash":")" + h.issuer_key_hash +
-         R"(","serialNumber":")" + h.serial_number + "\"}";
-}
+using test::hash_json;
 
 /// The payload of a CALLRESULT frame.
 inline rapidjson::Document payload_of(const std::optional<std::string>& frame) {

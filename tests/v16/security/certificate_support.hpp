@@ -11,26 +11,13 @@
 #include <string>
 
 #include "ocpp/security.hpp"
+#include "support/certificate_json.hpp"
 #include "support/test_pki.hpp"
 #include "v16/harness.hpp"
 
 namespace cert_test {
 
-/// A JSON string literal for `s` (PEM texts have line breaks).
-inline std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
+using test::json_string;
 
 /// The payload of a CALLRESULT frame.
 inline rapidjson::Document result_of(const std::optional<std::string>& frame) {
@@ -59,12 +46,7 @@ inline std::size_t events_of(ocpp::v16::Engine& e, const std::string& type) {
   return n;
 }
 
-/// A hash data object as the CSMS writes it.
-inline std::string hash_json(const ocpp::CertificateHashData& h, const char* algorithm = "SHA256") {
-  return std::string(R"({"hashAlgorithm":")") + algorithm + R"(","issuerNameHash":")" +
-         h.issuer_name_hash + R"(","issuerKeyHash":")" + h.issuer_key_hash +
-         R"(","serialNumber":")" + h.serial_number + "\"}";
-}
+using test::hash_json;
 
 /// The engine on the harness with an OpenSSL provider, connected and Accepted.
 struct Station {
