@@ -64,10 +64,13 @@ class ChargingStation::Impl final : public core::Facade<Engine> {
     if (end_certificate_trial(succeeded, why, now, "ReconfigurationOfSecurityParameters")) return;
     if (!succeeded && trial_fallback_) profile_ = *trial_fallback_;
     trial_fallback_.reset();
+    const auto trial =
+        network_trial_ ? ConnectionTrial::network_profile : ConnectionTrial::security_profile;
+    network_trial_ = false;
     std::error_code ec;
     {
       std::lock_guard<std::mutex> lk(m_);
-      ec = engine_->connection_trial_ended(ConnectionTrial::security_profile, succeeded, why, now);
+      ec = engine_->connection_trial_ended(trial, succeeded, why, now);
     }
     if (ec) connection_log(0, "security profile trial: " + ec.message());
   }
@@ -86,6 +89,10 @@ class ChargingStation::Impl final : public core::Facade<Engine> {
     }
   }
   void apply(const ConnectionRequest& req, Now now) {
+    if (req.configurationSlot) {
+      apply_network_profile(req, now);
+      return;
+    }
     if (req.newBasicAuthPassword) password_trial_ = true;
     if (req.securityProfile == profile_ && !req.fallbackProfile) {
       connection_->reconnect(now);  // the same profile, a new password (A01 steps 3 and 4)
@@ -107,6 +114,32 @@ class ChargingStation::Impl final : public core::Facade<Engine> {
     if (ec)
       connection_log(0, "cannot use security profile " + std::to_string(req.securityProfile) +
                             ": " + ec.message());
+  }
+  /// B10: connects with a slot of NetworkConfigurationPriority (B10.FR.06: the connection in
+  /// place closes first); a trial when the engine gives a fallback: after
+  /// NetworkProfileConnectionAttempts failed attempts the configuration in use comes back
+  /// (B10.FR.03) and the engine picks the next slot.
+  void apply_network_profile(const ConnectionRequest& req, Now now) {
+    core::ConnectionConfig next = base_connection_;
+    if (!req.csmsUrl.empty()) next.csms_url = req.csmsUrl;
+    const int profile = req.csmsUrl.empty() ? base_profile_ : req.securityProfile;
+    next = connection_for_profile(std::move(next), profile);
+    const int before = profile_;
+    profile_ = profile;
+    std::error_code ec;
+    if (req.fallbackProfile) {
+      certificate_trial_ = false;
+      network_trial_ = true;
+      trial_fallback_ = before;
+      ec = connection_->try_configure(std::move(next), trial_attempts(), now);
+      if (ec) connection_trial_ended(false, "the network profile does not fit the connection", now);
+    } else {
+      ec = connection_->configure(std::move(next));
+      if (!ec) connection_->reconnect(now);
+    }
+    if (ec)
+      connection_log(0, "cannot use network profile slot " +
+                            std::to_string(*req.configurationSlot) + ": " + ec.message());
   }
   /// OCPPCommCtrlr.NetworkProfileConnectionAttempts (at least 1).
   unsigned trial_attempts() {
@@ -138,6 +171,8 @@ class ChargingStation::Impl final : public core::Facade<Engine> {
 
   core::ConnectionConfig base_connection_;            // as configured
   int profile_ = 0;                                   // of the connection's configuration
+  int base_profile_ = 0;                              // of base_connection_
+  bool network_trial_ = false;                        // a network profile slot on trial (B10)
   std::optional<int> trial_fallback_;                 // during a profile trial
   bool password_trial_ = false;                       // a new password has not connected yet
   std::optional<ConnectionRequest> startup_request_;  // a trial a restart interrupted
@@ -215,8 +250,18 @@ Result<std::unique_ptr<ChargingStation>> ChargingStation::create(Runner& runner,
     impl->profile_ = configured;
     // A05: a profile the CSMS raised in an earlier run wins over the configuration (its trial,
     // if a restart interrupted it, goes on from the fallback); A01: so does a new password.
+    impl->base_profile_ = configured;
     auto req = impl->engine_->poll_connection_request();
-    if (req && req->securityProfile > configured) {
+    if (req && req->configurationSlot) {
+      // B10.FR.04: the first slot of NetworkConfigurationPriority, tried from the first step.
+      impl->startup_request_ = req;
+      auto in_force =
+          impl->engine_->get_variable(Impl::security_ctrlr(), Impl::variable("SecurityProfile"));
+      if (configured > (in_force ? std::atoi(in_force.value().c_str()) : 0))
+        (void)impl->engine_->set_variable_actual(Impl::security_ctrlr(),
+                                                 Impl::variable("SecurityProfile"),
+                                                 std::to_string(configured), now);
+    } else if (req && req->securityProfile > configured) {
       const int start = std::max(configured, req->fallbackProfile.value_or(req->securityProfile));
       if (start > configured)
         connection = Impl::connection_for_profile(std::move(connection), start);

@@ -1,8 +1,8 @@
 // The connection's security set by the CSMS: the Basic auth password (A01) and the security
 // profile (A05), through SetVariables of SecurityCtrlr.BasicAuthPassword and
 // SecurityCtrlr.SecurityProfile. SecurityProfile stays ReadOnly in the device model (part 2
-// 2.2.5): part 2 raises it through NetworkConfigurationPriority (B09, B10, not built); until
-// then the CSMS may set it here, only upwards, with A05's checks.
+// 2.2.5): part 2 raises it through NetworkConfigurationPriority (B09, B10: network_profile.cpp);
+// the CSMS may also set it here, only upwards, with A05's checks.
 //
 // The engine cannot reconnect: it hands a ConnectionRequest to its host (the facade), which
 // reconnects and reports whether the change connected (connection_trial_ended). Until then the
@@ -172,6 +172,7 @@ void Engine::Impl::connection_security_changed(const VariableKey& key, const std
 
 std::error_code Engine::Impl::end_connection_trial(ConnectionTrial trial, bool succeeded,
                                                    std::string_view why, Now now) {
+  if (trial == ConnectionTrial::network_profile) return end_network_trial(succeeded, why, now);
   std::string info;
   if (trial == ConnectionTrial::basic_auth_password) {
     if (!password_fallback_) return make_error_code(Errc::invalid_state);

@@ -85,6 +85,7 @@ std::error_code Engine::Impl::load(Now now) {
   if (auto ec = load_certificates()) return ec;       // certificate management (M05.FR.12)
   if (auto ec = load_security_log(now)) return ec;
   if (auto ec = load_connection_security()) return ec;  // A01, A05
+  if (auto ec = load_network_profiles()) return ec;     // B09, B10
   return load_file_transfers(now);                      // firmware update (L01), logs (N01)
 }
 
@@ -194,6 +195,10 @@ void Engine::Impl::handle_call(const rpc::Frame& frame, Now now) {
   }
   if (action == Action::SetVariables) {
     handle_set_variables(frame, now);
+    return;
+  }
+  if (action == Action::SetNetworkProfile) {
+    handle_set_network_profile(frame, now);
     return;
   }
   if (action == Action::GetBaseReport) {

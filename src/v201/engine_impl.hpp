@@ -438,6 +438,26 @@ class Engine::Impl {
   std::optional<int> profile_fallback_;  // during a profile trial
   std::optional<std::string> password_fallback_;  // during a password trial (A01)
 
+  // network connection profiles (B09, B10): network_profile.cpp
+  /// Reads the slots the CSMS set and the slot that last connected; starts the walk of
+  /// NetworkConfigurationPriority (B10.FR.04) with a ConnectionRequest for its first entry.
+  std::error_code load_network_profiles();
+  void handle_set_network_profile(const rpc::Frame& frame, Now now);  // B09
+  /// Whether the CSMS's SetVariables is of OCPPCommCtrlr.NetworkConfigurationPriority Actual.
+  static bool is_network_priority(const VariableKey& key, AttributeEnumType type);
+  /// B10.FR.01, B10.FR.02: Rejected unless every slot of the list holds a valid profile.
+  SetOutcome check_network_priority(const std::string& value) const;
+  /// B10.FR.03, B10.FR.07: the host's outcome of the trial of a slot.
+  std::error_code end_network_trial(bool succeeded, std::string_view why, Now now);
+  /// Queues the ConnectionRequest of the walk's slot `index` (a trial when it has a profile).
+  void request_network_slot(std::size_t index);
+  std::map<int, NetworkConnectionProfileType> network_profiles_;  // by configurationSlot
+  std::vector<int> network_walk_;           // NetworkConfigurationPriority read at start
+  std::size_t network_walk_next_ = 0;       // the entry of the walk being tried
+  std::optional<int> network_trial_;        // the slot on trial
+  int active_network_profile_ = 1;          // ActiveNetworkProfile
+  std::optional<int> last_connected_slot_;  // B10.FR.07, stored
+
   // certificate management (M03-M05, A02, A03): certificates.cpp, certificate_renewal.cpp
   /// Reads the fallback CSMS root an earlier run kept (M05.FR.12) and defines nothing else.
   std::error_code load_certificates();
@@ -477,6 +497,9 @@ inline constexpr const char* kCsmsRootFallbackKey = "v201.cert.csms_root_fallbac
 /// the previous Basic auth password during its trial.
 inline constexpr const char* kSecurityProfileKey = "v201.secprofile";
 inline constexpr const char* kPasswordFallbackKey = "v201.secpassword.fallback";
+/// B09: "v201.netprofile.<slot>" holds the NetworkConnectionProfileType (JSON) the CSMS set,
+/// "v201.netprofile.connected" the slot the last connection was made with (B10.FR.07).
+inline constexpr const char* kNetworkProfilePrefix = "v201.netprofile.";
 
 template <class T>
 void Engine::Impl::defer_decision(std::function<T()> ask,

@@ -40,7 +40,10 @@ const Row kStationRows[] = {
     {"OCPPCommCtrlr", "MessageAttemptInterval", "TransactionEvent", "60", M::ReadWrite, {}, 0},
     {"OCPPCommCtrlr", "MessageAttempts", "TransactionEvent", "3", M::ReadWrite, {}, 0},
     {"OCPPCommCtrlr", "MessageTimeout", "Default", kFromOptions, M::ReadOnly},
-    {"OCPPCommCtrlr", "NetworkConfigurationPriority", "", "1", M::ReadWrite},
+    // B09, B10 (network_profile.cpp): slot 1 is the connection the firmware configured until
+    // the CSMS sets a profile there; ActiveNetworkProfile is read from the engine.
+    {"OCPPCommCtrlr", "ActiveNetworkProfile", "", "1", M::ReadOnly},
+    {"OCPPCommCtrlr", "NetworkConfigurationPriority", "", "1", M::ReadWrite, "1,2,3"},
     {"OCPPCommCtrlr", "NetworkProfileConnectionAttempts", "", "3", M::ReadWrite, {}, 0},
     {"OCPPCommCtrlr", "OfflineThreshold", "", "60", M::ReadWrite, {}, 0},
     {"OCPPCommCtrlr", "ResetRetries", "", "2", M::ReadWrite, {}, 0},
@@ -233,6 +236,8 @@ std::error_code Engine::Impl::define_device_model() {
       v.max_limit = static_cast<double>(options_.max_charging_profiles);
       read = [this] { return std::to_string(smart_.profiles.size()); };
     }
+    if (r.component == "OCPPCommCtrlr" && r.variable == "ActiveNetworkProfile")
+      read = [this] { return std::to_string(active_network_profile_); };
     if (r.component == "SecurityCtrlr" && r.variable == "CertificateEntries") {
       // certificate management (M05.FR.06): installed now; maxLimit what the store holds.
       v.max_limit = static_cast<double>(kCertificateEntriesMax);

@@ -47,6 +47,7 @@ namespace ocpp::v201 {
 enum class ConnectionTrial {
   security_profile,     ///< a SecurityProfile the CSMS raised (A05)
   basic_auth_password,  ///< a BasicAuthPassword the CSMS set (A01)
+  network_profile,      ///< a slot of NetworkConfigurationPriority (B10)
 };
 
 /// What Engine::create() needs besides the store and the hooks.
@@ -265,7 +266,8 @@ class OCPP_API Engine {
   /// (A01: reconnect with it, the previous one kept until it connected) or a SecurityProfile
   /// the CSMS raised (A05: reconnect with it, the previous profile as the fallback). After a
   /// restart: the profile the CSMS raised in an earlier run (it wins over the configuration),
-  /// and a trial the restart interrupted. Calls no hook.
+  /// a trial the restart interrupted, and the first slot of NetworkConfigurationPriority (B10,
+  /// configurationSlot set; after a failed trial, the next slot). Calls no hook.
   std::optional<ConnectionRequest> poll_connection_request();
   /// The host's outcome of a trial (a ConnectionRequest with fallbackProfile, or with
   /// newBasicAuthPassword): succeeded when a connection opened with it (it is then final);
