@@ -136,11 +136,10 @@ Result<std::unique_ptr<ChargePoint>> ChargePoint::create(Runner& runner, ChargeP
   if (auto k = impl->engine_->get_configuration("SecurityProfile")) key_profile = std::stoll(k.value());
   connection = Impl::connection_for_profile(std::move(connection), static_cast<int>(key_profile));
   if (auto ec = Impl::start(impl, std::move(connection))) return ec;
-  return std::unique_ptr<ChargePoint>(new ChargePoint(std::move(impl), runner));
+  return std::unique_ptr<ChargePoint>(new ChargePoint(std::move(impl)));
 }
 
-ChargePoint::ChargePoint(std::shared_ptr<Impl> impl, Runner& runner)
-    : impl_(std::move(impl)), runner_(runner) {}
+ChargePoint::ChargePoint(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 ChargePoint::~ChargePoint() { Impl::stop(impl_); }
 

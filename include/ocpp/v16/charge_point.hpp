@@ -142,9 +142,8 @@ class OCPP_API ChargePoint {
   class OCPP_LOCAL Impl;
 
  private:
-  explicit ChargePoint(std::shared_ptr<Impl> impl, Runner& runner);
+  explicit ChargePoint(std::shared_ptr<Impl> impl);
   std::shared_ptr<Impl> impl_;
-  Runner& runner_;
 };
 
 }  // namespace ocpp::v16
