@@ -115,8 +115,9 @@ void Engine::Impl::handle_set_variables(const rpc::Frame& frame, Now now) {
     dm_.notify(key, type, now);
     const Variable* v = dm_.find(key);
     if (hooks_.variable_set && v) {
-      defer([h = hooks_.variable_set, c = component_of(key), var = variable_of(key), type,
-             value = dm_.value(*v, type).value_or("")] { h(c, var, type, value); });
+      // A structured binding cannot be captured in C++17: by value under its own name.
+      defer([h = hooks_.variable_set, c = component_of(key), var = variable_of(key), t = type,
+             value = dm_.value(*v, type).value_or("")] { h(c, var, t, value); });
     }
   }
 }
