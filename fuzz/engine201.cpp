@@ -115,6 +115,33 @@ enum Op : std::uint8_t {
   kOpCount
 };
 
+// The id of text that starts like a message the engine may answer, [2,"id" or another type
+// but 3 and 4 (spaces allowed), when the id has no escape.
+std::optional<std::string> leading_call_id(std::string_view t) {
+  std::size_t i = 0;
+  auto skip = [&] {
+    while (i < t.size() && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')) ++i;
+  };
+  auto take = [&](char c) {
+    skip();
+    if (i >= t.size() || t[i] != c) return false;
+    ++i;
+    return true;
+  };
+  if (!take('[')) return std::nullopt;
+  skip();
+  // Any message type but a reply (3, 4): a CALL, or a type the engine refuses by name.
+  const std::size_t digits = i;
+  while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+  if (i == digits || t.substr(digits, i - digits) == "3" || t.substr(digits, i - digits) == "4")
+    return std::nullopt;
+  if (!take(',') || !take('"')) return std::nullopt;
+  const std::size_t start = i;
+  while (i < t.size() && t[i] != '"' && t[i] != '\\') ++i;
+  if (i >= t.size() || t[i] != '"' || i == start || i - start > 36) return std::nullopt;
+  return std::string(t.substr(start, i - start));
+}
+
 std::string json_string(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
@@ -269,8 +296,18 @@ class Driver {
   void expect_answer(std::string_view text) {
     rapidjson::Document d;
     d.Parse(text.data(), text.size());
-    if (d.HasParseError() || !d.IsArray() || d.Size() < 2 || !d[0].IsInt() || d[0].GetInt() != 2 ||
-        !d[1].IsString())
+    if (d.HasParseError()) {
+      // Text that breaks later may still show its id first ([2,"id",...): the engine answers
+      // such a CALL with a CALLERROR when it could read the id (at most one).
+      if (auto id = leading_call_id(text)) malformed_[*id] += 1;
+      return;
+    }
+    if (d.IsArray() && d.Size() >= 2 && d[0].IsInt() && d[0].GetInt() != 2 && d[0].GetInt() != 3 &&
+        d[0].GetInt() != 4 && d[1].IsString()) {
+      malformed_[d[1].GetString()] += 1;  // MessageTypeNotSupported, at most once
+      return;
+    }
+    if (!d.IsArray() || d.Size() < 2 || !d[0].IsInt() || d[0].GetInt() != 2 || !d[1].IsString())
       return;
     const std::string id = d[1].GetString();
     if (id.empty() || id.size() > 36) return;
