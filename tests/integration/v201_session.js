@@ -9,6 +9,7 @@
 'use strict';
 
 const { scenario } = require('./lib/harness');
+const { waitQueueEmpty } = require('./lib/tx');
 const {
   bootedStation, statusCall, setVariables, txEvents, txEvent, energySamples, assertGapless, describeTx,
 } = require('./lib/v201');
@@ -140,7 +141,8 @@ scenario('v201_session', async (t) => {
     assert.equal(all[all.length - 1], ended);
     all.forEach((r) => assert.equal(r.response.kind, 'CALLRESULT'));
   });
-  const st = await cp.state();
+  // The CSMS has sent its CALLRESULT to the Ended; the daemon may not have read it yet.
+  const st = await waitQueueEmpty(cp);
   t.ok(`status: queue ${st.queue}, EVSE 1 ${st.evses[0].status}, no transaction`, () => {
     assert.equal(st.queue, 0);
     assert.equal(st.evses[0].transactionId, null);
