@@ -95,20 +95,20 @@ bool VariableKey::same_component(const VariableKey& o) const {
 VariableKey make_key(const ComponentType& component, const VariableType& variable) {
   VariableKey k;
   k.component = component.name;
-  k.component_instance = component.instance.value_or("");
+  if (component.instance) k.component_instance = *component.instance;
   if (component.evse) {
     k.evse_id = component.evse->id;
     if (component.evse->connectorId) k.connector_id = *component.evse->connectorId;
   }
   k.variable = variable.name;
-  k.variable_instance = variable.instance.value_or("");
+  if (variable.instance) k.variable_instance = *variable.instance;
   return k;
 }
 
 ComponentType component_of(const VariableKey& key) {
   ComponentType c;
-  c.name = key.component;
-  if (!key.component_instance.empty()) c.instance = key.component_instance;
+  c.name = std::string(key.component);
+  if (!key.component_instance.empty()) c.instance = std::string(key.component_instance);
   if (key.evse_id >= 0) {
     c.evse = EVSEType{};
     c.evse->id = key.evse_id;
@@ -119,8 +119,8 @@ ComponentType component_of(const VariableKey& key) {
 
 VariableType variable_of(const VariableKey& key) {
   VariableType v;
-  v.name = key.variable;
-  if (!key.variable_instance.empty()) v.instance = key.variable_instance;
+  v.name = std::string(key.variable);
+  if (!key.variable_instance.empty()) v.instance = std::string(key.variable_instance);
   return v;
 }
 
@@ -218,7 +218,12 @@ std::error_code DeviceModel::load() {
   return {};
 }
 
-std::error_code DeviceModel::define(Variable v) {
+std::string_view DeviceModel::keep(std::string text) {
+  texts_.push_front(std::move(text));
+  return texts_.front();
+}
+
+std::error_code DeviceModel::define(Variable v, ReadFn read, Texts texts) {
   // The schemas' limits of component and variable names and instances (50 characters).
   const auto& k = v.key;
   if (k.component.empty() || k.variable.empty() || k.component.size() > 50 ||
@@ -229,7 +234,27 @@ std::error_code DeviceModel::define(Variable v) {
   if (!v.default_actual.empty() &&
       !check_value(v, AttributeEnumType::Actual, v.default_actual).empty())
     return make_error_code(Errc::invalid_argument);
-  v.actual = v.default_actual;
+  if (texts == Texts::copy) {
+    // A component's name once for all its variables: the keys sort by component first.
+    auto it = vars_.lower_bound(VariableKey{k.component, {}, -1, -1, {}, {}});
+    v.key.component = it != vars_.end() && it->key.component == k.component
+                          ? it->key.component
+                          : keep(std::string(k.component));
+    auto copy = [this](std::string_view& s) {
+      if (!s.empty()) s = keep(std::string(s));
+    };
+    copy(v.key.component_instance);
+    copy(v.key.variable);
+    copy(v.key.variable_instance);
+    copy(v.unit);
+    copy(v.values_list);
+    copy(v.default_actual);
+  }
+  if (read) {
+    reads_.push_front(std::move(read));
+    v.read = &reads_.front();
+  }
+  v.actual = std::string(v.default_actual);
   // Values the CSMS set in an earlier run (ReadOnly ones are the firmware's: never stored).
   if (v.persistent && v.mutability != MutabilityEnumType::ReadOnly && !v.read) {
     for (std::size_t i = 0; i < kAttributeTypes; ++i) {
@@ -241,7 +266,8 @@ std::error_code DeviceModel::define(Variable v) {
       if (check_value(v, type, it->second).empty())
         v.slot(type) = it->second;
       else if (log_)
-        log_(1, "stored value of " + k.component + "." + k.variable + " no longer valid: ignored");
+        log_(1, "stored value of " + std::string(k.component) + "." + std::string(k.variable) +
+                    " no longer valid: ignored");
     }
   }
   vars_.insert(std::move(v));
@@ -257,15 +283,15 @@ bool DeviceModel::has_component(const VariableKey& key) const {
   // The keys sort by component first: the first key at or after (component, "", "") is of
   // that component if any is.
   VariableKey probe = key;
-  probe.variable.clear();
-  probe.variable_instance.clear();
+  probe.variable = {};
+  probe.variable_instance = {};
   auto it = vars_.lower_bound(probe);
   return it != vars_.end() && it->key.same_component(key);
 }
 
 std::optional<std::string> DeviceModel::value(const Variable& v, AttributeEnumType type) const {
   if (!v.has(type)) return std::nullopt;
-  if (type == AttributeEnumType::Actual && v.read) return v.read();
+  if (type == AttributeEnumType::Actual && v.read) return (*v.read)();
   return v.slot(type);
 }
 
@@ -293,7 +319,7 @@ SetOutcome DeviceModel::set(const VariableKey& key, AttributeEnumType type,
     const auto ec = is_default ? store_.kv_erase(k) : store_.kv_set(k, value);
     if (ec) {
       if (log_)
-        log_(0, "SetVariables of " + key.component + "." + key.variable +
+        log_(0, "SetVariables of " + std::string(key.component) + "." + std::string(key.variable) +
                     " not stored: " + ec.message());
       return {SetVariableStatusEnumType::Rejected, "InternalError"};
     }

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <forward_list>
 #include <functional>
 #include <map>
 #include <memory>
@@ -25,21 +26,23 @@ namespace ocpp::v201 {
 
 /// Where a variable is: component (name, instance, evse id, connector id) and variable (name,
 /// instance). An absent instance is the empty string (B06.FR.15: "no value or an empty
-/// string"); an absent evse or connector id is -1.
+/// string"); an absent evse or connector id is -1. The names are views: a key made from a
+/// message is valid while the message is; the key of a defined variable points into storage
+/// the model keeps (its own copies, or static names: see DeviceModel::define).
 struct VariableKey {
-  std::string component;
-  std::string component_instance;
+  std::string_view component;
+  std::string_view component_instance;
   int evse_id = -1;
   int connector_id = -1;
-  std::string variable;
-  std::string variable_instance;
+  std::string_view variable;
+  std::string_view variable_instance;
 
   bool operator<(const VariableKey& o) const;
   /// True if both name the same component (name, instance, evse, connector).
   bool same_component(const VariableKey& o) const;
 };
 
-/// The key of a component and variable as a message carries them.
+/// The key of a component and variable as a message carries them (views into them).
 VariableKey make_key(const ComponentType& component, const VariableType& variable);
 /// The message form of the component and of the variable of a key.
 ComponentType component_of(const VariableKey& key);
@@ -51,26 +54,31 @@ inline std::size_t index_of(AttributeEnumType a) { return static_cast<std::size_
 /// of VariableAttributeType.value.
 inline constexpr std::size_t kMaxValueLength = 2500;
 
-/// One variable of one component and its values.
+using ReadFn = std::function<std::string()>;
+
+/// One variable of one component and its values. The static parts (names, unit, values list,
+/// default) are views, like the key's: a station has about a hundred variables, and most of
+/// their texts are the generated table's (a copy each would be most of the station's heap).
 struct Variable {
   VariableKey key;
   DataEnumType data_type = DataEnumType::string;
   MutabilityEnumType mutability = MutabilityEnumType::ReadOnly;
   std::uint8_t attributes = 1;  // bit (1 << AttributeEnumType) per attribute type it has
-  std::string unit;
-  std::string values_list;
-  std::optional<double> min_limit;
-  std::optional<double> max_limit;
   bool persistent = true;
   bool reboot_required = false;
-  std::string default_actual;  // the value before anyone set it (not stored when equal)
+  std::string_view unit;
+  std::string_view values_list;
+  std::string_view default_actual;  // the value before anyone set it (not stored when equal)
+  std::optional<double> min_limit;
+  std::optional<double> max_limit;
   /// The values by attribute type (see slot()). Mutable: the set of variables is ordered by
   /// key only, and a value changes in place.
   mutable std::optional<std::string> actual;
   mutable std::unique_ptr<std::array<std::optional<std::string>, kAttributeTypes - 1>> others;
   /// A value the engine computes (e.g. AvailabilityState from the connector states): read
-  /// for Actual instead of values; such a variable cannot be set.
-  std::function<std::string()> read;
+  /// for Actual instead of values; such a variable cannot be set. Owned by the model (few
+  /// variables have one).
+  const ReadFn* read = nullptr;
 
   bool has(AttributeEnumType a) const { return (attributes >> index_of(a)) & 1U; }
   /// The value of an attribute type. Actual is inline; Target, MinSet and MaxSet (few
@@ -109,11 +117,19 @@ class DeviceModel {
 
   DeviceModel(Store& store, LogFn log);
 
+  /// Where the texts of a variable to define live: `copy` makes the model keep its own copy
+  /// of each; `static_storage` keeps the views as they are (literals, the generated table,
+  /// keep()'s strings: storage that outlives the model).
+  enum class Texts { copy, static_storage };
+
   /// Reads the values stored in an earlier run (applied as each variable is defined).
   std::error_code load();
-  /// Adds a variable; a stored value the CSMS set in an earlier run replaces its default.
-  /// Errc::invalid_argument: already defined, a name too long, a default that fails the checks.
-  std::error_code define(Variable v);
+  /// Adds a variable (with `read`, a computed one); a stored value the CSMS set in an earlier
+  /// run replaces its default. Errc::invalid_argument: already defined, a name too long, a
+  /// default that fails the checks.
+  std::error_code define(Variable v, ReadFn read = {}, Texts texts = Texts::copy);
+  /// A copy of text the model keeps as long as it lives (for Texts::static_storage).
+  std::string_view keep(std::string text);
 
   const Variable* find(const VariableKey& key) const;
   /// True if a variable of the key's component exists (UnknownComponent otherwise).
@@ -149,6 +165,9 @@ class DeviceModel {
   LogFn log_;
   // Each variable once, key included (a map would hold every key twice).
   std::set<Variable, ByKey> vars_;
+  // Node-based: the views into them stay valid as more are added.
+  std::forward_list<std::string> texts_;
+  std::forward_list<ReadFn> reads_;
   std::map<std::string, std::string> stored_;  // store key -> value, from load()
   std::vector<Observer> observers_;
 };

@@ -14,7 +14,7 @@ constexpr std::size_t kFrameOverhead = 64;
 bool is_true(const DeviceModel& dm, const VariableKey& component, std::string_view variable) {
   VariableKey k = component;
   k.variable = variable;
-  k.variable_instance.clear();
+  k.variable_instance = {};
   const Variable* v = dm.find(k);
   return v && dm.value(*v, AttributeEnumType::Actual) == "true";
 }
@@ -22,7 +22,7 @@ bool is_true(const DeviceModel& dm, const VariableKey& component, std::string_vi
 bool has_variable(const DeviceModel& dm, const VariableKey& component, std::string_view variable) {
   VariableKey k = component;
   k.variable = variable;
-  k.variable_instance.clear();
+  k.variable_instance = {};
   return dm.find(k) != nullptr;
 }
 

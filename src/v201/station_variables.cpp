@@ -173,55 +173,55 @@ std::string measurands() {
 
 std::error_code Engine::Impl::define_device_model() {
   if (auto ec = dm_.load()) return ec;
-  const std::string all_measurands = measurands();
+  const std::string_view all_measurands = dm_.keep(measurands());
   auto define = [&](const Row& r, int evse_id, int connector_id,
                     std::function<std::string()> read) -> std::error_code {
     const auto* e = device_model::find(r.component, r.variable, r.instance);
     if (!e) return make_error_code(Errc::invalid_argument);  // a row not in the specification
     Variable v;
-    v.key =
-        VariableKey{std::string(r.component), {}, evse_id, connector_id, std::string(r.variable),
-                    std::string(r.instance)};
+    v.key = VariableKey{r.component, {}, evse_id, connector_id, r.variable, r.instance};
     v.data_type = data_type(e->data_type);
     v.mutability = r.mutability;
     // The table gives alternatives ("W, kW"): the first is the one this station uses.
-    v.unit = std::string(e->unit.substr(0, e->unit.find(',')));
-    v.values_list = std::string(!r.values_list.empty() ? r.values_list : e->values_list);
+    v.unit = e->unit.substr(0, e->unit.find(','));
+    v.values_list = !r.values_list.empty() ? r.values_list : e->values_list;
     if (v.values_list.empty() && r.variable.size() >= 10 &&
         r.variable.substr(r.variable.size() - 10) == "Measurands")
       v.values_list = all_measurands;
     v.min_limit = r.min_limit;
     v.max_limit = r.max_limit;
-    v.default_actual = std::string(r.actual);
+    v.default_actual = r.actual;
     if (r.actual == kFromOptions) {
+      std::string value;
       const auto flag = [](bool b) { return std::string(b ? "true" : "false"); };
       const std::string_view c = r.component, n = r.variable;
       if (c == "AuthCtrlr" && n == "LocalAuthorizeOffline")
-        v.default_actual = flag(options_.local_authorize_offline);
+        value = flag(options_.local_authorize_offline);
       else if (c == "AuthCtrlr" && n == "LocalPreAuthorize")
-        v.default_actual = flag(options_.local_pre_authorize);
+        value = flag(options_.local_pre_authorize);
       else if (c == "AuthCtrlr" && n == "OfflineTxForUnknownIdEnabled")
-        v.default_actual = flag(options_.offline_tx_for_unknown_id);
+        value = flag(options_.offline_tx_for_unknown_id);
       else if (c == "AuthCacheCtrlr" && n == "Enabled")
-        v.default_actual = flag(options_.auth_cache_enabled);
+        value = flag(options_.auth_cache_enabled);
       else if (c == "AuthCacheCtrlr" && n == "LifeTime")
-        v.default_actual = std::to_string(options_.auth_cache_life_time.count());
+        value = std::to_string(options_.auth_cache_life_time.count());
       else if (c == "LocalAuthListCtrlr" && n == "Enabled")
-        v.default_actual = flag(options_.local_list_enabled);
+        value = flag(options_.local_list_enabled);
       else if (c == "LocalAuthListCtrlr" && n == "ItemsPerMessage")
-        v.default_actual = std::to_string(options_.local_list_items_per_message);
+        value = std::to_string(options_.local_list_items_per_message);
       else if (c == "LocalAuthListCtrlr" && n == "BytesPerMessage")
-        v.default_actual = std::to_string(options_.local_list_bytes_per_message);
+        value = std::to_string(options_.local_list_bytes_per_message);
       else if (n == "UnlockOnEVSideDisconnect")
-        v.default_actual = flag(!options_.cable_permanently_attached);
+        value = flag(!options_.cable_permanently_attached);
       else if (r.variable == "HeartbeatInterval")
-        v.default_actual = std::to_string(options_.heartbeat_interval.count());
+        value = std::to_string(options_.heartbeat_interval.count());
       else if (r.variable == "MessageTimeout")
-        v.default_actual = std::to_string(options_.call_timeout.count());
+        value = std::to_string(options_.call_timeout.count());
       else if (r.variable == "Model")
-        v.default_actual = options_.charging_station.model;
+        value = options_.charging_station.model;
       else  // VendorName, OrganizationName
-        v.default_actual = options_.charging_station.vendorName;
+        value = options_.charging_station.vendorName;
+      v.default_actual = dm_.keep(std::move(value));
     }
     // Permanently attached cables: ReadOnly false (part 2 appendix, UnlockOnEVSideDisconnect).
     if (r.variable == "UnlockOnEVSideDisconnect" && options_.cable_permanently_attached)
@@ -243,8 +243,8 @@ std::error_code Engine::Impl::define_device_model() {
       v.max_limit = static_cast<double>(kCertificateEntriesMax);
       read = [this] { return std::to_string(certificate_entries()); };
     }
-    v.read = std::move(read);
-    return dm_.define(std::move(v));
+    // Every text is a literal, the generated table's or kept by the model.
+    return dm_.define(std::move(v), std::move(read), DeviceModel::Texts::static_storage);
   };
   for (const Row& r : kStationRows) {
     std::function<std::string()> read;

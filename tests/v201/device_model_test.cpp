@@ -10,18 +10,19 @@ using namespace ocpp::v201;
 
 namespace {
 
-Variable make(const std::string& component, const std::string& variable, DataEnumType type,
-              std::string actual, MutabilityEnumType m = MutabilityEnumType::ReadWrite) {
+// Names and defaults are literals: a Variable holds views (the model copies them on define).
+Variable make(std::string_view component, std::string_view variable, DataEnumType type,
+              std::string_view actual, MutabilityEnumType m = MutabilityEnumType::ReadWrite) {
   Variable v;
   v.key.component = component;
   v.key.variable = variable;
   v.data_type = type;
   v.mutability = m;
-  v.default_actual = std::move(actual);
+  v.default_actual = actual;
   return v;
 }
 
-VariableKey key(const std::string& component, const std::string& variable) {
+VariableKey key(std::string_view component, std::string_view variable) {
   VariableKey k;
   k.component = component;
   k.variable = variable;
@@ -138,7 +139,7 @@ TEST_CASE("v201 B05: typed access and change notification", "[v201][device_model
   CHECK(!dm.has_component(key("TxCtrl", "StopTxOnInvalidId")));
   std::vector<std::string> seen;
   dm.on_changed([&](const Variable& v, AttributeEnumType, ocpp::Now) {
-    seen.push_back(v.key.variable + "=" + *dm.value(v, AttributeEnumType::Actual));
+    seen.push_back(std::string(v.key.variable) + "=" + *dm.value(v, AttributeEnumType::Actual));
   });
   REQUIRE(dm.set(key("TxCtrlr", "StopTxOnInvalidId"), AttributeEnumType::Actual, "false",
                  SetSource::csms)
@@ -147,4 +148,60 @@ TEST_CASE("v201 B05: typed access and change notification", "[v201][device_model
   dm.notify(key("TxCtrlr", "StopTxOnInvalidId"), AttributeEnumType::Actual, ocpp::Now{});
   CHECK(seen == std::vector<std::string>{"StopTxOnInvalidId=false"});
   CHECK(dm.get_bool("TxCtrlr", "StopTxOnInvalidId") == false);
+}
+
+TEST_CASE("v201 device model: define keeps its own copy of the texts (Texts::copy)",
+          "[v201][device_model]") {
+  auto store = ocpp::make_memory_store();
+  DeviceModel dm(*store, {});
+  {
+    // Texts in buffers that change and die after define(): the model must not keep views.
+    std::string component = "VendorCtrlr", variable = "Fan", instance = "Front", unit = "RPM",
+                list = "Low,High", actual = "Low";
+    Variable v;
+    v.key.component = component;
+    v.key.variable = variable;
+    v.key.variable_instance = instance;
+    v.data_type = DataEnumType::OptionList;
+    v.mutability = MutabilityEnumType::ReadWrite;
+    v.unit = unit;
+    v.values_list = list;
+    v.default_actual = actual;
+    REQUIRE(dm.define(std::move(v)) == std::error_code{});
+    for (auto* s : {&component, &variable, &instance, &unit, &list, &actual})
+      s->assign(s->size(), '#');
+  }
+  std::string other = "VendorCtrlr", name = "Pump";
+  Variable w = make(other, name, DataEnumType::integer, "3");
+  REQUIRE(dm.define(std::move(w)) == std::error_code{});
+  other.assign(other.size(), '#');
+  name.assign(name.size(), '#');
+  CHECK(dm.get_string("VendorCtrlr", "Fan", "Front") == "Low");
+  CHECK(dm.get_int("VendorCtrlr", "Pump") == 3);
+  const Variable* fan = dm.find(VariableKey{"VendorCtrlr", {}, -1, -1, "Fan", "Front"});
+  REQUIRE(fan);
+  CHECK(fan->unit == "RPM");
+  CHECK(fan->values_list == "Low,High");
+  CHECK(fan->default_actual == "Low");
+  CHECK(dm.set(fan->key, AttributeEnumType::Actual, "High", SetSource::csms).status ==
+        SetVariableStatusEnumType::Accepted);
+  CHECK(dm.set(fan->key, AttributeEnumType::Actual, "Off", SetSource::csms).reason ==
+        "InvalidValue");
+  // One copy of a component's name for all its variables.
+  const Variable* pump = dm.find(VariableKey{"VendorCtrlr", {}, -1, -1, "Pump", {}});
+  REQUIRE(pump);
+  CHECK(pump->key.component.data() == fan->key.component.data());
+}
+
+TEST_CASE("v201 device model: a computed value is read, never set", "[v201][device_model]") {
+  auto store = ocpp::make_memory_store();
+  DeviceModel dm(*store, {});
+  int n = 4;
+  REQUIRE(dm.define(make("Ctrl", "Count", DataEnumType::integer, ""),
+                    [&n] { return std::to_string(n); }) == std::error_code{});
+  CHECK(dm.get_int("Ctrl", "Count") == 4);
+  n = 5;
+  CHECK(dm.get_int("Ctrl", "Count") == 5);
+  CHECK(dm.set(key("Ctrl", "Count"), AttributeEnumType::Actual, "1", SetSource::local).reason ==
+        "ReadOnly");
 }
