@@ -190,7 +190,7 @@ std::string check_value(const Variable& v, AttributeEnumType type, std::string_v
     return "ValueOutOfRange";
   // MinSet and MaxSet bound Actual and Target, and each other.
   auto bound = [&v](AttributeEnumType a) -> std::optional<double> {
-    const auto& s = v.slot(a);
+    const auto s = v.get(a);
     if (!s || s->empty()) return std::nullopt;
     return parse_decimal(*s);
   };
@@ -198,6 +198,29 @@ std::string check_value(const Variable& v, AttributeEnumType type, std::string_v
   if (type != AttributeEnumType::MinSet && lo && *num < *lo) return "ValueOutOfRange";
   if (type != AttributeEnumType::MaxSet && hi && *num > *hi) return "ValueOutOfRange";
   return {};
+}
+
+// ---------------------------------------------------------------- one variable
+
+std::optional<std::string> Variable::get(AttributeEnumType a) const {
+  if (a == AttributeEnumType::Actual) return actual_ ? *actual_ : std::string(default_actual);
+  if (!others_) return std::nullopt;
+  return (*others_)[index_of(a) - 1];
+}
+
+void Variable::put(AttributeEnumType a, std::string value) const {
+  if (a == AttributeEnumType::Actual) {
+    if (value == default_actual)
+      actual_.reset();
+    else if (actual_)
+      *actual_ = std::move(value);
+    else
+      actual_ = std::make_unique<std::string>(std::move(value));
+    return;
+  }
+  if (!others_)
+    others_ = std::make_unique<std::array<std::optional<std::string>, kAttributeTypes - 1>>();
+  (*others_)[index_of(a) - 1] = std::move(value);
 }
 
 // ---------------------------------------------------------------- the model
@@ -254,7 +277,6 @@ std::error_code DeviceModel::define(Variable v, ReadFn read, Texts texts) {
     reads_.push_front(std::move(read));
     v.read = &reads_.front();
   }
-  v.actual = std::string(v.default_actual);
   // Values the CSMS set in an earlier run (ReadOnly ones are the firmware's: never stored).
   if (v.persistent && v.mutability != MutabilityEnumType::ReadOnly && !v.read) {
     for (std::size_t i = 0; i < kAttributeTypes; ++i) {
@@ -264,7 +286,7 @@ std::error_code DeviceModel::define(Variable v, ReadFn read, Texts texts) {
       if (it == stored_.end()) continue;
       // A stored value that no longer fits (the firmware changed the definition) is dropped.
       if (check_value(v, type, it->second).empty())
-        v.slot(type) = it->second;
+        v.put(type, it->second);
       else if (log_)
         log_(1, "stored value of " + std::string(k.component) + "." + std::string(k.variable) +
                     " no longer valid: ignored");
@@ -292,7 +314,7 @@ bool DeviceModel::has_component(const VariableKey& key) const {
 std::optional<std::string> DeviceModel::value(const Variable& v, AttributeEnumType type) const {
   if (!v.has(type)) return std::nullopt;
   if (type == AttributeEnumType::Actual && v.read) return (*v.read)();
-  return v.slot(type);
+  return v.get(type);
 }
 
 SetOutcome DeviceModel::set(const VariableKey& key, AttributeEnumType type,
@@ -324,7 +346,7 @@ SetOutcome DeviceModel::set(const VariableKey& key, AttributeEnumType type,
       return {SetVariableStatusEnumType::Rejected, "InternalError"};
     }
   }
-  v.slot(type) = value;
+  v.put(type, value);
   if (source == SetSource::csms && v.reboot_required)
     return {SetVariableStatusEnumType::RebootRequired, {}};
   return {};

@@ -5,9 +5,11 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <forward_list>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -56,39 +58,63 @@ inline constexpr std::size_t kMaxValueLength = 2500;
 
 using ReadFn = std::function<std::string()>;
 
+/// An optional limit in 8 bytes (NaN: none) that reads like std::optional<double>.
+class Limit {
+ public:
+  Limit() = default;
+  Limit(double v) : v_(v) {}                              // NOLINT: implicit, as std::optional's
+  Limit(std::nullopt_t) {}                                // NOLINT
+  Limit(std::optional<double> v) : v_(v ? *v : kNone) {}  // NOLINT
+  explicit operator bool() const { return !std::isnan(v_); }
+  double operator*() const { return v_; }
+  operator std::optional<double>() const {  // NOLINT
+    return *this ? std::optional<double>(v_) : std::nullopt;
+  }
+
+ private:
+  static constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
+  double v_ = kNone;
+};
+
 /// One variable of one component and its values. The static parts (names, unit, values list,
-/// default) are views, like the key's: a station has about a hundred variables, and most of
+/// default) are views, like the key's, and the values that differ from the default are held
+/// apart: a station has about a hundred variables, few of them ever change, and most of
 /// their texts are the generated table's (a copy each would be most of the station's heap).
 struct Variable {
+  Variable()
+      : data_type(DataEnumType::string),
+        mutability(MutabilityEnumType::ReadOnly),
+        attributes(1),
+        persistent(true),
+        reboot_required(false) {}
+
   VariableKey key;
-  DataEnumType data_type = DataEnumType::string;
-  MutabilityEnumType mutability = MutabilityEnumType::ReadOnly;
-  std::uint8_t attributes = 1;  // bit (1 << AttributeEnumType) per attribute type it has
-  bool persistent = true;
-  bool reboot_required = false;
+  DataEnumType data_type : 8;
+  MutabilityEnumType mutability : 8;
+  unsigned attributes : 8;  // bit (1 << AttributeEnumType) per attribute type it has
+  bool persistent : 1;
+  bool reboot_required : 1;
   std::string_view unit;
   std::string_view values_list;
   std::string_view default_actual;  // the value before anyone set it (not stored when equal)
-  std::optional<double> min_limit;
-  std::optional<double> max_limit;
-  /// The values by attribute type (see slot()). Mutable: the set of variables is ordered by
-  /// key only, and a value changes in place.
-  mutable std::optional<std::string> actual;
-  mutable std::unique_ptr<std::array<std::optional<std::string>, kAttributeTypes - 1>> others;
+  Limit min_limit;
+  Limit max_limit;
   /// A value the engine computes (e.g. AvailabilityState from the connector states): read
   /// for Actual instead of values; such a variable cannot be set. Owned by the model (few
   /// variables have one).
   const ReadFn* read = nullptr;
 
   bool has(AttributeEnumType a) const { return (attributes >> index_of(a)) & 1U; }
-  /// The value of an attribute type. Actual is inline; Target, MinSet and MaxSet (few
-  /// variables have them) live apart, allocated on first use.
-  std::optional<std::string>& slot(AttributeEnumType a) const {
-    if (a == AttributeEnumType::Actual) return actual;
-    if (!others)
-      others = std::make_unique<std::array<std::optional<std::string>, kAttributeTypes - 1>>();
-    return (*others)[index_of(a) - 1];
-  }
+  /// The stored value of an attribute type (Actual: the default until set); nullopt: unset.
+  std::optional<std::string> get(AttributeEnumType a) const;
+  /// Sets the value of an attribute type. Mutable: the set of variables is ordered by key
+  /// only, and a value changes in place.
+  void put(AttributeEnumType a, std::string value) const;
+
+ private:
+  mutable std::unique_ptr<std::string> actual_;  // null: default_actual
+  // Target, MinSet, MaxSet: few variables have them; allocated on first use.
+  mutable std::unique_ptr<std::array<std::optional<std::string>, kAttributeTypes - 1>> others_;
 };
 
 /// Orders variables by key; finds them by key too.

@@ -70,7 +70,7 @@ TEST_CASE("v201 B05.FR.07 B05.FR.08: check_value", "[v201][device_model]") {
   auto d = make("C", "D", DataEnumType::decimal, "1");
   d.attributes = 0xF;
   d.min_limit = 0;
-  d.slot(AttributeEnumType::MaxSet) = "10.5";
+  d.put(AttributeEnumType::MaxSet, "10.5");
   CHECK(check_value(d, AttributeEnumType::Actual, "10.5").empty());
   CHECK(check_value(d, AttributeEnumType::Target, "10.6") == "ValueOutOfRange");
   CHECK(check_value(d, AttributeEnumType::Actual, "-0.1") == "ValueOutOfRange");
