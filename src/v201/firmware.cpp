@@ -42,10 +42,10 @@ bool holds_free_evses(const Engine::Impl& im) {
               .value_or(false);
 }
 
-// Reports the connectors whose status changed (free ones become Unavailable while the
-// installation waits, and Available again after it: L01.FR.07). Online, a connector whose
-// status differs from what the CSMS was told is reported; offline a change is reported after
-// the reconnect (B04.FR.02).
+// Tells the status hook of the connectors whose status changed (free ones become Unavailable
+// while the installation waits, and Available again after it: L01.FR.07). Online, a connector
+// whose status differs from what the CSMS was told is reported; offline a change is reported
+// after the reconnect (B04.FR.02).
 void refresh_connectors(Engine::Impl& im, Now now) {
   if (!im.firmware_) return;
   std::vector<std::vector<ConnectorStatusEnumType>> before(im.evses_.size());
@@ -59,14 +59,14 @@ void refresh_connectors(Engine::Impl& im, Now now) {
       const int connector_id = static_cast<int>(k) + 1;
       auto& c = im.evses_[e].connectors[k];
       const auto status = im.effective_status(evse_id, connector_id);
-      if (im.online() ? c.reported == status : before[e][k] == status) continue;
-      if (im.hooks_.status)
+      const bool changed = before[e][k] != status;
+      if (changed && im.hooks_.status)
         im.defer([h = im.hooks_.status, evse_id, connector_id, status] {
           h(evse_id, connector_id, status);
         });
-      if (im.online())
+      if (im.online() && c.reported != status)
         im.report_status(evse_id, connector_id, now);
-      else
+      else if (!im.online() && changed)
         c.reported.reset();
     }
 }

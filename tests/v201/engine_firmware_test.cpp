@@ -394,3 +394,24 @@ TEST_CASE(
   CHECK(evse_statuses(f.h, 2) == Strings{"Available", "Unavailable", "Available", "Unavailable"});
   CHECK(f.h.engine().connector_status(1, 1).value() == ConnectorStatusEnumType::Occupied);
 }
+
+TEST_CASE(
+    "v201 L01.FR.07 B04.FR.02: an EVSE held for the installation while offline is reported "
+    "after a short outage",
+    "[v201][firmware][offline]") {
+  Fixture f({1, 1});
+  start_transaction(f, 1, "TAG1");
+  f.update("u1", f.good(22));
+  f.h.disconnect();
+  const auto from = f.h.calls_of("StatusNotification").size();
+  f.report(S::Downloaded, 22, f.pki.firmware_path);  // the installation waits, offline
+  CHECK(f.h.engine().connector_status(2, 1).value() == ConnectorStatusEnumType::Unavailable);
+  f.h.advance(10s);  // under the default OfflineThreshold (60 s)
+  f.h.connect();
+  const auto sn = f.h.calls_of("StatusNotification");
+  REQUIRE(sn.size() == from + 1);  // EVSE 1 did not change: not reported (B04.FR.02)
+  rapidjson::Document p;
+  p.Parse(sn.back().payload.c_str());
+  CHECK(p["evseId"].GetInt() == 2);
+  CHECK(std::string(p["connectorStatus"].GetString()) == "Unavailable");
+}
