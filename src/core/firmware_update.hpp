@@ -113,6 +113,9 @@ class FirmwareUpdate {
     return phase_ == Phase::InstallWaiting || phase_ == Phase::InstallRequested ||
            phase_ == Phase::Installing;
   }
+  /// Whether the installation waits for the running transactions to end (a station may let
+  /// new sessions start meanwhile: 2.0.1 AllowNewSessionsPendingFirmwareUpdate).
+  bool waiting_for_transactions() const { return phase_ == Phase::InstallWaiting; }
   /// Whether an update is under way (not finished).
   bool running() const { return phase_ != Phase::None && phase_ != Phase::Done; }
 

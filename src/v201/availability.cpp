@@ -65,8 +65,12 @@ std::error_code Engine::Impl::set_connector_status(int evse_id, int connector_id
   if (hooks_.status)
     defer([h = hooks_.status, evse_id, connector_id, after] { h(evse_id, connector_id, after); });
   // Before Accepted nothing but BootNotificationRequest goes out (B01.FR.08): the status is
-  // reported with every other connector after Accepted (B01.FR.05).
-  if (online() && c->reported != after) report_status(evse_id, connector_id, now);
+  // reported with every other connector after Accepted (B01.FR.05). Offline after Accepted it
+  // is reported after the reconnect, even if it changed back meanwhile (B04.FR.02).
+  if (!online())
+    c->reported.reset();
+  else if (c->reported != after)
+    report_status(evse_id, connector_id, now);
   return {};
 }
 
@@ -81,13 +85,36 @@ void Engine::Impl::report_status(int evse_id, int connector_id, Now now) {
   if (!c) return;
   const auto status = effective_status(evse_id, connector_id);
   c->reported = status;
-  send_volatile(Action::StatusNotification,
-                status_notification(evse_id, connector_id, status, now));
+  const auto serial = ++c->report_serial;
+  // A report that did not arrive (lost with its connection, CALLERROR, timeout, or not queued)
+  // leaves the CSMS's view unknown: the connector is reported again after a reconnect
+  // (B04.FR.02), unless a later report went out meanwhile.
+  const bool queued = send_volatile(
+      Action::StatusNotification, status_notification(evse_id, connector_id, status, now),
+      [this, evse_id, connector_id, serial](const rapidjson::Value* result, Now) {
+        Connector* k = connector(evse_id, connector_id);
+        if (!result && k && k->report_serial == serial) k->reported.reset();
+      });
+  if (!queued) c->reported.reset();
 }
 
-void Engine::Impl::forget_reported_status() {
-  for (auto& evse : evses_)
-    for (auto& c : evse.connectors) c.reported.reset();
+void Engine::Impl::report_status_after_offline(Now now) {
+  // B04.FR.01: offline for longer than OfflineThreshold (seconds; "exceeds": strictly
+  // longer), or for a time unknown: every connector.
+  const auto threshold =
+      std::chrono::seconds(dm_.get_int("OCPPCommCtrlr", "OfflineThreshold").value_or(0));
+  if (!offline_since_ || now.mono - *offline_since_ > threshold) {
+    report_all_status(now);
+    return;
+  }
+  // B04.FR.02: only the connectors whose status changed while offline (set_connector_status
+  // and the other changes make `reported` unknown then) or whose last report was lost.
+  for (std::size_t e = 0; e < evses_.size(); ++e)
+    for (std::size_t k = 0; k < evses_[e].connectors.size(); ++k) {
+      const int eid = static_cast<int>(e + 1), cid = static_cast<int>(k + 1);
+      if (evses_[e].connectors[k].reported != effective_status(eid, cid))
+        report_status(eid, cid, now);
+    }
 }
 
 std::error_code Engine::Impl::load_availability() {
@@ -179,7 +206,10 @@ void Engine::Impl::apply_availability(int evse_id, int connector_id, bool operat
       const auto after = effective_status(eid, cid);
       if (after == before[e][k]) continue;
       if (hooks_.status) defer([h = hooks_.status, eid, cid, after] { h(eid, cid, after); });
-      if (online()) report_status(eid, cid, now);
+      if (online())
+        report_status(eid, cid, now);
+      else
+        connector(eid, cid)->reported.reset();  // reported after the reconnect (B04.FR.02)
     }
   }
 }

@@ -2,13 +2,15 @@
 // profile (A05), through SetVariables of SecurityCtrlr.BasicAuthPassword and
 // SecurityCtrlr.SecurityProfile. SecurityProfile stays ReadOnly in the device model (part 2
 // 2.2.5): part 2 raises it through NetworkConfigurationPriority (B09, B10: network_profile.cpp);
-// the CSMS may also set it here, only upwards, with A05's checks.
+// the CSMS may also set it here, upwards with A05's checks, down only from 3 to 2 while the
+// firmware allows it (SecurityCtrlr.AllowSecurityProfileDowngrade, errata 2025-01).
 //
 // The engine cannot reconnect: it hands a ConnectionRequest to its host (the facade), which
 // reconnects and reports whether the change connected (connection_trial_ended). Until then the
 // previous value is the fallback, stored so that a power cut during the trial leaves a station
 // that can still go back. A profile the CSMS raised is stored too: it wins over the
-// configuration at every start (A05: never back to a lower profile through OCPP).
+// configuration at every start (A05: never back to a lower profile through OCPP, but for the
+// downgrade from 3 to 2 the firmware allows).
 #include <charconv>
 
 #include "v201/engine_impl.hpp"
@@ -96,9 +98,12 @@ SetOutcome Engine::Impl::check_connection_security(const VariableKey& key, const
   SetOutcome out;
   auto* provider = options_.security_provider;
   if (*next < current) {
-    // A05.FR.10: AllowSecurityProfileDowngrade is not implemented.
-    why = "lower than the current profile " + std::to_string(current) + " (A05.FR.10)";
-    out = rejected("InvalidValue");
+    // A05.FR.10, A05.FR.09: lower, unless AllowSecurityProfileDowngrade lets 3 go to 2
+    // (A05.FR.08: Accepted; profile 2 still uses TLS with the CSMS root of profile 3).
+    if (!downgrade_allowed(*next)) {
+      why = "lower than the current profile " + std::to_string(current) + " (A05.FR.09, A05.FR.10)";
+      out = rejected("NoSecurityDowngrade");
+    }
   } else if (*next > current && *next >= 2) {
     bool root = false;
     if (provider) {
@@ -120,6 +125,14 @@ SetOutcome Engine::Impl::check_connection_security(const VariableKey& key, const
   if (out.status != SetVariableStatusEnumType::Accepted)
     log(1, "SecurityProfile " + value + " rejected: " + why);
   return out;
+}
+
+bool Engine::Impl::downgrade_allowed(int next) const {
+  // A00.FR.005 (errata 2025-01): never down to profile 1 through OCPP; 3 to 2 only when the
+  // variable is implemented and true. It is ReadOnly here: the CSMS cannot allow itself a
+  // downgrade (docs/protocol-choices.md).
+  return next == 2 && security_profile() == 3 &&
+         dm_.get_bool(kSecurityCtrlr, "AllowSecurityProfileDowngrade").value_or(false);
 }
 
 SetSource Engine::Impl::connection_security_source(const VariableKey& key) {

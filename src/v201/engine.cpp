@@ -109,8 +109,8 @@ void Engine::Impl::connected(Now now) {
   if (hooks_.connection) defer([h = hooks_.connection] { h(true, ""); });
   if (accepted()) {
     // A reconnect after Accepted is no reboot: no new BootNotificationRequest (B01.FR.03
-    // asks for one at every boot); the CSMS hears what the connectors are doing now.
-    report_all_status(now);
+    // asks for one at every boot); the CSMS hears what the connectors are doing now (B04).
+    report_status_after_offline(now);
     if (heartbeat_interval_.count() > 0) next_heartbeat_ = now.mono + heartbeat_interval_;
   } else if (!registration_ || next_boot_ < now.mono) {
     // After Pending or Rejected the interval the CSMS gave still holds across a reconnect
@@ -124,7 +124,9 @@ void Engine::Impl::disconnected(Now now) {
   session_.disconnected(now);
   boot_in_flight_ = false;
   next_heartbeat_.reset();
-  forget_reported_status();
+  // B04: what the CSMS was told stays known (the StatusNotificationRequests the disconnect
+  // cut off made their connectors' `reported` unknown); the offline period starts.
+  offline_since_ = now.mono;
   report_.reset();  // device model (B05-B08): a report cut off is not resumed
   if (hooks_.connection) defer([h = hooks_.connection] { h(false, "disconnected"); });
 }
@@ -140,8 +142,8 @@ void Engine::Impl::reply_error(const std::string& id, RpcErrorCode code,
   session_.reply_error(id, code, description);
 }
 
-void Engine::Impl::send_volatile(Action action, std::string payload, rpc::ResultFn done) {
-  session_.send(std::string(to_string(action)), std::move(payload), std::move(done));
+bool Engine::Impl::send_volatile(Action action, std::string payload, rpc::ResultFn done) {
+  return session_.send(std::string(to_string(action)), std::move(payload), std::move(done));
 }
 
 std::optional<std::string> Engine::Impl::poll_transmit(Now now) {

@@ -46,8 +46,13 @@ struct Connector {
   ConnectorStatusEnumType status = ConnectorStatusEnumType::Available;
   /// Set Inoperative by ChangeAvailability (G03), persisted (G03.FR.08).
   bool operative = true;
-  /// What the CSMS was last told on this connection; nullopt: not yet reported.
+  /// What the CSMS was last told. nullopt: not told yet, told in a CALL that failed (lost with
+  /// its connection, CALLERROR, timeout), or changed while offline: B04.FR.02 reports it after
+  /// the reconnect.
   std::optional<ConnectorStatusEnumType> reported;
+  /// Counts the StatusNotificationRequests of this connector: a failed one makes `reported`
+  /// unknown only if no later one was sent.
+  std::uint64_t report_serial = 0;
 };
 
 /// One EVSE: its operational state (G03) and its connectors 1..N.
@@ -76,8 +81,9 @@ class Engine::Impl {
   /// (rpc::Session::reply_gone).
   std::uint64_t reply(const std::string& id, const std::string& payload_json);
   void reply_error(const std::string& id, RpcErrorCode code, std::string_view description);
-  /// Queues a CALL of ours that is not durable (lost on disconnect by design).
-  void send_volatile(Action action, std::string payload, rpc::ResultFn done = {});
+  /// Queues a CALL of ours that is not durable (lost on disconnect by design); false (done is
+  /// not called) when the volatile queue is full.
+  bool send_volatile(Action action, std::string payload, rpc::ResultFn done = {});
   /// Decodes a CALL's payload; on a schema violation answers the CALLERROR it names and
   /// returns false.
   template <class Req>
@@ -154,8 +160,12 @@ class Engine::Impl {
   void report_all_status(Now now);
   /// Sends a StatusNotificationRequest with the connector's current status.
   void report_status(int evse_id, int connector_id, Now now);
-  /// Forgets what the CSMS was told (a new connection is reported afresh).
-  void forget_reported_status();
+  /// After a reconnect (Accepted before): every connector when the station was offline longer
+  /// than OCPPCommCtrlr.OfflineThreshold (B04.FR.01), else those whose status changed or whose
+  /// last report was lost (B04.FR.02).
+  void report_status_after_offline(Now now);
+  /// When the connection went down (B04: the start of the offline period).
+  std::optional<MonoTime> offline_since_;
 
   // transactions.cpp (block E)
   EvseTx& evse_tx(int evse_id) { return evse_txs_[static_cast<std::size_t>(evse_id - 1)]; }
@@ -421,9 +431,14 @@ class Engine::Impl {
   /// SecurityProfile Actual value: then `before` is the value in place.
   bool is_connection_security(const VariableKey& key, AttributeEnumType type,
                               std::string& before) const;
-  /// A01 (16 to 40 characters, errata 2025-01), A05 (only upwards, its prerequisites): the
-  /// Rejected outcome, or Accepted when the value may be stored.
+  /// A01 (16 to 40 characters, errata 2025-01), A05 (upwards with its prerequisites; down
+  /// only as downgrade_allowed says): the Rejected outcome, or Accepted when the value may be
+  /// stored.
   SetOutcome check_connection_security(const VariableKey& key, const std::string& value, Now now);
+  /// A00.FR.005, A05.FR.08-10, B09.FR.04, B09.FR.31 (errata 2025-01, 2025-09): whether the
+  /// CSMS may lower the security profile to `next`: only from 3 to 2, and only while the
+  /// firmware set SecurityCtrlr.AllowSecurityProfileDowngrade true.
+  bool downgrade_allowed(int next) const;
   /// How such a value is stored: SecurityProfile, ReadOnly in part 2, as the station's own
   /// (stored under kSecurityProfileKey), the password as the CSMS's.
   static SetSource connection_security_source(const VariableKey& key);
@@ -445,7 +460,8 @@ class Engine::Impl {
   void handle_set_network_profile(const rpc::Frame& frame, Now now);  // B09
   /// Whether the CSMS's SetVariables is of OCPPCommCtrlr.NetworkConfigurationPriority Actual.
   static bool is_network_priority(const VariableKey& key, AttributeEnumType type);
-  /// B10.FR.01, B10.FR.02: Rejected unless every slot of the list holds a valid profile.
+  /// B10.FR.01, B10.FR.02: Rejected unless every slot of the list holds a valid profile;
+  /// A05.FR.09, A05.FR.10: or when one is lower than the active one (downgrade_allowed).
   SetOutcome check_network_priority(const std::string& value) const;
   /// B10.FR.03, B10.FR.07: the host's outcome of the trial of a slot.
   std::error_code end_network_trial(bool succeeded, std::string_view why, Now now);

@@ -20,7 +20,7 @@ struct Engine::Impl::FirmwareBlock {
   FirmwareBlock(Impl& im, FirmwareUpdate201::Port port)
       : update(im, "fw201.update", std::move(port)) {}
   FirmwareUpdate201 update;
-  bool held = false;  // update.holds_connectors() when the connectors were last refreshed
+  bool held = false;  // holds_free_evses() when the connectors were last refreshed
 };
 
 namespace {
@@ -29,24 +29,45 @@ namespace {
 // string[0..800] signature): what the CSMS sends is bounded by the generated codec; negative
 // retries and intervals are read as 0 by core::transfer::Retry.
 
-// Reports the connectors whose status changed since the CSMS was told (free ones become
-// Unavailable while the installation waits, and Available again after it: L01.FR.07). Offline
-// nothing is sent: every connector is reported after the next connection.
+// Whether the free EVSEs are Unavailable for the update. L01.FR.07: while the installation
+// waits for the transactions (L01.FR.06) only when ChargingStation.
+// AllowNewSessionsPendingFirmwareUpdate is false or absent; true lets new sessions start
+// meanwhile (part 2 2.1.2). While the firmware installs, always: no transaction runs then
+// and none should start.
+bool holds_free_evses(const Engine::Impl& im) {
+  const auto& update = im.firmware_->update;
+  if (!update.holds_connectors()) return false;
+  return !update.waiting_for_transactions() ||
+         !im.dm_.get_bool("ChargingStation", "AllowNewSessionsPendingFirmwareUpdate")
+              .value_or(false);
+}
+
+// Tells the status hook of the connectors whose status changed (free ones become Unavailable
+// while the installation waits, and Available again after it: L01.FR.07). Online, a connector
+// whose status differs from what the CSMS was told is reported; offline a change is reported
+// after the reconnect (B04.FR.02).
 void refresh_connectors(Engine::Impl& im, Now now) {
   if (!im.firmware_) return;
-  im.firmware_->held = im.firmware_->update.holds_connectors();
+  std::vector<std::vector<ConnectorStatusEnumType>> before(im.evses_.size());
+  for (std::size_t e = 0; e < im.evses_.size(); ++e)
+    for (std::size_t k = 0; k < im.evses_[e].connectors.size(); ++k)
+      before[e].push_back(im.effective_status(static_cast<int>(e) + 1, static_cast<int>(k) + 1));
+  im.firmware_->held = holds_free_evses(im);
   for (std::size_t e = 0; e < im.evses_.size(); ++e)
     for (std::size_t k = 0; k < im.evses_[e].connectors.size(); ++k) {
       const int evse_id = static_cast<int>(e) + 1;
       const int connector_id = static_cast<int>(k) + 1;
-      const auto& c = im.evses_[e].connectors[k];
+      auto& c = im.evses_[e].connectors[k];
       const auto status = im.effective_status(evse_id, connector_id);
-      if (!im.online() || c.reported == status) continue;
-      if (im.hooks_.status)
+      const bool changed = before[e][k] != status;
+      if (changed && im.hooks_.status)
         im.defer([h = im.hooks_.status, evse_id, connector_id, status] {
           h(evse_id, connector_id, status);
         });
-      im.report_status(evse_id, connector_id, now);
+      if (im.online() && c.reported != status)
+        im.report_status(evse_id, connector_id, now);
+      else if (!im.online() && changed)
+        c.reported.reset();
     }
 }
 
@@ -79,7 +100,14 @@ std::error_code Engine::Impl::load_file_transfers(Now now) {
   };
   firmware_ = std::make_shared<FirmwareBlock>(*this, std::move(p));
   if (auto ec = firmware_->update.load(now)) return ec;
-  firmware_->held = firmware_->update.holds_connectors();
+  firmware_->held = holds_free_evses(*this);
+  // L01.FR.07: AllowNewSessionsPendingFirmwareUpdate set while the installation waits frees or
+  // holds the free EVSEs at once.
+  dm_.on_changed([this](const Variable& v, AttributeEnumType type, Now n) {
+    if (type == AttributeEnumType::Actual && v.key.component == "ChargingStation" &&
+        v.key.variable == "AllowNewSessionsPendingFirmwareUpdate")
+      refresh_connectors(*this, n);
+  });
   return load_logs(now);
 }
 
@@ -113,7 +141,9 @@ void Engine::Impl::handle_update_firmware(const rpc::Frame& frame, Now now) {
 void Engine::Impl::firmware_transaction_ended(Now now) {
   if (!firmware_) return;
   firmware_->update.transaction_ended(now);
-  if (firmware_->held) refresh_connectors(*this, now);
+  // The EVSE of the transaction is free now (Unavailable while held), or the installation
+  // starts and holds every EVSE (AllowNewSessionsPendingFirmwareUpdate true held none).
+  if (firmware_->held || holds_free_evses(*this)) refresh_connectors(*this, now);
 }
 
 bool Engine::Impl::firmware_holds(int evse_id) const {

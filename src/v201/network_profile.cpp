@@ -121,9 +121,10 @@ std::error_code Engine::Impl::end_network_trial(bool succeeded, std::string_view
     last_connected_slot_ = slot;
     active_network_profile_ = slot;
     log(2, "network profile slot " + std::to_string(slot) + " connected");
-    // A05.FR.06: a higher security profile connected: it is the station's from now on.
+    // A05.FR.06: a higher security profile connected: it is the station's from now on; so is
+    // a lower one the firmware allows (A05.FR.08, B09.FR.31): the profile in use.
     const int p = network_profiles_[slot].securityProfile;
-    if (p > security_profile()) {
+    if (p > security_profile() || (p < security_profile() && downgrade_allowed(p))) {
       (void)dm_.set(VariableKey{"SecurityCtrlr", {}, -1, -1, "SecurityProfile", {}},
                     AttributeEnumType::Actual, std::to_string(p), SetSource::local);
       raised_profile_ = p;
@@ -163,8 +164,17 @@ SetOutcome Engine::Impl::check_network_priority(const std::string& value) const 
     return SetOutcome{SetVariableStatusEnumType::Rejected, "InvalidConfSlot"};
   for (int slot : *slots) {
     // B10.FR.02: a slot without a profile (slot 1 has the configured connection).
-    if (slot != kFirstSlot && !network_profiles_.count(slot))
+    const auto p = network_profiles_.find(slot);
+    if (slot != kFirstSlot && p == network_profiles_.end())
       return SetOutcome{SetVariableStatusEnumType::Rejected, "InvalidConfSlot"};
+    // A05.FR.09, A05.FR.10 (errata 2025-01): a slot whose profile is lower than the active
+    // one (stored before the profile rose), unless the downgrade from 3 to 2 is allowed
+    // (A05.FR.08). Slot 1 without a profile connects with the active profile.
+    if (p != network_profiles_.end()) {
+      const int sp = p->second.securityProfile;
+      if (sp < security_profile() && !downgrade_allowed(sp))
+        return SetOutcome{SetVariableStatusEnumType::Rejected, "NoSecurityDowngrade"};
+    }
   }
   return {};
 }
@@ -182,8 +192,10 @@ void Engine::Impl::handle_set_network_profile(const rpc::Frame& frame, Now now) 
   } else if (p.ocppVersion != OCPPVersionEnumType::OCPP20 ||
              p.ocppTransport != OCPPTransportEnumType::JSON) {
     reason = "UnsupportedParam";  // B09.FR.02: this station speaks OCPP 2.0.1 over JSON only
-  } else if (p.securityProfile < security_profile()) {
-    reason = "InvalidValue";  // B09.FR.04 (also any profile under 1)
+  } else if (p.securityProfile < security_profile() && !downgrade_allowed(p.securityProfile)) {
+    // B09.FR.04, B09.FR.31 (errata 2025-09): lower than the active profile, unless
+    // AllowSecurityProfileDowngrade lets 3 go to 2. A profile under 1 is none at all.
+    reason = p.securityProfile < 1 ? "InvalidValue" : "NoSecurityDowngrade";
   } else if (p.securityProfile > 3 || p.messageTimeout <= 0 ||
              (!tls && !starts_with(p.ocppCsmsUrl, "ws://")) || tls != (p.securityProfile >= 2) ||
              p.ocppCsmsUrl.size() <= (tls ? 6u : 5u)) {

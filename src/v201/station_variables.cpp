@@ -16,7 +16,8 @@ using M = MutabilityEnumType;
 
 // One variable of the station: where, its default Actual value and mutability (the table
 // leaves some Unspecified or ReadOnlyOrReadWrite: the choice is made here), the values list
-// where the table has none, and the limits.
+// where the table has none, and the limits. A variable an erratum added (not in the appendix
+// the table is generated from) gives its data type here.
 struct Row {
   std::string_view component, variable, instance;
   std::string_view actual;
@@ -24,6 +25,7 @@ struct Row {
   std::string_view values_list = {};
   std::optional<double> min_limit = {};
   std::optional<double> max_limit = {};
+  std::optional<DataEnumType> errata_type = {};
 };
 
 constexpr std::string_view kTxPoints =
@@ -96,6 +98,10 @@ const Row kStationRows[] = {
     // certificate management (M05, A02, A03): AdditionalRootCertificateCheck as the firmware
     // sets it; CertificateEntries counts the installed CA certificates.
     {"SecurityCtrlr", "AdditionalRootCertificateCheck", "", "false", M::ReadOnly},
+    // A05.FR.08-10, B09.FR.04, B09.FR.31 (errata 2025-01, 2025-09; connection_security.cpp):
+    // ReadOnly, so that only the firmware, never the CSMS, allows going from profile 3 to 2.
+    {"SecurityCtrlr", "AllowSecurityProfileDowngrade", "", "false", M::ReadOnly, {}, {}, {},
+     DataEnumType::boolean},
     {"SecurityCtrlr", "BasicAuthPassword", "", "", M::WriteOnly, {}, {}, 40},
     {"SecurityCtrlr", "CertSigningRepeatTimes", "", "3", M::ReadWrite, {}, 0, 100},
     {"SecurityCtrlr", "CertSigningWaitMinimum", "", "60", M::ReadWrite, {}, 1},
@@ -114,6 +120,9 @@ const Row kStationRows[] = {
     {"SmartChargingCtrlr", "PeriodsPerSchedule", "", "24", M::ReadOnly},
     {"SmartChargingCtrlr", "ProfileStackLevel", "", "10", M::ReadOnly},
     {"SmartChargingCtrlr", "RateUnit", "", "A,W", M::ReadOnly, "A,W"},
+    // firmware update (L01.FR.07, firmware.cpp): false, the free EVSEs are Unavailable while
+    // the installation waits for the transactions.
+    {"ChargingStation", "AllowNewSessionsPendingFirmwareUpdate", "", "false", M::ReadWrite},
     {"ChargingStation", "AvailabilityState", "", "", M::ReadOnly},
     {"ChargingStation", "Available", "", "true", M::ReadOnly},
     {"ChargingStation", "Model", "", kFromOptions, M::ReadOnly},
@@ -177,14 +186,17 @@ std::error_code Engine::Impl::define_device_model() {
   auto define = [&](const Row& r, int evse_id, int connector_id,
                     std::function<std::string()> read) -> std::error_code {
     const auto* e = device_model::find(r.component, r.variable, r.instance);
-    if (!e) return make_error_code(Errc::invalid_argument);  // a row not in the specification
+    // A row neither in the specification's table nor added by an erratum.
+    if (!e && !r.errata_type) return make_error_code(Errc::invalid_argument);
     Variable v;
     v.key = VariableKey{r.component, {}, evse_id, connector_id, r.variable, r.instance};
-    v.data_type = data_type(e->data_type);
+    v.data_type = e ? data_type(e->data_type) : *r.errata_type;
     v.mutability = r.mutability;
     // The table gives alternatives ("W, kW"): the first is the one this station uses.
-    v.unit = e->unit.substr(0, e->unit.find(','));
-    v.values_list = !r.values_list.empty() ? r.values_list : e->values_list;
+    if (e) v.unit = e->unit.substr(0, e->unit.find(','));
+    v.values_list = !r.values_list.empty() ? r.values_list
+                    : e                    ? e->values_list
+                                           : std::string_view();
     if (v.values_list.empty() && r.variable.size() >= 10 &&
         r.variable.substr(r.variable.size() - 10) == "Measurands")
       v.values_list = all_measurands;

@@ -181,6 +181,13 @@ TEST_CASE("charging station: reconnects without a new boot and reports every con
   REQUIRE(!cs->set_connector_status(1, 1, ConnectorStatusEnumType::Occupied));
   REQUIRE(
       test::eventually([&] { return status_calls(rig.loop, "CS-R", 1, 1, "Occupied", 1) == 1; }));
+  // B04.FR.01: with OfflineThreshold 0 any outage is a long one (after a shorter outage than
+  // the threshold only the connectors that changed would be reported: B04.FR.02).
+  ocpp::v201::ComponentType comm;
+  comm.name = "OCPPCommCtrlr";
+  ocpp::v201::VariableType threshold;
+  threshold.name = "OfflineThreshold";
+  REQUIRE(!cs->set_variable_actual(comm, threshold, "0"));
 
   REQUIRE(rig.loop.drop("CS-R"));
   REQUIRE(test::eventually([&] { return seen.has("disconnected"); }));

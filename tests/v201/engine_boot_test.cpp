@@ -409,3 +409,100 @@ TEST_CASE("v201 engine: a BootNotificationRequest cut off by a disconnect is sen
               R"(",{"status":"Rejected","currentTime":"2026-11-30T10:00:00Z","interval":300}])");
   CHECK(h.engine().registration() == RegistrationStatusEnumType::Accepted);
 }
+
+namespace {
+
+// "evseId/connectorId status" of the StatusNotificationRequests sent from call `from` on.
+std::vector<std::string> statuses_since(const Harness& h, std::size_t from) {
+  std::vector<std::string> out;
+  for (std::size_t i = from; i < h.calls.size(); ++i) {
+    if (h.calls[i].action != "StatusNotification") continue;
+    auto p = json(h.calls[i].payload);
+    out.push_back(std::to_string(p["evseId"].GetInt()) + "/" +
+                  std::to_string(p["connectorId"].GetInt()) + " " +
+                  p["connectorStatus"].GetString());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "v201 B04.FR.01 TC_B_51: offline longer than OfflineThreshold, every connector is "
+    "reported after the reconnect",
+    "[v201][boot][offline]") {
+  Harness h({1, 2});
+  h.start();
+  h.connect();
+  test::v201::set_variable(h, "OCPPCommCtrlr", "OfflineThreshold", "120");
+  h.disconnect();
+  REQUIRE(h.engine().set_connector_status(2, 1, ConnectorStatusEnumType::Occupied, h.now()) ==
+          std::error_code{});
+  h.advance(121s);  // exceeds the threshold
+  const auto from = h.calls.size();
+  h.connect();
+  CHECK(statuses_since(h, from) ==
+        std::vector<std::string>{"1/1 Available", "2/1 Occupied", "2/2 Available"});
+  CHECK(h.calls_of("BootNotification").size() == 1);
+}
+
+TEST_CASE(
+    "v201 B04.FR.02 TC_B_52: offline no longer than OfflineThreshold, only the connectors "
+    "whose status changed are reported after the reconnect",
+    "[v201][boot][offline]") {
+  Harness h({1, 2});
+  h.start();
+  h.connect();
+  test::v201::set_variable(h, "OCPPCommCtrlr", "OfflineThreshold", "120");
+  h.disconnect();
+  REQUIRE(h.engine().set_connector_status(2, 1, ConnectorStatusEnumType::Occupied, h.now()) ==
+          std::error_code{});
+  // A change and back while offline is still a change (reported, with the current status).
+  REQUIRE(h.engine().set_connector_status(1, 1, ConnectorStatusEnumType::Faulted, h.now()) ==
+          std::error_code{});
+  REQUIRE(h.engine().set_connector_status(1, 1, ConnectorStatusEnumType::Available, h.now()) ==
+          std::error_code{});
+  h.advance(120s);  // equal: does not exceed the threshold
+  auto from = h.calls.size();
+  h.connect();
+  CHECK(statuses_since(h, from) == std::vector<std::string>{"1/1 Available", "2/1 Occupied"});
+  // A second short outage without a change: nothing is reported.
+  h.disconnect();
+  h.advance(10s);
+  from = h.calls.size();
+  h.connect();
+  CHECK(statuses_since(h, from).empty());
+  // The threshold is read at the reconnect: 0 makes every outage a long one.
+  test::v201::set_variable(h, "OCPPCommCtrlr", "OfflineThreshold", "0");
+  h.disconnect();
+  h.advance(1s);
+  from = h.calls.size();
+  h.connect();
+  CHECK(statuses_since(h, from).size() == 3);
+}
+
+TEST_CASE(
+    "v201 B04.FR.02: a StatusNotificationRequest lost with its connection is sent again after "
+    "a short outage",
+    "[v201][boot][offline]") {
+  Harness h({1, 2});
+  h.start();
+  h.connect();
+  // The CSMS does not answer; the connection drops with the report in flight.
+  h.policy["StatusNotification"] = [](const test::v201::SentCall&) -> std::optional<std::string> {
+    return std::nullopt;
+  };
+  REQUIRE(h.engine().set_connector_status(2, 2, ConnectorStatusEnumType::Occupied, h.now()) ==
+          std::error_code{});
+  h.pump();
+  REQUIRE(statuses_since(h, 0).back() == "2/2 Occupied");
+  REQUIRE(h.held.size() == 1);
+  h.disconnect();
+  h.policy["StatusNotification"] = [](const test::v201::SentCall&) -> std::optional<std::string> {
+    return "{}";
+  };
+  h.advance(5s);
+  const auto from = h.calls.size();
+  h.connect();
+  CHECK(statuses_since(h, from) == std::vector<std::string>{"2/2 Occupied"});
+}

@@ -320,3 +320,98 @@ TEST_CASE("v201 L01: an over-long location is refused by the schema, nothing dow
   CHECK(error_code(f.h.reply_to("u1")) != "");
   CHECK(f.fw.downloads.empty());
 }
+
+namespace {
+
+// A transaction on the EVSE: plugged in, authorized.
+void start_transaction(Fixture& f, int evse_id, const std::string& tag_id) {
+  REQUIRE(f.h.engine().plug_in(evse_id, 1, f.h.now()) == std::error_code{});
+  IdTokenType tag;
+  tag.idToken = tag_id;
+  tag.type = IdTokenEnumType::ISO14443;
+  REQUIRE(f.h.engine().present_id_token(evse_id, tag, f.h.now()) == std::error_code{});
+  f.h.pump();
+  REQUIRE(f.h.engine().transaction_id(evse_id).has_value());
+}
+
+// The statuses reported for the EVSE's connector 1.
+Strings evse_statuses(const Harness& h, int evse_id) {
+  Strings out;
+  for (const auto& c : h.calls_of("StatusNotification")) {
+    rapidjson::Document p;
+    p.Parse(c.payload.c_str());
+    if (p["evseId"].GetInt() == evse_id) out.push_back(p["connectorStatus"].GetString());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "v201 L01.FR.06 L01.FR.07 TC_L_12 TC_L_14: AllowNewSessionsPendingFirmwareUpdate true, "
+    "new sessions start while the installation waits for the transactions",
+    "[v201][firmware]") {
+  Fixture f({1, 1});
+  test::v201::set_variable(f.h, "ChargingStation", "AllowNewSessionsPendingFirmwareUpdate", "true");
+  start_transaction(f, 1, "TAG1");
+  f.update("u1", f.good(20));
+  f.report(S::Downloaded, 20, f.pki.firmware_path);
+  CHECK(f.fw.installs.empty());  // L01.FR.06
+  // L01.FR.07 does not apply: the free EVSE stays Available, a second session starts on it.
+  CHECK(f.h.engine().connector_status(2, 1).value() == ConnectorStatusEnumType::Available);
+  start_transaction(f, 2, "TAG2");
+  REQUIRE(f.h.engine().stop_transaction(1, ReasonEnumType::Local, f.h.now()) == std::error_code{});
+  f.h.pump();
+  CHECK(f.fw.installs.empty());  // the second transaction still runs
+  CHECK(f.h.engine().connector_status(1, 1).value() == ConnectorStatusEnumType::Occupied);
+  REQUIRE(f.h.engine().stop_transaction(2, ReasonEnumType::Local, f.h.now()) == std::error_code{});
+  f.h.pump();
+  // The last transaction ended: the installation starts, and no session starts during it.
+  CHECK(f.fw.installs.size() == 1);
+  CHECK(f.h.engine().connector_status(1, 1).value() == ConnectorStatusEnumType::Unavailable);
+  CHECK(f.h.engine().connector_status(2, 1).value() == ConnectorStatusEnumType::Unavailable);
+  f.report(S::Installing, 20);
+  f.report(S::Installed, 20);
+  CHECK(f.h.engine().connector_status(2, 1).value() == ConnectorStatusEnumType::Occupied);
+  CHECK(evse_statuses(f.h, 2) == Strings{"Available", "Occupied", "Unavailable", "Occupied"});
+  CHECK(notes(f.h, 20).back() == "Installed");
+}
+
+TEST_CASE(
+    "v201 L01.FR.07: AllowNewSessionsPendingFirmwareUpdate changed while the installation "
+    "waits frees or holds the free EVSEs at once",
+    "[v201][firmware]") {
+  Fixture f({1, 1});
+  start_transaction(f, 1, "TAG1");
+  f.update("u1", f.good(21));
+  f.report(S::Downloaded, 21, f.pki.firmware_path);
+  CHECK(f.h.engine().connector_status(2, 1).value() == ConnectorStatusEnumType::Unavailable);
+  test::v201::set_variable(f.h, "ChargingStation", "AllowNewSessionsPendingFirmwareUpdate", "true");
+  CHECK(f.h.engine().connector_status(2, 1).value() == ConnectorStatusEnumType::Available);
+  test::v201::set_variable(f.h, "ChargingStation", "AllowNewSessionsPendingFirmwareUpdate",
+                           "false");
+  CHECK(f.h.engine().connector_status(2, 1).value() == ConnectorStatusEnumType::Unavailable);
+  CHECK(evse_statuses(f.h, 2) == Strings{"Available", "Unavailable", "Available", "Unavailable"});
+  CHECK(f.h.engine().connector_status(1, 1).value() == ConnectorStatusEnumType::Occupied);
+}
+
+TEST_CASE(
+    "v201 L01.FR.07 B04.FR.02: an EVSE held for the installation while offline is reported "
+    "after a short outage",
+    "[v201][firmware][offline]") {
+  Fixture f({1, 1});
+  start_transaction(f, 1, "TAG1");
+  f.update("u1", f.good(22));
+  f.h.disconnect();
+  const auto from = f.h.calls_of("StatusNotification").size();
+  f.report(S::Downloaded, 22, f.pki.firmware_path);  // the installation waits, offline
+  CHECK(f.h.engine().connector_status(2, 1).value() == ConnectorStatusEnumType::Unavailable);
+  f.h.advance(10s);  // under the default OfflineThreshold (60 s)
+  f.h.connect();
+  const auto sn = f.h.calls_of("StatusNotification");
+  REQUIRE(sn.size() == from + 1);  // EVSE 1 did not change: not reported (B04.FR.02)
+  rapidjson::Document p;
+  p.Parse(sn.back().payload.c_str());
+  CHECK(p["evseId"].GetInt() == 2);
+  CHECK(std::string(p["connectorStatus"].GetString()) == "Unavailable");
+}

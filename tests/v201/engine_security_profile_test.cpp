@@ -212,3 +212,95 @@ TEST_CASE(
   auto req = s.h.engine().poll_connection_request();
   CHECK((!req || (req->securityProfile == 1 && !req->fallbackProfile)));
 }
+
+namespace {
+
+/// SetNetworkProfileRequest of a slot; returns the CALLRESULT payload's status and reasonCode.
+std::pair<std::string, std::string> set_network_profile(Station& s, int slot,
+                                                        const std::string& url, int profile) {
+  auto d = test::v201::parse(s.h.csms_call(
+      "np" + std::to_string(++s.ids), "SetNetworkProfile",
+      R"({"configurationSlot":)" + std::to_string(slot) +
+          R"(,"connectionData":{"ocppVersion":"OCPP20","ocppTransport":"JSON","ocppCsmsUrl":")" +
+          url + R"(","messageTimeout":30,"securityProfile":)" + std::to_string(profile) +
+          R"(,"ocppInterface":"Wired0"}})"));
+  REQUIRE(d[0].GetInt() == 3);
+  std::string reason;
+  if (d[2].HasMember("statusInfo")) reason = d[2]["statusInfo"]["reasonCode"].GetString();
+  return {d[2]["status"].GetString(), reason};
+}
+
+/// SetVariables of OCPPCommCtrlr.NetworkConfigurationPriority; returns attributeStatus.
+std::string set_priority(Station& s, const std::string& value) {
+  auto d = test::v201::parse(s.h.csms_call(
+      "pr" + std::to_string(++s.ids), "SetVariables",
+      R"({"setVariableData":[{"component":{"name":"OCPPCommCtrlr"},"variable":{"name":"NetworkConfigurationPriority"},"attributeValue":")" +
+          value + R"("}]})"));
+  REQUIRE(d[0].GetInt() == 3);
+  return d[2]["setVariableResult"][0]["attributeStatus"].GetString();
+}
+
+using Answer = std::pair<std::string, std::string>;
+
+}  // namespace
+
+TEST_CASE(
+    "v201 A05.FR.08 A05.FR.09 A00.FR.005 AllowSecurityProfileDowngrade: SecurityProfile "
+    "from 3 to 2 only while the firmware allows it, never to 1",
+    "[v201][security_profile]") {
+  Station s(3);
+  CHECK(get_security(s, "AllowSecurityProfileDowngrade") == "false");
+  CHECK(set_security(s, "SecurityProfile", "2") == "Rejected");  // A05.FR.10
+  // ReadOnly: the CSMS cannot allow itself a downgrade.
+  CHECK(set_security(s, "AllowSecurityProfileDowngrade", "true") == "Rejected");
+  s.set("AllowSecurityProfileDowngrade", "true");
+  CHECK(set_security(s, "SecurityProfile", "1") == "Rejected");  // A05.FR.09
+  CHECK(set_security(s, "SecurityProfile", "2") == "Accepted");  // A05.FR.08
+  CHECK(get_security(s, "SecurityProfile") == "2");
+  auto req = s.h.engine().poll_connection_request();
+  REQUIRE(req);
+  CHECK(req->securityProfile == 2);
+  CHECK(req->fallbackProfile == 3);
+  // From 2 nothing goes lower.
+  CHECK(set_security(s, "SecurityProfile", "1") == "Rejected");
+}
+
+TEST_CASE(
+    "v201 B09.FR.04 B09.FR.31 TC_A_22: SetNetworkProfile with a lower securityProfile is "
+    "Rejected (NoSecurityDowngrade); 3 to 2 only with AllowSecurityProfileDowngrade",
+    "[v201][security_profile][network_profile]") {
+  Station s(3);
+  CHECK(set_network_profile(s, 2, "wss://csms2.example/ocpp", 2) ==
+        Answer{"Rejected", "NoSecurityDowngrade"});  // B09.FR.04
+  CHECK(set_network_profile(s, 2, "ws://csms2.example/ocpp", 1) ==
+        Answer{"Rejected", "NoSecurityDowngrade"});
+  s.set("AllowSecurityProfileDowngrade", "true");
+  CHECK(set_network_profile(s, 2, "ws://csms2.example/ocpp", 1) ==
+        Answer{"Rejected", "NoSecurityDowngrade"});  // B09.FR.31
+  CHECK(set_network_profile(s, 2, "wss://csms2.example/ocpp", 2) == Answer{"Accepted", ""});
+}
+
+TEST_CASE(
+    "v201 A05.FR.10 A05.FR.08: NetworkConfigurationPriority with a slot below the active "
+    "profile is Rejected unless the downgrade from 3 to 2 is allowed; once that slot connected "
+    "it is the active profile",
+    "[v201][security_profile][network_profile]") {
+  Station s(2);
+  REQUIRE(s.install("CSMSRootCertificate", make_root("CSMS Root", 1).pem()) == "Accepted");
+  REQUIRE(set_network_profile(s, 2, "wss://csms2.example/ocpp", 2).first == "Accepted");
+  s.set("SecurityProfile", "3");  // the station moved to profile 3 since
+  CHECK(set_priority(s, "2,1") == "Rejected");
+  s.set("AllowSecurityProfileDowngrade", "true");
+  CHECK(set_priority(s, "2,1") == "RebootRequired");
+  // The next start walks to slot 2 (B10.FR.04); the firmware configures profile 3 again.
+  s.h.restart();
+  s.set("SecurityProfile", "3");
+  s.set("AllowSecurityProfileDowngrade", "true");
+  auto req = s.h.engine().poll_connection_request();
+  REQUIRE(req);
+  CHECK(req->configurationSlot == 2);
+  CHECK(req->securityProfile == 2);
+  REQUIRE_FALSE(
+      s.h.engine().connection_trial_ended(ConnectionTrial::network_profile, true, {}, s.h.now()));
+  CHECK(get_security(s, "SecurityProfile") == "2");
+}

@@ -146,10 +146,14 @@ class OCPP_API Engine {
 
   // --- transport side ---
   /// The WebSocket is open: BootNotificationRequest follows, or after a reconnect once
-  /// Accepted, a StatusNotificationRequest for every connector. Queues the connection hook.
+  /// Accepted, a StatusNotificationRequest for every connector when the time since
+  /// disconnected() exceeds OCPPCommCtrlr.OfflineThreshold (B04.FR.01), else only for the
+  /// connectors whose status changed meanwhile or whose last report was lost (B04.FR.02).
+  /// Queues the connection hook.
   void connected(Now now);
   /// The WebSocket closed: CALLs in flight or queued are dropped (state is reported afresh
-  /// after the next connected()). Queues the connection hook.
+  /// after the next connected(), see there); the offline period starts. Queues the connection
+  /// hook.
   void disconnected(Now now);
   /// One complete text frame from the CSMS. Malformed frames are answered with a CALLERROR
   /// (id "-1" when the message id cannot be read); may queue the boot, time_sync and log hooks.
@@ -172,8 +176,8 @@ class OCPP_API Engine {
   /// connector, its EVSE or the station is Inoperative (ChangeAvailability, G03, G04) it is
   /// reported as Unavailable unless Faulted, and comes back when they are Operative again.
   /// When the reported status changes, queues the status hook and sends a
-  /// StatusNotificationRequest (not durable: lost on disconnect; every connector is reported
-  /// again after the next Accepted or reconnect). Before Accepted it is only recorded.
+  /// StatusNotificationRequest (not durable: lost on disconnect; reported again after the
+  /// next Accepted or reconnect, see connected()). Before Accepted it is only recorded.
   /// Errors: Errc::unknown_connector (no such EVSE or connector).
   std::error_code set_connector_status(int evseId, int connectorId, ConnectorStatusEnumType status,
                                        Now now);
