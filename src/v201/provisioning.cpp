@@ -110,7 +110,12 @@ void Engine::Impl::handle_reset(const rpc::Frame& frame) {
       // durable and go out after it if not before (B12.FR.05).
       for (int e = 1; e <= static_cast<int>(im.evse_txs_.size()); ++e) {
         if (evse_id && *evse_id != e) continue;
-        if (!im.evse_tx(e).tx) continue;
+        EvseTx& etx = im.evse_tx(e);
+        if (!etx.tx) continue;
+        // E02.FR.13: the reset stops the energy transfer; with the EV still connected the Ended
+        // reports chargingState EVConnected (part 6 TC_B_22, TC_B_27 check it).
+        if (etx.plugged_connector != 0 && etx.charging_state != ChargingStateEnumType::Idle)
+          im.set_charging_time(etx, ChargingStateEnumType::EVConnected, now);
         if (auto ec = im.end_transaction(e, TriggerReasonEnumType::ResetCommand,
                                          ReasonEnumType::ImmediateReset, now))
           im.log(0, "cannot end the transaction before the reset: " + ec.message());

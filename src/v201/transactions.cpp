@@ -269,7 +269,10 @@ std::error_code Engine::Impl::write_event(int evse_id, TransactionEventEnumType 
         std::chrono::duration_cast<std::chrono::seconds>(t.charging_time).count(), INT32_MAX));
   }
   // E01.FR.16: evse.id and connectorId once the EV is connected; the EVSE from the start.
-  if (type == TransactionEventEnumType::Started || (t.connector_id != 0 && !t.connector_sent)) {
+  // F06.FR.07, F06.FR.11: a triggered message names its EVSE again (a TriggerMessage for all
+  // EVSEs gets one per EVSE; part 6 TC_F_14 checks evse.id in each).
+  if (type == TransactionEventEnumType::Started || trigger == TriggerReasonEnumType::Trigger ||
+      (t.connector_id != 0 && !t.connector_sent)) {
     req.evse = EVSEType{};
     req.evse->id = evse_id;
     if (t.connector_id != 0) req.evse->connectorId = t.connector_id;

@@ -308,4 +308,78 @@ inline void set_variable(Harness& h, const std::string& component, const std::st
   REQUIRE(std::string(d[2]["setVariableResult"][0]["attributeStatus"].GetString()) == "Accepted");
 }
 
+// --- conformance helpers (tests201) ---
+// For the tests that follow the steps of part 6 test cases (tests/v201/conformance_*_test.cpp).
+
+/// A field of a JSON value by a dotted path ("transactionInfo.stoppedReason", "evse.id",
+/// "meterValue.0.sampledValue.0.value"; a number indexes an array): a string as it is, any
+/// other value as its JSON text, "<absent>" when the path leads nowhere.
+inline std::string field(const rapidjson::Value& root, const std::string& path) {
+  const rapidjson::Value* v = &root;
+  std::size_t pos = 0;
+  while (pos <= path.size()) {
+    const auto dot = path.find('.', pos);
+    const std::string key =
+        path.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
+    if (v->IsObject()) {
+      auto m = v->FindMember(key.c_str());
+      if (m == v->MemberEnd()) return "<absent>";
+      v = &m->value;
+    } else if (v->IsArray() && !key.empty() &&
+               key.find_first_not_of("0123456789") == std::string::npos) {
+      const auto i = static_cast<rapidjson::SizeType>(std::stoul(key));
+      if (i >= v->Size()) return "<absent>";
+      v = &(*v)[i];
+    } else {
+      return "<absent>";
+    }
+    if (dot == std::string::npos) break;
+    pos = dot + 1;
+  }
+  if (v->IsString()) return v->GetString();
+  rapidjson::StringBuffer sb;
+  rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+  v->Accept(w);
+  return sb.GetString();
+}
+
+/// A field of a JSON text (a CALL's payload) by a dotted path, as field() above.
+inline std::string field(const std::string& json, const std::string& path) {
+  rapidjson::Document d;
+  d.Parse(json.c_str());
+  REQUIRE(!d.HasParseError());
+  return field(static_cast<const rapidjson::Value&>(d), path);
+}
+
+/// The payloads of the CALLs of that action we sent, from index `from` of Harness::calls on.
+inline std::vector<std::string> payloads_of(const Harness& h, const std::string& action,
+                                            std::size_t from = 0) {
+  std::vector<std::string> out;
+  for (std::size_t i = from; i < h.calls.size(); ++i)
+    if (h.calls[i].action == action) out.push_back(h.calls[i].payload);
+  return out;
+}
+
+/// An ISO14443 idToken.
+inline ocpp::v201::IdTokenType iso14443(const std::string& v) {
+  ocpp::v201::IdTokenType t;
+  t.idToken = v;
+  t.type = ocpp::v201::IdTokenEnumType::ISO14443;
+  return t;
+}
+
+/// Part 6 reusable state EnergyTransferStarted (2.18) at connector 1 of the EVSE with the
+/// default TxStartPoint (PowerPathClosed): the EV plugged in, the idToken presented and
+/// accepted (the transaction starts), then Charging. The caller checks the messages.
+inline void energy_transfer_started(Harness& h, int evse, const std::string& id_token) {
+  REQUIRE(h.engine().plug_in(evse, 1, h.now()) == std::error_code{});
+  h.pump();
+  REQUIRE(h.engine().present_id_token(evse, iso14443(id_token), h.now()) == std::error_code{});
+  h.pump();
+  REQUIRE(h.engine().transaction_id(evse).has_value());
+  REQUIRE(h.engine().set_charging_state(evse, ocpp::v201::ChargingStateEnumType::Charging,
+                                        h.now()) == std::error_code{});
+  h.pump();
+}
+
 }  // namespace test::v201
