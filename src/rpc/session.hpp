@@ -98,6 +98,9 @@ class Session {
   void set_open(bool open) { open_ = open; }
   bool is_open() const { return open_; }
   void set_retry_policy(RetryPolicy p) { retry_ = p; }
+  /// How long a CALL sent from now on waits for its answer (the one in flight keeps its own).
+  void set_call_timeout(std::chrono::seconds t) { options_.call_timeout = t; }
+  std::chrono::seconds call_timeout() const { return options_.call_timeout; }
   /// Observes every frame sent and received (for logs).
   void set_frame_observer(FrameFn f) { frame_observer_ = std::move(f); }
 

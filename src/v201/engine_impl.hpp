@@ -467,6 +467,8 @@ class Engine::Impl {
   std::error_code end_network_trial(bool succeeded, std::string_view why, Now now);
   /// Queues the ConnectionRequest of the walk's slot `index` (a trial when it has a profile).
   void request_network_slot(std::size_t index);
+  /// The slot in use: ActiveNetworkProfile and its profile's messageTimeout.
+  void set_active_network_profile(int slot);
   std::map<int, NetworkConnectionProfileType> network_profiles_;  // by configurationSlot
   std::vector<int> network_walk_;           // NetworkConfigurationPriority read at start
   std::size_t network_walk_next_ = 0;       // the entry of the walk being tried

@@ -86,7 +86,7 @@ std::error_code Engine::Impl::load_network_profiles() {
   network_walk_ = walk.value_or(std::vector<int>{kFirstSlot});
   if (network_walk_.empty()) network_walk_.push_back(kFirstSlot);
   network_walk_next_ = 0;
-  active_network_profile_ = network_walk_.front();
+  set_active_network_profile(network_walk_.front());
   // The configured connection first: nothing to ask of the host.
   if (network_profiles_.count(network_walk_.front())) request_network_slot(0);
   return {};
@@ -95,7 +95,7 @@ std::error_code Engine::Impl::load_network_profiles() {
 void Engine::Impl::request_network_slot(std::size_t index) {
   network_walk_next_ = index;
   const int slot = network_walk_[index];
-  active_network_profile_ = slot;
+  set_active_network_profile(slot);
   ConnectionRequest req(security_profile());
   req.configurationSlot = slot;
   auto p = network_profiles_.find(slot);
@@ -119,7 +119,7 @@ std::error_code Engine::Impl::end_network_trial(bool succeeded, std::string_view
   network_trial_.reset();
   if (succeeded) {
     last_connected_slot_ = slot;
-    active_network_profile_ = slot;
+    set_active_network_profile(slot);
     log(2, "network profile slot " + std::to_string(slot) + " connected");
     // A05.FR.06: a higher security profile connected: it is the station's from now on; so is
     // a lower one the firmware allows (A05.FR.08, B09.FR.31): the profile in use.
@@ -144,11 +144,22 @@ std::error_code Engine::Impl::end_network_trial(bool succeeded, std::string_view
   // host is back on the connection it was configured with (each trial's fallback); another
   // slot that connected before is asked for once more, without a trial.
   const int back = last_connected_slot_.value_or(kFirstSlot);
-  active_network_profile_ = back;
+  set_active_network_profile(back);
   if (auto p = network_profiles_.find(back); p != network_profiles_.end())
     connection_request_ = slot_request(back, p->second);
   (void)now;
   return {};
+}
+
+void Engine::Impl::set_active_network_profile(int slot) {
+  active_network_profile_ = slot;
+  // NetworkConnectionProfileType.messageTimeout: how long a message sent over this connection
+  // waits for its answer. Slot 1 without a profile is the configured connection: the
+  // configured timeout (OCPPCommCtrlr.MessageTimeout reads what is in use).
+  const auto p = network_profiles_.find(slot);
+  session_.set_call_timeout(p != network_profiles_.end() && p->second.messageTimeout > 0
+                                ? std::chrono::seconds(p->second.messageTimeout)
+                                : options_.call_timeout);
 }
 
 bool Engine::Impl::is_network_priority(const VariableKey& key, AttributeEnumType type) {

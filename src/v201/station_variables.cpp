@@ -250,6 +250,8 @@ std::error_code Engine::Impl::define_device_model() {
     }
     if (r.component == "OCPPCommCtrlr" && r.variable == "ActiveNetworkProfile")
       read = [this] { return std::to_string(active_network_profile_); };
+    if (r.component == "OCPPCommCtrlr" && r.variable == "MessageTimeout")
+      read = [this] { return std::to_string(session_.call_timeout().count()); };
     if (r.component == "SecurityCtrlr" && r.variable == "CertificateEntries") {
       // certificate management (M05.FR.06): installed now; maxLimit what the store holds.
       v.max_limit = static_cast<double>(kCertificateEntriesMax);

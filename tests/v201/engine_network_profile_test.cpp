@@ -13,19 +13,19 @@ using test::v201::result_status;
 namespace {
 
 std::string profile_json(int slot, const std::string& url, int security = 1,
-                         const std::string& version = "OCPP20") {
+                         const std::string& version = "OCPP20", int message_timeout = 30) {
   return R"({"configurationSlot":)" + std::to_string(slot) +
          R"(,"connectionData":{"ocppVersion":")" + version +
          R"(","ocppTransport":"JSON","ocppCsmsUrl":")" + url +
-         R"(","messageTimeout":30,"securityProfile":)" + std::to_string(security) +
-         R"(,"ocppInterface":"Wired0"}})";
+         R"(","messageTimeout":)" + std::to_string(message_timeout) +
+         R"(,"securityProfile":)" + std::to_string(security) + R"(,"ocppInterface":"Wired0"}})";
 }
 
 std::string set_profile(Harness& h, int slot, const std::string& url, int security = 1,
-                        const std::string& version = "OCPP20") {
+                        const std::string& version = "OCPP20", int message_timeout = 30) {
   static int n = 0;
   return result_status(h.csms_call("snp-" + std::to_string(++n), "SetNetworkProfile",
-                                   profile_json(slot, url, security, version)));
+                                   profile_json(slot, url, security, version, message_timeout)));
 }
 
 /// SetVariables of NetworkConfigurationPriority; returns attributeStatus.
@@ -39,11 +39,12 @@ std::string set_priority(Harness& h, const std::string& value) {
   return d[2]["setVariableResult"][0]["attributeStatus"].GetString();
 }
 
-std::string comm(Harness& h, const char* variable) {
+std::string comm(Harness& h, const char* variable, const char* instance = nullptr) {
   ComponentType c;
   c.name = "OCPPCommCtrlr";
   VariableType v;
   v.name = variable;
+  if (instance) v.instance = instance;
   auto r = h.engine().get_variable(c, v);
   REQUIRE(r);
   return r.value();
@@ -206,4 +207,54 @@ TEST_CASE(
   h.restart();
   CHECK_FALSE(h.engine().poll_connection_request());
   CHECK(comm(h, "ActiveNetworkProfile") == "1");
+}
+
+TEST_CASE(
+    "v201 B09 messageTimeout: a message sent over a network profile's connection waits that "
+    "long for its answer; OCPPCommCtrlr.MessageTimeout reads it",
+    "[v201][network_profile]") {
+  Harness h;
+  online(h);
+  const std::string configured = comm(h, "MessageTimeout", "Default");
+  REQUIRE(configured != "7");
+  REQUIRE(set_profile(h, 2, "ws://csms2.example/ocpp", 1, "OCPP20", 7) == "Accepted");
+  REQUIRE(set_priority(h, "2,1") == "RebootRequired");
+  // Still on the configured connection until the restart.
+  CHECK(comm(h, "MessageTimeout", "Default") == configured);
+  h.restart();
+  REQUIRE(h.engine().poll_connection_request());
+  REQUIRE_FALSE(
+      h.engine().connection_trial_ended(ConnectionTrial::network_profile, true, {}, h.now()));
+  CHECK(comm(h, "ActiveNetworkProfile") == "2");
+  CHECK(comm(h, "MessageTimeout", "Default") == "7");
+  // The CSMS behind slot 2 never answers the BootNotification: it times out after 7 s, not
+  // after the configured timeout, and the next attempt follows.
+  h.policy["BootNotification"] = [](const test::v201::SentCall&) -> std::optional<std::string> {
+    return std::nullopt;
+  };
+  const std::size_t before = h.calls.size();
+  h.connect();
+  auto boots = [&] {
+    std::vector<ocpp::MonoTime> at;
+    for (std::size_t i = before; i < h.calls.size(); ++i)
+      if (h.calls[i].action == "BootNotification") at.push_back(h.calls[i].at);
+    return at;
+  };
+  REQUIRE(boots().size() == 1);
+  h.advance(std::chrono::seconds(6));
+  CHECK(boots().size() == 1);
+  h.advance(std::chrono::seconds(120));
+  const auto at = boots();
+  REQUIRE(at.size() >= 2);
+  // The next BootNotification follows the timeout by EngineOptions::boot_retry_default (60 s).
+  CHECK(at[1] - at[0] >= std::chrono::seconds(7 + 60));
+  CHECK(at[1] - at[0] < std::chrono::seconds(std::stoi(configured) + 60));
+  // Slot 1 again (every slot failed: B10.FR.07 goes back to the last connected one, here the
+  // configured connection): its timeout is the configured one.
+  h.restart();
+  REQUIRE(h.engine().poll_connection_request());
+  REQUIRE_FALSE(h.engine().connection_trial_ended(ConnectionTrial::network_profile, false,
+                                                  "unreachable", h.now()));
+  CHECK(comm(h, "ActiveNetworkProfile") == "1");
+  CHECK(comm(h, "MessageTimeout", "Default") == configured);
 }
