@@ -16,9 +16,9 @@ std::string profile_json(int slot, const std::string& url, int security = 1,
                          const std::string& version = "OCPP20", int message_timeout = 30) {
   return R"({"configurationSlot":)" + std::to_string(slot) +
          R"(,"connectionData":{"ocppVersion":")" + version +
-         R"(","ocppTransport":"JSON","ocppCsmsUrl":")" + url +
-         R"(","messageTimeout":)" + std::to_string(message_timeout) +
-         R"(,"securityProfile":)" + std::to_string(security) + R"(,"ocppInterface":"Wired0"}})";
+         R"(","ocppTransport":"JSON","ocppCsmsUrl":")" + url + R"(","messageTimeout":)" +
+         std::to_string(message_timeout) + R"(,"securityProfile":)" + std::to_string(security) +
+         R"(,"ocppInterface":"Wired0"}})";
 }
 
 std::string set_profile(Harness& h, int slot, const std::string& url, int security = 1,
