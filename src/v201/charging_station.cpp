@@ -214,6 +214,7 @@ Result<std::unique_ptr<ChargingStation>> ChargingStation::create(Runner& runner,
   eo.id_seed = core::random_seed();
   eo.call_timeout = config.call_timeout;
   eo.boot_retry_default = config.boot_retry_default;
+  eo.signed_meter_values = config.signed_meter_values;
   eo.heartbeat_interval = config.heartbeat_interval;
   eo.security_log_limit = config.security_log_limit;
   eo.security_provider = config.security.get();  // certificate management (M, A02, A03)
@@ -308,6 +309,13 @@ std::error_code ChargingStation::set_measurand(int evse, MeasurandEnumType measu
                                                double value) {
   return impl_->with_engine(
       [=](Engine& e, Now n) { return e.set_measurand(evse, measurand, value, n); });
+}
+std::error_code ChargingStation::set_signed_measurand(
+    int evse, MeasurandEnumType measurand, double value,
+    const SignedMeterValueType& signedMeterValue) {
+  return impl_->with_engine([&](Engine& e, Now n) {
+    return e.set_signed_measurand(evse, measurand, value, signedMeterValue, n);
+  });
 }
 std::error_code ChargingStation::stop_transaction(int evse, ReasonEnumType reason) {
   return impl_->with_engine([=](Engine& e, Now n) { return e.stop_transaction(evse, reason, n); });

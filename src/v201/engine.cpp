@@ -381,6 +381,12 @@ std::error_code Engine::present_id_token(int evseId, const IdTokenType& idToken,
 std::error_code Engine::set_charging_state(int evseId, ChargingStateEnumType state, Now now) {
   return impl_->set_charging_state(evseId, state, now);
 }
+std::error_code Engine::set_signed_measurand(int evseId, MeasurandEnumType measurand, double value,
+                                             const SignedMeterValueType& signedMeterValue,
+                                             Now now) {
+  return impl_->set_signed_measurand(evseId, measurand, value, signedMeterValue, now);
+}
+
 std::error_code Engine::set_measurand(int evseId, MeasurandEnumType measurand, double value,
                                       Now now) {
   return impl_->set_measurand(evseId, measurand, value, now);

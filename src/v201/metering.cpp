@@ -25,7 +25,8 @@ void Engine::Impl::schedule_aligned(Now now) {
 
 bool Engine::Impl::send_meter_values(int evse_id, const std::vector<MeasurandEnumType>& list,
                                      ReadingContextEnumType context, Now now) {
-  auto mv = meter_values(evse_tx(evse_id), list, context, now.wall);
+  // J01.FR.21: AlignedDataCtrlr.SignReadings signs what a MeterValuesRequest carries.
+  auto mv = meter_values(evse_tx(evse_id), list, context, now.wall, tx_settings_.sign_aligned);
   if (!mv) return false;
   MeterValuesRequest req;
   req.evseId = evse_id;  // J01.FR.02
@@ -42,7 +43,8 @@ void Engine::Impl::aligned_timer(Now now) {
     for (EvseTx& e : evse_txs_)
       if (e.tx)
         if (auto mv = meter_values(e, tx_settings_.aligned_ended_measurands,
-                                   ReadingContextEnumType::Sample_Clock, now.wall))
+                                   ReadingContextEnumType::Sample_Clock, now.wall,
+                                   tx_settings_.sign_aligned))
           add_ended_sample(*e.tx, std::move(*mv));
   }
   if (!next_aligned_ || now.mono < *next_aligned_) return;
@@ -55,7 +57,7 @@ void Engine::Impl::aligned_timer(Now now) {
     if (e.tx) {
       // J01.FR.22: in the transaction's messages (durable, in order with them).
       if (!meter_values(e, tx_settings_.aligned_measurands, ReadingContextEnumType::Sample_Clock,
-                        now.wall))
+                        now.wall, false))
         continue;
       if (auto ec = write_event(id, TransactionEventEnumType::Updated,
                                 TriggerReasonEnumType::MeterValueClock, now, std::nullopt,
@@ -76,7 +78,7 @@ bool Engine::Impl::trigger_meter_values(std::optional<int> evse_id, Now now) {
   for (int id = 1; id <= static_cast<int>(evse_txs_.size()); ++id) {
     if (evse_id && *evse_id != id) continue;
     if (meter_values(evse_tx(id), tx_settings_.aligned_measurands, ReadingContextEnumType::Trigger,
-                     now.wall))
+                     now.wall, false))
       any = true;
   }
   return any;

@@ -143,6 +143,13 @@ const Row kConnectorRows[] = {
     {"Connector", "ConnectorType", "", "Unknown", M::ReadOnly},
     {"Connector", "SupplyPhases", "", "3", M::ReadOnly},
 };
+// With a signing meter (EngineOptions::signed_meter_values) only: a station without one
+// "SHALL NOT report this variable" (part 2 appendix, SampledDataSignReadings and
+// AlignedDataSignReadings). On by default: the firmware declared the meter for its signatures.
+const Row kSignedMeterRows[] = {
+    {"SampledDataCtrlr", "SignReadings", "", "true", M::ReadWrite},
+    {"AlignedDataCtrlr", "SignReadings", "", "true", M::ReadWrite},
+};
 // clang-format on
 
 DataEnumType data_type(device_model::DataType t) {
@@ -266,6 +273,9 @@ std::error_code Engine::Impl::define_device_model() {
       read = [this] { return station_operative_ ? "Available" : "Unavailable"; };
     if (auto ec = define(r, -1, -1, std::move(read))) return ec;
   }
+  if (options_.signed_meter_values)
+    for (const Row& r : kSignedMeterRows)
+      if (auto ec = define(r, -1, -1, {})) return ec;
   for (std::size_t e = 0; e < evses_.size(); ++e) {
     const int evse_id = static_cast<int>(e + 1);
     for (const Row& r : kEvseRows) {

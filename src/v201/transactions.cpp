@@ -31,8 +31,8 @@ std::optional<std::string> unit_of(MeasurandEnumType m) {
 
 std::optional<std::vector<MeterValueType>> meter_values(const EvseTx& e,
                                                         const std::vector<MeasurandEnumType>& list,
-                                                        ReadingContextEnumType context,
-                                                        DateTime at) {
+                                                        ReadingContextEnumType context, DateTime at,
+                                                        bool sign) {
   MeterValueType mv;
   mv.timestamp = at;
   for (MeasurandEnumType m : list) {
@@ -45,6 +45,11 @@ std::optional<std::vector<MeterValueType>> meter_values(const EvseTx& e,
     if (auto unit = unit_of(m)) {
       sv.unitOfMeasure = UnitOfMeasureType{};
       sv.unitOfMeasure->unit = *unit;
+    }
+    if (sign) {
+      // E02.FR.14, J01.FR.21, J02.FR.21: the meter's signature of this very reading.
+      auto s = e.signatures.find(m);
+      if (s != e.signatures.end()) sv.signedMeterValue = s->second;
     }
     mv.sampledValue.push_back(std::move(sv));
   }
@@ -191,6 +196,9 @@ void Engine::Impl::load_tx_settings() {
               : std::chrono::seconds(0);
   s.aligned_ended_measurands = parse_measurands(
       dm_.get_string("AlignedDataCtrlr", "TxEndedMeasurands"), s.aligned_ended_measurands);
+  // Absent unless the meter signs (EngineOptions::signed_meter_values): then false.
+  s.sign_sampled = flag("SampledDataCtrlr", "SignReadings", false);
+  s.sign_aligned = flag("AlignedDataCtrlr", "SignReadings", false);
   tx_settings_ = std::move(s);
   // E12 (OCPPCommCtrlr.MessageAttempts / MessageAttemptInterval of TransactionEvent).
   rpc::RetryPolicy retry;
@@ -284,7 +292,12 @@ std::error_code Engine::Impl::write_event(int evse_id, TransactionEventEnumType 
         : *context == ReadingContextEnumType::Transaction_End ? tx_settings_.ended_measurands
         : *context == ReadingContextEnumType::Sample_Clock    ? tx_settings_.aligned_measurands
                                                               : tx_settings_.updated_measurands;
-    req.meterValue = meter_values(e, list, *context, now.wall);
+    // SampledDataCtrlr.SignReadings for the transaction's own samples (E02.FR.14, J02.FR.21);
+    // the clock-aligned ones follow AlignedDataCtrlr.SignReadings (J01.FR.21).
+    req.meterValue =
+        meter_values(e, list, *context, now.wall,
+                     *context == ReadingContextEnumType::Sample_Clock ? tx_settings_.sign_aligned
+                                                                      : tx_settings_.sign_sampled);
     if (type == TransactionEventEnumType::Ended && !t.ended_samples.empty()) {
       // E06.FR.11: the values taken at the start and every TxEndedInterval, then the end's.
       std::vector<MeterValueType> all = t.ended_samples;
@@ -356,14 +369,18 @@ std::error_code Engine::Impl::evaluate_start(int evse_id, TriggerReasonEnumType 
   const unsigned sp = tx_settings_.start_points;
   const bool plugged = e.plugged_connector != 0;
   const bool authorized = e.authorized.has_value();
-  // E01.FR.01 to E01.FR.06. ParkingBayOccupancy and DataSigned need hardware this station
-  // does not report (a bay detector, a signing meter): they never start a transaction.
+  // E01.FR.01 to E01.FR.06. ParkingBayOccupancy needs a bay detector this station does not
+  // report: it never starts a transaction. DataSigned (E01.FR.04): a signing meter, signed
+  // readings switched on, and a signed reading since the last transaction.
+  const bool data_signed = (sp & kDataSigned) && options_.signed_meter_values &&
+                           tx_settings_.sign_sampled && e.signed_since_tx;
   const bool start =
-      ((sp & kEVConnected) && plugged) || ((sp & kAuthorized) && authorized) ||
+      data_signed || ((sp & kEVConnected) && plugged) || ((sp & kAuthorized) && authorized) ||
       ((sp & kPowerPathClosed) && plugged && authorized) ||
       ((sp & kEnergyTransfer) && e.charging_state == ChargingStateEnumType::Charging);
   if (!start) return {};
   Transaction t;
+  e.signed_since_tx = false;
   t.transaction_id = next_transaction_id(now);
   t.connector_id = e.plugged_connector;
   t.id_token = e.authorized;
@@ -373,8 +390,9 @@ std::error_code Engine::Impl::evaluate_start(int evse_id, TriggerReasonEnumType 
   auto energy = e.readings.find(MeasurandEnumType::Energy_Active_Import_Register);
   if (energy != e.readings.end()) t.energy_start = energy->second;
   // E06.FR.11: the Ended message carries the TxEndedMeasurands taken at the start too.
-  if (auto mv = meter_values(e, tx_settings_.ended_measurands,
-                             ReadingContextEnumType::Transaction_Begin, now.wall))
+  if (auto mv =
+          meter_values(e, tx_settings_.ended_measurands, ReadingContextEnumType::Transaction_Begin,
+                       now.wall, tx_settings_.sign_sampled))
     add_ended_sample(t, std::move(*mv));
   if (tx_settings_.sampled_ended_interval.count() > 0)
     t.next_ended_sample = now.mono + tx_settings_.sampled_ended_interval;
@@ -527,6 +545,7 @@ std::error_code Engine::Impl::set_measurand(int evse_id, MeasurandEnumType m, do
   if (!std::isfinite(value)) return make_error_code(Errc::invalid_argument);
   EvseTx& e = evse_tx(evse_id);
   e.readings[m] = value;
+  e.signatures.erase(m);  // a signature belongs to the reading it signed
   if (m != MeasurandEnumType::Energy_Active_Import_Register || !e.tx) return {};
   if (!e.tx->energy_start) e.tx->energy_start = value;
   // E05.FR.02, E05.FR.03: MaxEnergyOnInvalidId reached by a refused idToken's transaction.
@@ -534,6 +553,28 @@ std::error_code Engine::Impl::set_measurand(int evse_id, MeasurandEnumType m, do
       transaction_energy(e) >= static_cast<double>(tx_settings_.max_energy_on_invalid_id))
     return suspend_for_invalid_id(evse_id, now);
   return {};
+}
+
+std::error_code Engine::Impl::set_signed_measurand(int evse_id, MeasurandEnumType m, double value,
+                                                   const SignedMeterValueType& signed_value,
+                                                   Now now) {
+  if (!valid_evse(evse_id)) return make_error_code(Errc::unknown_connector);
+  if (!options_.signed_meter_values) return make_error_code(Errc::invalid_state);
+  // The schema's lengths of SignedMeterValueType: what cannot be sent is refused here.
+  if (signed_value.signedMeterData.empty() || signed_value.signedMeterData.size() > 2500 ||
+      signed_value.signingMethod.size() > 50 || signed_value.encodingMethod.size() > 50 ||
+      signed_value.publicKey.size() > 2500)
+    return make_error_code(Errc::invalid_argument);
+  if (auto ec = set_measurand(evse_id, m, value, now)) return ec;
+  EvseTx& e = evse_tx(evse_id);
+  auto& s = e.signatures[m] = signed_value;
+  s.customData.reset();  // the host's raw JSON is not checked: not sent
+  if (e.tx) return {};
+  // Only a reading outside a transaction starts the next one: those of the one that ended
+  // do not.
+  e.signed_since_tx = true;
+  // E01.FR.04: with DataSigned in TxStartPoint, the signed reading starts the transaction.
+  return evaluate_start(evse_id, TriggerReasonEnumType::SignedDataReceived, now);
 }
 
 std::error_code Engine::Impl::stop_transaction(int evse_id, ReasonEnumType reason, Now now) {
@@ -582,7 +623,8 @@ void Engine::Impl::tx_timer(Now now) {
               ? std::optional<MonoTime>(now.mono + tx_settings_.sampled_ended_interval)
               : std::nullopt;
       if (auto mv = meter_values(e, tx_settings_.ended_measurands,
-                                 ReadingContextEnumType::Sample_Periodic, now.wall))
+                                 ReadingContextEnumType::Sample_Periodic, now.wall,
+                                 tx_settings_.sign_sampled))
         add_ended_sample(*e.tx, std::move(*mv));
     }
     if (e.tx && e.tx->next_sample && now.mono >= *e.tx->next_sample) {
@@ -591,7 +633,7 @@ void Engine::Impl::tx_timer(Now now) {
                               ? std::optional<MonoTime>(now.mono + tx_settings_.sampled_interval)
                               : std::nullopt;
       if (meter_values(e, tx_settings_.updated_measurands, ReadingContextEnumType::Sample_Periodic,
-                       now.wall)) {
+                       now.wall, false)) {
         if (auto ec = write_event(evse_id, TransactionEventEnumType::Updated,
                                   TriggerReasonEnumType::MeterValuePeriodic, now, std::nullopt,
                                   ReadingContextEnumType::Sample_Periodic))

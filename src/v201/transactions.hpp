@@ -58,6 +58,8 @@ struct TxSettings {
       MeasurandEnumType::Energy_Active_Import_Register};
   bool aligned_send_during_idle = false;           // AlignedDataCtrlr.SendDuringIdle
   std::chrono::seconds aligned_ended_interval{0};  // AlignedDataCtrlr.TxEndedInterval
+  bool sign_sampled = false;                       // SampledDataCtrlr.SignReadings (if any)
+  bool sign_aligned = false;                       // AlignedDataCtrlr.SignReadings (if any)
   std::vector<MeasurandEnumType> aligned_ended_measurands{
       MeasurandEnumType::Energy_Active_Import_Register};  // AlignedDataCtrlr.TxEndedMeasurands
 };
@@ -107,6 +109,9 @@ struct EvseTx {
       false;  // the next TransactionEventRequest says RemoteStart (F01.FR.19)
   ChargingStateEnumType charging_state = ChargingStateEnumType::Idle;
   std::map<MeasurandEnumType, double> readings;  // latest value per measurand, from the firmware
+  // The meter's signature of the latest reading, where it came signed (set_signed_measurand).
+  std::map<MeasurandEnumType, SignedMeterValueType> signatures;
+  bool signed_since_tx = false;  // a signed reading since the last transaction (E01.FR.04)
   std::optional<MonoTime> connect_deadline;      // authorized, cable not yet plugged (E03)
   bool authorizing = false;                      // an AuthorizeRequest is out
   /// Told with the next transaction_event hook call (unlockCable), then cleared.
@@ -115,10 +120,11 @@ struct EvseTx {
 };
 
 /// One MeterValue with the EVSE's latest reading of each listed measurand (the firmware's
-/// set_measurand), or nullopt when it has none of them (sampledValue needs one item).
+/// set_measurand), or nullopt when it has none of them (sampledValue needs one item). With
+/// `sign`, a reading that came signed carries its signedMeterValue.
 std::optional<std::vector<MeterValueType>> meter_values(const EvseTx& e,
                                                         const std::vector<MeasurandEnumType>& list,
-                                                        ReadingContextEnumType context,
-                                                        DateTime at);
+                                                        ReadingContextEnumType context, DateTime at,
+                                                        bool sign);
 
 }  // namespace ocpp::v201

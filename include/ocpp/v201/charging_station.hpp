@@ -64,6 +64,8 @@ struct ChargingStationConfig : FacadeConfig {
   /// Wait before the next BootNotificationRequest after a non-Accepted answer with interval 0
   /// or no answer (see EngineOptions::boot_retry_default).
   std::chrono::seconds boot_retry_default{60};
+  /// The meter signs its readings (see EngineOptions::signed_meter_values).
+  bool signed_meter_values = false;
 };
 
 /// An OCPP 2.0.1 Charging Station: a thread-safe facade over an Engine, its Store and its
@@ -115,6 +117,11 @@ class OCPP_API ChargingStation {
   /// sampled into the transaction's meter values (see Engine::set_measurand). No hooks.
   /// Errors: Errc::unknown_connector, Errc::invalid_argument (not finite).
   std::error_code set_measurand(int evseId, MeasurandEnumType measurand, double value);
+  /// A reading with the meter's signature (see Engine::set_signed_measurand). May lead to the
+  /// transaction_event hook (DataSigned start point). Errors: Errc::unknown_connector,
+  /// Errc::invalid_argument, Errc::invalid_state (no signed_meter_values), storage errors.
+  std::error_code set_signed_measurand(int evseId, MeasurandEnumType measurand, double value,
+                                       const SignedMeterValueType& signedMeterValue);
   /// Ends the EVSE's transaction for the firmware's reason (E06; see
   /// Engine::stop_transaction). Leads to the transaction_event hook. Errors:
   /// Errc::unknown_connector, Errc::no_transaction, storage errors.

@@ -108,6 +108,12 @@ struct EngineOptions {
   /// again within EVConnectionTimeOut (E10.FR.02). False: sockets, the cable stays locked until
   /// the driver comes back (E10.FR.01).
   bool cable_permanently_attached = false;
+  /// The station's meter signs its readings (Eichrecht-style meters): the firmware passes the
+  /// signatures with set_signed_measurand, SampledDataCtrlr.SignReadings and
+  /// AlignedDataCtrlr.SignReadings exist (ReadWrite, default true) and DataSigned works as a
+  /// TxStartPoint (E01.FR.04). False: those variables are not reported (part 2 appendix:
+  /// "SHALL NOT report this variable") and DataSigned never starts a transaction.
+  bool signed_meter_values = false;
 
   // Smart charging (block K).
   /// Line voltage used to convert between A (per phase) and W (K01.FR.50).
@@ -217,6 +223,18 @@ class OCPP_API Engine {
   /// SampledDataTxUpdatedInterval, Transaction.End). Errors: Errc::unknown_connector,
   /// Errc::invalid_argument (not finite).
   std::error_code set_measurand(int evseId, MeasurandEnumType measurand, double value, Now now);
+  /// A reading with the meter's signature (EngineOptions::signed_meter_values): as
+  /// set_measurand, and while SampledDataCtrlr.SignReadings (transaction meter values, E02.FR.14,
+  /// J02.FR.21) or AlignedDataCtrlr.SignReadings (clock-aligned, J01.FR.21) is true the
+  /// signedMeterValue goes with the sampled value until an unsigned reading of the measurand
+  /// replaces it. With DataSigned in TxStartPoint, the first signed reading after the last
+  /// transaction starts one (E01.FR.04, triggerReason SignedDataReceived). May queue the
+  /// transaction hook. Errors: Errc::unknown_connector; Errc::invalid_argument (not finite, a
+  /// field over its schema length: signedMeterData and publicKey 2500, the methods 50);
+  /// Errc::invalid_state (the station was not created with signed_meter_values); storage errors.
+  /// customData of signedMeterValue is not sent.
+  std::error_code set_signed_measurand(int evseId, MeasurandEnumType measurand, double value,
+                                       const SignedMeterValueType& signedMeterValue, Now now);
   /// Ends the EVSE's transaction for the firmware's reason (E06): Local, EmergencyStop,
   /// PowerLoss, ... (triggerReason AbnormalCondition for a fault, StopAuthorized for Local).
   /// Errors: Errc::unknown_connector, Errc::no_transaction, storage errors.
