@@ -137,6 +137,11 @@ void Engine::Impl::apply_authorization(int evse_id, const IdTokenType& token,
     e.tx->deauthorized = false;
     ec = write_event(evse_id, TransactionEventEnumType::Updated, TriggerReasonEnumType::Authorized,
                      now);
+    // E03.FR.05, E03.FR.15: a transaction started without a cable (e.g. by the parking bay
+    // detector) waits EVConnectionTimeOut for it too.
+    if (!ec && e.plugged_connector == 0 && e.tx->connector_id == 0 &&
+        tx_settings_.ev_connection_timeout.count() > 0)
+      e.connect_deadline = now.mono + tx_settings_.ev_connection_timeout;
   } else {
     ec = evaluate_start(evse_id, TriggerReasonEnumType::Authorized, now);
     // E03: the driver plugs in within EVConnectionTimeOut.

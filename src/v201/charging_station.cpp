@@ -305,6 +305,10 @@ std::error_code ChargingStation::present_id_token(int evse, const IdTokenType& i
 std::error_code ChargingStation::set_charging_state(int evse, ChargingStateEnumType state) {
   return impl_->with_engine([=](Engine& e, Now n) { return e.set_charging_state(evse, state, n); });
 }
+std::error_code ChargingStation::set_parking_bay_occupied(int evse, bool occupied) {
+  return impl_->with_engine(
+      [=](Engine& e, Now n) { return e.set_parking_bay_occupied(evse, occupied, n); });
+}
 std::error_code ChargingStation::set_measurand(int evse, MeasurandEnumType measurand,
                                                double value) {
   return impl_->with_engine(

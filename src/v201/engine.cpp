@@ -387,6 +387,10 @@ std::error_code Engine::set_signed_measurand(int evseId, MeasurandEnumType measu
   return impl_->set_signed_measurand(evseId, measurand, value, signedMeterValue, now);
 }
 
+std::error_code Engine::set_parking_bay_occupied(int evseId, bool occupied, Now now) {
+  return impl_->set_parking_bay_occupied(evseId, occupied, now);
+}
+
 std::error_code Engine::set_measurand(int evseId, MeasurandEnumType measurand, double value,
                                       Now now) {
   return impl_->set_measurand(evseId, measurand, value, now);

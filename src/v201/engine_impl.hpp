@@ -178,6 +178,7 @@ class Engine::Impl {
   std::error_code set_measurand(int evse_id, MeasurandEnumType m, double value, Now now);
   std::error_code set_signed_measurand(int evse_id, MeasurandEnumType m, double value,
                                        const SignedMeterValueType& signed_value, Now now);
+  std::error_code set_parking_bay_occupied(int evse_id, bool occupied, Now now);
   std::error_code stop_transaction(int evse_id, ReasonEnumType reason, Now now);
   /// Starts a transaction when TxStartPoint is met and none is ongoing (E01).
   std::error_code evaluate_start(int evse_id, TriggerReasonEnumType trigger, Now now);

@@ -369,18 +369,20 @@ std::error_code Engine::Impl::evaluate_start(int evse_id, TriggerReasonEnumType 
   const unsigned sp = tx_settings_.start_points;
   const bool plugged = e.plugged_connector != 0;
   const bool authorized = e.authorized.has_value();
-  // E01.FR.01 to E01.FR.06. ParkingBayOccupancy needs a bay detector this station does not
-  // report: it never starts a transaction. DataSigned (E01.FR.04): a signing meter, signed
-  // readings switched on, and a signed reading since the last transaction.
+  // E01.FR.01 to E01.FR.06. ParkingBayOccupancy (E01.FR.01): an EV arrived in the bay (the
+  // firmware's detector) since the last transaction. DataSigned (E01.FR.04): a signing meter,
+  // signed readings switched on, and a signed reading since the last transaction.
   const bool data_signed = (sp & kDataSigned) && options_.signed_meter_values &&
                            tx_settings_.sign_sampled && e.signed_since_tx;
   const bool start =
-      data_signed || ((sp & kEVConnected) && plugged) || ((sp & kAuthorized) && authorized) ||
+      data_signed || ((sp & kParkingBayOccupancy) && e.bay_arrival) ||
+      ((sp & kEVConnected) && plugged) || ((sp & kAuthorized) && authorized) ||
       ((sp & kPowerPathClosed) && plugged && authorized) ||
       ((sp & kEnergyTransfer) && e.charging_state == ChargingStateEnumType::Charging);
   if (!start) return {};
   Transaction t;
   e.signed_since_tx = false;
+  e.bay_arrival = false;
   t.transaction_id = next_transaction_id(now);
   t.connector_id = e.plugged_connector;
   t.id_token = e.authorized;
@@ -577,6 +579,24 @@ std::error_code Engine::Impl::set_signed_measurand(int evse_id, MeasurandEnumTyp
   return evaluate_start(evse_id, TriggerReasonEnumType::SignedDataReceived, now);
 }
 
+std::error_code Engine::Impl::set_parking_bay_occupied(int evse_id, bool occupied, Now now) {
+  if (!valid_evse(evse_id)) return make_error_code(Errc::unknown_connector);
+  EvseTx& e = evse_tx(evse_id);
+  if (e.bay_occupied == occupied) return {};
+  e.bay_occupied = occupied;
+  e.bay_arrival = occupied && !e.tx;
+  if (occupied) {
+    if (e.tx) return {};
+    // E01.FR.01: the EV in the bay starts the transaction (triggerReason EVDetected).
+    return evaluate_start(evse_id, TriggerReasonEnumType::EVDetected, now);
+  }
+  // E06.FR.01: the EV left the bay; stoppedReason Local as part 6 TC_E_19 expects of a
+  // transaction not stopped remotely.
+  if (e.tx && (tx_settings_.stop_points & kParkingBayOccupancy))
+    return end_transaction(evse_id, TriggerReasonEnumType::EVDeparted, ReasonEnumType::Local, now);
+  return {};
+}
+
 std::error_code Engine::Impl::stop_transaction(int evse_id, ReasonEnumType reason, Now now) {
   if (!valid_evse(evse_id)) return make_error_code(Errc::unknown_connector);
   return end_transaction(evse_id, trigger_for(reason), reason, now);
@@ -602,8 +622,11 @@ void Engine::Impl::tx_timer(Now now) {
       if (e.tx && e.plugged_connector == 0) {
         // E03.FR.05, F02.FR.07: no cable within EVConnectionTimeOut; E10.FR.02: the EV of a
         // suspended transaction is not back, it is deauthorized (ending it per TxStopPoint).
+        // E03.FR.15: with ParkingBayOccupancy in TxStopPoint the transaction outlives the
+        // timeout (it ends when the EV leaves the bay): deauthorized only.
         const bool suspended = e.tx->connector_id != 0;
-        if (auto ec = suspended
+        const bool bay_stops = (tx_settings_.stop_points & kParkingBayOccupancy) != 0;
+        if (auto ec = suspended || bay_stops
                           ? authorization_ended(evse_id, TriggerReasonEnumType::EVConnectTimeout,
                                                 ReasonEnumType::Timeout, now)
                           : end_transaction(evse_id, TriggerReasonEnumType::EVConnectTimeout,

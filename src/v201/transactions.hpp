@@ -112,6 +112,8 @@ struct EvseTx {
   // The meter's signature of the latest reading, where it came signed (set_signed_measurand).
   std::map<MeasurandEnumType, SignedMeterValueType> signatures;
   bool signed_since_tx = false;  // a signed reading since the last transaction (E01.FR.04)
+  bool bay_occupied = false;     // the parking bay detector sees an EV (E01.FR.01, E06.FR.01)
+  bool bay_arrival = false;      // an EV arrived in the bay and no transaction started since
   std::optional<MonoTime> connect_deadline;      // authorized, cable not yet plugged (E03)
   bool authorizing = false;                      // an AuthorizeRequest is out
   /// Told with the next transaction_event hook call (unlockCable), then cleared.

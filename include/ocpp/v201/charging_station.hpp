@@ -113,6 +113,9 @@ class OCPP_API ChargingStation {
   /// a change is told to the ongoing transaction (transaction_event hook). Errors:
   /// Errc::unknown_connector, storage errors.
   std::error_code set_charging_state(int evseId, ChargingStateEnumType state);
+  /// What the parking bay detector of the EVSE sees (see Engine::set_parking_bay_occupied).
+  /// May lead to the transaction_event hook. Errors: Errc::unknown_connector, storage errors.
+  std::error_code set_parking_bay_occupied(int evseId, bool occupied);
   /// The latest reading of a measurand at the EVSE (e.g. Energy.Active.Import.Register in Wh),
   /// sampled into the transaction's meter values (see Engine::set_measurand). No hooks.
   /// Errors: Errc::unknown_connector, Errc::invalid_argument (not finite).

@@ -218,6 +218,12 @@ class OCPP_API Engine {
   /// point, leaving it the EnergyTransfer stop point. Errors: Errc::unknown_connector, storage
   /// errors.
   std::error_code set_charging_state(int evseId, ChargingStateEnumType state, Now now);
+  /// What the parking bay detector of the EVSE sees (a station with one calls it; without one
+  /// ParkingBayOccupancy is never met). An EV arriving starts a transaction with
+  /// ParkingBayOccupancy in TxStartPoint (E01.FR.01, triggerReason EVDetected); leaving ends
+  /// it with ParkingBayOccupancy in TxStopPoint (E06.FR.01, EVDeparted, stoppedReason Local).
+  /// May queue the transaction hook. Errors: Errc::unknown_connector, storage errors.
+  std::error_code set_parking_bay_occupied(int evseId, bool occupied, Now now);
   /// The latest reading of a measurand at the EVSE (e.g. Energy.Active.Import.Register in Wh),
   /// sampled into the transaction's meter values (Transaction.Begin, Sample.Periodic every
   /// SampledDataTxUpdatedInterval, Transaction.End). Errors: Errc::unknown_connector,
