@@ -68,6 +68,11 @@ void Engine::Impl::load_auth_settings() {
   s.local_pre_authorize = flag("AuthCtrlr", "LocalPreAuthorize", options_.local_pre_authorize);
   s.disable_remote_authorization = flag("AuthCtrlr", "DisableRemoteAuthorization", false);
   s.master_pass_group_id = dm_.get_string("AuthCtrlr", "MasterPassGroupId").value_or("");
+  // C10.FR.03, C12.FR.05, C14.FR.03: a cached or listed idToken that is not Accepted is
+  // refused locally, without an AuthorizeRequest, when its source's DisablePostAuthorize is
+  // true.
+  s.cache_disable_post_authorize = flag("AuthCacheCtrlr", "DisablePostAuthorize", false);
+  s.list_disable_post_authorize = flag("LocalAuthListCtrlr", "DisablePostAuthorize", false);
 }
 
 std::error_code Engine::Impl::load_authorization() {

@@ -19,7 +19,7 @@ std::error_code Engine::Impl::present_id_token(int evse_id, const IdTokenType& t
   // asking the CSMS (the same driver).
   if (e.tx && e.tx->id_token && same_token(*e.tx->id_token, token))
     return authorization_ended(evse_id, TriggerReasonEnumType::StopAuthorized,
-                               ReasonEnumType::Local, now);
+                               ReasonEnumType::Local, now, token);
   if (!online()) {
     authorize_offline(evse_id, token, now);
     return {};
@@ -123,7 +123,7 @@ void Engine::Impl::apply_authorization(int evse_id, const IdTokenType& token,
   if (e.tx && e.tx->id_token && info.groupIdToken && e.group_id_token &&
       same_token(*info.groupIdToken, *e.group_id_token)) {
     if (auto ec = authorization_ended(evse_id, TriggerReasonEnumType::StopAuthorized,
-                                      ReasonEnumType::Local, now))
+                                      ReasonEnumType::Local, now, token))
       log(0, "cannot end the transaction: " + ec.message());
     return;
   }

@@ -75,6 +75,14 @@ class ChargingStation::Impl final : public core::Facade<Engine> {
     if (ec) connection_log(0, "security profile trial: " + ec.message());
   }
 
+  // B10.FR.04: after a restart the first slot of NetworkConfigurationPriority is in place
+  // before the first attempt: the station does not begin with the connection it was configured
+  // with (and so, B10.FR.06, never reaches the old CSMS first).
+  MonoTime step(Now now) override {
+    if (startup_request_ && startup_request_->configurationSlot) after_transmit(now);
+    return Facade::step(now);
+  }
+
   // A01, A05: the engine's ConnectionRequests (a new password, a raised profile).
   void after_transmit(Now now) override {
     for (;;) {

@@ -192,8 +192,10 @@ class Engine::Impl {
                                   std::optional<ReasonEnumType> reason, Now now);
   /// The driver's authorization ended (their idToken again, E07; or deauthorized, E05): the
   /// transaction ends when TxStopPoint says so, else energy stops.
+  /// `stopped_by`: the idToken presented to end it, told in that message (E07.FR.02).
   std::error_code authorization_ended(int evse_id, TriggerReasonEnumType trigger,
-                                      ReasonEnumType reason, Now now);
+                                      ReasonEnumType reason, Now now,
+                                      std::optional<IdTokenType> stopped_by = std::nullopt);
   std::string next_transaction_id(Now now);
   /// Reads TxSettings (and the TransactionEvent retry policy) from the device model.
   void load_tx_settings();

@@ -73,11 +73,13 @@ const Row kStationRows[] = {
     {"AuthCtrlr", "MasterPassGroupId", "", "", M::ReadWrite, {}, {}, 36},
     {"AuthCtrlr", "OfflineTxForUnknownIdEnabled", "", kFromOptions, M::ReadWrite},
     {"AuthCacheCtrlr", "Available", "", "true", M::ReadOnly},
+    {"AuthCacheCtrlr", "DisablePostAuthorize", "", "false", M::ReadWrite},  // C10.FR.03, C12.FR.05
     {"AuthCacheCtrlr", "Enabled", "", kFromOptions, M::ReadWrite},
     {"AuthCacheCtrlr", "LifeTime", "", kFromOptions, M::ReadWrite, {}, 0},
     {"AuthCacheCtrlr", "Policy", "", "LRU", M::ReadWrite},
     {"LocalAuthListCtrlr", "Available", "", "true", M::ReadOnly},
     {"LocalAuthListCtrlr", "BytesPerMessage", "", kFromOptions, M::ReadOnly},
+    {"LocalAuthListCtrlr", "DisablePostAuthorize", "", "false", M::ReadWrite},  // C14.FR.03
     {"LocalAuthListCtrlr", "Enabled", "", kFromOptions, M::ReadWrite},
     {"LocalAuthListCtrlr", "Entries", "", "0", M::ReadOnly},
     {"LocalAuthListCtrlr", "ItemsPerMessage", "", kFromOptions, M::ReadOnly},

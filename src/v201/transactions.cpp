@@ -286,6 +286,7 @@ std::error_code Engine::Impl::write_event(int evse_id, TransactionEventEnumType 
     if (t.connector_id != 0) req.evse->connectorId = t.connector_id;
   }
   if (t.id_token && !t.id_token_sent) req.idToken = *t.id_token;  // E01.FR.10, E02.FR.01
+  if (t.stop_id_token) req.idToken = *t.stop_id_token;            // E07.FR.02
   if (context) {
     const auto& list =
         *context == ReadingContextEnumType::Transaction_Begin ? tx_settings_.started_measurands
@@ -340,6 +341,7 @@ std::error_code Engine::Impl::write_event(int evse_id, TransactionEventEnumType 
   t.charging_state = e.charging_state;
   if (req.evse && req.evse->connectorId) t.connector_sent = true;
   if (req.idToken) t.id_token_sent = true;
+  t.stop_id_token.reset();
   e.remote_start_unsent = false;
   const std::optional<bool> unlock_cable = std::exchange(e.unlock_cable, std::nullopt);
   Pending& p = pending_[t.tx_key];
@@ -434,11 +436,15 @@ std::error_code Engine::Impl::end_transaction(int evse_id, TriggerReasonEnumType
 }
 
 std::error_code Engine::Impl::authorization_ended(int evse_id, TriggerReasonEnumType trigger,
-                                                  ReasonEnumType reason, Now now) {
+                                                  ReasonEnumType reason, Now now,
+                                                  std::optional<IdTokenType> stopped_by) {
   EvseTx& e = evse_tx(evse_id);
   e.authorized.reset();
   e.group_id_token.reset();
   if (!e.tx) return {};
+  // E07.FR.02: the StopAuthorized message carries the idToken that ended the authorization
+  // (another one of the group, C09.FR.03, or the same one again).
+  e.tx->stop_id_token = std::move(stopped_by);
   // E05.FR.10, E06.FR.03, E06.FR.06: the transaction ends with its authorization.
   if (tx_settings_.stop_points & (kAuthorized | kPowerPathClosed | kEnergyTransfer))
     return end_transaction(evse_id, trigger, reason, now);

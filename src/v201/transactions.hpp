@@ -78,6 +78,8 @@ struct Transaction {
   bool connector_sent = false;          // evse.connectorId told to the CSMS
   std::optional<IdTokenType> id_token;  // the idToken it is authorized with
   bool id_token_sent = false;           // told to the CSMS (E01.FR.10, E02.FR.01)
+  /// The idToken that ended the authorization, for the message that says so (E07.FR.02).
+  std::optional<IdTokenType> stop_id_token;
   std::optional<std::int32_t> remote_start_id;
   std::optional<ChargingStateEnumType> charging_state;  // last reported
   std::optional<MonoTime> next_sample;                  // SampledDataTxUpdatedInterval
