@@ -9,6 +9,9 @@
 //   suspend N         the EV pauses (chargingState SuspendedEV)
 //   stop N            the transaction of EVSE N ends (stoppedReason Local)
 //   fault N [CODE], clear N, status, quit
+//   limit N AMPS [SRC] an external limit (K11, K12) on EVSE N (0: the grid connection), A per
+//                     phase, from SRC (EMS, the default; SO; Other)
+//   limit N off [SRC] the external system released it (K13)
 // When a transaction is running with the cable plugged, the simulated EV starts charging on its
 // own (Charging), and the meter ramps at --power while it charges. UpdateFirmware (L01) and GetLog
 // (N01) transfer files as in 1.6 (transfer.hpp: file:// and http://), each step printed as a
@@ -17,6 +20,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -359,6 +363,7 @@ class Station {
       if (!(in >> n)) n = 1;
       return check(cs_->present_id_token(n, token));
     }
+    if (cmd == "limit") return external_limit(in);
     static const char* const kCommands[] = {"plug",  "unplug",   "fault",   "clear",
                                             "meter", "charging", "suspend", "stop"};
     if (std::find(std::begin(kCommands), std::end(kCommands), cmd) == std::end(kCommands))
@@ -395,6 +400,35 @@ class Station {
                         : plugged_[i] ? ConnectorStatusEnumType::Occupied
                                       : ConnectorStatusEnumType::Available;
     return check(cs_->set_connector_status(n, plugged_[i] ? plugged_[i] : 1, status));
+  }
+
+  // limit N AMPS [SOURCE] / limit N off [SOURCE]: an external system's limit (K11-K13).
+  std::string external_limit(std::istringstream& in) {
+    const char* const usage = "usage: limit N AMPS|off [EMS|SO|Other]";
+    int n = -1;
+    std::string value, source_text = "EMS";
+    if (!(in >> n >> value)) return error_json(usage);
+    in >> source_text;
+    ChargingLimitSourceEnumType source{};
+    if (!from_string(source_text, source) || source == ChargingLimitSourceEnumType::CSO)
+      return error_json(usage);
+    std::error_code ec;
+    if (value == "off") {
+      ec = cs_->release_external_limit(n, source);
+    } else {
+      char* end = nullptr;
+      const double amps = std::strtod(value.c_str(), &end);
+      if (end == value.c_str() || *end != '\0' || !(amps >= 0)) return error_json(usage);
+      ChargingScheduleType schedule;
+      schedule.id = 1;
+      schedule.chargingRateUnit = ChargingRateUnitEnumType::A;
+      ChargingSchedulePeriodType period;
+      period.startPeriod = 0;
+      period.limit = amps;
+      schedule.chargingSchedulePeriod.push_back(period);
+      ec = cs_->set_external_limit(n, source, schedule);
+    }
+    return ec ? error_json("limit: " + ec.message()) : std::string();
   }
 
   std::string state_json() {

@@ -255,6 +255,14 @@ void bound(Level& l, const Prevailing& p, RateUnit unit, const Settings& st, boo
   if (c.limit < l.value.limit || (take_equal && c.limit == l.value.limit)) l.value = c;
 }
 
+/// Lowers l to every candidate in effect: 2.0.1 external constraints (one per external source
+/// and location) all bound the limit (part 2 SC.01: the schedules from external sources are
+/// merged by their minimum), whatever their stackLevel.
+void bound_each(Level& l, const std::vector<const Profile*>& candidates, Seconds t, Seconds anchor,
+                RateUnit unit, const Settings& st) {
+  for (const Profile* c : candidates) bound(l, prevailing({c}, t, anchor), unit, st, false);
+}
+
 Level location_level(const std::vector<Profile>& list, const Situation& s, int location, Seconds t,
                      Seconds fallback_anchor, RateUnit unit, const Settings& st) {
   Level l;
@@ -266,8 +274,7 @@ Level location_level(const std::vector<Profile>& list, const Situation& s, int l
   if (tx.value && tx.value->minChargingRate)
     l.minChargingRate = convert(*tx.value->minChargingRate, tx.value->unit, unit,
                                 tx.value->numberPhases.value_or(st.default_phases), st.voltage);
-  bound(l, prevailing(of_purpose(list, Purpose::External, location, std::nullopt), t, anchor), unit,
-        st, false);
+  bound_each(l, of_purpose(list, Purpose::External, location, std::nullopt), t, anchor, unit, st);
   return l;
 }
 
@@ -275,12 +282,11 @@ Level location_value(const std::vector<Profile>& list, const Situation& s, int l
                      Seconds fallback_anchor, RateUnit unit, const Settings& st) {
   const Prevailing max =
       prevailing(of_purpose(list, Purpose::StationMax, 0, std::nullopt), t, fallback_anchor);
-  const Prevailing ext =
-      prevailing(of_purpose(list, Purpose::External, 0, std::nullopt), t, fallback_anchor);
+  const auto ext = of_purpose(list, Purpose::External, 0, std::nullopt);
   if (location >= 1) {
     Level l = location_level(list, s, location, t, fallback_anchor, unit, st);
     bound(l, max, unit, st, false);
-    bound(l, ext, unit, st, false);
+    bound_each(l, ext, t, fallback_anchor, unit, st);
     return l;
   }
   // Location 0: what the station may draw from the grid (1.6 section 5.7, 2.0.1 K08.FR.03):
@@ -302,7 +308,7 @@ Level location_value(const std::vector<Profile>& list, const Situation& s, int l
   total.value.limit = std::round(sum * 10.0) / 10.0;
   total.value.numberPhases = same_phases ? phases : std::nullopt;
   bound(total, max, unit, st, true);
-  bound(total, ext, unit, st, false);
+  bound_each(total, ext, t, fallback_anchor, unit, st);
   return total;
 }
 

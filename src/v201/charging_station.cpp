@@ -389,4 +389,19 @@ std::error_code ChargingStation::report_log_status(UploadLogStatusEnumType statu
       [=](Engine& e, Now n) { return e.report_log_status(status, requestId, n); });
 }
 
+// --- external charging limits (K11-K13) ---
+std::error_code ChargingStation::set_external_limit(int evseId, ChargingLimitSourceEnumType source,
+                                                    const ChargingScheduleType& schedule,
+                                                    std::optional<bool> isGridCritical) {
+  return impl_->with_engine([&](Engine& e, Now n) {
+    return e.set_external_limit(evseId, source, schedule, n, isGridCritical);
+  });
+}
+std::error_code ChargingStation::release_external_limit(int evseId,
+                                                        ChargingLimitSourceEnumType source) {
+  return impl_->with_engine(
+      [=](Engine& e, Now n) { return e.release_external_limit(evseId, source, n); });
+}
+// --- end external charging limits ---
+
 }  // namespace ocpp::v201

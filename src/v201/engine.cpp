@@ -82,6 +82,7 @@ std::error_code Engine::Impl::load(Now now) {
   schedule_aligned(now);
   if (auto ec = load_transactions(now)) return ec;
   if (auto ec = load_smart_charging(now)) return ec;  // smart charging (block K), K01.FR.27
+  if (auto ec = load_external_limits()) return ec;    // K11-K13
   if (auto ec = load_certificates()) return ec;       // certificate management (M05.FR.12)
   if (auto ec = load_security_log(now)) return ec;
   if (auto ec = load_connection_security()) return ec;  // A01, A05
@@ -111,6 +112,7 @@ void Engine::Impl::connected(Now now) {
     // A reconnect after Accepted is no reboot: no new BootNotificationRequest (B01.FR.03
     // asks for one at every boot); the CSMS hears what the connectors are doing now (B04).
     report_status_after_offline(now);
+    external_limits_online(now);  // K11-K13: what the CSMS missed while offline
     if (heartbeat_interval_.count() > 0) next_heartbeat_ = now.mono + heartbeat_interval_;
   } else if (!registration_ || next_boot_ < now.mono) {
     // After Pending or Rejected the interval the CSMS gave still holds across a reconnect

@@ -10,8 +10,8 @@
 // local_list.cpp (C13, C14, D01, D02: the Local Authorization List), metering.cpp (block J),
 // security_events.cpp (A04), data_transfer.cpp (P01), smart_charging.cpp and
 // charging_profiles.cpp (block K), certificates.cpp (M03-M05), certificate_renewal.cpp (A02,
-// A03), connection_security.cpp (A01, A05), firmware.cpp (L01), logs.cpp (N01) and
-// customer_information.cpp (N09, N10).
+// A03), connection_security.cpp (A01, A05), firmware.cpp (L01), logs.cpp (N01),
+// customer_information.cpp (N09, N10) and external_limits.cpp (K11-K13).
 #pragma once
 
 #include <deque>
@@ -427,6 +427,41 @@ class Engine::Impl {
   /// SmartChargingCtrlr.ProfileStackLevel, PeriodsPerSchedule and RateUnit.
   ProfileLimits profile_limits() const;
   SmartChargingState smart_;
+
+  // --- external charging limits (K11-K13): external_limits.cpp ---
+  /// Reads which external limits the CSMS has acknowledged (kv "v201.extlimit.told.").
+  std::error_code load_external_limits();
+  std::error_code set_external_limit(int evse_id, ChargingLimitSourceEnumType source,
+                                     const ChargingScheduleType& schedule, Now now,
+                                     std::optional<bool> is_grid_critical);
+  std::error_code release_external_limit(int evse_id, ChargingLimitSourceEnumType source, Now now);
+  /// Online again (Accepted, or a reconnect after Accepted): tells the CSMS the external limits
+  /// it has not acknowledged and the releases it has not heard of.
+  void external_limits_online(Now now);
+  /// Sends NotifyChargingLimitRequest for the installed external limit unless the CSMS was
+  /// already sent one that differs by no more than LimitChangeSignificance.
+  void notify_external_limit(const InstalledProfile& ip, Now now);
+  /// Sends ClearedChargingLimitRequest for (evseId, chargingLimitSource) (K13.FR.02).
+  void send_cleared_limit(const std::pair<int, ChargingLimitSourceEnumType>& key);
+  /// TransactionEvent ChargingRateChanged for the transactions whose limit changed
+  /// significantly since `before` (smart_.reported before the change).
+  void external_rate_changed(const std::vector<std::optional<SmartChargingState::Reported>>& before,
+                             Now now);
+  /// One external limit as the CSMS knows it: (evseId, chargingLimitSource).
+  using ExternalKey = std::pair<int, ChargingLimitSourceEnumType>;
+  /// The external limits the CSMS acknowledged (NotifyChargingLimitResponse) and that were not
+  /// cleared since (ClearedChargingLimitResponse): the reference of LimitChangeSignificance.
+  std::map<ExternalKey, ChargingScheduleType> external_told_;
+  /// The NotifyChargingLimitRequest on its way (not answered yet), by key.
+  struct ExternalSending {
+    ChargingScheduleType schedule;
+    std::uint64_t serial = 0;
+  };
+  std::map<ExternalKey, ExternalSending> external_sending_;
+  std::uint64_t external_serial_ = 0;
+  /// isGridCritical as the firmware gave it with the installed limit (in memory only).
+  std::map<ExternalKey, bool> external_critical_;
+  // --- end external charging limits ---
 
   // the connection's security (A01, A05): connection_security.cpp
   /// Reads the profile the CSMS raised in an earlier run and an interrupted trial; queues the

@@ -56,6 +56,7 @@ void Engine::Impl::on_boot_result(const rapidjson::Value* result, Now now) {
     }
     if (heartbeat_interval_.count() > 0) next_heartbeat_ = now.mono + heartbeat_interval_;
     report_all_status(now);  // B01.FR.05
+    external_limits_online(now);  // K11-K13: external limits set before Accepted
   } else {
     // B02.FR.07/08, B03.FR.05/06: the next BootNotificationRequest after the interval, or
     // after a wait of our own when it is 0.

@@ -118,7 +118,11 @@ const Row kStationRows[] = {
     {"SmartChargingCtrlr", "Available", "", "true", M::ReadOnly},
     {"SmartChargingCtrlr", "Enabled", "", "true", M::ReadWrite},
     {"SmartChargingCtrlr", "Entries", "ChargingProfiles", "0", M::ReadOnly},
+    // K11-K13 (external_limits.cpp): false, the firmware's set_external_limit is refused.
+    {"SmartChargingCtrlr", "ExternalControlSignalsEnabled", "", "true", M::ReadWrite},
     {"SmartChargingCtrlr", "LimitChangeSignificance", "", "0", M::ReadWrite, {}, 0, 100},
+    // K11.FR.03: the external schedule in NotifyChargingLimitRequest (default false, part 2).
+    {"SmartChargingCtrlr", "NotifyChargingLimitWithSchedules", "", "false", M::ReadWrite},
     {"SmartChargingCtrlr", "PeriodsPerSchedule", "", "24", M::ReadOnly},
     {"SmartChargingCtrlr", "ProfileStackLevel", "", "10", M::ReadOnly},
     {"SmartChargingCtrlr", "RateUnit", "", "A,W", M::ReadOnly, "A,W"},

@@ -6,6 +6,9 @@
 //     after the reconnect (E04.FR.03).
 //   Smart charging (K01, K08): SetChargingProfile TxDefaultProfile for the station -> the
 //     charging_limit hook; GetCompositeSchedule; ClearChargingProfile (K10) -> back to the maximum.
+//   External limits (K12, K13): `limit 0 20 SO` -> NotifyChargingLimit, GetChargingProfiles
+//     reports the ChargingStationExternalConstraints profile (TC_K_52); `limit 0 off SO` ->
+//     ClearedChargingLimit.
 //   Certificates (M05, M03): InstallCertificate CSMSRootCertificate, GetInstalledCertificateIds
 //     with the hash data of `openssl ocsp`.
 //   Firmware (L01): UpdateFirmware from a file:// location, signed by the firmware signing key ->
@@ -111,6 +114,39 @@ scenario('v201_features', async (t) => {
   t.ok(`K10.FR.01 ClearChargingProfile id 11 -> ${cleared.status}; EVSE 1 back to ${back.limit} ${back.unit}`, () => {
     assert.equal(cleared.status, 'Accepted');
     assert.ok(back.limit > 16);
+  });
+
+  // ---------------------------------------------------------------------------------------
+  t.step('K12 K13 TC_K_52: an external limit on the grid connection -> NotifyChargingLimit; reported as ChargingStationExternalConstraints; released -> ClearedChargingLimit');
+  m = csms.mark();
+  em = cp.mark();
+  cp.send('limit 0 20 SO');
+  const notify = await csms.waitForCall('NotifyChargingLimit', () => true, { from: m, timeoutMs: 5000 });
+  const grid = await cp.waitFor((e) => e.event === 'charging_limit' && e.evseId === 1 && e.limit === 20, { from: em, timeoutMs: 3000, desc: 'charging_limit 20 A on EVSE 1' });
+  t.ok(`K12.FR.02 K12.FR.04 NotifyChargingLimit ${JSON.stringify(notify.payload)}; EVSE 1 limited to ${grid.limit} ${grid.unit} (K12.FR.01)`, () => {
+    assert.equal(notify.payload.chargingLimit.chargingLimitSource, 'SO');
+    assert.equal(notify.payload.evseId, undefined);
+  });
+  m = csms.mark();
+  const gcp = await csms.call('GetChargingProfiles', { requestId: 52, chargingProfile: { chargingProfilePurpose: 'ChargingStationExternalConstraints' } });
+  const report = await csms.waitForCall('ReportChargingProfiles', (p) => p.requestId === 52, { from: m, timeoutMs: 5000 });
+  t.ok(`TC_K_52 K12.FR.05 GetChargingProfiles ChargingStationExternalConstraints -> ${gcp.status}; report source ${report.payload.chargingLimitSource}, profile id ${report.payload.chargingProfile[0].id}`, () => {
+    assert.equal(gcp.status, 'Accepted');
+    assert.equal(report.payload.evseId, 0);
+    assert.equal(report.payload.chargingLimitSource, 'SO');
+    assert.equal(report.payload.chargingProfile[0].chargingProfilePurpose, 'ChargingStationExternalConstraints');
+    assert.ok(report.payload.chargingProfile[0].id < 0);
+  });
+  const notCleared = await csms.call('ClearChargingProfile', { chargingProfileId: report.payload.chargingProfile[0].id });
+  t.ok(`K10.FR.09 ClearChargingProfile of the external constraint's id -> ${notCleared.status}`, () => assert.equal(notCleared.status, 'Unknown'));
+  m = csms.mark();
+  em = cp.mark();
+  cp.send('limit 0 off SO');
+  const clearedLimit = await csms.waitForCall('ClearedChargingLimit', () => true, { from: m, timeoutMs: 5000 });
+  const free = await cp.waitFor((e) => e.event === 'charging_limit' && e.evseId === 1, { from: em, timeoutMs: 3000, desc: 'charging_limit after the release' });
+  t.ok(`K13.FR.02 ClearedChargingLimit ${JSON.stringify(clearedLimit.payload)}; EVSE 1 back to ${free.limit} ${free.unit} (K13.FR.01)`, () => {
+    assert.equal(clearedLimit.payload.chargingLimitSource, 'SO');
+    assert.ok(free.limit > 20);
   });
 
   // ---------------------------------------------------------------------------------------

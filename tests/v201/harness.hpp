@@ -74,6 +74,12 @@ inline bool valid_request(const std::string& action, const std::string& payload,
   } else if (action == "ReportChargingProfiles") {  // smart charging (block K)
     ocpp::v201::ReportChargingProfilesRequest r;
     ok = ocpp::v201::codec::from_json(payload, r, err);
+  } else if (action == "NotifyChargingLimit") {  // external charging limits (K11-K13)
+    ocpp::v201::NotifyChargingLimitRequest r;
+    ok = ocpp::v201::codec::from_json(payload, r, err);
+  } else if (action == "ClearedChargingLimit") {
+    ocpp::v201::ClearedChargingLimitRequest r;
+    ok = ocpp::v201::codec::from_json(payload, r, err);
   } else if (action == "SignCertificate") {  // certificate management (A02, A03)
     ocpp::v201::SignCertificateRequest r;
     ok = ocpp::v201::codec::from_json(payload, r, err);

@@ -180,6 +180,24 @@ class OCPP_API ChargingStation {
   /// Engine::report_log_status (same errors). A failure may queue a new upload_log later.
   std::error_code report_log_status(UploadLogStatusEnumType status, std::int32_t requestId);
 
+  // --- external charging limits (K11 to K13) ---
+  /// An external system (`source` EMS, SO or Other) imposes or updates a limit on the grid
+  /// connection (evseId 0) or an EVSE: installed as a ChargingStationExternalConstraints
+  /// profile, told to the CSMS in a NotifyChargingLimitRequest when it changed by more than
+  /// SmartChargingCtrlr.LimitChangeSignificance (after the next Accepted connection when
+  /// offline), ongoing transactions whose limit changes get a TransactionEventRequest
+  /// ChargingRateChanged; see Engine::set_external_limit (same errors). May lead to the
+  /// charging_limit and transaction_event hooks.
+  std::error_code set_external_limit(int evseId, ChargingLimitSourceEnumType source,
+                                     const ChargingScheduleType& schedule,
+                                     std::optional<bool> isGridCritical = std::nullopt);
+  /// The external system released its limit on evseId: ClearedChargingLimitRequest, and
+  /// ChargingRateChanged for the transactions whose limit changes; see
+  /// Engine::release_external_limit (same errors). May lead to the charging_limit and
+  /// transaction_event hooks.
+  std::error_code release_external_limit(int evseId, ChargingLimitSourceEnumType source);
+  // --- end external charging limits ---
+
   class OCPP_LOCAL Impl;
 
  private:

@@ -334,6 +334,42 @@ class OCPP_API Engine {
   /// F06.FR.14/15).
   UploadLogStatusEnumType log_status() const;
 
+  // --- external charging limits (K11 to K13) ---
+  /// An external system (an EMS, the grid operator: `source` EMS, SO or Other) imposes or
+  /// updates a limit on the station's grid connection (evseId 0) or on an EVSE. The limit is
+  /// installed as a ChargingStationExternalConstraints profile (a negative id, stackLevel 0,
+  /// one per evseId and source; persisted like the CSMS's profiles): it bounds the limit of
+  /// every EVSE and of the station (the minimum with the charging profiles and with the other
+  /// external limits, K11.FR.01, K12.FR.01), GetChargingProfiles reports it with its
+  /// chargingLimitSource (K11.FR.06, K12.FR.05), GetCompositeSchedule includes it, the CSMS
+  /// can neither replace nor clear it (K01.FR.22, K10.FR.08, K10.FR.09). `schedule` without
+  /// startSchedule starts now. Online, a NotifyChargingLimitRequest goes out when the limit
+  /// differs from the one the CSMS last acknowledged by more than
+  /// SmartChargingCtrlr.LimitChangeSignificance (K11.FR.02, K12.FR.02), with the schedule only
+  /// when NotifyChargingLimitWithSchedules is true (K11.FR.03); offline it is sent after the
+  /// next connection is Accepted. Every ongoing transaction whose limit changes by more than
+  /// LimitChangeSignificance gets a TransactionEventRequest Updated with triggerReason
+  /// ChargingRateChanged (K11.FR.04; durable). May queue the charging_limit and
+  /// transaction_event hooks. Errors: Errc::unknown_connector (evseId not 0..N),
+  /// Errc::invalid_argument (source CSO, K11.FR.05; a schedule that fails the checks of a
+  /// charging profile: periods, chargingRateUnit not in SmartChargingCtrlr.RateUnit,
+  /// PeriodsPerSchedule, phaseToUse, salesTariff), Errc::invalid_state
+  /// (SmartChargingCtrlr.ExternalControlSignalsEnabled is false), storage errors (then
+  /// nothing changed).
+  std::error_code set_external_limit(int evseId, ChargingLimitSourceEnumType source,
+                                     const ChargingScheduleType& schedule, Now now,
+                                     std::optional<bool> isGridCritical = std::nullopt);
+  /// The external system released the limit it set on evseId (K13): the limit no longer
+  /// applies (K13.FR.01), a ClearedChargingLimitRequest goes out (K13.FR.02; offline: after
+  /// the next connection is Accepted, when the CSMS had been told of the limit), ongoing
+  /// transactions whose limit changes by more than LimitChangeSignificance get a
+  /// TransactionEventRequest Updated with triggerReason ChargingRateChanged (K13.FR.03). May
+  /// queue the charging_limit and transaction_event hooks. Errors: Errc::unknown_connector,
+  /// Errc::invalid_argument (source CSO), Errc::invalid_state (no limit of that source on
+  /// evseId), storage errors (then nothing changed).
+  std::error_code release_external_limit(int evseId, ChargingLimitSourceEnumType source, Now now);
+  // --- end external charging limits ---
+
   // --- state ---
   /// True between connected() and disconnected().
   bool is_connected() const;

@@ -110,8 +110,9 @@ struct Hooks {
   std::function<void(DateTime csms_time)> time_sync;
   // smart charging (block K)
   /// The limit in effect on an EVSE (evseId >= 1) or the whole station (evseId 0: what it
-  /// may draw from the grid) changed: a charging profile was set, cleared or expired, a
-  /// schedule period began or ended, a transaction started or ended. Called once per EVSE
+  /// may draw from the grid) changed: a charging profile was set, cleared or expired, an
+  /// external limit was set or released (K11-K13), a schedule period began or ended, a
+  /// transaction started or ended. Called once per EVSE
   /// and the station after create(). limit is in unit (A per phase, or W); without profiles
   /// it is EngineOptions::max_current. numberPhases as the profile gives it, if it does.
   std::function<void(int evseId, double limit, ChargingRateUnitEnumType unit,

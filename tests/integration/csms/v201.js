@@ -42,6 +42,9 @@ function defaultResponse(csms, action, params, ctx) {
     case 'MeterValues':
     case 'FirmwareStatusNotification':
     case 'LogStatusNotification':
+    case 'NotifyChargingLimit':
+    case 'ClearedChargingLimit':
+    case 'ReportChargingProfiles':
       return {};
     default:
       throw createRPCError('NotImplemented', `CSMS does not handle ${action}`);
