@@ -502,7 +502,9 @@ class Engine::Impl {
   static bool is_network_priority(const VariableKey& key, AttributeEnumType type);
   /// B10.FR.01, B10.FR.02: Rejected unless every slot of the list holds a valid profile;
   /// A05.FR.09, A05.FR.10: or when one is lower than the active one (downgrade_allowed).
-  SetOutcome check_network_priority(const std::string& value) const;
+  SetOutcome check_network_priority(const std::string& value, Now now);
+  /// A05.FR.06: removes the network profiles below a raised SecurityProfile.
+  std::error_code drop_lower_network_profiles(int profile);
   /// B10.FR.03, B10.FR.07: the host's outcome of the trial of a slot.
   std::error_code end_network_trial(bool succeeded, std::string_view why, Now now);
   /// Queues the ConnectionRequest of the walk's slot `index` (a trial when it has a profile).

@@ -10,6 +10,7 @@
 // attempts (B10.FR.03) and reports the outcome (connection_trial_ended, network_profile). When
 // every slot failed, the slot of the last successful connection comes back (B10.FR.07).
 // apn and vpn are stored, never applied: the modem and the VPN are the firmware's.
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -125,11 +126,14 @@ std::error_code Engine::Impl::end_network_trial(bool succeeded, std::string_view
     // a lower one the firmware allows (A05.FR.08, B09.FR.31): the profile in use.
     const int p = network_profiles_[slot].securityProfile;
     if (p > security_profile() || (p < security_profile() && downgrade_allowed(p))) {
+      const bool raised = p > security_profile();
       (void)dm_.set(VariableKey{"SecurityCtrlr", {}, -1, -1, "SecurityProfile", {}},
                     AttributeEnumType::Actual, std::to_string(p), SetSource::local);
       raised_profile_ = p;
       profile_fallback_.reset();
       if (auto ec = store_connection_security()) return ec;
+      if (raised)
+        if (auto ec = drop_lower_network_profiles(p)) return ec;
     }
     return store_.kv_set(kConnectedKey, std::to_string(slot));
   }
@@ -151,6 +155,34 @@ std::error_code Engine::Impl::end_network_trial(bool succeeded, std::string_view
   return {};
 }
 
+std::error_code Engine::Impl::drop_lower_network_profiles(int profile) {
+  // A05.FR.06: the profiles below the raised SecurityProfile go, and so do their slots in
+  // NetworkConfigurationPriority (the CSMS may no longer be reached that way: A05.FR.07).
+  std::vector<int> dropped;
+  for (const auto& [slot, p] : network_profiles_)
+    if (p.securityProfile < profile) dropped.push_back(slot);
+  if (dropped.empty()) return {};
+  for (int slot : dropped) {
+    if (auto ec = store_.kv_erase(slot_key(slot))) return ec;
+    network_profiles_.erase(slot);
+    log(2, "network profile slot " + std::to_string(slot) + " removed: below SecurityProfile " +
+               std::to_string(profile) + " (A05.FR.06)");
+  }
+  std::string priority;
+  for (int slot : network_walk_) {
+    if (std::find(dropped.begin(), dropped.end(), slot) != dropped.end()) continue;
+    if (!priority.empty()) priority += ',';
+    priority += std::to_string(slot);
+  }
+  if (priority.empty()) priority = std::to_string(active_network_profile_);
+  const auto out =
+      dm_.set(VariableKey{"OCPPCommCtrlr", {}, -1, -1, "NetworkConfigurationPriority", {}},
+              AttributeEnumType::Actual, priority, SetSource::csms);
+  if (out.status == SetVariableStatusEnumType::Rejected)
+    log(0, "NetworkConfigurationPriority not updated: " + out.reason);
+  return {};
+}
+
 void Engine::Impl::set_active_network_profile(int slot) {
   active_network_profile_ = slot;
   // NetworkConnectionProfileType.messageTimeout: how long a message sent over this connection
@@ -168,7 +200,7 @@ bool Engine::Impl::is_network_priority(const VariableKey& key, AttributeEnumType
          key.variable == "NetworkConfigurationPriority";
 }
 
-SetOutcome Engine::Impl::check_network_priority(const std::string& value) const {
+SetOutcome Engine::Impl::check_network_priority(const std::string& value, Now now) {
   const auto slots = parse_priority(value);
   // B10.FR.02: an entry that is no slot of the valuesList, or none at all.
   if (!slots || slots->empty())
@@ -185,6 +217,15 @@ SetOutcome Engine::Impl::check_network_priority(const std::string& value) const 
       const int sp = p->second.securityProfile;
       if (sp < security_profile() && !downgrade_allowed(sp))
         return SetOutcome{SetVariableStatusEnumType::Rejected, "NoSecurityDowngrade"};
+      // A05.FR.02, A05.FR.03: a slot with a higher profile needs what that profile needs (a
+      // valid CSMS root; for 3 a valid station certificate) when it is put in the priority
+      // list, not when SetNetworkProfile stores it (part 6 TC_A_20, TC_A_21).
+      if (sp > security_profile()) {
+        const auto out = check_connection_security(
+            VariableKey{"SecurityCtrlr", {}, -1, -1, "SecurityProfile", {}}, std::to_string(sp),
+            now);
+        if (out.status != SetVariableStatusEnumType::Accepted) return out;
+      }
     }
   }
   return {};
@@ -211,13 +252,10 @@ void Engine::Impl::handle_set_network_profile(const rpc::Frame& frame, Now now) 
              (!tls && !starts_with(p.ocppCsmsUrl, "ws://")) || tls != (p.securityProfile >= 2) ||
              p.ocppCsmsUrl.size() <= (tls ? 6u : 5u)) {
     reason = "InvalidValue";  // B09.FR.02: the URL's scheme must fit the profile
-  } else if (p.securityProfile > security_profile()) {
-    // A05.FR.02, A05.FR.03: what a higher profile needs must be installed.
-    const auto out =
-        check_connection_security(VariableKey{"SecurityCtrlr", {}, -1, -1, "SecurityProfile", {}},
-                                  std::to_string(p.securityProfile), now);
-    if (out.status != SetVariableStatusEnumType::Accepted) reason = out.reason;
   }
+  // A higher profile's certificates are checked when the slot enters NetworkConfigurationPriority
+  // (A05.FR.02, A05.FR.03): the CSMS may store the profile first and install them after.
+  (void)now;
   if (reason.empty()) {
     // B09.FR.01: stored before the answer; B09.FR.03 when it cannot be.
     if (auto ec = store_.kv_set(slot_key(req.configurationSlot), codec::to_json(p))) {

@@ -93,7 +93,7 @@ void Engine::Impl::handle_set_variables(const rpc::Frame& frame, Now now) {
         security ? check_connection_security(key, d.attributeValue, now) : SetOutcome{};
     // B10: every slot of NetworkConfigurationPriority must hold a profile.
     const bool priority = is_network_priority(key, type);
-    if (priority) out = check_network_priority(d.attributeValue);
+    if (priority) out = check_network_priority(d.attributeValue, now);
     if (out.status == SetVariableStatusEnumType::Accepted)
       out = dm_.set(key, type, d.attributeValue, connection_security_source(key));
     // B10.FR.01, B10.FR.04: the new order is used from the next start.

@@ -99,9 +99,24 @@ TEST_CASE("v201 B09.FR.02 B09.FR.04 an invalid or lower-security network profile
   CHECK(set_profile(h, 2, "http://csms2.example/ocpp") == "Rejected");             // scheme
   CHECK(set_profile(h, 2, "wss://csms2.example/ocpp", 1) == "Rejected");  // TLS on profile 1
   CHECK(set_profile(h, 2, "ws://csms2.example/ocpp", 0) == "Rejected");   // B09.FR.04: 0 < 1
-  // Profile 2 needs a CSMSRootCertificate (A05.FR.02): none installed.
-  CHECK(set_profile(h, 2, "wss://csms2.example/ocpp", 2) == "Rejected");
+  CHECK(set_priority(h, "2,1") == "Rejected");  // B10.FR.02: slot 2 holds no profile
+}
+
+TEST_CASE(
+    "v201 A05.FR.02 TC_A_20: a higher profile without a CSMS root is stored, but "
+    "NetworkConfigurationPriority naming it is Rejected",
+    "[v201][network_profile]") {
+  Harness h;
+  online(h);
+  // Part 6 TC_A_20 step 2: SetNetworkProfileResponse Accepted (the certificates may follow).
+  CHECK(set_profile(h, 2, "wss://csms2.example/ocpp", 2) == "Accepted");
+  // Step 4: SetVariablesResponse Rejected; nothing changes, no reconnect.
   CHECK(set_priority(h, "2,1") == "Rejected");
+  CHECK(comm(h, "NetworkConfigurationPriority") == "1");
+  CHECK_FALSE(h.engine().poll_connection_request());
+  h.restart();
+  CHECK_FALSE(h.engine().poll_connection_request());
+  CHECK(comm(h, "ActiveNetworkProfile") == "1");
 }
 
 TEST_CASE(
