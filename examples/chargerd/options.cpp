@@ -11,6 +11,7 @@ const char* const kUsage =
     "usage: ocpp-chargerd --url URL --id ID --db PATH [--ocpp 1.6|2.0.1] [--connectors N]\n"
     "                     [--password P]\n"
     "                     [--ca-file FILE] [--config FILE] [--control PATH] [--log-frames]\n"
+    "                     [--master-pass-ui]\n"
     "                     [--power WATTS] [--backoff-min-ms N] [--backoff-max-ms N]\n"
     "                     [--call-timeout-s N] [--connect-timeout-s N]\n"
     "                     [--vendor V] [--model M]\n"
@@ -55,6 +56,7 @@ std::string apply(DaemonOptions& o, const std::string& key, const std::string& v
     else if (key == "vendor") o.vendor = v;
     else if (key == "model") o.model = v;
     else if (key == "log-frames" || key == "log_frames") o.log_frames = v == "true" || v == "1";
+    else if (key == "master-pass-ui" || key == "master_pass_ui") o.master_pass_ui = v == "true" || v == "1";
     else return "unknown option " + key;
     // clang-format on
   } catch (...) {
@@ -95,7 +97,7 @@ std::string parse_options(int argc, char** argv, DaemonOptions& out) {
     if (a == "--help" || a == "-h") return "help";
     if (a.rfind("--", 0) != 0) return "unexpected argument " + a;
     std::string key = a.substr(2);
-    if (key == "log-frames") {
+    if (key == "log-frames" || key == "master-pass-ui") {
       flags.emplace_back(key, "true");
       continue;
     }
@@ -114,6 +116,7 @@ std::string parse_options(int argc, char** argv, DaemonOptions& out) {
   // 1.6 configuration keys have no place in 2.0.1 (its device model is not served yet).
   if (out.ocpp == "2.0.1" && (!out.configuration.empty() || out.cpo_name))
     return "--configuration and --cpo-name are OCPP 1.6 options";
+  if (out.ocpp != "2.0.1" && out.master_pass_ui) return "--master-pass-ui is an OCPP 2.0.1 option";
   if (out.connectors < 1 || out.connectors > 100) return "--connectors must be 1..100";
   if (out.call_timeout_s < 1 || out.connect_timeout_s < 1) return "timeouts must be at least 1 s";
   // The simulated meter adds power × seconds and hands whole Wh to the library: NaN, infinity

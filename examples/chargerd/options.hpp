@@ -30,6 +30,9 @@ struct DaemonOptions {
   std::vector<std::pair<std::string, std::string>> configuration;
   std::string control;  // Unix socket path for line commands
   bool log_frames = false;
+  // 2.0.1: the station has a Master Pass UI (C16.FR.01): a master_pass event, then the
+  // masterpass command stops the selection.
+  bool master_pass_ui = false;
   double power_w = 11000;
   std::int64_t backoff_min_ms = 1000;
   std::int64_t backoff_max_ms = 60000;

@@ -12,6 +12,9 @@
 //   limit N AMPS [SRC] an external limit (K11, K12) on EVSE N (0: the grid connection), A per
 //                     phase, from SRC (EMS, the default; SO; Other)
 //   limit N off [SRC] the external system released it (K13)
+//   masterpass stop N|all  with --master-pass-ui: the user's selection in the Master Pass UI
+//                     (C16.FR.01) after a master_pass event: EVSE N's transaction, or every one,
+//                     ends with stoppedReason MasterPass
 // When a transaction is running with the cable plugged, the simulated EV starts charging on its
 // own (Charging), and the meter ramps at --power while it charges. UpdateFirmware (L01) and GetLog
 // (N01) transfer files as in 1.6 (transfer.hpp: file:// and http://), each step printed as a
@@ -170,6 +173,16 @@ class Station {
       });
     };
     h.transaction_event = [this](const TransactionEventInfo& i) { transaction_event(i); };
+    if (opts_.master_pass_ui)
+      h.master_pass = [](const IdTokenType& t, const std::vector<int>& evses) {
+        emit("master_pass", [&](Writer& w) {
+          str(w, "idToken", t.idToken);
+          w.Key("evseIds");
+          w.StartArray();
+          for (int e : evses) w.Int(e);
+          w.EndArray();
+        });
+      };
     h.remote_start_allowed = [this](std::optional<std::int32_t> evse, const IdTokenType& t,
                                     std::int32_t remoteStartId) {
       const auto answer = remote_start_answer(evse);
@@ -364,6 +377,7 @@ class Station {
       return check(cs_->present_id_token(n, token));
     }
     if (cmd == "limit") return external_limit(in);
+    if (cmd == "masterpass") return master_pass_stop(in);
     static const char* const kCommands[] = {"plug",  "unplug",   "fault",   "clear",
                                             "meter", "charging", "suspend", "stop"};
     if (std::find(std::begin(kCommands), std::end(kCommands), cmd) == std::end(kCommands))
@@ -400,6 +414,28 @@ class Station {
                         : plugged_[i] ? ConnectorStatusEnumType::Occupied
                                       : ConnectorStatusEnumType::Available;
     return check(cs_->set_connector_status(n, plugged_[i] ? plugged_[i] : 1, status));
+  }
+
+  // masterpass stop N|all: the selection of the Master Pass UI (C16.FR.01).
+  std::string master_pass_stop(std::istringstream& in) {
+    const char* const usage = "usage: masterpass stop N|all";
+    if (!opts_.master_pass_ui) return error_json("masterpass: needs --master-pass-ui");
+    std::string verb, which;
+    if (!(in >> verb >> which) || verb != "stop") return error_json(usage);
+    if (which == "all") {
+      for (int e = 1; e <= opts_.connectors; ++e)
+        if (cs_->transaction_id(e))
+          if (auto ec = cs_->stop_transaction(e, ReasonEnumType::MasterPass))
+            return error_json("masterpass: " + ec.message());
+      return "";
+    }
+    char* end = nullptr;
+    const long n = std::strtol(which.c_str(), &end, 10);
+    if (which.empty() || *end != '\0' || n < 1 || n > opts_.connectors)
+      return error_json("masterpass: unknown EVSE");
+    if (auto ec = cs_->stop_transaction(static_cast<int>(n), ReasonEnumType::MasterPass))
+      return error_json("masterpass: " + ec.message());
+    return "";
   }
 
   // limit N AMPS [SOURCE] / limit N off [SOURCE]: an external system's limit (K11-K13).

@@ -115,7 +115,18 @@ void Engine::Impl::apply_authorization(int evse_id, const IdTokenType& token,
   }
   if (!accepted) return;  // E02.FR.20: nothing is sent for a refused idToken
   if (master_pass(info)) {
-    // C16.FR.02, C16.FR.03: a Master Pass stops every transaction and starts none.
+    // C16.FR.03: a Master Pass starts no transaction, whatever the station has.
+    master_pass_token_ = token;
+    if (hooks_.master_pass) {
+      // C16.FR.01: the station has a UI (the host set the hook): the firmware shows it and
+      // stops the transactions the user selects with stop_transaction(evseId, MasterPass).
+      std::vector<int> with_tx;
+      for (int id = 1; id <= static_cast<int>(evse_txs_.size()); ++id)
+        if (evse_tx(id).tx) with_tx.push_back(id);
+      defer([h = hooks_.master_pass, token, with_tx] { h(token, with_tx); });
+      return;
+    }
+    // C16.FR.02: without a UI every transaction stops.
     stop_for_master_pass(now);
     return;
   }
@@ -169,9 +180,9 @@ bool Engine::Impl::master_pass(const IdTokenInfoType& info) const {
 void Engine::Impl::stop_for_master_pass(Now now) {
   for (int id = 1; id <= static_cast<int>(evse_txs_.size()); ++id) {
     if (!evse_tx(id).tx) continue;
-    // C16 scenario 4b: TransactionEventRequest Ended, stoppedReason MasterPass, for each.
-    if (auto ec = end_transaction(id, TriggerReasonEnumType::StopAuthorized,
-                                  ReasonEnumType::MasterPass, now))
+    // C16 scenario 4b: TransactionEventRequest Ended, stoppedReason MasterPass, for each,
+    // the same as a stop the user selects in the UI (stop_transaction).
+    if (auto ec = stop_transaction(id, ReasonEnumType::MasterPass, now))
       log(0, "cannot end the transaction of EVSE " + std::to_string(id) + ": " + ec.message());
   }
 }

@@ -241,6 +241,9 @@ class Engine::Impl {
   /// C16.FR.02 (a station without a UI): every ongoing transaction ends, stoppedReason
   /// MasterPass.
   void stop_for_master_pass(Now now);
+  /// The last Master Pass idToken accepted in this run: told in the Ended messages of the
+  /// transactions the firmware stops with ReasonEnumType::MasterPass (C16.FR.01, E07.FR.02).
+  std::optional<IdTokenType> master_pass_token_;
 
   // metering.cpp (J01; F06 for MeterValues and TransactionEvent)
   /// The next clock-aligned time (AlignedDataCtrlr.Interval), from the wall clock.

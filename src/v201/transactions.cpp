@@ -92,6 +92,9 @@ TriggerReasonEnumType trigger_for(ReasonEnumType reason) {
       return TriggerReasonEnumType::ChargingStateChanged;
     case ReasonEnumType::Timeout:
       return TriggerReasonEnumType::EVConnectTimeout;
+    case ReasonEnumType::MasterPass:
+      // C16: an idToken presented at the station ended it (E07.FR.02), not a fault.
+      return TriggerReasonEnumType::StopAuthorized;
     default:
       // EmergencyStop, GroundFault, OvercurrentFault, PowerLoss, PowerQuality, Reboot, ...
       // E06.FR.16: a transaction stopped by an abnormal error or fault condition.
@@ -605,6 +608,11 @@ std::error_code Engine::Impl::set_parking_bay_occupied(int evse_id, bool occupie
 
 std::error_code Engine::Impl::stop_transaction(int evse_id, ReasonEnumType reason, Now now) {
   if (!valid_evse(evse_id)) return make_error_code(Errc::unknown_connector);
+  EvseTx& e = evse_tx(evse_id);
+  // C16.FR.01 (the Master Pass UI) and C16.FR.02: the Ended message carries the Master Pass
+  // idToken that stopped it (StopAuthorized, E07.FR.02; TC_C_47 to TC_C_49 accept it).
+  if (e.tx && reason == ReasonEnumType::MasterPass && master_pass_token_)
+    e.tx->stop_id_token = master_pass_token_;
   return end_transaction(evse_id, trigger_for(reason), reason, now);
 }
 

@@ -47,3 +47,12 @@ TEST_CASE("chargerd options: back-off and power out of range are refused", "[exa
   DaemonOptions o;
   CHECK_FALSE(parse({"--config", path}, o).empty());
 }
+
+TEST_CASE("chargerd options: --master-pass-ui is a 2.0.1 flag", "[examples][chargerd]") {
+  DaemonOptions o;
+  auto args = kRequired;
+  args.insert(args.end(), {"--ocpp", "2.0.1", "--master-pass-ui"});
+  CHECK(parse(args, o).empty());
+  CHECK(o.master_pass_ui);
+  CHECK_FALSE(parse_with({"--master-pass-ui"}).empty());  // OCPP 1.6
+}

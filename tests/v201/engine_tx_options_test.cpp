@@ -113,9 +113,78 @@ TEST_CASE("v201 C16.FR.02 TC_C_49: a Master Pass stops every ongoing transaction
     CHECK(e.type == "Ended");
     CHECK(e.stopped == "MasterPass");
     CHECK(e.trigger == "StopAuthorized");
+    CHECK(e.id_token == "MASTER1");  // E07.FR.02: the idToken that stopped it
   }
   CHECK_FALSE(h.engine().transaction_id(1).has_value());
   CHECK_FALSE(h.engine().transaction_id(2).has_value());
+}
+
+TEST_CASE("v201 C16.FR.01 C16.FR.03: with a UI, a Master Pass shows it and starts nothing",
+          "[v201][transactions][c16]") {
+  Harness h({1, 1});
+  group_policy(h);
+  std::vector<std::vector<int>> shown;
+  std::vector<std::string> shown_tokens;
+  h.hooks.master_pass = [&](const IdTokenType& t, const std::vector<int>& evses) {
+    shown_tokens.push_back(t.idToken);
+    shown.push_back(evses);
+  };
+  h.start();
+  h.connect();
+  set_variable(h, "AuthCtrlr", "MasterPassGroupId", "POLICE");
+  set_variable(h, "TxCtrlr", "TxStartPoint", "Authorized");
+  // No transaction: the UI is shown with none to select, and the idToken starts nothing on
+  // the free EVSE (C16.FR.03), not even when the cable comes.
+  REQUIRE(h.engine().present_id_token(1, iso_token("MASTER1"), h.now()) == std::error_code{});
+  h.pump();
+  REQUIRE(shown.size() == 1);
+  CHECK(shown[0].empty());
+  CHECK(shown_tokens[0] == "MASTER1");
+  REQUIRE(h.engine().plug_in(1, 1, h.now()) == std::error_code{});
+  h.pump();
+  CHECK(evs(h).empty());
+  // A transaction on EVSE 2 only: offered alone, and left alone until the firmware stops it.
+  REQUIRE(h.engine().present_id_token(2, iso_token("TAG2"), h.now()) == std::error_code{});
+  h.pump();
+  REQUIRE(evs(h).size() == 1);
+  REQUIRE(h.engine().present_id_token(1, iso_token("MASTER2"), h.now()) == std::error_code{});
+  h.pump();
+  REQUIRE(shown.size() == 2);
+  CHECK(shown[1] == std::vector<int>{2});
+  CHECK(evs(h).size() == 1);
+  CHECK_FALSE(h.engine().transaction_id(1).has_value());
+  REQUIRE(h.engine().transaction_id(2).has_value());
+  // The user's selection: the last Master Pass idToken goes with it.
+  REQUIRE(h.engine().stop_transaction(2, ReasonEnumType::MasterPass, h.now()) == std::error_code{});
+  h.pump();
+  auto ev = evs(h, 1);
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0].type == "Ended");
+  CHECK(ev[0].stopped == "MasterPass");
+  CHECK(ev[0].trigger == "StopAuthorized");
+  CHECK(ev[0].id_token == "MASTER2");
+}
+
+TEST_CASE("v201 C16: stop_transaction MasterPass without a Master Pass presented",
+          "[v201][transactions][c16]") {
+  // The firmware's own master key (no idToken presented in this run): StopAuthorized, no
+  // idToken, stoppedReason MasterPass.
+  Harness h;
+  group_policy(h);
+  h.start();
+  h.connect();
+  plug_and_present(h, 1, "TAG1");
+  REQUIRE(evs(h).size() == 1);
+  REQUIRE(h.engine().stop_transaction(1, ReasonEnumType::MasterPass, h.now()) == std::error_code{});
+  h.pump();
+  auto ev = evs(h, 1);
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0].type == "Ended");
+  CHECK(ev[0].stopped == "MasterPass");
+  CHECK(ev[0].trigger == "StopAuthorized");
+  CHECK(ev[0].id_token.empty());
+  CHECK(h.engine().stop_transaction(1, ReasonEnumType::MasterPass, h.now()) ==
+        make_error_code(ocpp::Errc::no_transaction));
 }
 
 TEST_CASE("v201 C16.FR.03 TC_C_45: a Master Pass idToken cannot start a transaction",

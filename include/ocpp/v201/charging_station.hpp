@@ -126,7 +126,8 @@ class OCPP_API ChargingStation {
   std::error_code set_signed_measurand(int evseId, MeasurandEnumType measurand, double value,
                                        const SignedMeterValueType& signedMeterValue);
   /// Ends the EVSE's transaction for the firmware's reason (E06; see
-  /// Engine::stop_transaction). Leads to the transaction_event hook. Errors:
+  /// Engine::stop_transaction; MasterPass for a selection in the Master Pass UI,
+  /// Hooks::master_pass). Leads to the transaction_event hook. Errors:
   /// Errc::unknown_connector, Errc::no_transaction, storage errors.
   std::error_code stop_transaction(int evseId, ReasonEnumType reason);
   /// The transactionId of the EVSE's ongoing transaction, or nullopt. No hooks, no errors.

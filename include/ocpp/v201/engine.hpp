@@ -243,6 +243,8 @@ class OCPP_API Engine {
                                        const SignedMeterValueType& signedMeterValue, Now now);
   /// Ends the EVSE's transaction for the firmware's reason (E06): Local, EmergencyStop,
   /// PowerLoss, ... (triggerReason AbnormalCondition for a fault, StopAuthorized for Local).
+  /// MasterPass: a transaction the user selected in the Master Pass UI (Hooks::master_pass,
+  /// C16.FR.01): triggerReason StopAuthorized, with the last accepted Master Pass idToken.
   /// Errors: Errc::unknown_connector, Errc::no_transaction, storage errors.
   std::error_code stop_transaction(int evseId, ReasonEnumType reason, Now now);
   /// The transactionId of the EVSE's ongoing transaction, or nullopt.

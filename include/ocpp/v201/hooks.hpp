@@ -99,6 +99,20 @@ struct Hooks {
   /// AuthorizeResponse, or Accepted/Unknown offline (C15). evseId >= 1.
   std::function<void(int evseId, const IdTokenType& idToken, const IdTokenInfoType& info)>
       authorization;
+  /// Setting this hook says the station has a user interface for the Master Pass (C16.FR.01).
+  /// Called (after the authorization hook) when an idToken whose groupIdToken is
+  /// AuthCtrlr.MasterPassGroupId was accepted (by the AuthorizeResponse, the Local
+  /// Authorization List or the Authorization Cache), with that idToken and the evseIds that
+  /// have an ongoing transaction at that moment (ascending; possibly empty). The engine stops
+  /// nothing itself then: the firmware shows its Master Pass UI and, for each transaction the
+  /// user selects, calls stop_transaction(evseId, ReasonEnumType::MasterPass), which sends
+  /// TransactionEventRequest Ended with triggerReason StopAuthorized, stoppedReason
+  /// MasterPass and this idToken. Without a selection before the firmware's own timeout it
+  /// does nothing (C16 error handling: back to normal operation). The idToken never starts a
+  /// transaction (C16.FR.03). Runs where every hook runs: from Engine::poll_hook_call(), on
+  /// the Runner's thread for ChargingStation. Without this hook (no UI) the engine stops every
+  /// ongoing transaction at once the same way (C16.FR.02).
+  std::function<void(const IdTokenType& idToken, const std::vector<int>& evseIds)> master_pass;
   /// A TransactionEventRequest was written (durably) for an EVSE: the firmware starts or stops
   /// the energy offer from it (eventType Ended: stop; triggerReason Deauthorized: suspend).
   std::function<void(const TransactionEventInfo& event)> transaction_event;
