@@ -113,9 +113,8 @@ std::string parse_options(int argc, char** argv, DaemonOptions& out) {
     if (auto err = apply(out, k, v); !err.empty()) return err;
   if (out.url.empty() || out.id.empty() || out.db.empty()) return "--url, --id and --db are required";
   if (out.ocpp != "1.6" && out.ocpp != "2.0.1") return "--ocpp must be 1.6 or 2.0.1";
-  // 1.6 configuration keys have no place in 2.0.1 (its device model is not served yet).
-  if (out.ocpp == "2.0.1" && (!out.configuration.empty() || out.cpo_name))
-    return "--configuration and --cpo-name are OCPP 1.6 options";
+  // 2.0.1 has no CpoName key; its --configuration names Component.Variable (v201.cpp).
+  if (out.ocpp == "2.0.1" && out.cpo_name) return "--cpo-name is an OCPP 1.6 option";
   if (out.ocpp != "2.0.1" && out.master_pass_ui) return "--master-pass-ui is an OCPP 2.0.1 option";
   if (out.connectors < 1 || out.connectors > 100) return "--connectors must be 1..100";
   if (out.call_timeout_s < 1 || out.connect_timeout_s < 1) return "timeouts must be at least 1 s";

@@ -94,6 +94,20 @@ class Station {
                   : ocpp::Result<std::unique_ptr<ChargingStation>>(ocpp::Errc::invalid_argument);
     if (err.empty() && !cs) err = cs.error().message();
     if (err.empty()) {
+      // --configuration Component.Variable=VALUE: values the firmware sets (ReadOnly ones
+      // included, e.g. SecurityCtrlr.AdditionalRootCertificateCheck), at every start.
+      for (const auto& [key, value] : opts_.configuration) {
+        const auto dot = key.find('.');
+        ocpp::v201::ComponentType c;
+        ocpp::v201::VariableType v;
+        c.name = key.substr(0, dot);
+        v.name = dot == std::string::npos ? "" : key.substr(dot + 1);
+        const auto ec = v.name.empty() ? std::make_error_code(std::errc::invalid_argument)
+                                       : cs.value()->set_variable_actual(c, v, value);
+        if (ec) err = "--configuration " + key + ": " + ec.message();
+      }
+    }
+    if (err.empty()) {
       // The meter reads where it was before the restart.
       for (int e = 1; e <= opts_.connectors; ++e)
         if (auto ec = cs.value()->set_measurand(e, kEnergy, meter_.get(e))) err = ec.message();

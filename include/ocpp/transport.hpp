@@ -39,6 +39,10 @@ struct ConnectOptions {
   std::optional<std::string> basic_auth_user;      ///< HTTP Basic auth (security profiles 1 and 2)
   std::optional<std::string> basic_auth_password;  ///< its password (the AuthorizationKey)
   std::string ca_file;                    ///< wss: CA bundle to verify the server; empty = system CAs
+  /// wss: the CA bundle as PEM text; when not empty it is used instead of ca_file (the trust
+  /// anchors the station picks for one attempt, e.g. without a fallback CSMS root while
+  /// migrating to another CSMS, OCPP 2.0.1 M05.FR.15).
+  std::string ca_pem;
   /// wss: the TLS client certificate (security profile 3), a PEM file with the charge point's
   /// certificate first and its intermediates after it; empty = none.
   std::string client_cert_file;

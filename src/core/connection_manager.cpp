@@ -262,6 +262,8 @@ Result<ConnectOptions> ConnectionManager::plan_attempt(SecurityProfile& profile,
   }
   if (tls) {
     o.ca_file = ca_file;
+    if (config_.security && settings.ca_pem && !settings.ca_pem->empty())
+      o.ca_pem = *settings.ca_pem;
     o.tls_cipher_list = config_.tls_cipher_list;
     if (profile == SecurityProfile::tls_client_cert) {
       o.client_cert_file = cert_file;

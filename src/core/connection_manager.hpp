@@ -51,6 +51,10 @@ struct ConnectionConfig {
 struct AttemptSettings {
   std::optional<std::string> basic_auth_password;  ///< empty or unset: none
   std::chrono::seconds ping_interval{0};           ///< 0 = no pings
+  /// wss with a SecurityProvider: the CA bundle (PEM) to verify the CSMS with at this attempt
+  /// instead of the provider's (2.0.1 M05.FR.14 to M05.FR.16: with or without the fallback
+  /// CSMS root); unset = the provider's.
+  std::optional<std::string> ca_pem;
 };
 
 /// The identity as the last path segment of the URL, percent-encoded (OCPP-J §3.1.1:

@@ -151,9 +151,9 @@ void Engine::Impl::certificates_timer(Now now) {
   if (!options_.security_provider || !online()) return;
   auto* provider = options_.security_provider;
   if (csms_root_fallback_ && epoch() != fallback_epoch_ && certificate_changes_allowed()) {
-    // M05.FR.13: the engine does not see which root verified the handshake; a connection that
-    // verified through the fallback alone keeps working through the new root as well, since
-    // the new root is signed by it and stays installed.
+    // M05.FR.13: a connection after the replacement is up. One the fallback alone verified
+    // does not count: the host says so (Engine::csms_root_fallback_used, M05.FR.14,
+    // M05.FR.16), which moves fallback_epoch_ to it.
     const auto ec = provider->delete_ca_certificate(*csms_root_fallback_);
     if (ec && ec != SecurityErrc::not_found) {
       log(1, "cannot remove the fallback CSMS root: " + ec.message());

@@ -25,10 +25,38 @@ class ChargingStation::Impl final : public core::Facade<Engine> {
     std::lock_guard<std::mutex> lk(m_);
     auto stored = engine_->get_variable(security_ctrlr(), variable("BasicAuthPassword"));
     if (stored && !stored.value().empty()) s.basic_auth_password = stored.value();
+    s.ca_pem = trust_anchors();
     return s;
+  }
+  /// M05.FR.14 to M05.FR.16: the CSMS roots this attempt verifies the CSMS with, while the
+  /// old root is kept as the fallback (M05.FR.12): without it while migrating to another
+  /// network profile (M05.FR.15) and at a reconnection until the new roots failed to verify
+  /// the CSMS (M05.FR.14); with it for the attempt after that, and after a migration went back
+  /// to the previous profile (M05.FR.16). nullopt: the provider's bundle (every CSMS root).
+  /// Under m_.
+  std::optional<std::string> trust_anchors() {
+    attempt_with_fallback_ = false;
+    const auto fallback = security_ ? engine_->csms_root_fallback() : std::nullopt;
+    if (!fallback) return std::nullopt;
+    const bool with = fallback_root_next_ && !network_trial_;
+    fallback_root_next_ = false;
+    auto roots = security_->installed_ca_certificates({CaCertificateUse::csms_root});
+    std::string pem;
+    if (!with && roots)
+      for (const auto& r : *roots)
+        if (!same_certificate(r.hash, *fallback)) pem += r.pem;
+    attempt_with_fallback_ = pem.empty();
+    if (pem.empty()) return std::nullopt;
+    return pem;
   }
   void connection_opened(Now now) override {
     Facade::connection_opened(now);
+    fallback_root_next_ = false;
+    if (attempt_with_fallback_) {
+      // M05.FR.13 applies to a connection the new root verified: the fallback stays.
+      std::lock_guard<std::mutex> lk(m_);
+      engine_->csms_root_fallback_used();
+    }
     if (!password_trial_) return;
     password_trial_ = false;  // A01: the new password connected, it is final
     std::lock_guard<std::mutex> lk(m_);
@@ -43,6 +71,10 @@ class ChargingStation::Impl final : public core::Facade<Engine> {
                                              "InvalidTLSCipherSuite"};
     // A01: the CSMS refused the new password: the previous one comes back for the next attempt.
     const bool refused = failure == core::SecurityFailure::credentials_rejected && password_trial_;
+    // M05.FR.14: the new CSMS root did not verify the CSMS: the next attempt tries the old one
+    // as well (while migrating, M05.FR.15: not before the migration went back, M05.FR.16).
+    if (failure == core::SecurityFailure::server_certificate && !attempt_with_fallback_)
+      fallback_root_next_ = true;
     if (refused) password_trial_ = false;
     std::error_code trial_ec;
     const auto ec = with_engine([&](Engine& e, Now now) {
@@ -66,6 +98,8 @@ class ChargingStation::Impl final : public core::Facade<Engine> {
     trial_fallback_.reset();
     const auto trial =
         network_trial_ ? ConnectionTrial::network_profile : ConnectionTrial::security_profile;
+    // M05.FR.16: a migration that failed goes back with the old CSMS root (fallback) trusted.
+    if (network_trial_ && !succeeded) fallback_root_next_ = true;
     network_trial_ = false;
     std::error_code ec;
     {
@@ -183,6 +217,8 @@ class ChargingStation::Impl final : public core::Facade<Engine> {
   bool network_trial_ = false;                        // a network profile slot on trial (B10)
   std::optional<int> trial_fallback_;                 // during a profile trial
   bool password_trial_ = false;                       // a new password has not connected yet
+  bool fallback_root_next_ = false;                   // the next attempt trusts the old root
+  bool attempt_with_fallback_ = false;                // this one does (M05.FR.14, M05.FR.16)
   std::optional<ConnectionRequest> startup_request_;  // a trial a restart interrupted
   std::optional<std::string> password_;
   std::shared_ptr<SecurityProvider> security_;  // the engine's (EngineOptions::security)

@@ -236,4 +236,13 @@ std::error_code Engine::connection_trial_ended(ConnectionTrial trial, bool succe
   return impl_->end_connection_trial(trial, succeeded, why, now);
 }
 
+std::optional<CertificateHashData> Engine::csms_root_fallback() const {
+  return impl_->csms_root_fallback_;
+}
+
+void Engine::csms_root_fallback_used() {
+  // M05.FR.13 removes the fallback after a connection the new root verified: not this one.
+  if (impl_->csms_root_fallback_) impl_->fallback_epoch_ = impl_->epoch();
+}
+
 }  // namespace ocpp::v201

@@ -194,6 +194,32 @@ TEST_CASE("lws: new certificate files give the next connection a new TLS context
   CHECK(pump(*loop, [&] { return tls_context_count(*loop) == 1; }, 2s));
 }
 
+TEST_CASE("lws: a CA bundle given as text (ca_pem) wins over ca_file", "[transport][lws][tls]") {
+  Pki pki;
+  auto tls = pki.tls(false);
+  LwsTestServer server(&tls);
+  auto loop = ocpp::make_lws_io_loop();
+  REQUIRE(loop);
+  auto o = pki.options(server.port());
+  o.client_cert_file.clear();
+  o.client_key_file.clear();
+  // 2.0.1 M05.FR.15: the trust anchors of one attempt, without a root the file holds.
+  o.ca_pem = test_pki::make_root("Other Root", 30).pem();
+  Recorder refused;
+  std::unique_ptr<ocpp::Connection> a;
+  connect_and_wait(*loop, o, refused, a);
+  CHECK(refused.opens == 0);
+  CHECK(refused.close_ec == ocpp::Errc::tls_error);
+  // A bundle that holds the server's root: verified, in a context of its own.
+  o.ca_pem = test_pki::make_root("Another Root", 31).pem() + pki.server_ca.pem();
+  o.ca_file = pki.dir.path + "/missing.pem";  // not read
+  Recorder opened;
+  std::unique_ptr<ocpp::Connection> b;
+  connect_and_wait(*loop, o, opened, b);
+  INFO(opened.close_reason);
+  CHECK(opened.opens == 1);
+}
+
 TEST_CASE("lws: the cipher policy allows the whitepaper's suites and refuses weaker ones",
           "[transport][lws][tls]") {
   Pki pki;

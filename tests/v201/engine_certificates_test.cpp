@@ -144,6 +144,48 @@ TEST_CASE(
   CHECK(roots->front().pem == new_root.pem());
 }
 
+TEST_CASE(
+    "v201 M05.FR.13 M05.FR.14 M05.FR.16 TC_M_31 TC_B_47 a connection the fallback CSMS root "
+    "verified keeps it; the next one the new root verified removes it",
+    "[v201][certificates]") {
+  Station s;
+  s.set("AdditionalRootCertificateCheck", "true");
+  Cert old_root = install_root(s, "Old Root", 1);
+  CHECK_FALSE(s.h.engine().csms_root_fallback());
+  Cert new_root = issue(old_root, "New Root", 3, true);
+  REQUIRE(s.install("CSMSRootCertificate", new_root.pem()) == "Accepted");
+  // The host learns which root to leave out of a migration's handshake (M05.FR.15).
+  auto fallback = s.h.engine().csms_root_fallback();
+  REQUIRE(fallback);
+  CHECK(ocpp::same_certificate(*fallback, ocsp_hash_data(old_root.x.get(), old_root.x.get())));
+  auto roots = [&] {
+    return s.provider->installed_ca_certificates({CaCertificateUse::csms_root})->size();
+  };
+  // Reconnected, verified through the old root only (M05.FR.14, M05.FR.16): it stays.
+  auto via_fallback = [&] { s.h.engine().csms_root_fallback_used(); };
+  s.h.disconnect();
+  s.h.connect(via_fallback);
+  s.h.advance(std::chrono::seconds(5));
+  CHECK(roots() == 2);
+  CHECK(s.h.engine().csms_root_fallback());
+  // Also past a restart.
+  s.h.restart();
+  s.set("SecurityProfile", "2");
+  s.h.connect(via_fallback);
+  s.h.advance(std::chrono::seconds(5));
+  CHECK(roots() == 2);
+  // The next connection the new root verified: the old one goes (M05.FR.13).
+  s.h.disconnect();
+  s.h.connect();
+  s.h.advance(std::chrono::seconds(1));
+  REQUIRE(roots() == 1);
+  CHECK(s.provider->installed_ca_certificates({CaCertificateUse::csms_root})->front().pem ==
+        new_root.pem());
+  CHECK_FALSE(s.h.engine().csms_root_fallback());
+  s.h.engine().csms_root_fallback_used();  // nothing to keep: no effect
+  CHECK_FALSE(s.h.engine().csms_root_fallback());
+}
+
 TEST_CASE("v201 M03.FR.02 M03.FR.03 M03.FR.04 GetInstalledCertificateIds by type",
           "[v201][certificates]") {
   Station s;

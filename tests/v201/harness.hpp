@@ -147,9 +147,11 @@ class Harness {
   }
 
   // --- the connection ---
-  void connect() {
+  /// `opened` runs after Engine::connected, before anything else (as a host's handler would).
+  void connect(const std::function<void()>& opened = {}) {
     connected_ = true;
     engine_->connected(now_);
+    if (opened) opened();
     pump();
   }
   void disconnect() {

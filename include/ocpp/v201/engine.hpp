@@ -307,6 +307,16 @@ class OCPP_API Engine {
   /// storage errors.
   std::error_code connection_trial_ended(ConnectionTrial trial, bool succeeded,
                                          std::string_view why, Now now);
+  /// The old CSMS root kept as the fallback after AdditionalRootCertificateCheck replaced it
+  /// (M05.FR.12); nullopt when there is none. A host that can choose the trust anchors of a
+  /// handshake leaves it out while migrating to another network profile (M05.FR.15) and
+  /// before a reconnection has found the new root does not verify the CSMS (M05.FR.14).
+  std::optional<CertificateHashData> csms_root_fallback() const;
+  /// The connection that just opened verified the CSMS's certificate only through the
+  /// fallback CSMS root (M05.FR.14, M05.FR.16): the fallback stays, since M05.FR.13 removes
+  /// it after a connection made with the new root. Without this call every connection that
+  /// reaches BootNotification Accepted after the replacement removes it. Calls no hook.
+  void csms_root_fallback_used();
 
   // --- firmware update (L01), logs (N01) ---
   /// Progress of the firmware update the hooks firmware_download / firmware_install started for

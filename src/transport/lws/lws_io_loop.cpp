@@ -204,6 +204,7 @@ class LwsIoLoop final : public IoLoop {
     st->loop = this;
     st->events = &events;
     st->tls.ca_file = options.ca_file;
+    st->tls.ca_pem = options.ca_pem;
     st->tls.cert_file = options.client_cert_file;
     st->tls.key_file = options.client_key_file;
     st->tls.cipher_list = options.tls_cipher_list;

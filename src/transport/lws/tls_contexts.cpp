@@ -123,9 +123,11 @@ lws_vhost* TlsContexts::acquire(const TlsSettings& s, std::uint64_t& id, std::st
   std::string ca_pem;
   std::string cert_pem;
   std::string key_pem;
+  const bool own_cas = !s.ca_pem.empty() || !s.ca_file.empty();
+  if (!s.ca_pem.empty()) ca_pem = s.ca_pem;
   for (auto [path, out] : {std::pair<const std::string*, std::string*>{&s.ca_file, &ca_pem},
                            {&s.cert_file, &cert_pem}, {&key_file, &key_pem}}) {
-    if (path->empty()) continue;
+    if (path->empty() || (out == &ca_pem && !s.ca_pem.empty())) continue;
     auto data = read_file(*path);
     if (!data) {
       error = "cannot read " + *path;
@@ -134,7 +136,9 @@ lws_vhost* TlsContexts::acquire(const TlsSettings& s, std::uint64_t& id, std::st
     *out = std::move(*data);
   }
   const std::string digest = sha256(ca_pem) + sha256(cert_pem) + sha256(key_pem);
-  const Key key{s.ca_file, s.cert_file, key_file, s.cipher_list};
+  // A bundle given as text is its own key: contexts of different bundles coexist.
+  const Key key{s.ca_pem.empty() ? s.ca_file : "pem:" + sha256(ca_pem), s.cert_file, key_file,
+                s.cipher_list};
 
   auto cur = current_.find(key);
   if (cur != current_.end()) {
@@ -161,14 +165,17 @@ lws_vhost* TlsContexts::acquire(const TlsSettings& s, std::uint64_t& id, std::st
     error = std::string("no usable cipher suite in ") + ciphers;
     return nullptr;
   }
-  const bool cas_loaded = s.ca_file.empty() ? SSL_CTX_set_default_verify_paths(ssl) == 1 : load_cas(ssl, ca_pem);
+  const bool cas_loaded =
+      !own_cas ? SSL_CTX_set_default_verify_paths(ssl) == 1 : load_cas(ssl, ca_pem);
   if (!cas_loaded) {
     SSL_CTX_free(ssl);
-    error = s.ca_file.empty() ? "cannot load the system CA certificates" : "cannot load CA file " + s.ca_file;
+    error = !own_cas           ? "cannot load the system CA certificates"
+            : s.ca_pem.empty() ? "cannot load CA file " + s.ca_file
+                               : std::string("cannot load the CA bundle");
     return nullptr;
   }
   SSL_CTX_set_verify(ssl, SSL_VERIFY_PEER, nullptr);
-  if (!s.ca_file.empty()) {
+  if (own_cas) {
     // Whitepaper 7.1 (AdditionalRootCertificateCheck): a new CSMS root is signed by the one it
     // replaces, so it is not self-signed; once the old one is gone the chain ends at a
     // certificate of the bundle that is not a root. Every certificate in our own bundle is a

@@ -36,7 +36,8 @@ struct TlsAlert {
 TlsAlert last_tls_alert();
 
 struct TlsSettings {
-  std::string ca_file;      ///< empty = the system's CAs
+  std::string ca_file;      ///< empty = the system's CAs (unless ca_pem)
+  std::string ca_pem;       ///< the CA bundle itself; wins over ca_file when not empty
   std::string cert_file;    ///< client certificate chain; empty = none
   std::string key_file;     ///< its key; empty = in cert_file
   std::string cipher_list;  ///< TLS 1.2 suites; empty = ocpp::kDefaultTlsCipherList
