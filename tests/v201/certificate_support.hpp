@@ -9,8 +9,8 @@
 #include <string>
 
 #include "ocpp/security.hpp"
-#include "support/temp_dir.hpp"
 #include "support/certificate_json.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_pki.hpp"
 #include "v201/harness.hpp"
 
@@ -105,5 +105,13 @@ struct Station {
   int reconnects = 0;  // client_certificate_changed calls
   int ids = 0;
 };
+
+/// A station certificate signed by `ca` in the provider (A02 over profile 2): the CSR the
+/// TriggerMessage brings, signed and installed by CertificateSigned.
+inline void install_station_certificate(Station& s, const test_pki::Cert& ca) {
+  REQUIRE(s.trigger("SignChargingStationCertificate") == "Accepted");
+  REQUIRE(s.certificate_signed(test_pki::issue_for_csr(ca, s.last_csr(), 77).pem()) == "Accepted");
+  (void)s.h.engine().poll_connection_request();
+}
 
 }  // namespace cert201

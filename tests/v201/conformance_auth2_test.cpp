@@ -364,6 +364,30 @@ TEST_CASE(
   CHECK(payloads_of(h, "TransactionEvent", from).empty());
 }
 
+namespace {
+
+/// The cached valid idToken VALID1 presented at EVSE 1 with the EV connected (part 6 steps 1
+/// to 3 of TC_C_41 and TC_C_44): TransactionEventRequest Started, triggerReason Authorized with
+/// it and no AuthorizeRequest (C12.FR.02), then EnergyTransferStarted. Returns the
+/// transactionId.
+std::string started_by_cached_valid1(Harness& h) {
+  const std::size_t from = h.calls.size();
+  present(h, "VALID1");
+  CHECK(payloads_of(h, "Authorize", from).empty());
+  auto ev = payloads_of(h, "TransactionEvent", from);
+  REQUIRE(ev.size() == 1);
+  CHECK(field(ev[0], "eventType") == "Started");
+  CHECK(field(ev[0], "triggerReason") == "Authorized");
+  CHECK(field(ev[0], "idToken.idToken") == "VALID1");
+  CHECK(field(ev[0], "idToken.type") == "ISO14443");
+  REQUIRE(h.engine().set_charging_state(1, ChargingStateEnumType::Charging, h.now()) ==
+          std::error_code{});
+  h.pump();
+  return field(ev[0], "transactionInfo.transactionId");
+}
+
+}  // namespace
+
 TEST_CASE(
     "v201 C09.FR.03 C09.FR.07 E07.FR.02 TC_C_41: a cached idToken of the group stops the "
     "transaction without an AuthorizeRequest",
@@ -383,29 +407,14 @@ TEST_CASE(
   id_token_cached(h, "VALID2", true);
   // Reusable State EVConnectedPreSession.
   ev_connected_pre_session(h);
+  const auto tx = started_by_cached_valid1(h);
   std::size_t from = h.calls.size();
-  // The cached valid idToken presented: 1. TransactionEventRequest Started, triggerReason
-  // Authorized with it, without an AuthorizeRequest (C12.FR.02); 2. Accepted, GROUP1.
-  present(h, "VALID1");
-  CHECK(payloads_of(h, "Authorize", from).empty());
-  auto ev = payloads_of(h, "TransactionEvent", from);
-  REQUIRE(ev.size() == 1);
-  CHECK(field(ev[0], "eventType") == "Started");
-  CHECK(field(ev[0], "triggerReason") == "Authorized");
-  CHECK(field(ev[0], "idToken.idToken") == "VALID1");
-  CHECK(field(ev[0], "idToken.type") == "ISO14443");
-  const auto tx = field(ev[0], "transactionInfo.transactionId");
-  // 3. EnergyTransferStarted.
-  REQUIRE(h.engine().set_charging_state(1, ChargingStateEnumType::Charging, h.now()) ==
-          std::error_code{});
-  h.pump();
-  from = h.calls.size();
   // The cached idToken2 of the group presented: 4. StopAuthorized, without an
   // AuthorizeRequest (C09.FR.07 (b)), with idToken2 (E07.FR.02); the transaction ends
   // (TxStopPoint Authorized).
   present(h, "VALID2");
   CHECK(payloads_of(h, "Authorize", from).empty());
-  ev = payloads_of(h, "TransactionEvent", from);
+  auto ev = payloads_of(h, "TransactionEvent", from);
   REQUIRE(ev.size() == 1);
   CHECK(field(ev[0], "triggerReason") == "StopAuthorized");
   CHECK(field(ev[0], "idToken.idToken") == "VALID2");
@@ -441,23 +450,8 @@ TEST_CASE(
   id_token_cached(h, "INVALID1", false);
   // Reusable State EVConnectedPreSession.
   ev_connected_pre_session(h);
+  const auto tx = started_by_cached_valid1(h);
   std::size_t from = h.calls.size();
-  // The cached valid idToken presented: 1. TransactionEventRequest Started, triggerReason
-  // Authorized with it (no AuthorizeRequest); 2. Accepted, GROUP1.
-  present(h, "VALID1");
-  CHECK(payloads_of(h, "Authorize", from).empty());
-  auto ev = payloads_of(h, "TransactionEvent", from);
-  REQUIRE(ev.size() == 1);
-  CHECK(field(ev[0], "eventType") == "Started");
-  CHECK(field(ev[0], "triggerReason") == "Authorized");
-  CHECK(field(ev[0], "idToken.idToken") == "VALID1");
-  CHECK(field(ev[0], "idToken.type") == "ISO14443");
-  const auto tx = field(ev[0], "transactionInfo.transactionId");
-  // 3. EnergyTransferStarted.
-  REQUIRE(h.engine().set_charging_state(1, ChargingStateEnumType::Charging, h.now()) ==
-          std::error_code{});
-  h.pump();
-  from = h.calls.size();
   // The cached invalid idToken of the group presented: 4. AuthorizeRequest with it (not
   // valid, so C09.FR.07 (b) does not hold; C10.FR.03); 5. Invalid, GROUP1.
   present(h, "INVALID1");

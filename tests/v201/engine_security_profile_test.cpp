@@ -33,13 +33,6 @@ std::string get_security(Station& s, const char* variable) {
 
 const std::string kNewPassword = "a-new-password-0123456789";  // 25 characters
 
-/// A station certificate signed by `ca` in the provider (A02 over profile 2).
-void install_station_certificate(Station& s, const Cert& ca) {
-  REQUIRE(s.trigger("SignChargingStationCertificate") == "Accepted");
-  REQUIRE(s.certificate_signed(issue_for_csr(ca, s.last_csr(), 77).pem()) == "Accepted");
-  (void)s.h.engine().poll_connection_request();
-}
-
 }  // namespace
 
 TEST_CASE(

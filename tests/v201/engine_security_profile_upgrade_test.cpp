@@ -44,12 +44,6 @@ std::string get(Station& s, const char* component, const char* variable) {
   return r.value();
 }
 
-void install_station_certificate(Station& s, const Cert& ca) {
-  REQUIRE(s.trigger("SignChargingStationCertificate") == "Accepted");
-  REQUIRE(s.certificate_signed(issue_for_csr(ca, s.last_csr(), 77).pem()) == "Accepted");
-  (void)s.h.engine().poll_connection_request();
-}
-
 }  // namespace
 
 TEST_CASE(
