@@ -11,12 +11,6 @@ namespace ocpp::v201 {
 namespace charging = core::charging;
 using P = ChargingProfilePurposeEnumType;
 
-namespace {
-
-std::string key_of(std::int32_t id) { return "v201.profiles." + std::to_string(id); }
-
-}  // namespace
-
 void Engine::Impl::handle_set_charging_profile(const rpc::Frame& frame, Now now) {
   if (!smart_charging_enabled()) {  // K01.FR.29
     reply_error(frame.id, RpcErrorCode::NotSupported, "smart charging is not enabled");
@@ -69,7 +63,7 @@ void Engine::Impl::handle_set_charging_profile(const rpc::Frame& frame, Now now)
   }
   if (after > options_.max_charging_profiles)
     return answer(status_info("TooManyElements", "SmartChargingCtrlr.Entries maxLimit reached"));
-  if (auto ec = store_.kv_set(key_of(p.id), serialize_profile(ip))) {  // K01.FR.27
+  if (auto ec = store_.kv_set(profile_store_key(p.id), serialize_profile(ip))) {  // K01.FR.27
     log(0, "storing a charging profile failed: " + ec.message());
     reply_error(frame.id, RpcErrorCode::InternalError, "the charging profile could not be stored");
     return;
@@ -109,7 +103,7 @@ void Engine::Impl::handle_clear_charging_profile(const rpc::Frame& frame, Now no
   for (auto& ip : smart_.profiles) {
     if (!matches(ip)) {
       kept.push_back(std::move(ip));
-    } else if (auto ec = store_.kv_erase(key_of(ip.profile.id))) {
+    } else if (auto ec = store_.kv_erase(profile_store_key(ip.profile.id))) {
       log(0, "removing a charging profile from storage failed: " + ec.message());
       failed = true;
       kept.push_back(std::move(ip));

@@ -28,8 +28,6 @@ namespace {
 
 const std::string kToldPrefix = "v201.extlimit.told.";
 
-std::string profile_key(std::int32_t id) { return "v201.profiles." + std::to_string(id); }
-
 std::string told_key(int evse_id, ChargingLimitSourceEnumType source) {
   return kToldPrefix + std::to_string(evse_id) + "." + std::string(to_string(source));
 }
@@ -96,10 +94,8 @@ namespace {
 /// SmartChargingCtrlr.LimitChangeSignificance in percent (0 when unset or unreadable).
 double limit_change_significance(const DeviceModel& dm) {
   const auto text = dm.get_string("SmartChargingCtrlr", "LimitChangeSignificance");
-  if (!text || text->empty()) return 0;
-  char* end = nullptr;
-  const double v = std::strtod(text->c_str(), &end);
-  return end && *end == '\0' && std::isfinite(v) && v >= 0 ? v : 0;
+  const auto v = text ? parse_decimal(*text) : std::nullopt;  // locale-independent
+  return v && *v >= 0 ? *v : 0;
 }
 
 }  // namespace
@@ -185,7 +181,7 @@ std::error_code Engine::Impl::set_external_limit(int evse_id, ChargingLimitSourc
   ip.seq = smart_.seq + 1;
   // Persisted like the CSMS's profiles (K01.FR.27): a grid limit must not vanish with a reboot;
   // the firmware releases it.
-  if (auto ec = store_.kv_set(profile_key(ip.profile.id), serialize_profile(ip))) return ec;
+  if (auto ec = store_.kv_set(profile_store_key(ip.profile.id), serialize_profile(ip))) return ec;
   smart_.seq = ip.seq;
   smart_.profiles.erase(
       std::remove_if(smart_.profiles.begin(), smart_.profiles.end(),
@@ -218,7 +214,7 @@ std::error_code Engine::Impl::release_external_limit(int evse_id,
   const InstalledProfile* ip = find_external(smart_.profiles, evse_id, source);
   if (!ip) return make_error_code(Errc::invalid_state);
   const std::int32_t id = ip->profile.id;
-  if (auto ec = store_.kv_erase(profile_key(id))) return ec;
+  if (auto ec = store_.kv_erase(profile_store_key(id))) return ec;
   smart_.profiles.erase(
       std::remove_if(smart_.profiles.begin(), smart_.profiles.end(),
                      [&](const InstalledProfile& o) { return o.profile.id == id; }),

@@ -17,14 +17,6 @@ namespace ocpp::v201 {
 namespace charging = core::charging;
 using P = ChargingProfilePurposeEnumType;
 
-namespace {
-
-const std::string kPrefix = "v201.profiles.";
-
-std::string key_of(std::int32_t id) { return kPrefix + std::to_string(id); }
-
-}  // namespace
-
 std::string serialize_profile(const InstalledProfile& ip) {
   std::string s = "{\"evseId\":" + std::to_string(ip.evse_id) +
                   ",\"seq\":" + std::to_string(ip.seq) + ",\"source\":\"" +
@@ -162,7 +154,7 @@ bool Engine::Impl::smart_charging_enabled() const {
 
 std::error_code Engine::Impl::load_smart_charging(Now now) {
   std::vector<std::pair<std::string, std::string>> rows;
-  if (auto ec = store_.kv_load(kPrefix, rows)) return ec;
+  if (auto ec = store_.kv_load(kProfileKeyPrefix, rows)) return ec;
   std::vector<InstalledProfile> loaded;
   for (const auto& [key, value] : rows) {
     auto ip = parse(value);
@@ -206,11 +198,11 @@ void Engine::Impl::smart_charging_tx_started(int evse_id, Now now) {
     for (auto& old : smart_.profiles) {
       if (old.profile.id != ip.profile.id && !conflicts(ip, old)) {
         kept.push_back(std::move(old));
-      } else if (auto ec = store_.kv_erase(key_of(old.profile.id))) {
+      } else if (auto ec = store_.kv_erase(profile_store_key(old.profile.id))) {
         log(0, "removing a replaced charging profile failed: " + ec.message());
       }
     }
-    if (auto ec = store_.kv_set(key_of(ip.profile.id), serialize_profile(ip))) {
+    if (auto ec = store_.kv_set(profile_store_key(ip.profile.id), serialize_profile(ip))) {
       log(0, "storing the remote start's TxProfile failed: " + ec.message());
     } else {
       kept.push_back(std::move(ip));
@@ -225,7 +217,7 @@ void Engine::Impl::smart_charging_tx_ended(std::int64_t tx_key, Now now) {
   std::vector<InstalledProfile> kept;
   for (auto& ip : smart_.profiles) {
     if (ip.profile.chargingProfilePurpose == P::TxProfile && ip.tx_key == tx_key) {
-      if (auto ec = store_.kv_erase(key_of(ip.profile.id)))
+      if (auto ec = store_.kv_erase(profile_store_key(ip.profile.id)))
         log(0, "removing a TxProfile from storage failed: " + ec.message());
     } else {
       kept.push_back(std::move(ip));
@@ -248,7 +240,7 @@ void Engine::Impl::refresh_limits(Now now) {
   for (auto& ip : smart_.profiles) {
     // K01.FR.37: valid while now < validTo; afterwards it never applies again.
     if (ip.profile.validTo && charging::to_seconds(*ip.profile.validTo) <= t) {
-      if (auto ec = store_.kv_erase(key_of(ip.profile.id)))
+      if (auto ec = store_.kv_erase(profile_store_key(ip.profile.id)))
         log(0, "removing an expired charging profile failed: " + ec.message());
     } else {
       kept.push_back(std::move(ip));

@@ -46,7 +46,14 @@ std::optional<StatusInfoType> check_profile(const ChargingProfileType& p, const 
 /// same stackLevel on EVSE 0 and on an EVSE).
 bool conflicts(const InstalledProfile& p, const InstalledProfile& other);
 
-/// The stored form of an installed profile (kv row "v201.profiles.<id>").
+/// The kv rows of installed profiles: "v201.profiles.<id>", whoever installed them (the CSMS,
+/// or the firmware's external limits).
+inline const std::string kProfileKeyPrefix = "v201.profiles.";
+inline std::string profile_store_key(std::int32_t id) {
+  return kProfileKeyPrefix + std::to_string(id);
+}
+
+/// The stored form of an installed profile (kv row profile_store_key(id)).
 std::string serialize_profile(const InstalledProfile& ip);
 
 /// The profile as the shared schedule maths sees it (its first, only, chargingSchedule).
