@@ -193,23 +193,29 @@ bool* Engine::Impl::operative_flag(int evse_id, int connector_id) {
 void Engine::Impl::apply_availability(int evse_id, int connector_id, bool operative, Now now) {
   bool* flag = operative_flag(evse_id, connector_id);
   if (!flag) return;
-  // What each connector shows before the change, to report those that changed (G03.FR.04,
-  // G04.FR.05).
+  // The connectors that changed are reported (G03.FR.04, G04.FR.05).
+  change_statuses([flag, operative] { *flag = operative; }, false, now);
+}
+
+void Engine::Impl::change_statuses(const std::function<void()>& change, bool report_stale,
+                                   Now now) {
   std::vector<std::vector<ConnectorStatusEnumType>> before(evses_.size());
   for (std::size_t e = 0; e < evses_.size(); ++e)
     for (std::size_t k = 0; k < evses_[e].connectors.size(); ++k)
       before[e].push_back(effective_status(static_cast<int>(e + 1), static_cast<int>(k + 1)));
-  *flag = operative;
+  change();
   for (std::size_t e = 0; e < evses_.size(); ++e) {
     for (std::size_t k = 0; k < evses_[e].connectors.size(); ++k) {
       const int eid = static_cast<int>(e + 1), cid = static_cast<int>(k + 1);
+      Connector& c = evses_[e].connectors[k];
       const auto after = effective_status(eid, cid);
-      if (after == before[e][k]) continue;
-      if (hooks_.status) defer([h = hooks_.status, eid, cid, after] { h(eid, cid, after); });
-      if (online())
+      const bool changed = after != before[e][k];
+      if (changed && hooks_.status)
+        defer([h = hooks_.status, eid, cid, after] { h(eid, cid, after); });
+      if (online() && (report_stale ? c.reported != after : changed))
         report_status(eid, cid, now);
-      else
-        connector(eid, cid)->reported.reset();  // reported after the reconnect (B04.FR.02)
+      else if (!online() && changed)
+        c.reported.reset();  // reported after the reconnect (B04.FR.02)
     }
   }
 }

@@ -164,6 +164,11 @@ class Engine::Impl {
   /// than OCPPCommCtrlr.OfflineThreshold (B04.FR.01), else those whose status changed or whose
   /// last report was lost (B04.FR.02).
   void report_status_after_offline(Now now);
+  /// Runs `change` (anything that moves effective_status) and then, for each connector whose
+  /// status it changed, calls the status hook; online it reports each connector that changed
+  /// (with `report_stale`, each whose last report differs instead), offline it leaves each
+  /// that changed to be reported after the reconnect (B04.FR.02).
+  void change_statuses(const std::function<void()>& change, bool report_stale, Now now);
   /// When the connection went down (B04: the start of the offline period).
   std::optional<MonoTime> offline_since_;
 

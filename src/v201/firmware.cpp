@@ -48,27 +48,7 @@ bool holds_free_evses(const Engine::Impl& im) {
 // after the reconnect (B04.FR.02).
 void refresh_connectors(Engine::Impl& im, Now now) {
   if (!im.firmware_) return;
-  std::vector<std::vector<ConnectorStatusEnumType>> before(im.evses_.size());
-  for (std::size_t e = 0; e < im.evses_.size(); ++e)
-    for (std::size_t k = 0; k < im.evses_[e].connectors.size(); ++k)
-      before[e].push_back(im.effective_status(static_cast<int>(e) + 1, static_cast<int>(k) + 1));
-  im.firmware_->held = holds_free_evses(im);
-  for (std::size_t e = 0; e < im.evses_.size(); ++e)
-    for (std::size_t k = 0; k < im.evses_[e].connectors.size(); ++k) {
-      const int evse_id = static_cast<int>(e) + 1;
-      const int connector_id = static_cast<int>(k) + 1;
-      auto& c = im.evses_[e].connectors[k];
-      const auto status = im.effective_status(evse_id, connector_id);
-      const bool changed = before[e][k] != status;
-      if (changed && im.hooks_.status)
-        im.defer([h = im.hooks_.status, evse_id, connector_id, status] {
-          h(evse_id, connector_id, status);
-        });
-      if (im.online() && c.reported != status)
-        im.report_status(evse_id, connector_id, now);
-      else if (!im.online() && changed)
-        c.reported.reset();
-    }
+  im.change_statuses([&im] { im.firmware_->held = holds_free_evses(im); }, true, now);
 }
 
 }  // namespace
