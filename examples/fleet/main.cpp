@@ -1,0 +1,133 @@
+// ocpp-fleet: simulates N charge points, OCPP 1.6 and 2.0.1 side by side, against a CSMS, all
+// in one process on one ocpp::Runner, with a durable SQLite store shared by all of them.
+// docs/guides/fleet.md describes the scenario file, the report and sizing. Exit status: 0 when
+// the run ended with no message lost, 1 when messages were lost or nothing could run, 2 for a
+// usage error.
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "fleet.hpp"
+#include "html_report.hpp"
+#include "options.hpp"
+#include "report.hpp"
+
+namespace {
+
+std::atomic<bool> g_interrupt{false};
+
+void on_signal(int) {
+  // A second Ctrl-C does not wait for the delivery of the open transactions.
+  if (g_interrupt.exchange(true)) _exit(130);
+}
+
+bool read_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+bool write_file(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << text;
+  f.close();
+  if (!f) std::fprintf(stderr, "ocpp-fleet: cannot write %s\n", path.c_str());
+  return static_cast<bool>(f);
+}
+
+bool write_outputs(const fleet::Report& r, const std::string& report, const std::string& html) {
+  bool ok = true;
+  if (!report.empty()) ok = write_file(report, fleet::to_json(r)) && ok;
+  if (!html.empty()) ok = write_file(html, fleet::html_report(r)) && ok;
+  return ok;
+}
+
+void print_summary(const fleet::Report& r) {
+  std::printf(
+      "ocpp-fleet: %llu of %llu charge points created, %llu booted; boot storm %s; sessions %llu "
+      "started, %llu completed; %llu reconnects; %llu errors; lost messages %llu\n",
+      static_cast<unsigned long long>(r.created), static_cast<unsigned long long>(r.planned),
+      static_cast<unsigned long long>(r.booted),
+      r.boot_storm_s < 0 ? "incomplete" : (std::to_string(r.boot_storm_s) + " s").c_str(),
+      static_cast<unsigned long long>(r.sessions_started),
+      static_cast<unsigned long long>(r.sessions_completed),
+      static_cast<unsigned long long>(r.reconnects),
+      static_cast<unsigned long long>(r.total_errors()),
+      static_cast<unsigned long long>(r.lost_messages));
+  for (const auto& [name, a] : r.actions)
+    std::printf("  %-28s %8llu calls  p50 %8.1f ms  p95 %8.1f ms  p99 %8.1f ms  errors %llu\n",
+                name.c_str(), static_cast<unsigned long long>(a.calls), a.latency.percentile(50),
+                a.latency.percentile(95), a.latency.percentile(99),
+                static_cast<unsigned long long>(a.errors + a.unanswered));
+}
+
+int merge_command(const fleet::MergeOptions& m) {
+  fleet::Report merged;
+  for (const auto& in : m.inputs) {
+    std::string text, error;
+    fleet::Report r;
+    if (!read_file(in, text)) {
+      std::fprintf(stderr, "ocpp-fleet merge: cannot read %s\n", in.c_str());
+      return 2;
+    }
+    if (!(error = fleet::from_json(text, r)).empty()) {
+      std::fprintf(stderr, "ocpp-fleet merge: %s: %s\n", in.c_str(), error.c_str());
+      return 2;
+    }
+    if (&in == &m.inputs.front())
+      merged = std::move(r);
+    else
+      fleet::merge(merged, r);
+  }
+  if (!write_outputs(merged, m.report, m.html)) return 1;
+  print_summary(merged);
+  return merged.lost_messages ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && std::strcmp(argv[1], "merge") == 0) {
+    fleet::MergeOptions m;
+    const std::string err = fleet::parse_merge_options(argc - 1, argv + 1, m);
+    if (err == "help") {
+      std::puts(fleet::usage());
+      return 0;
+    }
+    if (!err.empty()) {
+      std::fprintf(stderr, "ocpp-fleet merge: %s\n%s", err.c_str(), fleet::usage());
+      return 2;
+    }
+    return merge_command(m);
+  }
+  fleet::CliOptions cli;
+  std::string err = fleet::parse_run_options(argc, argv, isatty(STDERR_FILENO) != 0, cli);
+  if (err == "help") {
+    std::puts(fleet::usage());
+    return 0;
+  }
+  if (!err.empty()) {
+    std::fprintf(stderr, "ocpp-fleet: %s\n%s", err.c_str(), fleet::usage());
+    return 2;
+  }
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGPIPE, SIG_IGN);
+  std::string error;
+  const fleet::Report r = fleet::run_fleet(cli.run, g_interrupt, stderr, error);
+  if (!error.empty()) {
+    std::fprintf(stderr, "ocpp-fleet: %s\n", error.c_str());
+    return 1;
+  }
+  const bool written = write_outputs(r, cli.report, cli.html);
+  print_summary(r);
+  return written && r.lost_messages == 0 && r.created > 0 ? 0 : 1;
+}
