@@ -11,7 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 
-scripts/install-deps.sh
+# chromium: the report page of ocpp-fleet is checked in a headless browser.
+scripts/install-deps.sh chromium
 
 echo "== generated code is current"
 scripts/generate.sh --check

@@ -14,7 +14,7 @@
 
 #include "fleet.hpp"
 #include "html_report.hpp"
-#include "options.hpp"
+#include "fleet_options.hpp"
 #include "report.hpp"
 
 namespace {

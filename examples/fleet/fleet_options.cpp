@@ -1,4 +1,4 @@
-#include "options.hpp"
+#include "fleet_options.hpp"
 
 #include <cstdlib>
 #include <fstream>
