@@ -91,6 +91,7 @@ struct Sim {
   double energy_wh = 0;
   int sessions = 0;
   int connector = 1;
+  bool cut_session = false;  // the power went off during a session
   std::size_t outage_next = 0;
 };
 
@@ -115,6 +116,7 @@ class Fleet final : public StationEvents {
   bool create(Sim& s);
   void power_off(Sim& s, double t);
   void end_session(Sim& s, double t);
+  void finish_session(Sim& s, double t);
   void next_outage(Sim& s);
   void api(std::error_code ec, const char* what);
   void note_error(const std::string& e);
@@ -271,7 +273,13 @@ void Fleet::power_off(Sim& s, double t) {
   s.powered = false;
   s.station.reset();
   if (s.connected.exchange(false)) --connected_;
-  if (s.tx.exchange(false)) --charging_;
+  // The transaction ends with the power (the library tells the CSMS after the restart).
+  if (s.tx.exchange(false)) {
+    --charging_;
+    ++completed_;
+  }
+  s.cut_session =
+      s.phase == Phase::Plugged || s.phase == Phase::Authorizing || s.phase == Phase::Charging;
   ++outages_;
   s.phase = Phase::Off;
   s.deadline = t + s.group->behaviour.outages[s.outage_next].duration_s;
@@ -281,6 +289,10 @@ void Fleet::power_off(Sim& s, double t) {
 
 void Fleet::end_session(Sim& s, double t) {
   api(s.station->stop(s.connector), "stop");
+  finish_session(s, t);
+}
+
+void Fleet::finish_session(Sim& s, double t) {
   ++s.sessions;
   s.phase = Phase::Idle;
   const Behaviour& b = s.group->behaviour;
@@ -336,6 +348,10 @@ double Fleet::act(Sim& s, double t) {
         return kNever;
       }
       s.phase = Phase::Idle;
+      if (s.cut_session) {
+        api(s.station->power_back(s.connector), "power back");
+        finish_session(s, t);
+      }
       next = std::min(s.t_session, s.t_fault);
       break;
     case Phase::Booting:

@@ -13,8 +13,8 @@
 #include <sstream>
 
 #include "fleet.hpp"
-#include "html_report.hpp"
 #include "fleet_options.hpp"
+#include "html_report.hpp"
 #include "report.hpp"
 
 namespace {

@@ -36,6 +36,13 @@ class V16Station final : public Station {
     const auto ec2 = cp_->unplug(c);
     return ec ? ec : ec2;
   }
+  std::error_code power_back(int c) override {
+    auto ec = cp_->stop_transaction(c, ocpp::v16::Reason::PowerLoss);
+    if (ec == ocpp::Errc::no_transaction) ec = {};
+    auto ec2 = cp_->unplug(c);
+    if (ec2 == ocpp::Errc::invalid_state) ec2 = {};
+    return ec ? ec : ec2;
+  }
   std::error_code fault(int c, bool on) override {
     return on ? cp_->report_fault(c, ocpp::v16::ChargePointErrorCode::GroundFailure)
               : cp_->clear_fault(c);
@@ -109,6 +116,10 @@ class V201Station final : public Station {
     if (ec == ocpp::Errc::no_transaction) ec = {};
     const auto ec2 = cs_->plug_out(evse);
     return ec ? ec : ec2;
+  }
+  std::error_code power_back(int evse) override {
+    const auto ec = cs_->plug_out(evse);
+    return ec == ocpp::Errc::invalid_state ? std::error_code{} : ec;
   }
   std::error_code fault(int evse, bool on) override {
     return cs_->set_connector_status(evse, 1,

@@ -44,6 +44,10 @@ class Station {
   virtual std::error_code meter(int connector, std::int64_t wh) = 0;
   /// The session ends: the transaction stops (reason Local) and the cable is unplugged.
   virtual std::error_code stop(int connector) = 0;
+  /// Power is back after a cut in the middle of a session on the connector: the firmware
+  /// cannot resume the energy delivery, so the transaction ends (1.6: reason PowerLoss; 2.0.1
+  /// ended it already at the restart) and the EV leaves.
+  virtual std::error_code power_back(int connector) = 0;
   /// A connector fault starts (true) or is cleared.
   virtual std::error_code fault(int connector, bool on) = 0;
   /// Transaction messages not yet acknowledged by the CSMS.
