@@ -1,5 +1,8 @@
 #include "fleet.hpp"
 
+#include <dirent.h>
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -44,6 +47,23 @@ std::string utc_now() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+std::uint64_t open_descriptors() {
+  std::uint64_t n = 0;
+  if (DIR* d = opendir("/proc/self/fd")) {
+    while (const dirent* e = readdir(d))
+      if (e->d_name[0] != '.') ++n;
+    closedir(d);
+    if (n) --n;  // the directory's own
+  }
+  return n;
+}
+
+std::uint64_t peak_rss_kb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<std::uint64_t>(u.ru_maxrss);
 }
 
 enum class Phase : std::uint8_t {
@@ -143,6 +163,7 @@ class Fleet final : public StationEvents {
   std::atomic<std::uint64_t> started_{0}, completed_{0}, refused_{0}, api_errors_{0};
   std::atomic<std::uint64_t> faults_{0}, outages_{0}, lost_{0}, messages_{0}, call_errors_{0};
   std::uint64_t last_messages_ = 0;
+  std::uint64_t peak_descriptors_ = 0;
   std::map<std::string, ActionStats> actions_;  // the runner thread's until it stops
   std::mutex errors_m_;
   std::vector<std::string> errors_seen_;
@@ -479,6 +500,7 @@ TimelinePoint Fleet::sample(double t) {
   p.errors =
       create_errors_.load() + connection_errors_.load() + api_errors_.load() + call_errors_.load();
   for (const auto& q : worker_queue_) p.queue += q->load();
+  peak_descriptors_ = std::max(peak_descriptors_, open_descriptors());
   return p;
 }
 
@@ -617,6 +639,8 @@ Report Fleet::run(std::string& error) {
   r.faults = faults_.load();
   r.outages = outages_.load();
   r.lost_messages = lost_.load() + queued;
+  r.peak_rss_kb = peak_rss_kb();
+  r.peak_descriptors = peak_descriptors_;
   r.actions = actions_;
   std::lock_guard<std::mutex> lk(errors_m_);
   r.errors_seen = errors_seen_;

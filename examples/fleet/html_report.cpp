@@ -70,6 +70,8 @@ constexpr const char* kTail = R"HTML(</script>
   row(s, ['Sessions', fmt(r.sessions.started) + ' started, ' + fmt(r.sessions.completed) + ' completed, ' +
       fmt(r.sessions.refused) + ' refused']);
   row(s, ['Faults / outages', fmt(r.faults) + ' / ' + fmt(r.outages)]);
+  if (r.process) row(s, ['Process', fmt(r.process.peak_rss_kb) + ' KiB peak RSS, ' +
+      fmt(r.process.peak_descriptors) + ' descriptors at most']);
   row(s, ['Errors', fmt(r.errors_total)]);
   var lost = el('td', { id: 'lost', 'class': r.lost_messages ? 'bad' : 'good' }, fmt(r.lost_messages));
   var tr = el('tr'); tr.appendChild(el('td', {}, 'Lost messages')); tr.appendChild(lost); s.appendChild(tr);

@@ -3,9 +3,11 @@
 // docs/guides/fleet.md describes the scenario file, the report and sizing. Exit status: 0 when
 // the run ended with no message lost, 1 when messages were lost or nothing could run, 2 for a
 // usage error.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -121,6 +123,13 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   std::signal(SIGPIPE, SIG_IGN);
+  // One socket per charge point: as many descriptors as the hard limit allows (raising the
+  // hard limit itself: docs/guides/fleet.md).
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
   std::string error;
   const fleet::Report r = fleet::run_fleet(cli.run, g_interrupt, stderr, error);
   if (!error.empty()) {

@@ -156,6 +156,11 @@ std::string to_json(const Report& r) {
   key_u(w, "errors_total", r.total_errors());
   w.Key("interrupted");
   w.Bool(r.interrupted);
+  w.Key("process");
+  w.StartObject();
+  key_u(w, "peak_rss_kb", r.peak_rss_kb);
+  key_u(w, "peak_descriptors", r.peak_descriptors);
+  w.EndObject();
   w.Key("actions");
   w.StartObject();
   for (const auto& [name, a] : r.actions) {
@@ -249,6 +254,10 @@ std::string from_json(const std::string& text, Report& out) {
   r.lost_messages = get_u(d, "lost_messages");
   if (auto it = d.FindMember("interrupted"); it != d.MemberEnd() && it->value.IsBool())
     r.interrupted = it->value.GetBool();
+  if (const auto* p = get_o(d, "process")) {
+    r.peak_rss_kb = get_u(*p, "peak_rss_kb");
+    r.peak_descriptors = get_u(*p, "peak_descriptors");
+  }
   if (const auto* acts = get_o(d, "actions")) {
     for (auto it = acts->MemberBegin(); it != acts->MemberEnd(); ++it) {
       if (!it->value.IsObject())
@@ -318,6 +327,9 @@ void merge(Report& into, const Report& o) {
   into.outages += o.outages;
   into.lost_messages += o.lost_messages;
   into.interrupted = into.interrupted || o.interrupted;
+  // Each shard is a process of its own: the fleet needs what they need together.
+  into.peak_rss_kb += o.peak_rss_kb;
+  into.peak_descriptors += o.peak_descriptors;
   for (const auto& [name, a] : o.actions) {
     auto& m = into.actions[name];
     m.calls += a.calls;

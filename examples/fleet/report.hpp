@@ -85,6 +85,8 @@ struct Report {
   std::uint64_t outages = 0;             ///< power cuts and reboots simulated
   std::uint64_t lost_messages = 0;       ///< transaction messages never acknowledged
   bool interrupted = false;              ///< stopped by SIGINT/SIGTERM before its duration
+  std::uint64_t peak_rss_kb = 0;       ///< the process's peak resident memory (summed over shards)
+  std::uint64_t peak_descriptors = 0;  ///< its most open file descriptors (summed over shards)
   std::map<std::string, ActionStats> actions;
   std::vector<TimelinePoint> timeline;
   std::vector<std::string> errors_seen;  ///< the first distinct error messages (at most 20)

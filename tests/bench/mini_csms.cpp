@@ -39,8 +39,10 @@ struct Session {
 
 std::string now_text() { return "2025-03-14T09:26:53.000Z"; }
 
-// The CALLRESULT payload for an action.
-std::string answer(MiniCsms& csms, const std::string& action) {
+// The CALLRESULT payload for an action (`v201`: of a 2.0.1 station, where Authorize's answer
+// has another shape; the others used here are alike).
+std::string answer(MiniCsms& csms, const std::string& action, bool v201) {
+  if (v201 && action == "Authorize") return R"({"idTokenInfo":{"status":"Accepted"}})";
   if (action == "BootNotification") {
     csms.boots.fetch_add(1);
     return R"({"status":"Accepted","currentTime":")" + now_text() + R"(","interval":3600})";
@@ -86,7 +88,7 @@ int server_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_
       std::string reply = "[3,\"";
       reply.append(d[1].GetString(), d[1].GetStringLength());
       reply += "\",";
-      reply += answer(*csms, d[2].GetString());
+      reply += answer(*csms, d[2].GetString(), std::strcmp(lws_get_protocol(wsi)->name, "ocpp2.0.1") == 0);
       reply += "]";
       s->tx->push_back(std::move(reply));
       lws_callback_on_writable(wsi);
@@ -112,7 +114,8 @@ int server_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_
 
 const lws_protocols kServerProtocols[] = {
     {"ocpp1.6", server_cb, sizeof(Session), 65536, 0, nullptr, 0},
-    // 2.0.1 stations: BootNotification, Heartbeat and the "{}" answers have the same shape.
+    // 2.0.1 stations: BootNotification, Heartbeat and the "{}" answers have the same shape
+    // (TransactionEvent, StatusNotification, MeterValues, ...); Authorize's differs.
     {"ocpp2.0.1", server_cb, sizeof(Session), 65536, 0, nullptr, 0},
     {nullptr, nullptr, 0, 0, 0, nullptr, 0},
 };
