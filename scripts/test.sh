@@ -11,8 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 
-# chromium: the report page of ocpp-fleet is checked in a headless browser.
-scripts/install-deps.sh chromium
+# chromium: the report page of ocpp-fleet is checked in a headless browser; python3-yaml reads
+# its Kubernetes manifest.
+scripts/install-deps.sh chromium python3-yaml
 
 echo "== generated code is current"
 scripts/generate.sh --check

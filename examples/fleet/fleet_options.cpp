@@ -54,7 +54,8 @@ const char* usage() {
          "  --progress MODE      tty (one line), lines, none (default: tty on a terminal, else "
          "lines)\n"
          "  --progress-interval S  seconds between progress lines (default 10)\n"
-         "  --seed N             random seed of the behaviour\n";
+         "  --seed N             random seed of the behaviour\n"
+         "  --dry-run            check the options and scenario, print this shard's charge points, exit\n";
 }
 
 std::string parse_run_options(int argc, char** argv, bool tty, CliOptions& out) {
@@ -65,6 +66,10 @@ std::string parse_run_options(int argc, char** argv, bool tty, CliOptions& out) 
     if (a == "--help" || a == "-h") return "help";
     if (a == "--memory") {
       memory = true;
+      continue;
+    }
+    if (a == "--dry-run") {
+      out.dry_run = true;
       continue;
     }
     if (a.rfind("--", 0) != 0) return "unexpected argument " + a;

@@ -13,6 +13,7 @@ struct CliOptions {
   RunOptions run;
   std::string report;  ///< --report FILE: the JSON report
   std::string html;    ///< --html FILE: the report page
+  bool dry_run = false;  ///< --dry-run: print the plan of this shard and exit
 };
 
 /// `ocpp-fleet merge`.

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "fleet.hpp"
 #include "fleet_options.hpp"
@@ -94,6 +95,26 @@ int merge_command(const fleet::MergeOptions& m) {
   return merged.lost_messages ? 1 : 0;
 }
 
+// The plan of this shard, without connecting: which charge points, of which groups.
+int dry_run(const fleet::CliOptions& cli) {
+  const auto& o = cli.run;
+  const auto members = fleet::members(o.scenario, o.shard_k, o.shard_n);
+  std::printf("shard %d/%d: %zu of %d charge points", o.shard_k, o.shard_n, members.size(),
+              fleet::total_count(o.scenario));
+  if (!members.empty()) std::printf(": %s .. %s", members.front().id.c_str(), members.back().id.c_str());
+  std::printf("\n");
+  std::vector<std::size_t> per_group(o.scenario.groups.size());
+  for (const auto& m : members) ++per_group[static_cast<std::size_t>(m.group)];
+  for (std::size_t g = 0; g < per_group.size(); ++g) {
+    const auto& gr = o.scenario.groups[g];
+    std::printf("  %-24s %zu charge points, OCPP %s, %d connector(s), %s\n", gr.name.c_str(), per_group[g],
+                gr.ocpp.c_str(), gr.connectors, gr.url.c_str());
+  }
+  std::printf("  store: %s; duration %.0f s; ramp-up %.0f/s\n",
+              o.db_path.empty() ? "memory" : o.db_path.c_str(), o.scenario.duration_s, o.scenario.ramp_up_per_s);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -120,6 +141,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ocpp-fleet: %s\n%s", err.c_str(), fleet::usage());
     return 2;
   }
+  if (cli.dry_run) return dry_run(cli);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   std::signal(SIGPIPE, SIG_IGN);
