@@ -55,7 +55,8 @@ const char* usage() {
          "lines)\n"
          "  --progress-interval S  seconds between progress lines (default 10)\n"
          "  --seed N             random seed of the behaviour\n"
-         "  --dry-run            check the options and scenario, print this shard's charge points, exit\n";
+         "  --dry-run            check the options and scenario, print this shard's charge points, "
+         "exit\n";
 }
 
 std::string parse_run_options(int argc, char** argv, bool tty, CliOptions& out) {

@@ -95,23 +95,37 @@ int merge_command(const fleet::MergeOptions& m) {
   return merged.lost_messages ? 1 : 0;
 }
 
+// What a parser's answer means for the process: -1 to go on, else the exit status (0 after
+// the usage for --help, 2 after the error and the usage).
+int parse_status(const std::string& err, const char* who) {
+  if (err == "help") {
+    std::puts(fleet::usage());
+    return 0;
+  }
+  if (err.empty()) return -1;
+  std::fprintf(stderr, "%s: %s\n%s", who, err.c_str(), fleet::usage());
+  return 2;
+}
+
 // The plan of this shard, without connecting: which charge points, of which groups.
 int dry_run(const fleet::CliOptions& cli) {
   const auto& o = cli.run;
   const auto members = fleet::members(o.scenario, o.shard_k, o.shard_n);
   std::printf("shard %d/%d: %zu of %d charge points", o.shard_k, o.shard_n, members.size(),
               fleet::total_count(o.scenario));
-  if (!members.empty()) std::printf(": %s .. %s", members.front().id.c_str(), members.back().id.c_str());
+  if (!members.empty())
+    std::printf(": %s .. %s", members.front().id.c_str(), members.back().id.c_str());
   std::printf("\n");
   std::vector<std::size_t> per_group(o.scenario.groups.size());
   for (const auto& m : members) ++per_group[static_cast<std::size_t>(m.group)];
   for (std::size_t g = 0; g < per_group.size(); ++g) {
     const auto& gr = o.scenario.groups[g];
-    std::printf("  %-24s %zu charge points, OCPP %s, %d connector(s), %s\n", gr.name.c_str(), per_group[g],
-                gr.ocpp.c_str(), gr.connectors, gr.url.c_str());
+    std::printf("  %-24s %zu charge points, OCPP %s, %d connector(s), %s\n", gr.name.c_str(),
+                per_group[g], gr.ocpp.c_str(), gr.connectors, gr.url.c_str());
   }
   std::printf("  store: %s; duration %.0f s; ramp-up %.0f/s\n",
-              o.db_path.empty() ? "memory" : o.db_path.c_str(), o.scenario.duration_s, o.scenario.ramp_up_per_s);
+              o.db_path.empty() ? "memory" : o.db_path.c_str(), o.scenario.duration_s,
+              o.scenario.ramp_up_per_s);
   return 0;
 }
 
@@ -120,27 +134,17 @@ int dry_run(const fleet::CliOptions& cli) {
 int main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "merge") == 0) {
     fleet::MergeOptions m;
-    const std::string err = fleet::parse_merge_options(argc - 1, argv + 1, m);
-    if (err == "help") {
-      std::puts(fleet::usage());
-      return 0;
-    }
-    if (!err.empty()) {
-      std::fprintf(stderr, "ocpp-fleet merge: %s\n%s", err.c_str(), fleet::usage());
-      return 2;
-    }
+    if (const int status =
+            parse_status(fleet::parse_merge_options(argc - 1, argv + 1, m), "ocpp-fleet merge");
+        status >= 0)
+      return status;
     return merge_command(m);
   }
   fleet::CliOptions cli;
-  std::string err = fleet::parse_run_options(argc, argv, isatty(STDERR_FILENO) != 0, cli);
-  if (err == "help") {
-    std::puts(fleet::usage());
-    return 0;
-  }
-  if (!err.empty()) {
-    std::fprintf(stderr, "ocpp-fleet: %s\n%s", err.c_str(), fleet::usage());
-    return 2;
-  }
+  if (const int status = parse_status(
+          fleet::parse_run_options(argc, argv, isatty(STDERR_FILENO) != 0, cli), "ocpp-fleet");
+      status >= 0)
+    return status;
   if (cli.dry_run) return dry_run(cli);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);

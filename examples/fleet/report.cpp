@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <set>
 
 namespace fleet {
@@ -21,6 +22,15 @@ using Writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
 void key_u(Writer& w, const char* k, std::uint64_t v) {
   w.Key(k);
   w.Uint64(v);
+}
+
+// An object of counters: "key": {"name": n, ...}.
+void counters(Writer& w, const char* key,
+              std::initializer_list<std::pair<const char*, std::uint64_t>> fields) {
+  w.Key(key);
+  w.StartObject();
+  for (const auto& [name, n] : fields) key_u(w, name, n);
+  w.EndObject();
 }
 
 void key_d(Writer& w, const char* k, double v) {
@@ -137,18 +147,13 @@ std::string to_json(const Report& r) {
     w.Double(std::round(r.boot_storm_s * 1000) / 1000);
   else
     w.Null();
-  w.Key("connections");
-  w.StartObject();
-  key_u(w, "opened", r.connections);
-  key_u(w, "reconnects", r.reconnects);
-  key_u(w, "errors", r.connection_errors);
-  w.EndObject();
-  w.Key("sessions");
-  w.StartObject();
-  key_u(w, "started", r.sessions_started);
-  key_u(w, "completed", r.sessions_completed);
-  key_u(w, "refused", r.sessions_refused);
-  w.EndObject();
+  counters(
+      w, "connections",
+      {{"opened", r.connections}, {"reconnects", r.reconnects}, {"errors", r.connection_errors}});
+  counters(w, "sessions",
+           {{"started", r.sessions_started},
+            {"completed", r.sessions_completed},
+            {"refused", r.sessions_refused}});
   key_u(w, "api_errors", r.api_errors);
   key_u(w, "faults", r.faults);
   key_u(w, "outages", r.outages);
@@ -156,11 +161,8 @@ std::string to_json(const Report& r) {
   key_u(w, "errors_total", r.total_errors());
   w.Key("interrupted");
   w.Bool(r.interrupted);
-  w.Key("process");
-  w.StartObject();
-  key_u(w, "peak_rss_kb", r.peak_rss_kb);
-  key_u(w, "peak_descriptors", r.peak_descriptors);
-  w.EndObject();
+  counters(w, "process",
+           {{"peak_rss_kb", r.peak_rss_kb}, {"peak_descriptors", r.peak_descriptors}});
   w.Key("actions");
   w.StartObject();
   for (const auto& [name, a] : r.actions) {

@@ -6,10 +6,15 @@
 namespace fleet {
 namespace {
 
-// Fills the version-neutral part of the configuration: where the CSMS is, the store, TLS.
-void common_config(const StationSetup& s, ocpp::FacadeConfig& c, std::string& error) {
+// Fills the version-neutral part of the configuration: where the CSMS is, the store, TLS,
+// the credentials.
+template <class Config>
+void common_config(const StationSetup& s, Config& c, std::string& error) {
   c.csms_url = s.group->url;
   c.ca_file = s.group->ca_file;
+  if (!s.group->password.empty()) c.password = s.group->password;
+  if (s.group->security_profile)
+    c.security_profile = static_cast<ocpp::SecurityProfile>(*s.group->security_profile);
   if (s.db) {
     auto store = s.db->store(s.id);
     if (!store)
@@ -17,6 +22,18 @@ void common_config(const StationSetup& s, ocpp::FacadeConfig& c, std::string& er
     else
       c.store = std::move(store.value());
   }
+}
+
+// The hooks whose signatures both versions share: the connection and the frames.
+template <class Hooks>
+void common_hooks(const StationSetup& s, Hooks& h) {
+  StationEvents* ev = s.events;
+  const int slot = s.slot;
+  h.connection = [ev, slot](bool up, const std::string& reason) {
+    ev->on_connection(slot, up, reason);
+  };
+  if (s.frames)
+    h.frame = [ev, slot](bool out, const std::string& text) { ev->on_frame(slot, out, text); };
 }
 
 class V16Station final : public Station {
@@ -62,17 +79,12 @@ std::unique_ptr<Station> make_v16(const StationSetup& s, std::string& error) {
   c.connectors = s.group->connectors;
   c.vendor = s.group->vendor;
   c.model = s.group->model;
-  if (!s.group->password.empty()) c.password = s.group->password;
-  if (s.group->security_profile)
-    c.security_profile = static_cast<ocpp::SecurityProfile>(*s.group->security_profile);
   c.configuration = {
       {"MeterValueSampleInterval", std::to_string(s.group->behaviour.meter_interval_s)}};
   Hooks h;
   StationEvents* ev = s.events;
   const int slot = s.slot;
-  h.connection = [ev, slot](bool up, const std::string& reason) {
-    ev->on_connection(slot, up, reason);
-  };
+  common_hooks(s, h);
   h.boot = [ev, slot](RegistrationStatus st, std::int32_t) {
     if (st == RegistrationStatus::Accepted) ev->on_booted(slot);
   };
@@ -83,8 +95,6 @@ std::unique_ptr<Station> make_v16(const StationSetup& s, std::string& error) {
   h.transaction_stopped = [ev, slot](const TransactionInfo&, Reason, std::int32_t) {
     ev->on_transaction(slot, false);
   };
-  if (s.frames)
-    h.frame = [ev, slot](bool out, const std::string& text) { ev->on_frame(slot, out, text); };
   auto cp = ChargePoint::create(*s.runner, std::move(c), std::move(h));
   if (!cp) {
     error = cp.error().message();
@@ -141,15 +151,10 @@ std::unique_ptr<Station> make_v201(const StationSetup& s, std::string& error) {
   c.evses.assign(static_cast<std::size_t>(s.group->connectors), 1);
   c.charging_station.vendorName = s.group->vendor;
   c.charging_station.model = s.group->model;
-  if (!s.group->password.empty()) c.password = s.group->password;
-  if (s.group->security_profile)
-    c.security_profile = static_cast<ocpp::SecurityProfile>(*s.group->security_profile);
   Hooks h;
   StationEvents* ev = s.events;
   const int slot = s.slot;
-  h.connection = [ev, slot](bool up, const std::string& reason) {
-    ev->on_connection(slot, up, reason);
-  };
+  common_hooks(s, h);
   h.boot = [ev, slot](RegistrationStatusEnumType st, std::int32_t) {
     if (st == RegistrationStatusEnumType::Accepted) ev->on_booted(slot);
   };
@@ -160,8 +165,6 @@ std::unique_ptr<Station> make_v201(const StationSetup& s, std::string& error) {
     if (e.eventType == TransactionEventEnumType::Started) ev->on_transaction(slot, true);
     if (e.eventType == TransactionEventEnumType::Ended) ev->on_transaction(slot, false);
   };
-  if (s.frames)
-    h.frame = [ev, slot](bool out, const std::string& text) { ev->on_frame(slot, out, text); };
   auto cs = ChargingStation::create(*s.runner, std::move(c), std::move(h));
   if (!cs) {
     error = cs.error().message();
