@@ -11,8 +11,8 @@ namespace fleet {
 /// `ocpp-fleet [run options]`.
 struct CliOptions {
   RunOptions run;
-  std::string report;  ///< --report FILE: the JSON report
-  std::string html;    ///< --html FILE: the report page
+  std::string report;    ///< --report FILE: the JSON report
+  std::string html;      ///< --html FILE: the report page
   bool dry_run = false;  ///< --dry-run: print the plan of this shard and exit
 };
 

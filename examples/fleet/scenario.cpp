@@ -163,6 +163,10 @@ std::string parse_group(const Value& v, const std::string& where, const Behaviou
   if (v.HasMember("security_profile")) g.security_profile = profile;
   if (!(e = f.string("password", g.password, 40)).empty()) return e;
   if (!(e = f.string("ca_file", g.ca_file)).empty()) return e;
+  if (!(e = f.string("client_cert", g.client_cert)).empty()) return e;
+  if (!(e = f.string("client_key", g.client_key)).empty()) return e;
+  if (g.security_profile == 3 && g.client_cert.empty())
+    return where + ": security_profile 3 needs client_cert";
   if (g.name.empty()) g.name = g.ocpp + " " + g.model;
   g.behaviour = defaults;
   if (const Value* b = f.get("behaviour")) {
@@ -196,6 +200,13 @@ std::string check_pattern(const std::string& pattern) {
              "' not allowed in an identity";
   }
   return "";
+}
+
+std::string with_identity(const std::string& path, const std::string& id) {
+  std::string out = path;
+  for (std::size_t p = 0; (p = out.find("{id}", p)) != std::string::npos; p += id.size())
+    out.replace(p, 4, id);
+  return out;
 }
 
 std::string identity(const std::string& pattern, int index) {

@@ -51,6 +51,10 @@ struct Group {
   std::optional<int> security_profile;  ///< 1..3; unset = from the URL and credentials
   std::string password;                 ///< HTTP Basic auth (profiles 1 and 2)
   std::string ca_file;                  ///< wss: the CSMS's CA bundle
+  /// Profile 3: the TLS client certificate (chain) and key files; "{id}" in them becomes the
+  /// charge point's identity, so that each presents its own.
+  std::string client_cert;
+  std::string client_key;
   Behaviour behaviour;
 };
 
@@ -80,6 +84,9 @@ std::string parse_scenario(const std::string& text, Scenario& out);
 /// Gives every group without a URL the scenario's (`url` replaces the scenario's when not
 /// empty: --url) and checks that each is ws:// or wss://. Returns the error ("" when none).
 std::string resolve_urls(Scenario& s, const std::string& url);
+
+/// `path` with every "{id}" replaced by the identity.
+std::string with_identity(const std::string& path, const std::string& id);
 
 /// The identity of charge point `index` (0-based) from the pattern.
 std::string identity(const std::string& pattern, int index);

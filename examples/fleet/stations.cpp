@@ -12,6 +12,8 @@ template <class Config>
 void common_config(const StationSetup& s, Config& c, std::string& error) {
   c.csms_url = s.group->url;
   c.ca_file = s.group->ca_file;
+  c.client_cert_file = with_identity(s.group->client_cert, s.id);
+  c.client_key_file = with_identity(s.group->client_key, s.id);
   if (!s.group->password.empty()) c.password = s.group->password;
   if (s.group->security_profile)
     c.security_profile = static_cast<ocpp::SecurityProfile>(*s.group->security_profile);

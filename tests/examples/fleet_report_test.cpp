@@ -30,7 +30,8 @@ Report sample_report(const std::string& shard, double storm, std::uint64_t base)
   ActionStats& a = r.actions["BootNotification"];
   a.calls = 100;
   a.errors = 2;
-  for (int i = 1; i <= 100; ++i) a.latency.add(static_cast<double>(i) * (1 + static_cast<double>(base)));
+  for (int i = 1; i <= 100; ++i)
+    a.latency.add(static_cast<double>(i) * (1 + static_cast<double>(base)));
   for (int t = 1; t <= 3; ++t) {
     TimelinePoint p;
     p.t = t;
@@ -91,7 +92,8 @@ TEST_CASE("fleet report: written as JSON and read back unchanged", "[fleet]") {
   CHECK(a.calls == 100);
   CHECK(a.errors == 2);
   CHECK(a.latency.buckets() == r.actions.at("BootNotification").latency.buckets());
-  CHECK(a.latency.percentile(99) == Approx(r.actions.at("BootNotification").latency.percentile(99)));
+  CHECK(a.latency.percentile(99) ==
+        Approx(r.actions.at("BootNotification").latency.percentile(99)));
   REQUIRE(back.timeline.size() == 3);
   CHECK(back.timeline[2].created == 150);
   CHECK(back.errors_seen == r.errors_seen);
@@ -107,12 +109,15 @@ TEST_CASE("fleet report: written as JSON and read back unchanged", "[fleet]") {
 
   CHECK(from_json("{}", back).find("not an ocpp-fleet report") != std::string::npos);
   CHECK(from_json("nope", back) == "not a JSON object");
-  CHECK(from_json(R"({"tool":"ocpp-fleet","format":1,"actions":{"X":{"histogram":[[400,1]]}}})", back)
-            .find("bad histogram") != std::string::npos);
-  CHECK(from_json(R"({"tool":"ocpp-fleet","format":1,"timeline":[[1,2]]})", back) == "bad timeline point");
+  CHECK(
+      from_json(R"({"tool":"ocpp-fleet","format":1,"actions":{"X":{"histogram":[[400,1]]}}})", back)
+          .find("bad histogram") != std::string::npos);
+  CHECK(from_json(R"({"tool":"ocpp-fleet","format":1,"timeline":[[1,2]]})", back) ==
+        "bad timeline point");
 }
 
-TEST_CASE("fleet merge: counters and histograms add up, the slowest shard's boot storm counts", "[fleet]") {
+TEST_CASE("fleet merge: counters and histograms add up, the slowest shard's boot storm counts",
+          "[fleet]") {
   Report a = sample_report("1/2", 1.5, 0);
   const Report b = sample_report("2/2", 2.5, 1);
   Histogram both = a.actions["BootNotification"].latency;
@@ -151,8 +156,9 @@ TEST_CASE("fleet merge: counters and histograms add up, the slowest shard's boot
   CHECK(c.timeline[2].messages == 10);
 }
 
-TEST_CASE("fleet report page: self-contained, with the report's data and nothing that ends it early",
-          "[fleet]") {
+TEST_CASE(
+    "fleet report page: self-contained, with the report's data and nothing that ends it early",
+    "[fleet]") {
   Report r = sample_report("1/1", 1.0, 0);
   r.errors_seen.push_back("</script><script>alert(1)</script><!--");
   const std::string page = html_report(r);
@@ -171,7 +177,8 @@ TEST_CASE("fleet report page: self-contained, with the report's data and nothing
   CHECK(page.find("<\\/script>") != std::string::npos);
 }
 
-TEST_CASE("fleet frame heads: CALL, CALLRESULT and CALLERROR read, anything else refused", "[fleet]") {
+TEST_CASE("fleet frame heads: CALL, CALLRESULT and CALLERROR read, anything else refused",
+          "[fleet]") {
   FrameHead h;
   REQUIRE(parse_head(R"([2,"19223201","BootNotification",{"chargePointVendor":"V"}])", h));
   CHECK(h.type == 2);
@@ -184,8 +191,8 @@ TEST_CASE("fleet frame heads: CALL, CALLRESULT and CALLERROR read, anything else
   REQUIRE(parse_head(R"([4,"x-1","NotImplemented","",{}])", h));
   CHECK(h.type == 4);
   CHECK(h.id == "x-1");
-  for (const char* bad : {"", "[", "[5,\"a\"]", "[2,\"a\"]", "[2,a,\"B\"]", "{\"a\":1}", "[3,\"a\\\"b\",{}]",
-                          "[2,\"id\",\"Act", "[3,\"unterminated"}) {
+  for (const char* bad : {"", "[", "[5,\"a\"]", "[2,\"a\"]", "[2,a,\"B\"]", "{\"a\":1}",
+                          "[3,\"a\\\"b\",{}]", "[2,\"id\",\"Act", "[3,\"unterminated"}) {
     INFO(bad);
     CHECK_FALSE(parse_head(bad, h));
   }

@@ -48,8 +48,9 @@ const char* kMixed = R"({
 
 }  // namespace
 
-TEST_CASE("fleet scenario: a mixed file parses, groups take the top-level behaviour and override it",
-          "[fleet]") {
+TEST_CASE(
+    "fleet scenario: a mixed file parses, groups take the top-level behaviour and override it",
+    "[fleet]") {
   Scenario s = parse_ok(kMixed);
   REQUIRE(resolve_urls(s, "").empty());
   CHECK(s.duration_s == 300);
@@ -83,38 +84,46 @@ TEST_CASE("fleet scenario: every wrong field is an error naming it", "[fleet]") 
   const std::string g = R"("groups": [{"ocpp": "1.6", "count": 1}])";
   CHECK(parse_err("not json") == "the scenario is not a JSON object");
   CHECK(parse_err("[1]") == "the scenario is not a JSON object");
-  CHECK(parse_err(R"({"url": "ws://x", "durations": 5, )" + g + "}").find("unknown field \"durations\"") !=
+  CHECK(parse_err(R"({"url": "ws://x", "durations": 5, )" + g + "}")
+            .find("unknown field \"durations\"") != std::string::npos);
+  CHECK(parse_err(R"({"groups": [{"ocpp": "1.5", "count": 1}]})").find("groups[0].ocpp") !=
         std::string::npos);
-  CHECK(parse_err(R"({"groups": [{"ocpp": "1.5", "count": 1}]})").find("groups[0].ocpp") != std::string::npos);
-  CHECK(parse_err(R"({"groups": [{"ocpp": "1.6"}]})").find("count is required") != std::string::npos);
-  CHECK(parse_err(R"({"groups": [{"ocpp": "1.6", "count": 1, "colour": 1}]})").find("unknown field \"colour\"") !=
+  CHECK(parse_err(R"({"groups": [{"ocpp": "1.6"}]})").find("count is required") !=
         std::string::npos);
+  CHECK(parse_err(R"({"groups": [{"ocpp": "1.6", "count": 1, "colour": 1}]})")
+            .find("unknown field \"colour\"") != std::string::npos);
   CHECK(parse_err(R"({"groups": []})").find("1 to 1000 groups") != std::string::npos);
   CHECK(parse_err(R"({"groups": [{"count": 0}]})").find("1 to 10,000,000") != std::string::npos);
-  CHECK(parse_err(R"({"behaviour": {"session_s": [9, 3]}, )" + g + "}").find("behaviour.session_s") !=
+  CHECK(
+      parse_err(R"({"behaviour": {"session_s": [9, 3]}, )" + g + "}").find("behaviour.session_s") !=
+      std::string::npos);
+  CHECK(parse_err(R"({"behaviour": {"session_s": 0.5}, )" + g + "}").find("at least 1 s") !=
         std::string::npos);
-  CHECK(parse_err(R"({"behaviour": {"session_s": 0.5}, )" + g + "}").find("at least 1 s") != std::string::npos);
-  CHECK(parse_err(R"({"behaviour": {"meter_interval_s": 0}, )" + g + "}").find("meter_interval_s") !=
+  CHECK(
+      parse_err(R"({"behaviour": {"meter_interval_s": 0}, )" + g + "}").find("meter_interval_s") !=
+      std::string::npos);
+  CHECK(parse_err(R"({"behaviour": {"id_tags": ["123456789012345678901"]}, )" + g + "}")
+            .find("id_tags") != std::string::npos);
+  CHECK(parse_err(R"({"behaviour": {"id_tags": []}, )" + g + "}").find("id_tags") !=
         std::string::npos);
-  CHECK(parse_err(R"({"behaviour": {"id_tags": ["123456789012345678901"]}, )" + g + "}").find("id_tags") !=
-        std::string::npos);
-  CHECK(parse_err(R"({"behaviour": {"id_tags": []}, )" + g + "}").find("id_tags") != std::string::npos);
-  CHECK(parse_err(R"({"behaviour": {"outages": [{"at_s": 5}]}, )" + g + "}").find("at_s and fraction") !=
-        std::string::npos);
-  CHECK(parse_err(R"({"behaviour": {"outages": [{"at_s": 5, "fraction": 2}]}, )" + g + "}").find("fraction") !=
-        std::string::npos);
-  CHECK(parse_err(R"({"behaviour": {"sleepy": true}, )" + g + "}").find("unknown field \"sleepy\"") !=
-        std::string::npos);
+  CHECK(parse_err(R"({"behaviour": {"outages": [{"at_s": 5}]}, )" + g + "}")
+            .find("at_s and fraction") != std::string::npos);
+  CHECK(parse_err(R"({"behaviour": {"outages": [{"at_s": 5, "fraction": 2}]}, )" + g + "}")
+            .find("fraction") != std::string::npos);
+  CHECK(
+      parse_err(R"({"behaviour": {"sleepy": true}, )" + g + "}").find("unknown field \"sleepy\"") !=
+      std::string::npos);
   CHECK(parse_err(R"({"id_pattern": "CP", )" + g + "}").find("{n}") != std::string::npos);
-  CHECK(parse_err(R"({"groups": [{"ocpp": "1.6", "count": 1, "vendor": ""}]})").find("must not be empty") !=
-        std::string::npos);
+  CHECK(parse_err(R"({"groups": [{"ocpp": "1.6", "count": 1, "vendor": ""}]})")
+            .find("must not be empty") != std::string::npos);
   CHECK(parse_err(R"({"groups": [{"ocpp": "1.6", "count": 1, "security_profile": 4}]})")
             .find("security_profile") != std::string::npos);
   // Nested a million levels deep: an error, not a stack overflow.
   CHECK_FALSE(parse_err(std::string(1000000, '[') + std::string(1000000, ']')).empty());
 }
 
-TEST_CASE("fleet scenario: URLs come from the group, the scenario or --url, and must be ws(s)://", "[fleet]") {
+TEST_CASE("fleet scenario: URLs come from the group, the scenario or --url, and must be ws(s)://",
+          "[fleet]") {
   Scenario s = parse_ok(R"({"groups": [{"ocpp": "1.6", "count": 1}, {"ocpp": "2.0.1", "count": 1,
                             "url": "ws://own:1/x"}]})");
   Scenario none = s;
@@ -124,6 +133,19 @@ TEST_CASE("fleet scenario: URLs come from the group, the scenario or --url, and 
   REQUIRE(resolve_urls(s, "ws://cli:2/ocpp").empty());
   CHECK(s.groups[0].url == "ws://cli:2/ocpp");
   CHECK(s.groups[1].url == "ws://own:1/x");
+}
+
+TEST_CASE("fleet scenario: profile 3 needs a client certificate, whose path may name the identity",
+          "[fleet]") {
+  CHECK(
+      parse_err(R"({"groups": [{"count": 1, "security_profile": 3}]})").find("needs client_cert") !=
+      std::string::npos);
+  const Scenario s = parse_ok(R"({"groups": [{"count": 1, "security_profile": 3,
+      "client_cert": "certs/{id}-chain.pem", "client_key": "certs/{id}.key"}]})");
+  CHECK(with_identity(s.groups[0].client_cert, "CP-7") == "certs/CP-7-chain.pem");
+  CHECK(with_identity(s.groups[0].client_key, "CP-7") == "certs/CP-7.key");
+  CHECK(with_identity("{id}/{id}", "A") == "A/A");
+  CHECK(with_identity("plain.pem", "A") == "plain.pem");
 }
 
 TEST_CASE("fleet scenario: identities from the pattern", "[fleet]") {
@@ -142,7 +164,8 @@ TEST_CASE("fleet scenario: identities from the pattern", "[fleet]") {
   CHECK_FALSE(check_pattern("CP-{n").empty());
 }
 
-TEST_CASE("fleet shards: K/N slices are disjoint, contiguous and cover every charge point", "[fleet]") {
+TEST_CASE("fleet shards: K/N slices are disjoint, contiguous and cover every charge point",
+          "[fleet]") {
   int k = 0, n = 0;
   CHECK(parse_shard("2/5", k, n).empty());
   CHECK((k == 2 && n == 5));
@@ -179,10 +202,12 @@ TEST_CASE("fleet shards: K/N slices are disjoint, contiguous and cover every cha
   }
 }
 
-TEST_CASE("fleet command line: --url and --count without a scenario, one short session each", "[fleet]") {
+TEST_CASE("fleet command line: --url and --count without a scenario, one short session each",
+          "[fleet]") {
   CliOptions o;
-  REQUIRE(run_args({"--url", "ws://127.0.0.1:9/ocpp", "--count", "25", "--ocpp", "2.0.1", "--id-prefix", "LOAD-",
-                    "--id-tag", "CARD", "--duration", "40", "--report", "r.json", "--html", "r.html"},
+  REQUIRE(run_args({"--url", "ws://127.0.0.1:9/ocpp", "--count", "25", "--ocpp", "2.0.1",
+                    "--id-prefix", "LOAD-", "--id-tag", "CARD", "--duration", "40", "--report",
+                    "r.json", "--html", "r.html"},
                    o) == "");
   const Scenario& s = o.run.scenario;
   REQUIRE(s.groups.size() == 1);
@@ -200,8 +225,9 @@ TEST_CASE("fleet command line: --url and --count without a scenario, one short s
   CHECK(o.run.progress == ProgressMode::lines);
 
   CliOptions m;
-  REQUIRE(run_args({"--url", "ws://h:1/", "--count", "3", "--memory", "--shard", "2/3", "--progress", "none"}, m) ==
-          "");
+  REQUIRE(run_args({"--url", "ws://h:1/", "--count", "3", "--memory", "--shard", "2/3",
+                    "--progress", "none"},
+                   m) == "");
   CHECK(m.run.db_path.empty());
   CHECK((m.run.shard_k == 2 && m.run.shard_n == 3));
   CHECK(m.run.progress == ProgressMode::none);
@@ -212,12 +238,15 @@ TEST_CASE("fleet command line: --url and --count without a scenario, one short s
   CliOptions e;
   CHECK(run_args({"--count", "3"}, e).find("--url and --count") != std::string::npos);
   CHECK(run_args({"--url", "ws://h:1/", "--count", "0"}, e).find("--count") != std::string::npos);
-  CHECK(run_args({"--url", "ws://h:1/", "--count", "2", "--ocpp", "1.5"}, e).find("--ocpp") != std::string::npos);
-  CHECK(run_args({"--url", "ws://h:1/", "--count", "2", "--memory", "--db", "x.db"}, e).find("exclude") !=
+  CHECK(run_args({"--url", "ws://h:1/", "--count", "2", "--ocpp", "1.5"}, e).find("--ocpp") !=
         std::string::npos);
-  CHECK(run_args({"--url", "ws://h:1/", "--count", "2", "--bogus", "1"}, e).find("unknown option") !=
+  CHECK(run_args({"--url", "ws://h:1/", "--count", "2", "--memory", "--db", "x.db"}, e)
+            .find("exclude") != std::string::npos);
+  CHECK(
+      run_args({"--url", "ws://h:1/", "--count", "2", "--bogus", "1"}, e).find("unknown option") !=
+      std::string::npos);
+  CHECK(run_args({"--url", "ws://h:1/", "--count", "2", "--count", "3"}, e).find("twice") !=
         std::string::npos);
-  CHECK(run_args({"--url", "ws://h:1/", "--count", "2", "--count", "3"}, e).find("twice") != std::string::npos);
   CHECK(run_args({"--url", "http://h:1/", "--count", "2"}, e).find("ws://") != std::string::npos);
   CHECK(run_args({"--url", "ws://h:1/", "--count", "2", "--id-tag", "123456789012345678901"}, e)
             .find("--id-tag") != std::string::npos);
@@ -233,15 +262,20 @@ TEST_CASE("fleet command line: a scenario file with --url and --duration over it
     f << kMixed;
   }
   CliOptions o;
-  REQUIRE(run_args({"--scenario", path, "--url", "ws://local:1/ocpp", "--duration", "30", "--id-tag", "T1"}, o) == "");
+  REQUIRE(run_args({"--scenario", path, "--url", "ws://local:1/ocpp", "--duration", "30",
+                    "--id-tag", "T1"},
+                   o) == "");
   CHECK(o.run.scenario.groups[0].url == "ws://local:1/ocpp");
   CHECK(o.run.scenario.groups[1].url == "wss://other:443/ocpp");  // its own stays
   CHECK(o.run.scenario.duration_s == 30);
   CHECK(o.run.scenario.groups[1].behaviour.id_tags == std::vector<std::string>{"T1"});
-  CHECK(o.run.scenario.groups[0].behaviour.session_s.min == 60);  // the file's, not the short default
+  CHECK(o.run.scenario.groups[0].behaviour.session_s.min ==
+        60);  // the file's, not the short default
   CliOptions e;
-  CHECK(run_args({"--scenario", path, "--count", "3"}, e).find("without --scenario") != std::string::npos);
-  CHECK(run_args({"--scenario", "/nonexistent/x.json"}, e).find("cannot read") != std::string::npos);
+  CHECK(run_args({"--scenario", path, "--count", "3"}, e).find("without --scenario") !=
+        std::string::npos);
+  CHECK(run_args({"--scenario", "/nonexistent/x.json"}, e).find("cannot read") !=
+        std::string::npos);
   std::remove(path.c_str());
 
   MergeOptions m;
@@ -255,5 +289,6 @@ TEST_CASE("fleet command line: a scenario file with --url and --duration over it
   std::vector<std::string> none{"merge", "--report", "x.json"};
   argv.clear();
   for (auto& a : none) argv.push_back(a.data());
-  CHECK(parse_merge_options(static_cast<int>(argv.size()), argv.data(), m2) == "no reports to merge");
+  CHECK(parse_merge_options(static_cast<int>(argv.size()), argv.data(), m2) ==
+        "no reports to merge");
 }
