@@ -35,7 +35,7 @@ echo "== release build (library and ocpp-chargerd, for the consumers)"
 start=$SECONDS
 cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Release -DOCPP_BUILD_TESTS=OFF \
       -DOCPP_BUILD_BENCH=OFF >/dev/null
-cmake --build build-test -j"$jobs" >build-test/build.log 2>&1 || { cat build-test/build.log; exit 1; }
+cmake --build build-test -j"$jobs" --target ocpp ocpp-chargerd >build-test/build.log 2>&1 || { cat build-test/build.log; exit 1; }
 echo "(release build: $((SECONDS - start)) s)"
 
 echo "== consumers: find_package, pkg-config, add_subdirectory (shared); exported symbols"
