@@ -1,7 +1,7 @@
 // ocpp-fleet: simulates N charge points, OCPP 1.6 and 2.0.1 side by side, against a CSMS, all
 // in one process on one ocpp::Runner, with a durable SQLite store shared by all of them.
 // docs/guides/fleet.md describes the scenario file, the report and sizing. Exit status: 0 when
-// the run ended with no message lost, 1 when messages were lost or nothing could run, 2 for a
+// every charge point was created and booted and no message was lost, 1 otherwise, 2 for a
 // usage error.
 #include <sys/resource.h>
 #include <unistd.h>
@@ -164,5 +164,7 @@ int main(int argc, char** argv) {
   }
   const bool written = write_outputs(r, cli.report, cli.html);
   print_summary(r);
-  return written && r.lost_messages == 0 && r.created > 0 ? 0 : 1;
+  // A fleet that did not fully come up fails a pipeline as lost messages do.
+  const bool whole = r.created == r.planned && r.booted == r.created;
+  return written && r.lost_messages == 0 && r.created > 0 && whole ? 0 : 1;
 }
