@@ -40,7 +40,7 @@ struct Session {
 std::string now_text() { return "2025-03-14T09:26:53.000Z"; }
 
 // The CALLRESULT payload for an action.
-std::string answer(MiniCsms& csms, const std::string& action) {
+std::string answer(MiniCsms& csms, const std::string& action, bool v201) {
   if (action == "BootNotification") {
     csms.boots.fetch_add(1);
     return R"({"status":"Accepted","currentTime":")" + now_text() + R"(","interval":3600})";
@@ -52,7 +52,9 @@ std::string answer(MiniCsms& csms, const std::string& action) {
   if (action == "StartTransaction")
     return R"({"transactionId":4242,"idTagInfo":{"status":"Accepted"}})";
   if (action == "StopTransaction") return R"({"idTagInfo":{"status":"Accepted"}})";
-  if (action == "Authorize") return R"({"idTagInfo":{"status":"Accepted"}})";
+  if (action == "Authorize")
+    return v201 ? R"({"idTokenInfo":{"status":"Accepted"}})"
+                : R"({"idTagInfo":{"status":"Accepted"}})";
   if (action == "Heartbeat") return R"({"currentTime":")" + now_text() + R"("})";
   if (action == "DataTransfer") return R"({"status":"Accepted"})";
   return "{}";  // StatusNotification, FirmwareStatusNotification, DiagnosticsStatusNotification
@@ -86,7 +88,9 @@ int server_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_
       std::string reply = "[3,\"";
       reply.append(d[1].GetString(), d[1].GetStringLength());
       reply += "\",";
-      reply += answer(*csms, d[2].GetString());
+      const lws_protocols* proto = lws_get_protocol(wsi);
+      const bool v201 = proto && proto->name && std::strcmp(proto->name, "ocpp2.0.1") == 0;
+      reply += answer(*csms, d[2].GetString(), v201);
       reply += "]";
       s->tx->push_back(std::move(reply));
       lws_callback_on_writable(wsi);
