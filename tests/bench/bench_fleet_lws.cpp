@@ -1,5 +1,6 @@
 // Benchmark 6: a fleet on the real libwebsockets loop, against a loopback CSMS in a child
-// process, every figure beside its floor measured in the same run.
+// process (epoll_csms.cpp: accepting costs O(1) per connection, so the CSMS is not what is
+// measured), every figure beside its floor measured in the same run.
 //
 //   boot storm: N charge points (BENCH_FLEET_N, default 10,000) created at once on ONE Runner
 //     with ONE shared durable SqliteDatabase: seconds from the first create() to the last
@@ -39,6 +40,7 @@
 
 #include "bench_util.hpp"
 #include "csms_child.hpp"
+#include "epoll_csms.hpp"
 #include "floor_fleet.hpp"
 #include "ocpp/runner.hpp"
 #include "ocpp/sqlite_store.hpp"
@@ -105,11 +107,10 @@ struct Host {
 // counts its BootNotifications answered `accepted`.
 template <class T, class H, class Config, class Status>
 std::unique_ptr<T> create_on(Host& host, Config c, const std::string& id, std::atomic<int>& booted,
-                             Status accepted) {
+                             Status accepted, H h = {}) {
   auto s = host.db->store(id);
   if (!s) bench::die("store: " + s.error().message());
   c.store = std::move(s.value());
-  H h;
   h.boot = [&booted, accepted](Status st, std::int32_t) {
     if (st == accepted) ++booted;
   };
@@ -380,6 +381,56 @@ Latencies floor_durable(int n, double seconds, const std::string& db_path) {
   return l;
 }
 
+// The runner's latency while 1.6 charge points write sampled meter values: m charge points
+// in transactions with MeterValueSampleInterval=1 (every sample a durable MeterValues written
+// on the runner's thread) and a probe charge point whose plug_in/unplug → status hook is
+// timed every 50 ms. sampling=false: the same charge points without transactions (the floor).
+Latencies runner_latency(int port, int m, double seconds, const std::string& db_path,
+                         bool sampling) {
+  using namespace ocpp::v16;
+  Host host(db_path);
+  std::atomic<int> booted{0}, started{0}, statuses{0};
+  std::vector<std::unique_ptr<ChargePoint>> cps;
+  for (int i = 0; i <= m; ++i) {
+    const std::string id = i == m ? "PROBE" : "MV-" + std::to_string(i);
+    ChargePointConfig c;
+    c.charge_point_id = id;
+    c.csms_url = "ws://127.0.0.1:" + std::to_string(port) + "/ocpp";
+    c.vendor = "BenchVendor";
+    c.model = "BenchModel";
+    c.configuration = {{"MeterValueSampleInterval", "1"}};
+    Hooks h;
+    if (i == m)
+      h.status = [&statuses](int, ChargePointStatus, ChargePointErrorCode) { ++statuses; };
+    h.transaction_started = [&started](const TransactionInfo&) { ++started; };
+    cps.push_back(create_on<ChargePoint>(host, std::move(c), id, booted,
+                                         RegistrationStatus::Accepted, std::move(h)));
+  }
+  while (booted <= m) std::this_thread::sleep_for(10ms);
+  if (sampling) {
+    for (int i = 0; i < m; ++i) {
+      auto& cp = *cps[static_cast<std::size_t>(i)];
+      if (cp.present_id_tag("BENCH") || cp.plug_in(1)) bench::die("present_id_tag/plug_in");
+    }
+    while (started < m) std::this_thread::sleep_for(10ms);
+  }
+  std::this_thread::sleep_for(2s);
+  std::vector<double> ms;
+  auto& probe = *cps.back();
+  const auto end = bench::Clock::now() + std::chrono::duration_cast<bench::Clock::duration>(
+                                             std::chrono::duration<double>(seconds));
+  for (int k = 0; bench::Clock::now() < end; ++k) {
+    const int before = statuses;
+    const auto t0 = bench::Clock::now();
+    if (k % 2 == 0 ? probe.plug_in(1) : probe.unplug(1)) bench::die("probe plug_in/unplug");
+    while (statuses == before) std::this_thread::sleep_for(50us);
+    ms.push_back(bench::seconds_since(t0) * 1e3);
+    std::this_thread::sleep_for(50ms);
+  }
+  cps.clear();
+  return summarize(std::move(ms));
+}
+
 void raise_nofile() {
   rlimit rl{};
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -400,10 +451,14 @@ int main(int argc, char** argv) {
   const std::string db = dir + "/bench-fleet-lws-" + std::to_string(::getpid()) + ".db";
   raise_nofile();
   std::fflush(stdout);
-  bench::CsmsChild csms = bench::start_csms_child();
+  bench::CsmsChild csms = bench::start_epoll_csms_child();
 
   if (n > 0) {
-    const StormFigures f = in_child([&] { return floor_storm(csms.port, n); });
+    // BENCH_FLEET_ONLY=library skips the floor (for profiling the library side alone).
+    const char* only = std::getenv("BENCH_FLEET_ONLY");
+    const bool floor = !only || std::strcmp(only, "library") != 0;
+    const StormFigures f =
+        floor ? in_child([&] { return floor_storm(csms.port, n); }) : StormFigures{};
     const StormFigures l = in_child([&] { return library_storm(csms.port, n, db); });
     std::printf(
         "# boot storm: %d charge points (1.6) on one Runner, one shared SQLite file; "
@@ -443,6 +498,19 @@ int main(int argc, char** argv) {
         "fleet.durable_ms            p50 %7.2f   p99 %7.2f   max %7.2f   (%zu calls)   "
         "p99 target <= 50 ms  %s\n",
         ll.p50_ms, ll.p99_ms, ll.max_ms, ll.calls, ll.p99_ms <= 50 ? "met" : "NOT MET");
+  }
+  if (m > 0) {
+    const Latencies idle = in_child([&] { return runner_latency(csms.port, m, secs, db, false); });
+    const Latencies busy = in_child([&] { return runner_latency(csms.port, m, secs, db, true); });
+    std::printf(
+        "# runner latency (API call to hook on a probe charge point, every 50 ms) while %d 1.6 "
+        "charge points write a sampled MeterValues every second on the runner's thread; "
+        "floor: the same charge points idle\n",
+        m);
+    std::printf(
+        "fleet.runner_latency_ms     p50 %7.2f   p99 %7.2f   max %7.2f   floor p50 %7.2f   "
+        "p99 %7.2f   max %7.2f\n",
+        busy.p50_ms, busy.p99_ms, busy.max_ms, idle.p50_ms, idle.p99_ms, idle.max_ms);
   }
   bench::stop_child(csms);
   return 0;

@@ -15,10 +15,15 @@
 //   back synchronously, so connect() only queues the attempt; poll() starts it.
 // - lws 4.1 ignores lws_service()'s timeout and sleeps until the next scheduled event, so
 //   poll() schedules its own wake-up to honour max_wait.
-// - Pings are driven by our own per-wsi timer instead of lws's validity policy, because
-//   only then can a dead peer be reported as "pong timeout" rather than a generic close.
+// - Pings are driven by our own timer instead of lws's validity policy, because only then
+//   can a dead peer be reported as "pong timeout" rather than a generic close.
+// - Every per-connection deadline (connect timeout, pings, a close's grace time) is in our
+//   own heap (timer_heap.hpp), never an lws per-wsi timer: lws keeps those in one sorted list
+//   whose insertion is O(N), which made a fleet's boot storm O(N²).
 // - TLS contexts (one vhost each, renewed when the certificate files change) are managed by
 //   TlsContexts (tls_contexts.hpp); a connection holds its context until the loop forgets it.
+
+#include "transport/lws/lws_io_loop.hpp"
 
 #include <libwebsockets.h>
 #include <openssl/x509.h>
@@ -39,9 +44,10 @@
 #include "core/utf8.hpp"
 #include "ocpp/error.hpp"
 #include "ocpp/transport.hpp"
+#include "transport/lws/conn_state.hpp"
 #include "transport/lws/connect_failure.hpp"
 #include "transport/lws/handshake_text.hpp"
-#include "transport/lws/lws_io_loop.hpp"
+#include "transport/lws/timer_heap.hpp"
 #include "transport/lws/tls_contexts.hpp"
 #include "transport/lws/ws_url.hpp"
 
@@ -49,14 +55,15 @@ namespace ocpp {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using lws_transport::Resolver;
-using lws_transport::WsUrl;
 using lws_transport::contains_ci;
 using lws_transport::describe_size;
 using lws_transport::join;
+using lws_transport::Resolver;
+using lws_transport::WsUrl;
 
 // lws's own stage timeouts (DNS, TCP connect, TLS, upgrade reply). Ours, from
-// ConnectOptions::connect_timeout, normally fires first and gives the clearer reason.
+// ConnectOptions::connect_timeout, normally fires first and gives the clearer reason; a
+// timeout far beyond ours also keeps lws's sorted timer list short (see timer_heap.hpp).
 constexpr int kLwsStageTimeoutSecs = 120;
 
 // A clean close waits this long for the server's close acknowledgement before the socket
@@ -64,52 +71,8 @@ constexpr int kLwsStageTimeoutSecs = 120;
 constexpr int kCloseGraceSecs = 5;
 
 class LwsIoLoop;
-
-enum class Phase { pending, resolving, connecting, open, closing, done };
-
-struct ConnState : std::enable_shared_from_this<ConnState> {
-  LwsIoLoop* loop = nullptr;
-  TransportEvents* events = nullptr;
-  WsUrl url;
-  std::string host_header;
-  lws_transport::TlsSettings tls;
-  std::uint64_t tls_id = 0;  // the TLS context in use, released when the loop forgets st
-  std::string offered;  // comma-separated, as sent in Sec-WebSocket-Protocol
-  std::vector<std::string> offered_list;
-  std::string authorization;  // complete header value, empty when no Basic auth
-  std::chrono::seconds ping_interval{0};
-  std::chrono::seconds connect_timeout{30};
-  // The cap keeps a hostile or broken server from exhausting memory by streaming one endless
-  // message.
-  std::size_t max_message = kDefaultMaxMessageSize;
-
-  // Numeric addresses of url.host, tried in order; empty until resolved.
-  std::vector<std::string> addresses;
-  std::size_t address_index = 0;
-  bool retry_next_address = false;  // this attempt failed; the next address follows
-  std::uint64_t ticket = 0;         // of the lookup in progress
-  Clock::time_point resolve_deadline{};
-
-  lws* wsi = nullptr;
-  Phase phase = Phase::pending;
-  bool close_reported = false;
-  bool close_requested = false;  // by the host, through Connection::close()
-  bool detached = false;         // the Connection handle is gone
-  bool ping_due = false;
-  bool ping_outstanding = false;
-  // The status our close frame carries; 1009 after an oversized message, 1007 after one that
-  // is not UTF-8.
-  lws_close_status close_status = LWS_CLOSE_STATUS_NORMAL;
-  Clock::time_point ping_sent{};
-  std::string selected;
-  std::string peer_close;
-  // Why OpenSSL refused the server's certificate, when it did: the connection error that
-  // follows says only that the handshake failed.
-  std::string server_cert_error;
-  std::string rx;
-  std::deque<std::vector<unsigned char>> tx;  // each with LWS_PRE bytes of headroom
-  std::size_t tx_bytes = 0;                   // payload bytes in tx
-};
+using lws_transport::ConnState;
+using lws_transport::Phase;
 
 struct Event {
   enum Kind { open, message, close };
@@ -211,13 +174,13 @@ class LwsIoLoop final : public IoLoop {
     st->offered_list = options.subprotocols;
     st->offered = join(options.subprotocols, ",");
     st->ping_interval = options.ping_interval;
-    st->max_message = options.max_message_size > 0 ? options.max_message_size
-                                                    : kDefaultMaxMessageSize;
-    st->connect_timeout = options.connect_timeout.count() > 0 ? options.connect_timeout
-                                                               : std::chrono::seconds{30};
+    st->max_message =
+        options.max_message_size > 0 ? options.max_message_size : kDefaultMaxMessageSize;
+    st->connect_timeout =
+        options.connect_timeout.count() > 0 ? options.connect_timeout : std::chrono::seconds{30};
     if (options.basic_auth_user) {
-      st->authorization =
-          lws_transport::basic_authorization(*options.basic_auth_user, options.basic_auth_password.value_or(""));
+      st->authorization = lws_transport::basic_authorization(
+          *options.basic_auth_user, options.basic_auth_password.value_or(""));
     }
     auto url = lws_transport::parse_ws_url(options.url);
     live_.emplace(st.get(), st);
@@ -227,16 +190,7 @@ class LwsIoLoop final : public IoLoop {
       return std::make_unique<LwsConnection>(st);
     }
     st->url = std::move(*url);
-    const bool default_port = st->url.port == (st->url.tls ? 443 : 80);
-    if (st->url.ipv6_literal) {
-      // lws strips everything after the first ':' to get the name it verifies the
-      // certificate against, so a wss IPv6 literal must go in bare.
-      st->host_header = st->url.tls ? st->url.host : "[" + st->url.host + "]";
-      if (!st->url.tls && !default_port) st->host_header += ":" + std::to_string(st->url.port);
-    } else {
-      st->host_header = st->url.host;
-      if (!default_port) st->host_header += ":" + std::to_string(st->url.port);
-    }
+    st->host_header = lws_transport::host_header(st->url);
     pending_.push_back(st);
     return std::make_unique<LwsConnection>(st);
   }
@@ -246,9 +200,12 @@ class LwsIoLoop final : public IoLoop {
     for (;;) {
       collect_resolved();
       start_pending();
+      timers_.run_due(Clock::now(), timer_slot, [this](ConnState& st) { on_timer(st); });
       const bool ready = !events_.empty() || woken_.exchange(false);
+      auto until = deadline;
+      if (auto t = timers_.next(timer_slot)) until = std::min(until, *t);
       const auto remaining =
-          std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());
+          std::chrono::duration_cast<std::chrono::microseconds>(until - Clock::now());
       if (ready || remaining.count() <= 0) {
         lws_service(ctx_, -1);
       } else {
@@ -259,6 +216,7 @@ class LwsIoLoop final : public IoLoop {
       const bool delivered = dispatch();
       tls_->collect();  // outside lws callbacks: vhosts may be destroyed here
       if (ready || delivered || woken_.exchange(false) || Clock::now() >= deadline) return;
+      // Woken for a timer of ours: the next round runs it.
     }
   }
 
@@ -281,7 +239,7 @@ class LwsIoLoop final : public IoLoop {
       report_close(st, Errc::transport_error, "send queue full: the server does not read");
       st.phase = Phase::closing;
       lws_callback_on_writable(st.wsi);
-      lws_set_timeout(st.wsi, PENDING_TIMEOUT_CLOSE_SEND, kCloseGraceSecs);
+      arm(st, std::chrono::seconds(kCloseGraceSecs));
       return make_error_code(Errc::transport_error);
     }
     std::vector<unsigned char> buf(LWS_PRE + text.size());
@@ -304,12 +262,12 @@ class LwsIoLoop final : public IoLoop {
         forget(st);  // the handle still owns st
         break;
       case Phase::connecting:
-        if (st.wsi) lws_set_timeout(st.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        kill(st);
         break;
       case Phase::open:
         if (st.wsi) {
           lws_callback_on_writable(st.wsi);
-          lws_set_timeout(st.wsi, PENDING_TIMEOUT_CLOSE_SEND, kCloseGraceSecs);
+          arm(st, std::chrono::seconds(kCloseGraceSecs));
         }
         break;
       case Phase::closing:
@@ -328,13 +286,13 @@ class LwsIoLoop final : public IoLoop {
         forget(st);
         break;
       case Phase::connecting:
-        if (st.wsi) lws_set_timeout(st.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        kill(st);
         break;
       case Phase::open:
       case Phase::closing:
         if (st.wsi) {
           lws_callback_on_writable(st.wsi);
-          lws_set_timeout(st.wsi, PENDING_TIMEOUT_CLOSE_SEND, kCloseGraceSecs);
+          arm(st, std::chrono::seconds(kCloseGraceSecs));
         }
         break;
       case Phase::done:
@@ -381,10 +339,10 @@ class LwsIoLoop final : public IoLoop {
       case LWS_CALLBACK_CLIENT_ESTABLISHED:
         if (st->detached || st->close_requested) return -1;
         st->phase = Phase::open;
-        // lws 4.1 has no way to cancel the wsi timer (the "cancel" value just fires it at
-        // once), so a leftover connect timer is ignored in LWS_CALLBACK_TIMER instead.
         if (st->ping_interval.count() > 0) {
-          lws_set_timer_usecs(wsi, std::chrono::microseconds(st->ping_interval).count());
+          arm(*st, st->ping_interval);  // replaces the connect timeout
+        } else {
+          timers_.disarm(st->timer);
         }
         queue(*st, Event::open, st->selected);
         return 0;
@@ -451,30 +409,6 @@ class LwsIoLoop final : public IoLoop {
         return 0;
       }
 
-      case LWS_CALLBACK_TIMER: {
-        if (st->detached || st->close_reported) return -1;
-        if (st->phase == Phase::connecting) {
-          report_close(*st, Errc::transport_error, "connect timeout");
-          return -1;
-        }
-        if (st->phase != Phase::open || st->ping_interval.count() <= 0) return 0;
-        const auto now = Clock::now();
-        if (st->ping_outstanding) {
-          if (now - st->ping_sent >= 2 * st->ping_interval) {
-            report_close(*st, Errc::transport_error, "pong timeout");
-            st->phase = Phase::closing;
-            return -1;
-          }
-        } else {
-          st->ping_outstanding = true;
-          st->ping_due = true;
-          st->ping_sent = now;
-          lws_callback_on_writable(wsi);
-        }
-        lws_set_timer_usecs(wsi, std::chrono::microseconds(st->ping_interval).count());
-        return 0;
-      }
-
       case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
         const auto* p = static_cast<const unsigned char*>(in);
         std::string r = "server closed the connection";
@@ -498,7 +432,9 @@ class LwsIoLoop final : public IoLoop {
           report_close(*st, {}, "closed by client");
           return 0;
         }
-        std::string cce = in ? std::string(static_cast<const char*>(in), strnlen(static_cast<const char*>(in), len ? len : 256)) : std::string();
+        std::string cce = in ? std::string(static_cast<const char*>(in),
+                                           strnlen(static_cast<const char*>(in), len ? len : 256))
+                             : std::string();
         while (!cce.empty() && (cce.back() == '\n' || cce.back() == '\0')) cce.pop_back();
         if (contains_ci(cce, "PROTOCOL malformed")) {
           report_subprotocol_rejected(*st);
@@ -568,21 +504,64 @@ class LwsIoLoop final : public IoLoop {
     st.phase = Phase::closing;
     st.close_status = status;
     lws_callback_on_writable(wsi);
-    lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, kCloseGraceSecs);
+    arm(st, std::chrono::seconds(kCloseGraceSecs));
+  }
+
+  void arm(ConnState& st, Clock::duration after) {
+    timers_.arm(st.shared_from_this(), st.timer, Clock::now() + after);
+  }
+  static std::uint64_t& timer_slot(ConnState& st) { return st.timer; }
+
+  // A connection's deadline, on the runner thread outside lws callbacks: the connect timeout,
+  // the next ping or pong check, or the end of a close's grace time.
+  void on_timer(ConnState& st) {
+    if (!st.wsi) return;
+    if (st.detached || st.close_requested || st.close_reported || st.phase == Phase::closing) {
+      kill(st);  // the close's grace time is over
+      return;
+    }
+    if (st.phase == Phase::connecting) {
+      report_close(st, Errc::transport_error, "connect timeout");
+      kill(st);
+      return;
+    }
+    if (st.phase != Phase::open || st.ping_interval.count() <= 0) return;
+    const auto now = Clock::now();
+    if (st.ping_outstanding) {
+      if (now - st.ping_sent >= 2 * st.ping_interval) {
+        report_close(st, Errc::transport_error, "pong timeout");
+        st.phase = Phase::closing;
+        kill(st);
+        return;
+      }
+    } else {
+      st.ping_outstanding = true;
+      st.ping_due = true;
+      st.ping_sent = now;
+      lws_callback_on_writable(st.wsi);
+    }
+    arm(st, st.ping_interval);
+  }
+
+  // Drops the socket at lws's next service. A timeout of 0 s goes in at the head of lws's
+  // sorted list: O(1), unlike a timeout in the future.
+  static void kill(ConnState& st) {
+    if (st.wsi) lws_set_timeout(st.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
   }
 
   void report_subprotocol_rejected(ConnState& st) {
-    report_close(st, Errc::subprotocol_rejected,
-                 "server did not select " + (st.offered_list.empty()
-                                                 ? std::string("a subprotocol")
-                                                 : join(st.offered_list, " or ")));
+    report_close(
+        st, Errc::subprotocol_rejected,
+        "server did not select " + (st.offered_list.empty() ? std::string("a subprotocol")
+                                                            : join(st.offered_list, " or ")));
   }
 
   void drop_pending(ConnState& st) {
     if (st.phase == Phase::resolving) resolving_.erase(st.ticket);
-    pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
-                                  [&](const std::shared_ptr<ConnState>& p) { return p.get() == &st; }),
-                   pending_.end());
+    pending_.erase(
+        std::remove_if(pending_.begin(), pending_.end(),
+                       [&](const std::shared_ptr<ConnState>& p) { return p.get() == &st; }),
+        pending_.end());
   }
 
   void start_pending() {
@@ -643,9 +622,7 @@ class LwsIoLoop final : public IoLoop {
       return;
     }
     st->wsi = wsi;
-    if (st->phase == Phase::connecting) {
-      lws_set_timer_usecs(wsi, std::chrono::microseconds(st->connect_timeout).count());
-    }
+    if (st->phase == Phase::connecting) arm(*st, st->connect_timeout);
   }
 
   void begin_resolve(const std::shared_ptr<ConnState>& st) {
@@ -692,6 +669,7 @@ class LwsIoLoop final : public IoLoop {
 
   // The loop is done with st: a handle that outlives the loop must not reach back into it.
   void forget(ConnState& st) {
+    timers_.disarm(st.timer);
     if (st.tls_id) tls_->release(st.tls_id);
     st.tls_id = 0;
     st.loop = nullptr;
@@ -740,6 +718,7 @@ class LwsIoLoop final : public IoLoop {
   std::unordered_map<ConnState*, std::shared_ptr<ConnState>> live_;
   std::vector<std::shared_ptr<ConnState>> pending_;
   std::vector<Event> events_;
+  lws_transport::TimerHeap<ConnState> timers_;
   WaitSul wait_sul_;
   std::atomic<bool> woken_{false};
   bool destroying_ = false;
@@ -764,7 +743,7 @@ int lws_client_callback(lws* wsi, lws_callback_reasons reason, void* user, void*
 
 LwsConnection::~LwsConnection() {
   if (st_->loop) {
-    st_->loop->detach(*st_);
+    static_cast<LwsIoLoop*>(st_->loop)->detach(*st_);
   } else {
     st_->events = nullptr;
     st_->detached = true;
@@ -773,11 +752,11 @@ LwsConnection::~LwsConnection() {
 
 std::error_code LwsConnection::send(std::string_view text) {
   if (!st_->loop) return make_error_code(Errc::transport_error);
-  return st_->loop->send(*st_, text);
+  return static_cast<LwsIoLoop*>(st_->loop)->send(*st_, text);
 }
 
 void LwsConnection::close() {
-  if (st_->loop) st_->loop->close(*st_);
+  if (st_->loop) static_cast<LwsIoLoop*>(st_->loop)->close(*st_);
 }
 
 }  // namespace
