@@ -454,12 +454,12 @@ int main(int argc, char** argv) {
   bench::CsmsChild csms = bench::start_epoll_csms_child();
 
   if (n > 0) {
-    // BENCH_FLEET_ONLY=library skips the floor (for profiling the library side alone).
-    const char* only = std::getenv("BENCH_FLEET_ONLY");
-    const bool floor = !only || std::strcmp(only, "library") != 0;
+    // BENCH_FLEET_ONLY=library or =floor runs one side (for profiling).
+    const std::string only = std::getenv("BENCH_FLEET_ONLY") ? std::getenv("BENCH_FLEET_ONLY") : "";
     const StormFigures f =
-        floor ? in_child([&] { return floor_storm(csms.port, n); }) : StormFigures{};
-    const StormFigures l = in_child([&] { return library_storm(csms.port, n, db); });
+        only != "library" ? in_child([&] { return floor_storm(csms.port, n); }) : StormFigures{};
+    const StormFigures l =
+        only != "floor" ? in_child([&] { return library_storm(csms.port, n, db); }) : StormFigures{};
     std::printf(
         "# boot storm: %d charge points (1.6) on one Runner, one shared SQLite file; "
         "floor: bare lws client, same handshakes + one BootNotification each\n",

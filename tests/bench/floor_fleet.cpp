@@ -16,6 +16,7 @@ namespace bench {
 struct Conn {
   int index;
   bool sent;
+  bool replied;
 };
 
 struct FloorFleet::State {
@@ -59,10 +60,14 @@ int floor_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t
       d.Parse(static_cast<const char*>(in), len);
       if (d.HasParseError() || !d.IsArray() || d.Size() != 3) ++st->failed;
       ++st->replies;
+      c->replied = true;
       break;
     }
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
       ++st->failed;
+      break;
+    case LWS_CALLBACK_CLIENT_CLOSED:
+      if (!c->replied) ++st->failed;  // closed before its reply
       break;
     default:
       break;
@@ -92,7 +97,7 @@ void idle_fired(lws_sorted_usec_list_t* sul) {
 }  // namespace
 
 FloorFleet::FloorFleet() : st_(new State) {
-  lws_set_log_level(LLL_ERR, nullptr);
+  lws_set_log_level(LLL_ERR | LLL_WARN, nullptr);
   lws_context_creation_info info{};
   info.port = CONTEXT_PORT_NO_LISTEN;
   info.protocols = kFloorProtocols;
@@ -110,7 +115,7 @@ FloorFleet::~FloorFleet() {
 
 double FloorFleet::boot(const std::string& host, int port, int count) {
   st_->count = count;
-  st_->conns.assign(static_cast<std::size_t>(count), Conn{0, false});
+  st_->conns.assign(static_cast<std::size_t>(count), Conn{0, false, false});
   for (int i = 0; i < count; ++i) st_->conns[static_cast<std::size_t>(i)].index = i;
   const auto t0 = Clock::now();
   for (int i = 0; i < count; ++i) {
@@ -129,7 +134,11 @@ double FloorFleet::boot(const std::string& host, int port, int count) {
     if (!lws_client_connect_via_info(&ci))
       die("floor fleet: connect " + std::to_string(i) + " failed");
   }
-  while (st_->replies + st_->failed < count) lws_service(ctx_, 0);
+  while (st_->replies + st_->failed < count) {
+    lws_service(ctx_, 0);
+    if (seconds_since(t0) > 120)
+      die("floor fleet: " + std::to_string(st_->replies) + " replies after 120 s");
+  }
   const double t = seconds_since(t0);
   if (st_->failed) die("floor fleet: " + std::to_string(st_->failed) + " connections failed");
   return t;

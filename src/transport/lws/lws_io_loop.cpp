@@ -27,6 +27,7 @@
 
 #include <libwebsockets.h>
 #include <openssl/x509.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -129,6 +130,7 @@ class LwsIoLoop final : public IoLoop {
     info.uid = -1;
     info.user = this;
     info.timeout_secs = kLwsStageTimeoutSecs;
+    loop_fds_ = static_cast<long>(getdtablesize());  // what lws sizes its descriptor table by
     ctx_ = lws_create_context(&info);
     if (!ctx_) return false;
     wait_sul_.ctx = ctx_;
@@ -438,7 +440,7 @@ class LwsIoLoop final : public IoLoop {
         while (!cce.empty() && (cce.back() == '\n' || cce.back() == '\0')) cce.pop_back();
         if (contains_ci(cce, "PROTOCOL malformed")) {
           report_subprotocol_rejected(*st);
-        } else {
+        } else if (!report_shortage(*st)) {
           const auto [code, reason] = lws_transport::describe(
               {st->url.tls, cce, st->server_cert_error, lws_transport::last_tls_alert(),
                static_cast<const void*>(lws_get_ssl(wsi)), lws_http_client_http_response(wsi)});
@@ -464,10 +466,13 @@ class LwsIoLoop final : public IoLoop {
           next_address(*st);
           return 0;
         }
+        const bool never_connected = st->phase == Phase::connecting;
         st->phase = Phase::done;
         if (st->close_requested) {
           report_close(*st, {}, "closed by client");
         } else {
+          // lws gives up on an attempt without a connection error when it gets no socket.
+          if (never_connected) report_shortage(*st);
           report_close(*st, Errc::transport_error, "connection closed");
         }
         forget(*st);  // st may be gone after this line
@@ -549,6 +554,15 @@ class LwsIoLoop final : public IoLoop {
     if (st.wsi) lws_set_timeout(st.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
   }
 
+  // A failed attempt for want of descriptors or memory is reported as such; false if the
+  // process is short of neither.
+  bool report_shortage(ConnState& st) {
+    const std::string r = lws_transport::resource_shortage(loop_fds_);
+    if (r.empty()) return false;
+    report_close(st, Errc::resource_exhausted, "cannot connect: " + r);
+    return true;
+  }
+
   void report_subprotocol_rejected(ConnState& st) {
     report_close(
         st, Errc::subprotocol_rejected,
@@ -617,6 +631,7 @@ class LwsIoLoop final : public IoLoop {
         return;
       }
       st->phase = Phase::done;
+      report_shortage(*st);
       report_close(*st, Errc::transport_error, "connection failed: " + st->url.host);
       forget(*st);
       return;
@@ -711,6 +726,7 @@ class LwsIoLoop final : public IoLoop {
   std::unordered_map<std::uint64_t, std::shared_ptr<ConnState>> resolving_;
   std::uint64_t next_ticket_ = 0;
   lws_context* ctx_ = nullptr;
+  long loop_fds_ = 0;  // the size of lws's descriptor table
   lws_protocols protocols_[2]{};
   lws_retry_bo_t retry_{};
   lws_vhost* plain_vhost_ = nullptr;
