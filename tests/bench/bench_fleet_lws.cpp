@@ -458,8 +458,9 @@ int main(int argc, char** argv) {
     const std::string only = std::getenv("BENCH_FLEET_ONLY") ? std::getenv("BENCH_FLEET_ONLY") : "";
     const StormFigures f =
         only != "library" ? in_child([&] { return floor_storm(csms.port, n); }) : StormFigures{};
-    const StormFigures l =
-        only != "floor" ? in_child([&] { return library_storm(csms.port, n, db); }) : StormFigures{};
+    const StormFigures l = only != "floor"
+                               ? in_child([&] { return library_storm(csms.port, n, db); })
+                               : StormFigures{};
     std::printf(
         "# boot storm: %d charge points (1.6) on one Runner, one shared SQLite file; "
         "floor: bare lws client, same handshakes + one BootNotification each\n",
