@@ -12,11 +12,15 @@
 
 namespace bench {
 
+// Handshakes the floor has in progress at once (see boot()).
+constexpr int kInFlight = 1000;
+
 // Per connection: handed to lws as the wsi's user data.
 struct Conn {
   int index;
   bool sent;
   bool replied;
+  bool ended;
 };
 
 struct FloorFleet::State {
@@ -63,11 +67,9 @@ int floor_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t
       c->replied = true;
       break;
     }
-    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-      ++st->failed;
-      break;
-    case LWS_CALLBACK_CLIENT_CLOSED:
-      if (!c->replied) ++st->failed;  // closed before its reply
+    case LWS_CALLBACK_WSI_DESTROY:
+      if (!c->replied && !c->ended) ++st->failed;  // gone before its reply, however it ended
+      c->ended = true;
       break;
     default:
       break;
@@ -115,27 +117,35 @@ FloorFleet::~FloorFleet() {
 
 double FloorFleet::boot(const std::string& host, int port, int count) {
   st_->count = count;
-  st_->conns.assign(static_cast<std::size_t>(count), Conn{0, false, false});
+  st_->conns.assign(static_cast<std::size_t>(count), Conn{0, false, false, false});
   for (int i = 0; i < count; ++i) st_->conns[static_cast<std::size_t>(i)].index = i;
   const auto t0 = Clock::now();
-  for (int i = 0; i < count; ++i) {
-    const std::string path = "/ocpp/FLOOR-" + std::to_string(i);
-    const std::string host_header = host + ":" + std::to_string(port);
-    lws_client_connect_info ci{};
-    ci.context = ctx_;
-    ci.address = host.c_str();
-    ci.port = port;
-    ci.path = path.c_str();
-    ci.host = host_header.c_str();
-    ci.origin = host.c_str();
-    ci.protocol = "ocpp1.6";
-    ci.ietf_version_or_minus_one = -1;
-    ci.userdata = &st_->conns[static_cast<std::size_t>(i)];
-    if (!lws_client_connect_via_info(&ci))
-      die("floor fleet: connect " + std::to_string(i) + " failed");
-  }
+  int next = 0;
+  auto connect_more = [&] {
+    // At most kInFlight handshakes at a time: opening all N at once overflows the CSMS's
+    // accept queue (somaxconn), and SYNs retried after 1, 3, 7... s outlast lws's timeouts.
+    while (next < count && next - (st_->replies + st_->failed) < kInFlight) {
+      const std::string path = "/ocpp/FLOOR-" + std::to_string(next);
+      const std::string host_header = host + ":" + std::to_string(port);
+      lws_client_connect_info ci{};
+      ci.context = ctx_;
+      ci.address = host.c_str();
+      ci.port = port;
+      ci.path = path.c_str();
+      ci.host = host_header.c_str();
+      ci.origin = host.c_str();
+      ci.protocol = "ocpp1.6";
+      ci.ietf_version_or_minus_one = -1;
+      ci.userdata = &st_->conns[static_cast<std::size_t>(next)];
+      if (!lws_client_connect_via_info(&ci))
+        die("floor fleet: connect " + std::to_string(next) + " failed");
+      ++next;
+    }
+  };
+  connect_more();
   while (st_->replies + st_->failed < count) {
     lws_service(ctx_, 0);
+    connect_more();
     if (seconds_since(t0) > 120)
       die("floor fleet: " + std::to_string(st_->replies) + " replies after 120 s");
   }

@@ -1,6 +1,7 @@
 // The floor of the fleet benchmark (bench_fleet_lws): a bare libwebsockets client in this
-// process that opens `count` WebSocket connections (subprotocol ocpp1.6) to the CSMS at once,
-// sends one BootNotification frame on each as soon as it is open and waits for every reply:
+// process that opens `count` WebSocket connections (subprotocol ocpp1.6) to the CSMS, at most
+// 1,000 handshakes at a time, sends one BootNotification frame on each as soon as it is open
+// and waits for every reply:
 // what the same handshakes and frames cost without the library. After the last reply it stays
 // connected and idle; the caller measures memory and descriptors in between (see FloorFleet).
 #pragma once

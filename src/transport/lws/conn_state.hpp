@@ -48,6 +48,7 @@ struct ConnState : std::enable_shared_from_this<ConnState> {
 
   lws* wsi = nullptr;
   Phase phase = Phase::pending;
+  bool counted_connecting = false;  // counted among the loop's attempts in progress
   bool close_reported = false;
   bool close_requested = false;  // by the host, through Connection::close()
   bool detached = false;         // the Connection handle is gone

@@ -45,6 +45,7 @@
 #include "core/utf8.hpp"
 #include "ocpp/error.hpp"
 #include "ocpp/transport.hpp"
+#include "transport/lws/attempt_queue.hpp"
 #include "transport/lws/conn_state.hpp"
 #include "transport/lws/connect_failure.hpp"
 #include "transport/lws/handshake_text.hpp"
@@ -70,6 +71,9 @@ constexpr int kLwsStageTimeoutSecs = 120;
 // A clean close waits this long for the server's close acknowledgement before the socket
 // is dropped anyway.
 constexpr int kCloseGraceSecs = 5;
+
+// Connection attempts in progress at once (attempt_queue.hpp).
+constexpr std::size_t kMaxConnecting = 1000;
 
 class LwsIoLoop;
 using lws_transport::ConnState;
@@ -150,7 +154,7 @@ class LwsIoLoop final : public IoLoop {
     destroying_ = true;
     resolving_.clear();
     for (auto& [raw, st] : live_) st->loop = nullptr;
-    for (auto& st : pending_) st->loop = nullptr;
+    for (auto& st : pending_.queued()) st->loop = nullptr;
     pending_.clear();
     if (ctx_) {
       lws_sul_cancel(&wait_sul_.sul);
@@ -193,7 +197,7 @@ class LwsIoLoop final : public IoLoop {
     }
     st->url = std::move(*url);
     st->host_header = lws_transport::host_header(st->url);
-    pending_.push_back(st);
+    pending_.push(st);
     return std::make_unique<LwsConnection>(st);
   }
 
@@ -306,6 +310,13 @@ class LwsIoLoop final : public IoLoop {
 
   int on_callback(lws* wsi, lws_callback_reasons reason, ConnState* st, void* in, size_t len) {
     if (!st) return 0;
+    const std::shared_ptr<ConnState> keep = st->shared_from_this();  // forget() may drop it
+    const int r = on_event(wsi, reason, st, in, len);
+    settle(*st);
+    return r;
+  }
+
+  int on_event(lws* wsi, lws_callback_reasons reason, ConnState* st, void* in, size_t len) {
     switch (reason) {
       case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
         if (st->detached) return -1;
@@ -572,17 +583,19 @@ class LwsIoLoop final : public IoLoop {
 
   void drop_pending(ConnState& st) {
     if (st.phase == Phase::resolving) resolving_.erase(st.ticket);
-    pending_.erase(
-        std::remove_if(pending_.begin(), pending_.end(),
-                       [&](const std::shared_ptr<ConnState>& p) { return p.get() == &st; }),
-        pending_.end());
+    pending_.remove(st);
   }
 
+  // At most kMaxConnecting attempts at a time (attempt_queue.hpp).
   void start_pending() {
     if (pending_.empty()) return;
-    std::vector<std::shared_ptr<ConnState>> batch;
-    batch.swap(pending_);
-    for (auto& st : batch) start(st);
+    for (auto& st : pending_.take()) start(st);
+  }
+
+  // Counts the attempt out once it is no longer connecting.
+  void settle(ConnState& st) {
+    if (st.phase == Phase::connecting || !pending_.finished(st)) return;
+    if (!pending_.empty()) woken_.store(true);  // room for the next: poll() returns to start it
   }
 
   void start(const std::shared_ptr<ConnState>& st) {
@@ -637,7 +650,10 @@ class LwsIoLoop final : public IoLoop {
       return;
     }
     st->wsi = wsi;
-    if (st->phase == Phase::connecting) arm(*st, st->connect_timeout);
+    if (st->phase == Phase::connecting) {
+      arm(*st, st->connect_timeout);
+      pending_.started(*st);
+    }
   }
 
   void begin_resolve(const std::shared_ptr<ConnState>& st) {
@@ -685,6 +701,7 @@ class LwsIoLoop final : public IoLoop {
   // The loop is done with st: a handle that outlives the loop must not reach back into it.
   void forget(ConnState& st) {
     timers_.disarm(st.timer);
+    pending_.finished(st);
     if (st.tls_id) tls_->release(st.tls_id);
     st.tls_id = 0;
     st.loop = nullptr;
@@ -695,7 +712,7 @@ class LwsIoLoop final : public IoLoop {
     st.retry_next_address = false;
     ++st.address_index;
     st.phase = Phase::pending;
-    pending_.push_back(st.shared_from_this());
+    pending_.push(st.shared_from_this());
   }
 
   bool dispatch() {
@@ -732,7 +749,7 @@ class LwsIoLoop final : public IoLoop {
   lws_vhost* plain_vhost_ = nullptr;
   std::unique_ptr<lws_transport::TlsContexts> tls_;
   std::unordered_map<ConnState*, std::shared_ptr<ConnState>> live_;
-  std::vector<std::shared_ptr<ConnState>> pending_;
+  lws_transport::AttemptQueue<ConnState> pending_{kMaxConnecting};
   std::vector<Event> events_;
   lws_transport::TimerHeap<ConnState> timers_;
   WaitSul wait_sul_;
