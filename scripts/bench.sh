@@ -15,6 +15,8 @@ JOBS="$(nproc)"
 if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
   export BENCH_RUNS="${BENCH_RUNS:-3}" BENCH_DRAIN_N="${BENCH_DRAIN_N:-2000}"
   export BENCH_DRAIN_RUNS="${BENCH_DRAIN_RUNS:-1}" BENCH_RSS_RUNS="${BENCH_RSS_RUNS:-1}"
+  export BENCH_FLEET_N="${BENCH_FLEET_N:-500}" BENCH_DURABLE_N="${BENCH_DURABLE_N:-100}"
+  export BENCH_DURABLE_SECONDS="${BENCH_DURABLE_SECONDS:-3}"
 fi
 
 echo "== configure + build (Release, $BUILD)"
@@ -46,6 +48,8 @@ echo "== 4. memory and threads"
 "$B/bench_memory" "$CHARGERD" "$WORK"
 echo "== 4b. fleet: heap per charge point with a shared database, idle CPU and wakes at 10,000"
 "$B/bench_fleet"
+echo "== 4c. fleet on libwebsockets: boot storm, RSS and descriptors per charge point, durable latency"
+"$B/bench_fleet_lws" "$WORK"
 
 echo "== 5. sizes (stripped copies in $WORK)"
 cp "$CHARGERD" "$WORK/ocpp-chargerd" && strip "$WORK/ocpp-chargerd"

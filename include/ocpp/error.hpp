@@ -32,6 +32,7 @@ enum class Errc {
   not_running,            ///< the runner is not running or is shutting down
   encode_error,           ///< a message could not be encoded (value outside the schema)
   decode_error,           ///< a message could not be decoded
+  resource_exhausted,     ///< out of file descriptors, memory or local ports for a connection
 };
 
 /// The error category of ocpp::Errc.

@@ -186,7 +186,9 @@ void ConnectionManager::on_close(std::error_code ec, std::string_view reason, No
       host_.connection_security_failure(SecurityFailure::cipher_suite, std::string(reason));
     if (fallback_) trial_failed(now, why);
   }
-  schedule_retry(now, 1, "connection closed (" + why + ")");
+  // Out of descriptors, memory or ports: an error the host must see, not a routine retry.
+  schedule_retry(now, ec == make_error_code(Errc::resource_exhausted) ? 0 : 1,
+                 "connection closed (" + why + ")");
 }
 
 void ConnectionManager::trial_failed(Now now, const std::string& why) {

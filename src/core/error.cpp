@@ -28,6 +28,7 @@ class Category final : public std::error_category {
       case Errc::not_running: return "the runner is not running";
       case Errc::encode_error: return "message could not be encoded";
       case Errc::decode_error: return "message could not be decoded";
+      case Errc::resource_exhausted: return "out of file descriptors, memory or ports";
     }
     return "unknown ocpp error";
   }

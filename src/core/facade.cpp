@@ -1,5 +1,10 @@
 #include "core/facade.hpp"
 
+#include <sys/resource.h>
+
+#include <atomic>
+#include <climits>
+#include <mutex>
 #include <random>
 
 #include "ocpp/sqlite_store.hpp"
@@ -7,7 +12,11 @@
 namespace ocpp::core {
 
 std::uint64_t random_seed() {
-  std::random_device rd;
+  // One std::random_device per process, not per charge point: constructing one costs a
+  // system call or two, which a fleet creating thousands of charge points noticed.
+  static std::mutex m;
+  static std::random_device rd;
+  std::lock_guard<std::mutex> lk(m);
   return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
 }
 
@@ -18,6 +27,28 @@ Result<std::unique_ptr<Store>> open_store(std::unique_ptr<Store> given, const st
   auto s = open_sqlite_store({db_path, identity});
   if (!s) return s.error();
   return std::move(s.value());
+}
+
+namespace {
+std::atomic<long> g_reserved_descriptors{0};
+}  // namespace
+
+DescriptorReservation::~DescriptorReservation() { g_reserved_descriptors -= n_; }
+
+std::error_code DescriptorReservation::reserve(const FacadeConfig& config) {
+  // A socket; a database of its own adds the file, its WAL and its shared-memory index.
+  const long need = 1 + (config.store == nullptr && !config.db_path.empty() ? 3 : 0);
+  rlimit rl{};
+  const long limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+                         ? static_cast<long>(rl.rlim_cur)
+                         : LONG_MAX / 2;
+  const long after = g_reserved_descriptors.fetch_add(need) + need;
+  if (after + kSpareDescriptors > limit) {
+    g_reserved_descriptors -= need;
+    return make_error_code(Errc::resource_exhausted);
+  }
+  n_ += need;
+  return {};
 }
 
 ConnectionConfig connection_config(const FacadeConfig& c, std::string identity,

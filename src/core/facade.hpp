@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -34,6 +35,31 @@ std::uint64_t random_seed();
 /// else a memory store. Errors: those of open_sqlite_store().
 Result<std::unique_ptr<Store>> open_store(std::unique_ptr<Store> given, const std::string& db_path,
                                           const std::string& identity);
+
+/// The descriptors the charge points of the process need (a socket each, and the files of a
+/// SQLite database of their own), counted against RLIMIT_NOFILE so that create() fails with
+/// Errc::resource_exhausted rather than leaving a charge point whose connection can never
+/// open. O(1): a process-wide counter, no look at /proc.
+class DescriptorReservation {
+ public:
+  DescriptorReservation() = default;
+  ~DescriptorReservation();
+  DescriptorReservation(DescriptorReservation&& o) noexcept : n_(o.n_) { o.n_ = 0; }
+  DescriptorReservation& operator=(DescriptorReservation&& o) noexcept {
+    std::swap(n_, o.n_);
+    return *this;
+  }
+  /// Reserves what a facade of this configuration needs. Errors: Errc::resource_exhausted
+  /// when the charge points of the process would then need more than RLIMIT_NOFILE leaves
+  /// beside kSpareDescriptors.
+  std::error_code reserve(const FacadeConfig& config);
+
+  /// Kept for everything else: stdio, the event loop's own, shared databases, the application.
+  static constexpr long kSpareDescriptors = 32;
+
+ private:
+  long n_ = 0;
+};
 
 /// The connection settings of a facade's configuration, for one subprotocol.
 ConnectionConfig connection_config(const FacadeConfig& config, std::string identity,
@@ -200,6 +226,7 @@ class Facade : public Runner::Client, public TransportEvents, public ConnectionM
   mutable std::mutex m_;  // guards engine_
   std::unique_ptr<E> engine_;
   std::unique_ptr<ConnectionManager> connection_;  // runner thread only
+  DescriptorReservation descriptors_;
 };
 
 }  // namespace ocpp::core

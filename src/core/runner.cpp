@@ -25,7 +25,9 @@ class FailedIoLoop final : public IoLoop {
  public:
   class Failed final : public Connection {
    public:
-    std::error_code send(std::string_view) override { return make_error_code(Errc::transport_error); }
+    std::error_code send(std::string_view) override {
+      return make_error_code(Errc::transport_error);
+    }
     void close() override {}
   };
 
@@ -36,7 +38,8 @@ class FailedIoLoop final : public IoLoop {
   void poll(std::chrono::milliseconds max_wait) override {
     std::vector<TransportEvents*> failed;
     failed.swap(failed_);
-    for (auto* e : failed) e->on_close(make_error_code(Errc::transport_error), "the event loop could not be created");
+    for (auto* e : failed)
+      e->on_close(make_error_code(Errc::transport_error), "the event loop could not be created");
     std::unique_lock<std::mutex> lk(m_);
     cv_.wait_for(lk, max_wait, [this] { return woken_; });
     woken_ = false;
@@ -71,7 +74,7 @@ class Runner::Impl {
   void loop() {
     std::vector<std::shared_ptr<Client>> batch;
     while (!stop_.load()) {
-      run_tasks();
+      const bool ran_tasks = run_tasks();
       const Now now = now_from_system_clocks();
       batch.clear();
       {
@@ -116,6 +119,15 @@ class Runner::Impl {
               heap_.top().due - std::chrono::steady_clock::now());
         }
       }
+      if (ran_tasks) {
+        // Tasks come in runs (a fleet's charge points destroyed one after the other, each
+        // waiting for its own): the next one is taken here rather than after a poll of the
+        // event loop, which costs O(connections) with lws's poll(2) and made destroying N
+        // charge points O(N²).
+        std::unique_lock<std::mutex> lk(m_);
+        if (task_cv_.wait_for(lk, kTaskLinger, [this] { return !tasks_.empty() || stop_.load(); }))
+          continue;
+      }
       io_->poll(std::clamp(wait, std::chrono::milliseconds(0), kMaxWait));
     }
     {
@@ -150,12 +162,13 @@ class Runner::Impl {
     return !tasks_.empty();
   }
 
-  void run_tasks() {
-    for (;;) {
+  // True if it ran any.
+  bool run_tasks() {
+    for (bool ran = false;; ran = true) {
       std::function<void()> t;
       {
         std::lock_guard<std::mutex> lk(m_);
-        if (tasks_.empty()) return;
+        if (tasks_.empty()) return ran;
         t = std::move(tasks_.front());
         tasks_.pop_front();
       }
@@ -201,6 +214,8 @@ class Runner::Impl {
   bool accepting_ = false;  // tasks are run by the thread (guarded by m_)
   bool loop_done_ = true;   // the thread no longer touches clients or the loop (guarded by m_)
   std::condition_variable done_cv_;
+  std::condition_variable task_cv_;  // a task was queued (for the linger after tasks)
+  static constexpr std::chrono::microseconds kTaskLinger{500};
   std::mutex start_stop_m_;
 };
 
@@ -289,6 +304,7 @@ void Runner::call_sync(const std::function<void()>& f) {
       done.set_value();
     });
   }
+  impl_->task_cv_.notify_one();
   impl_->io_->wake();
   fut.wait();
 }

@@ -95,6 +95,8 @@ Result<std::unique_ptr<ChargePoint>> ChargePoint::create(Runner& runner, ChargeP
       core::connection_config(config, config.charge_point_id, "ocpp1.6", config.security_profile);
   if (auto ec = core::validate(connection)) return ec;
   if (auto ec = runner.error()) return ec;
+  core::DescriptorReservation descriptors;
+  if (auto ec = descriptors.reserve(config)) return ec;
   EngineOptions eo;
   eo.connectors = config.connectors;
   eo.boot.chargePointVendor = config.vendor;
@@ -115,6 +117,7 @@ Result<std::unique_ptr<ChargePoint>> ChargePoint::create(Runner& runner, ChargeP
   if (!store) return store.error();
 
   auto impl = std::make_shared<Impl>(runner);
+  impl->descriptors_ = std::move(descriptors);
   impl->hooks_ = hooks;
   impl->log_ = hooks.log;
   // --- Security Whitepaper: certificates ---

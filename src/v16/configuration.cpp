@@ -239,6 +239,15 @@ Configuration::IntKey Configuration::int_key(std::string_view key) {
 }
 
 ChangeResult Configuration::set(std::string_view key, std::string_view value, bool from_csms) {
+  return change(key, value, from_csms, true);
+}
+
+ChangeResult Configuration::apply(std::string_view key, std::string_view value) {
+  return change(key, value, false, false);
+}
+
+ChangeResult Configuration::change(std::string_view key, std::string_view value, bool from_csms,
+                                   bool persist) {
   const KeyDef* def = find(key);
   if (!def) return ChangeResult::NotSupported;
   if (from_csms && def->access == KeyAccess::ReadOnly) return ChangeResult::Rejected;
@@ -253,7 +262,7 @@ ChangeResult Configuration::set(std::string_view key, std::string_view value, bo
       v = std::to_string(n);
     }
   }
-  if (def->access != KeyAccess::ReadOnly || !from_csms) {
+  if (persist && (def->access != KeyAccess::ReadOnly || !from_csms)) {
     if (store_.kv_set("cfg." + std::string(key), v)) return ChangeResult::Rejected;
   }
   values_[key_text].assign(v);

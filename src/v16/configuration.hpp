@@ -71,6 +71,10 @@ class Configuration {
   bool get_bool(std::string_view key) const;
   /// Validates and persists. from_csms: read-only keys are Rejected.
   ChangeResult set(std::string_view key, std::string_view value, bool from_csms);
+  /// Validates and applies for this run only, without a write: the HeartbeatInterval of a
+  /// BootNotification answer, which every boot gives anew (a fleet's boot storm would
+  /// otherwise cost one fsync per charge point on the runner's thread).
+  ChangeResult apply(std::string_view key, std::string_view value);
   /// Called with the key's name after each accepted set(): what the engine caches from the
   /// configuration (typed values used on hot paths) is refreshed here, not looked up by name
   /// on every use.
@@ -90,6 +94,7 @@ class Configuration {
                                  std::function<bool(std::string_view)> validator, bool reboot_required);
 
  private:
+  ChangeResult change(std::string_view key, std::string_view value, bool from_csms, bool persist);
   // A vendor key owns the text its KeyDef points to; map nodes never move, so the views stay
   // valid for the Configuration's life.
   struct VendorKey {

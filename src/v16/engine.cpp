@@ -327,7 +327,8 @@ void Engine::Impl::on_boot_result(const rapidjson::Value* result, Now now) {
   if (hooks_.time_sync) defer([h = hooks_.time_sync, t = resp.currentTime] { h(t); });
   if (resp.status == RegistrationStatus::Accepted) {
     // The interval of an Accepted answer is the heartbeat interval (section 4.2).
-    if (interval > 0) config_.set("HeartbeatInterval", std::to_string(interval), false);
+    // In use until the next boot, not stored: every boot gives one (as in 2.0.1).
+    if (interval > 0) config_.apply("HeartbeatInterval", std::to_string(interval));
     const auto hb = config_.get_int("HeartbeatInterval");
     if (hb > 0) next_heartbeat_ = now.mono + std::chrono::seconds(hb);
     report_all_status(now);

@@ -251,6 +251,8 @@ Result<std::unique_ptr<ChargingStation>> ChargingStation::create(Runner& runner,
   if (auto ec = core::validate(connection)) return ec;
   if (auto ec = check_security(config)) return ec;
   if (auto ec = runner.error()) return ec;
+  core::DescriptorReservation descriptors;
+  if (auto ec = descriptors.reserve(config)) return ec;
   EngineOptions eo;
   eo.evses = config.evses;
   eo.charging_station = config.charging_station;
@@ -266,6 +268,7 @@ Result<std::unique_ptr<ChargingStation>> ChargingStation::create(Runner& runner,
   if (!store) return store.error();
 
   auto impl = std::make_shared<Impl>(runner);
+  impl->descriptors_ = std::move(descriptors);
   impl->log_ = hooks.log;
   impl->password_ = config.password;
   impl->security_ = config.security;

@@ -39,26 +39,45 @@ struct Session {
 
 std::string now_text() { return "2025-03-14T09:26:53.000Z"; }
 
-// The CALLRESULT payload for an action (`v201`: of a 2.0.1 station, where Authorize's answer
-// has another shape; the others used here are alike).
-std::string answer(MiniCsms& csms, const std::string& action, bool v201) {
-  if (v201 && action == "Authorize") return R"({"idTokenInfo":{"status":"Accepted"}})";
+// The CALLRESULT payload for an action.
+std::string answer(MiniCsms* csms, const std::string& action, bool v201) {
   if (action == "BootNotification") {
-    csms.boots.fetch_add(1);
+    if (csms) csms->boots.fetch_add(1);
     return R"({"status":"Accepted","currentTime":")" + now_text() + R"(","interval":3600})";
   }
   if (action == "MeterValues") {
-    csms.meter_values.fetch_add(1);
+    if (csms) csms->meter_values.fetch_add(1);
     return "{}";
   }
   if (action == "StartTransaction")
     return R"({"transactionId":4242,"idTagInfo":{"status":"Accepted"}})";
   if (action == "StopTransaction") return R"({"idTagInfo":{"status":"Accepted"}})";
-  if (action == "Authorize") return R"({"idTagInfo":{"status":"Accepted"}})";
+  if (action == "Authorize")
+    return v201 ? R"({"idTokenInfo":{"status":"Accepted"}})"
+                : R"({"idTagInfo":{"status":"Accepted"}})";
   if (action == "Heartbeat") return R"({"currentTime":")" + now_text() + R"("})";
   if (action == "DataTransfer") return R"({"status":"Accepted"})";
   return "{}";  // StatusNotification, FirmwareStatusNotification, DiagnosticsStatusNotification
 }
+
+}  // namespace
+
+std::string csms_reply(const char* data, std::size_t len, bool v201, MiniCsms* counters) {
+  rapidjson::Document d;
+  d.Parse(data, len);
+  if (d.HasParseError() || !d.IsArray() || d.Size() < 4 || !d[0].IsInt() || d[0].GetInt() != 2 ||
+      !d[1].IsString() || !d[2].IsString())
+    return {};
+  if (counters) counters->calls.fetch_add(1);
+  std::string reply = "[3,\"";
+  reply.append(d[1].GetString(), d[1].GetStringLength());
+  reply += "\",";
+  reply += answer(counters, d[2].GetString(), v201);
+  reply += "]";
+  return reply;
+}
+
+namespace {
 
 int server_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
   auto* s = static_cast<Session*>(user);
@@ -78,18 +97,11 @@ int server_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_
       s->rx->append(static_cast<const char*>(in), len);
       if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) > 0) break;
       auto* csms = static_cast<MiniCsms*>(lws_context_user(lws_get_context(wsi)));
-      rapidjson::Document d;
-      d.Parse(s->rx->data(), s->rx->size());
+      const lws_protocols* proto = lws_get_protocol(wsi);
+      const bool v201 = proto && proto->name && std::strcmp(proto->name, "ocpp2.0.1") == 0;
+      std::string reply = csms_reply(s->rx->data(), s->rx->size(), v201, csms);
       s->rx->clear();
-      if (d.HasParseError() || !d.IsArray() || d.Size() < 4 || !d[0].IsInt() ||
-          d[0].GetInt() != 2 || !d[1].IsString() || !d[2].IsString())
-        break;  // not a CALL (e.g. a CALLRESULT to us): nothing to answer
-      csms->calls.fetch_add(1);
-      std::string reply = "[3,\"";
-      reply.append(d[1].GetString(), d[1].GetStringLength());
-      reply += "\",";
-      reply += answer(*csms, d[2].GetString(), std::strcmp(lws_get_protocol(wsi)->name, "ocpp2.0.1") == 0);
-      reply += "]";
+      if (reply.empty()) break;  // not a CALL (e.g. a CALLRESULT to us): nothing to answer
       s->tx->push_back(std::move(reply));
       lws_callback_on_writable(wsi);
       break;
@@ -114,8 +126,7 @@ int server_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_
 
 const lws_protocols kServerProtocols[] = {
     {"ocpp1.6", server_cb, sizeof(Session), 65536, 0, nullptr, 0},
-    // 2.0.1 stations: BootNotification, Heartbeat and the "{}" answers have the same shape
-    // (TransactionEvent, StatusNotification, MeterValues, ...); Authorize's differs.
+    // 2.0.1 stations: BootNotification, Heartbeat and the "{}" answers have the same shape.
     {"ocpp2.0.1", server_cb, sizeof(Session), 65536, 0, nullptr, 0},
     {nullptr, nullptr, 0, 0, 0, nullptr, 0},
 };

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <thread>
@@ -22,8 +23,8 @@ class MiniCsms {
   int port() const { return port_; }
   std::string url() const { return "ws://127.0.0.1:" + std::to_string(port_) + "/ocpp"; }
 
-  std::atomic<std::uint64_t> calls{0};       ///< CALLs answered
-  std::atomic<std::uint64_t> boots{0};       ///< BootNotifications answered
+  std::atomic<std::uint64_t> calls{0};  ///< CALLs answered
+  std::atomic<std::uint64_t> boots{0};  ///< BootNotifications answered
   std::atomic<std::uint64_t> meter_values{0};
 
  private:
@@ -33,6 +34,10 @@ class MiniCsms {
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
+
+/// The CALLRESULT this CSMS sends for a message (empty when it is not a CALL), counted in
+/// `counters` when given; v201: the connection's subprotocol is ocpp2.0.1.
+std::string csms_reply(const char* data, std::size_t len, bool v201, MiniCsms* counters = nullptr);
 
 /// The floor of the drain benchmark: a bare lws client in this process that sends `count`
 /// CALLs (the given text with its message id replaced by a counter), one at a time, each after

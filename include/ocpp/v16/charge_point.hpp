@@ -59,7 +59,10 @@ class OCPP_API ChargePoint {
   /// Errors: Errc::invalid_argument (empty id or one with ':' or control characters, bad URL,
   /// a security_profile that does not fit the URL, profile 3 without a client certificate,
   /// vendor/model missing or too long, connectors < 1), the store's errors (Errc::storage_*),
-  /// Runner::error().
+  /// Runner::error(), Errc::resource_exhausted (RLIMIT_NOFILE leaves no descriptor for its
+  /// socket: every charge point of the process needs one, three more with a database file of
+  /// its own, and 32 are kept for the rest). A connection attempt that later gets no socket
+  /// is logged at level 0 as resource_exhausted and retried with back-off.
   static Result<std::unique_ptr<ChargePoint>> create(Runner& runner, ChargePointConfig config,
                                                      Hooks hooks);
   /// Closes the connection and detaches from the runner. Not from inside a hook.

@@ -78,7 +78,8 @@ class OCPP_API ChargingStation {
   /// characters; a bad URL; a security_profile that does not fit the URL; profile 3 without
   /// a client certificate; profiles 1 and 2 without a password; a password not of 16 to 40
   /// characters; no EVSE, an EVSE without connectors; model or vendorName missing or too
-  /// long), the store's errors (Errc::storage_*), Runner::error().
+  /// long), the store's errors (Errc::storage_*), Runner::error(), Errc::resource_exhausted
+  /// (no descriptor left for its socket: as v16::ChargePoint::create).
   static Result<std::unique_ptr<ChargingStation>> create(Runner& runner,
                                                          ChargingStationConfig config, Hooks hooks);
   /// Closes the connection and detaches from the runner. Not from inside a hook.

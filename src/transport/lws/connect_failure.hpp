@@ -25,4 +25,11 @@ struct ConnectFailure {
 /// which the caller tells apart first).
 std::pair<Errc, std::string> describe(const ConnectFailure& f);
 
+/// Why a connection attempt that lws could not even start failed, when the process is out of
+/// a resource: a probe socket fails with EMFILE/ENFILE (descriptors) or ENOBUFS/ENOMEM
+/// (memory), or gets a descriptor number at or beyond `loop_fds`, the size of the event
+/// loop's descriptor table (fixed by RLIMIT_NOFILE when the loop was created). Empty when
+/// none of these holds.
+std::string resource_shortage(long loop_fds);
+
 }  // namespace ocpp::lws_transport

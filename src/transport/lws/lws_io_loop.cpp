@@ -15,13 +15,19 @@
 //   back synchronously, so connect() only queues the attempt; poll() starts it.
 // - lws 4.1 ignores lws_service()'s timeout and sleeps until the next scheduled event, so
 //   poll() schedules its own wake-up to honour max_wait.
-// - Pings are driven by our own per-wsi timer instead of lws's validity policy, because
-//   only then can a dead peer be reported as "pong timeout" rather than a generic close.
+// - Pings are driven by our own timer instead of lws's validity policy, because only then
+//   can a dead peer be reported as "pong timeout" rather than a generic close.
+// - Every per-connection deadline (connect timeout, pings, a close's grace time) is in our
+//   own heap (timer_heap.hpp), never an lws per-wsi timer: lws keeps those in one sorted list
+//   whose insertion is O(N), which made a fleet's boot storm O(N²).
 // - TLS contexts (one vhost each, renewed when the certificate files change) are managed by
 //   TlsContexts (tls_contexts.hpp); a connection holds its context until the loop forgets it.
 
+#include "transport/lws/lws_io_loop.hpp"
+
 #include <libwebsockets.h>
 #include <openssl/x509.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -39,9 +45,11 @@
 #include "core/utf8.hpp"
 #include "ocpp/error.hpp"
 #include "ocpp/transport.hpp"
+#include "transport/lws/attempt_queue.hpp"
+#include "transport/lws/conn_state.hpp"
 #include "transport/lws/connect_failure.hpp"
 #include "transport/lws/handshake_text.hpp"
-#include "transport/lws/lws_io_loop.hpp"
+#include "transport/lws/timer_heap.hpp"
 #include "transport/lws/tls_contexts.hpp"
 #include "transport/lws/ws_url.hpp"
 
@@ -49,67 +57,27 @@ namespace ocpp {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using lws_transport::Resolver;
-using lws_transport::WsUrl;
 using lws_transport::contains_ci;
 using lws_transport::describe_size;
 using lws_transport::join;
+using lws_transport::Resolver;
+using lws_transport::WsUrl;
 
 // lws's own stage timeouts (DNS, TCP connect, TLS, upgrade reply). Ours, from
-// ConnectOptions::connect_timeout, normally fires first and gives the clearer reason.
+// ConnectOptions::connect_timeout, normally fires first and gives the clearer reason; a
+// timeout far beyond ours also keeps lws's sorted timer list short (see timer_heap.hpp).
 constexpr int kLwsStageTimeoutSecs = 120;
 
 // A clean close waits this long for the server's close acknowledgement before the socket
 // is dropped anyway.
 constexpr int kCloseGraceSecs = 5;
 
+// Connection attempts in progress at once (attempt_queue.hpp).
+constexpr std::size_t kMaxConnecting = 1000;
+
 class LwsIoLoop;
-
-enum class Phase { pending, resolving, connecting, open, closing, done };
-
-struct ConnState : std::enable_shared_from_this<ConnState> {
-  LwsIoLoop* loop = nullptr;
-  TransportEvents* events = nullptr;
-  WsUrl url;
-  std::string host_header;
-  lws_transport::TlsSettings tls;
-  std::uint64_t tls_id = 0;  // the TLS context in use, released when the loop forgets st
-  std::string offered;  // comma-separated, as sent in Sec-WebSocket-Protocol
-  std::vector<std::string> offered_list;
-  std::string authorization;  // complete header value, empty when no Basic auth
-  std::chrono::seconds ping_interval{0};
-  std::chrono::seconds connect_timeout{30};
-  // The cap keeps a hostile or broken server from exhausting memory by streaming one endless
-  // message.
-  std::size_t max_message = kDefaultMaxMessageSize;
-
-  // Numeric addresses of url.host, tried in order; empty until resolved.
-  std::vector<std::string> addresses;
-  std::size_t address_index = 0;
-  bool retry_next_address = false;  // this attempt failed; the next address follows
-  std::uint64_t ticket = 0;         // of the lookup in progress
-  Clock::time_point resolve_deadline{};
-
-  lws* wsi = nullptr;
-  Phase phase = Phase::pending;
-  bool close_reported = false;
-  bool close_requested = false;  // by the host, through Connection::close()
-  bool detached = false;         // the Connection handle is gone
-  bool ping_due = false;
-  bool ping_outstanding = false;
-  // The status our close frame carries; 1009 after an oversized message, 1007 after one that
-  // is not UTF-8.
-  lws_close_status close_status = LWS_CLOSE_STATUS_NORMAL;
-  Clock::time_point ping_sent{};
-  std::string selected;
-  std::string peer_close;
-  // Why OpenSSL refused the server's certificate, when it did: the connection error that
-  // follows says only that the handshake failed.
-  std::string server_cert_error;
-  std::string rx;
-  std::deque<std::vector<unsigned char>> tx;  // each with LWS_PRE bytes of headroom
-  std::size_t tx_bytes = 0;                   // payload bytes in tx
-};
+using lws_transport::ConnState;
+using lws_transport::Phase;
 
 struct Event {
   enum Kind { open, message, close };
@@ -166,6 +134,7 @@ class LwsIoLoop final : public IoLoop {
     info.uid = -1;
     info.user = this;
     info.timeout_secs = kLwsStageTimeoutSecs;
+    loop_fds_ = static_cast<long>(getdtablesize());  // what lws sizes its descriptor table by
     ctx_ = lws_create_context(&info);
     if (!ctx_) return false;
     wait_sul_.ctx = ctx_;
@@ -185,7 +154,7 @@ class LwsIoLoop final : public IoLoop {
     destroying_ = true;
     resolving_.clear();
     for (auto& [raw, st] : live_) st->loop = nullptr;
-    for (auto& st : pending_) st->loop = nullptr;
+    for (auto& st : pending_.queued()) st->loop = nullptr;
     pending_.clear();
     if (ctx_) {
       lws_sul_cancel(&wait_sul_.sul);
@@ -211,13 +180,13 @@ class LwsIoLoop final : public IoLoop {
     st->offered_list = options.subprotocols;
     st->offered = join(options.subprotocols, ",");
     st->ping_interval = options.ping_interval;
-    st->max_message = options.max_message_size > 0 ? options.max_message_size
-                                                    : kDefaultMaxMessageSize;
-    st->connect_timeout = options.connect_timeout.count() > 0 ? options.connect_timeout
-                                                               : std::chrono::seconds{30};
+    st->max_message =
+        options.max_message_size > 0 ? options.max_message_size : kDefaultMaxMessageSize;
+    st->connect_timeout =
+        options.connect_timeout.count() > 0 ? options.connect_timeout : std::chrono::seconds{30};
     if (options.basic_auth_user) {
-      st->authorization =
-          lws_transport::basic_authorization(*options.basic_auth_user, options.basic_auth_password.value_or(""));
+      st->authorization = lws_transport::basic_authorization(
+          *options.basic_auth_user, options.basic_auth_password.value_or(""));
     }
     auto url = lws_transport::parse_ws_url(options.url);
     live_.emplace(st.get(), st);
@@ -227,17 +196,8 @@ class LwsIoLoop final : public IoLoop {
       return std::make_unique<LwsConnection>(st);
     }
     st->url = std::move(*url);
-    const bool default_port = st->url.port == (st->url.tls ? 443 : 80);
-    if (st->url.ipv6_literal) {
-      // lws strips everything after the first ':' to get the name it verifies the
-      // certificate against, so a wss IPv6 literal must go in bare.
-      st->host_header = st->url.tls ? st->url.host : "[" + st->url.host + "]";
-      if (!st->url.tls && !default_port) st->host_header += ":" + std::to_string(st->url.port);
-    } else {
-      st->host_header = st->url.host;
-      if (!default_port) st->host_header += ":" + std::to_string(st->url.port);
-    }
-    pending_.push_back(st);
+    st->host_header = lws_transport::host_header(st->url);
+    pending_.push(st);
     return std::make_unique<LwsConnection>(st);
   }
 
@@ -246,9 +206,12 @@ class LwsIoLoop final : public IoLoop {
     for (;;) {
       collect_resolved();
       start_pending();
+      timers_.run_due(Clock::now(), timer_slot, [this](ConnState& st) { on_timer(st); });
       const bool ready = !events_.empty() || woken_.exchange(false);
+      auto until = deadline;
+      if (auto t = timers_.next(timer_slot)) until = std::min(until, *t);
       const auto remaining =
-          std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());
+          std::chrono::duration_cast<std::chrono::microseconds>(until - Clock::now());
       if (ready || remaining.count() <= 0) {
         lws_service(ctx_, -1);
       } else {
@@ -259,6 +222,7 @@ class LwsIoLoop final : public IoLoop {
       const bool delivered = dispatch();
       tls_->collect();  // outside lws callbacks: vhosts may be destroyed here
       if (ready || delivered || woken_.exchange(false) || Clock::now() >= deadline) return;
+      // Woken for a timer of ours: the next round runs it.
     }
   }
 
@@ -281,7 +245,7 @@ class LwsIoLoop final : public IoLoop {
       report_close(st, Errc::transport_error, "send queue full: the server does not read");
       st.phase = Phase::closing;
       lws_callback_on_writable(st.wsi);
-      lws_set_timeout(st.wsi, PENDING_TIMEOUT_CLOSE_SEND, kCloseGraceSecs);
+      arm(st, std::chrono::seconds(kCloseGraceSecs));
       return make_error_code(Errc::transport_error);
     }
     std::vector<unsigned char> buf(LWS_PRE + text.size());
@@ -304,12 +268,12 @@ class LwsIoLoop final : public IoLoop {
         forget(st);  // the handle still owns st
         break;
       case Phase::connecting:
-        if (st.wsi) lws_set_timeout(st.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        kill(st);
         break;
       case Phase::open:
         if (st.wsi) {
           lws_callback_on_writable(st.wsi);
-          lws_set_timeout(st.wsi, PENDING_TIMEOUT_CLOSE_SEND, kCloseGraceSecs);
+          arm(st, std::chrono::seconds(kCloseGraceSecs));
         }
         break;
       case Phase::closing:
@@ -328,13 +292,13 @@ class LwsIoLoop final : public IoLoop {
         forget(st);
         break;
       case Phase::connecting:
-        if (st.wsi) lws_set_timeout(st.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        kill(st);
         break;
       case Phase::open:
       case Phase::closing:
         if (st.wsi) {
           lws_callback_on_writable(st.wsi);
-          lws_set_timeout(st.wsi, PENDING_TIMEOUT_CLOSE_SEND, kCloseGraceSecs);
+          arm(st, std::chrono::seconds(kCloseGraceSecs));
         }
         break;
       case Phase::done:
@@ -346,6 +310,13 @@ class LwsIoLoop final : public IoLoop {
 
   int on_callback(lws* wsi, lws_callback_reasons reason, ConnState* st, void* in, size_t len) {
     if (!st) return 0;
+    const std::shared_ptr<ConnState> keep = st->shared_from_this();  // forget() may drop it
+    const int r = on_event(wsi, reason, st, in, len);
+    settle(*st);
+    return r;
+  }
+
+  int on_event(lws* wsi, lws_callback_reasons reason, ConnState* st, void* in, size_t len) {
     switch (reason) {
       case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
         if (st->detached) return -1;
@@ -381,10 +352,10 @@ class LwsIoLoop final : public IoLoop {
       case LWS_CALLBACK_CLIENT_ESTABLISHED:
         if (st->detached || st->close_requested) return -1;
         st->phase = Phase::open;
-        // lws 4.1 has no way to cancel the wsi timer (the "cancel" value just fires it at
-        // once), so a leftover connect timer is ignored in LWS_CALLBACK_TIMER instead.
         if (st->ping_interval.count() > 0) {
-          lws_set_timer_usecs(wsi, std::chrono::microseconds(st->ping_interval).count());
+          arm(*st, st->ping_interval);  // replaces the connect timeout
+        } else {
+          timers_.disarm(st->timer);
         }
         queue(*st, Event::open, st->selected);
         return 0;
@@ -451,30 +422,6 @@ class LwsIoLoop final : public IoLoop {
         return 0;
       }
 
-      case LWS_CALLBACK_TIMER: {
-        if (st->detached || st->close_reported) return -1;
-        if (st->phase == Phase::connecting) {
-          report_close(*st, Errc::transport_error, "connect timeout");
-          return -1;
-        }
-        if (st->phase != Phase::open || st->ping_interval.count() <= 0) return 0;
-        const auto now = Clock::now();
-        if (st->ping_outstanding) {
-          if (now - st->ping_sent >= 2 * st->ping_interval) {
-            report_close(*st, Errc::transport_error, "pong timeout");
-            st->phase = Phase::closing;
-            return -1;
-          }
-        } else {
-          st->ping_outstanding = true;
-          st->ping_due = true;
-          st->ping_sent = now;
-          lws_callback_on_writable(wsi);
-        }
-        lws_set_timer_usecs(wsi, std::chrono::microseconds(st->ping_interval).count());
-        return 0;
-      }
-
       case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
         const auto* p = static_cast<const unsigned char*>(in);
         std::string r = "server closed the connection";
@@ -498,11 +445,13 @@ class LwsIoLoop final : public IoLoop {
           report_close(*st, {}, "closed by client");
           return 0;
         }
-        std::string cce = in ? std::string(static_cast<const char*>(in), strnlen(static_cast<const char*>(in), len ? len : 256)) : std::string();
+        std::string cce = in ? std::string(static_cast<const char*>(in),
+                                           strnlen(static_cast<const char*>(in), len ? len : 256))
+                             : std::string();
         while (!cce.empty() && (cce.back() == '\n' || cce.back() == '\0')) cce.pop_back();
         if (contains_ci(cce, "PROTOCOL malformed")) {
           report_subprotocol_rejected(*st);
-        } else {
+        } else if (!report_shortage(*st)) {
           const auto [code, reason] = lws_transport::describe(
               {st->url.tls, cce, st->server_cert_error, lws_transport::last_tls_alert(),
                static_cast<const void*>(lws_get_ssl(wsi)), lws_http_client_http_response(wsi)});
@@ -528,10 +477,13 @@ class LwsIoLoop final : public IoLoop {
           next_address(*st);
           return 0;
         }
+        const bool never_connected = st->phase == Phase::connecting;
         st->phase = Phase::done;
         if (st->close_requested) {
           report_close(*st, {}, "closed by client");
         } else {
+          // lws gives up on an attempt without a connection error when it gets no socket.
+          if (never_connected) report_shortage(*st);
           report_close(*st, Errc::transport_error, "connection closed");
         }
         forget(*st);  // st may be gone after this line
@@ -568,28 +520,82 @@ class LwsIoLoop final : public IoLoop {
     st.phase = Phase::closing;
     st.close_status = status;
     lws_callback_on_writable(wsi);
-    lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, kCloseGraceSecs);
+    arm(st, std::chrono::seconds(kCloseGraceSecs));
+  }
+
+  void arm(ConnState& st, Clock::duration after) {
+    timers_.arm(st.shared_from_this(), st.timer, Clock::now() + after);
+  }
+  static std::uint64_t& timer_slot(ConnState& st) { return st.timer; }
+
+  // A connection's deadline, on the runner thread outside lws callbacks: the connect timeout,
+  // the next ping or pong check, or the end of a close's grace time.
+  void on_timer(ConnState& st) {
+    if (!st.wsi) return;
+    if (st.detached || st.close_requested || st.close_reported || st.phase == Phase::closing) {
+      kill(st);  // the close's grace time is over
+      return;
+    }
+    if (st.phase == Phase::connecting) {
+      report_close(st, Errc::transport_error, "connect timeout");
+      kill(st);
+      return;
+    }
+    if (st.phase != Phase::open || st.ping_interval.count() <= 0) return;
+    const auto now = Clock::now();
+    if (st.ping_outstanding) {
+      if (now - st.ping_sent >= 2 * st.ping_interval) {
+        report_close(st, Errc::transport_error, "pong timeout");
+        st.phase = Phase::closing;
+        kill(st);
+        return;
+      }
+    } else {
+      st.ping_outstanding = true;
+      st.ping_due = true;
+      st.ping_sent = now;
+      lws_callback_on_writable(st.wsi);
+    }
+    arm(st, st.ping_interval);
+  }
+
+  // Drops the socket at lws's next service. A timeout of 0 s goes in at the head of lws's
+  // sorted list: O(1), unlike a timeout in the future.
+  static void kill(ConnState& st) {
+    if (st.wsi) lws_set_timeout(st.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+  }
+
+  // A failed attempt for want of descriptors or memory is reported as such; false if the
+  // process is short of neither.
+  bool report_shortage(ConnState& st) {
+    const std::string r = lws_transport::resource_shortage(loop_fds_);
+    if (r.empty()) return false;
+    report_close(st, Errc::resource_exhausted, "cannot connect: " + r);
+    return true;
   }
 
   void report_subprotocol_rejected(ConnState& st) {
-    report_close(st, Errc::subprotocol_rejected,
-                 "server did not select " + (st.offered_list.empty()
-                                                 ? std::string("a subprotocol")
-                                                 : join(st.offered_list, " or ")));
+    report_close(
+        st, Errc::subprotocol_rejected,
+        "server did not select " + (st.offered_list.empty() ? std::string("a subprotocol")
+                                                            : join(st.offered_list, " or ")));
   }
 
   void drop_pending(ConnState& st) {
     if (st.phase == Phase::resolving) resolving_.erase(st.ticket);
-    pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
-                                  [&](const std::shared_ptr<ConnState>& p) { return p.get() == &st; }),
-                   pending_.end());
+    pending_.remove(st);
   }
 
+  // At most kMaxConnecting attempts at a time (attempt_queue.hpp).
   void start_pending() {
     if (pending_.empty()) return;
-    std::vector<std::shared_ptr<ConnState>> batch;
-    batch.swap(pending_);
-    for (auto& st : batch) start(st);
+    for (auto& st : pending_.take()) start(st);
+  }
+
+  // Counts the attempt out once it is no longer connecting.
+  void settle(ConnState& st) {
+    if (st.phase == Phase::connecting || !pending_.finished(st)) return;
+    if (!pending_.empty()) woken_.store(true);  // room for the next: poll() returns to start it
   }
 
   void start(const std::shared_ptr<ConnState>& st) {
@@ -638,13 +644,15 @@ class LwsIoLoop final : public IoLoop {
         return;
       }
       st->phase = Phase::done;
+      report_shortage(*st);
       report_close(*st, Errc::transport_error, "connection failed: " + st->url.host);
       forget(*st);
       return;
     }
     st->wsi = wsi;
     if (st->phase == Phase::connecting) {
-      lws_set_timer_usecs(wsi, std::chrono::microseconds(st->connect_timeout).count());
+      arm(*st, st->connect_timeout);
+      pending_.started(*st);
     }
   }
 
@@ -692,6 +700,8 @@ class LwsIoLoop final : public IoLoop {
 
   // The loop is done with st: a handle that outlives the loop must not reach back into it.
   void forget(ConnState& st) {
+    timers_.disarm(st.timer);
+    pending_.finished(st);
     if (st.tls_id) tls_->release(st.tls_id);
     st.tls_id = 0;
     st.loop = nullptr;
@@ -702,7 +712,7 @@ class LwsIoLoop final : public IoLoop {
     st.retry_next_address = false;
     ++st.address_index;
     st.phase = Phase::pending;
-    pending_.push_back(st.shared_from_this());
+    pending_.push(st.shared_from_this());
   }
 
   bool dispatch() {
@@ -733,13 +743,15 @@ class LwsIoLoop final : public IoLoop {
   std::unordered_map<std::uint64_t, std::shared_ptr<ConnState>> resolving_;
   std::uint64_t next_ticket_ = 0;
   lws_context* ctx_ = nullptr;
+  long loop_fds_ = 0;  // the size of lws's descriptor table
   lws_protocols protocols_[2]{};
   lws_retry_bo_t retry_{};
   lws_vhost* plain_vhost_ = nullptr;
   std::unique_ptr<lws_transport::TlsContexts> tls_;
   std::unordered_map<ConnState*, std::shared_ptr<ConnState>> live_;
-  std::vector<std::shared_ptr<ConnState>> pending_;
+  lws_transport::AttemptQueue<ConnState> pending_{kMaxConnecting};
   std::vector<Event> events_;
+  lws_transport::TimerHeap<ConnState> timers_;
   WaitSul wait_sul_;
   std::atomic<bool> woken_{false};
   bool destroying_ = false;
@@ -764,7 +776,7 @@ int lws_client_callback(lws* wsi, lws_callback_reasons reason, void* user, void*
 
 LwsConnection::~LwsConnection() {
   if (st_->loop) {
-    st_->loop->detach(*st_);
+    static_cast<LwsIoLoop*>(st_->loop)->detach(*st_);
   } else {
     st_->events = nullptr;
     st_->detached = true;
@@ -773,11 +785,11 @@ LwsConnection::~LwsConnection() {
 
 std::error_code LwsConnection::send(std::string_view text) {
   if (!st_->loop) return make_error_code(Errc::transport_error);
-  return st_->loop->send(*st_, text);
+  return static_cast<LwsIoLoop*>(st_->loop)->send(*st_, text);
 }
 
 void LwsConnection::close() {
-  if (st_->loop) st_->loop->close(*st_);
+  if (st_->loop) static_cast<LwsIoLoop*>(st_->loop)->close(*st_);
 }
 
 }  // namespace

@@ -40,7 +40,8 @@ std::optional<WsUrl> parse_ws_url(std::string_view url) {
 
   const auto auth_end = url.find_first_of("/?#");
   std::string_view authority = url.substr(0, auth_end);
-  std::string_view rest = auth_end == std::string_view::npos ? std::string_view{} : url.substr(auth_end);
+  std::string_view rest =
+      auth_end == std::string_view::npos ? std::string_view{} : url.substr(auth_end);
 
   // Credentials belong in ConnectOptions, never in the URL where they would end up in logs.
   if (authority.find('@') != std::string_view::npos) return std::nullopt;
@@ -92,6 +93,16 @@ std::optional<WsUrl> parse_ws_url(std::string_view url) {
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return std::nullopt;
   }
   return out;
+}
+
+std::string host_header(const WsUrl& url) {
+  const bool default_port = url.port == (url.tls ? 443 : 80);
+  if (url.ipv6_literal) {
+    std::string h = url.tls ? url.host : "[" + url.host + "]";
+    if (!url.tls && !default_port) h += ":" + std::to_string(url.port);
+    return h;
+  }
+  return default_port ? url.host : url.host + ":" + std::to_string(url.port);
 }
 
 }  // namespace ocpp::lws_transport
