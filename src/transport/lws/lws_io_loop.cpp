@@ -1,27 +1,4 @@
-// libwebsockets implementation of ocpp::IoLoop.
-//
-// Design notes (the why):
-// - Every lws callback only records what happened; TransportEvents are delivered after
-//   lws_service() returns. The host may then send, close, destroy connections or open new
-//   ones from inside its callbacks without re-entering lws.
-// - The per-connection state (ConnState) is shared between the Connection handle and the
-//   loop. The loop keeps it alive for as long as lws may call back with it as user data
-//   (until LWS_CALLBACK_WSI_DESTROY, or until a connect attempt failed synchronously), so a
-//   destroyed handle never leaves lws with a dangling pointer; the handle only clears the
-//   events pointer and asks lws to drop the socket.
-// - lws_client_connect_via_info() resolves names with a blocking getaddrinfo() in this lws
-//   build, so names are resolved on the Resolver's thread first and lws only ever sees
-//   numeric addresses; when one address fails to connect, the next is tried. It may also call
-//   back synchronously, so connect() only queues the attempt; poll() starts it.
-// - lws 4.1 ignores lws_service()'s timeout and sleeps until the next scheduled event, so
-//   poll() schedules its own wake-up to honour max_wait.
-// - Pings are driven by our own timer instead of lws's validity policy, because only then
-//   can a dead peer be reported as "pong timeout" rather than a generic close.
-// - Every per-connection deadline (connect timeout, pings, a close's grace time) is in our
-//   own heap (timer_heap.hpp), never an lws per-wsi timer: lws keeps those in one sorted list
-//   whose insertion is O(N), which made a fleet's boot storm O(N²).
-// - TLS contexts (one vhost each, renewed when the certificate files change) are managed by
-//   TlsContexts (tls_contexts.hpp); a connection holds its context until the loop forgets it.
+// libwebsockets implementation of ocpp::IoLoop. Design notes: lws_io_loop.hpp.
 
 #include "transport/lws/lws_io_loop.hpp"
 
