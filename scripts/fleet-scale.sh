@@ -5,7 +5,8 @@
 # a boot storm), runs sessions with meter values every 10 s, and stops cleanly; first with the
 # durable store shared by all, then with --memory. Prints ocpp-fleet's summary and the figures
 # docs/benchmarks.md records (boot storm, RSS and descriptors per charge point, latencies, lost
-# messages). Figures only; the exit status is ocpp-fleet's (1 if a message was lost).
+# messages), then the floor of the boot storm (a bare libwebsockets client, bench_fleet_lws).
+# Figures only; the exit status is ocpp-fleet's (1 if a message was lost).
 #
 #   scripts/fleet-scale.sh [COUNT] [DURATION]     default 10000 charge points, 180 s
 #   BUILD_DIR=... (default /tmp/build-bench), FLEET_DIR=... (work dir, default a temp dir)
@@ -20,7 +21,7 @@ mkdir -p "$WORK"
 
 echo "== configure + build (Release, $BUILD)"
 cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DOCPP_BUILD_EXAMPLES=ON -DOCPP_BUILD_BENCH=ON >/dev/null
-cmake --build "$BUILD" -j"$(nproc)" --target ocpp-fleet fleet_csms >/dev/null
+cmake --build "$BUILD" -j"$(nproc)" --target ocpp-fleet fleet_csms bench_fleet_lws >/dev/null
 FLEET="$BUILD/examples/fleet/ocpp-fleet"
 
 echo "== machine"
@@ -67,5 +68,8 @@ for k in ("BootNotification", "StartTransaction", "MeterValues", "TransactionEve
         print(f"  {k}: {a[k]['calls']} calls, p50 {a[k]['p50_ms']} ms, p99 {a[k]['p99_ms']} ms")
 PY
 done
+echo "== floor: a bare libwebsockets client opening $COUNT connections, one BootNotification frame each"
+BENCH_FLEET_N=$COUNT BENCH_DURABLE_N=0 BENCH_FLEET_ONLY=floor "$BUILD/tests/bench/bench_fleet_lws" "$WORK" |
+  sed -n 's/^fleet.boot_storm_s *[0-9.]* *floor *\([0-9.]*\).*/floor boot storm: \1 s/p' || true
 echo "reports in $WORK"
 exit $status
