@@ -249,12 +249,14 @@ int main(int argc, char** argv) {
   std::printf("tls.destroy_all_s           %8.2f   floor %8.2f   (floor: lws_context_destroy)\n",
               l.destroy_s, f.destroy_s);
   std::printf("# for reference, the same %d over ws:// (no TLS, no credentials)\n", n);
-  std::printf("tls.ws_boot_storm_s         %8.2f   floor %8.2f   ratio %.2fx\n", pl.boot_s,
-              pf.boot_s, pl.boot_s / pf.boot_s);
+  std::printf(
+      "tls.ws_boot_storm_s         %8.2f   floor %8.2f   ratio %.2fx   (create() calls: %.2f s)\n",
+      pl.boot_s, pf.boot_s, pl.boot_s / pf.boot_s, pl.create_s);
   std::printf("tls.ws_boots_per_s          %8.0f   floor %8.0f\n", rate(n, pl.boot_s),
               rate(n, pf.boot_s));
   std::printf("tls.ws_boot_cpu_ms_per_cp   %8.2f   floor %8.2f\n", 1e3 * pl.boot_cpu_s / n,
               1e3 * pf.boot_cpu_s / n);
   std::printf("tls.ws_rss_kb_per_cp        %8.1f   floor %8.1f\n", pl.rss_kb_per, pf.rss_kb_per);
+  std::printf("tls.ws_destroy_all_s        %8.2f   floor %8.2f\n", pl.destroy_s, pf.destroy_s);
   return 0;
 }
