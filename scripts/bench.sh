@@ -16,7 +16,7 @@ if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
   export BENCH_RUNS="${BENCH_RUNS:-3}" BENCH_DRAIN_N="${BENCH_DRAIN_N:-2000}"
   export BENCH_DRAIN_RUNS="${BENCH_DRAIN_RUNS:-1}" BENCH_RSS_RUNS="${BENCH_RSS_RUNS:-1}"
   export BENCH_FLEET_N="${BENCH_FLEET_N:-500}" BENCH_DURABLE_N="${BENCH_DURABLE_N:-100}"
-  export BENCH_DURABLE_SECONDS="${BENCH_DURABLE_SECONDS:-3}"
+  export BENCH_DURABLE_SECONDS="${BENCH_DURABLE_SECONDS:-3}" BENCH_TLS_N="${BENCH_TLS_N:-500}"
 fi
 
 echo "== configure + build (Release, $BUILD)"
@@ -50,6 +50,8 @@ echo "== 4b. fleet: heap per charge point with a shared database, idle CPU and w
 "$B/bench_fleet"
 echo "== 4c. fleet on libwebsockets: boot storm, RSS and descriptors per charge point, durable latency"
 "$B/bench_fleet_lws" "$WORK"
+echo "== 4c. fleet over wss:// (security profile 2): TLS boot storm beside a bare lws/OpenSSL client"
+"$B/bench_fleet_tls" "$WORK"
 
 echo "== 5. sizes (stripped copies in $WORK)"
 cp "$CHARGERD" "$WORK/ocpp-chargerd" && strip "$WORK/ocpp-chargerd"

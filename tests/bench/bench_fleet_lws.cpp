@@ -19,10 +19,7 @@
 //
 // RLIMIT_NOFILE is raised to its hard limit first (the CSMS child inherits it).
 // Usage: bench_fleet_lws [DIR]   (DIR: where the databases go; default /tmp)
-#include <dirent.h>
 #include <sqlite3.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,20 +27,17 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
-#include <type_traits>
 #include <vector>
 
 #include "bench_util.hpp"
 #include "csms_child.hpp"
 #include "epoll_csms.hpp"
+#include "fleet_bench.hpp"
 #include "floor_fleet.hpp"
-#include "ocpp/runner.hpp"
-#include "ocpp/sqlite_store.hpp"
 #include "ocpp/v16/charge_point.hpp"
 #include "ocpp/v201/charging_station.hpp"
 
@@ -51,109 +45,14 @@ namespace {
 
 using namespace std::chrono_literals;
 
-long rss_kb() {
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
-  return 0;
-}
-
-int open_fds() {
-  int n = 0;
-  if (DIR* d = opendir("/proc/self/fd")) {
-    while (dirent* e = readdir(d))
-      if (e->d_name[0] != '.') ++n;
-    closedir(d);
-  }
-  return n - 1;  // the directory stream itself
-}
-
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-void remove_db(const std::string& path) {
-  for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((path + suffix).c_str());
-}
-
-// One Runner and one shared database, removed afterwards.
-struct Host {
-  explicit Host(const std::string& path) : path_(path) {
-    remove_db(path);
-    if (runner.start()) bench::die("runner.start");
-    ocpp::SqliteDatabaseOptions o;
-    o.path = path;
-    auto r = ocpp::SqliteDatabase::open(o);
-    if (!r) bench::die("SqliteDatabase::open: " + r.error().message());
-    db = r.value();
-  }
-  ~Host() {
-    runner.stop();
-    db.reset();
-    remove_db(path_);
-  }
-  ocpp::Runner runner;
-  std::shared_ptr<ocpp::SqliteDatabase> db;
-
- private:
-  std::string path_;
-};
-
-// Creates a charge point of either version with its rows in the shared database; `booted`
-// counts its BootNotifications answered `accepted`.
-template <class T, class H, class Config, class Status>
-std::unique_ptr<T> create_on(Host& host, Config c, const std::string& id, std::atomic<int>& booted,
-                             Status accepted, H h = {}) {
-  auto s = host.db->store(id);
-  if (!s) bench::die("store: " + s.error().message());
-  c.store = std::move(s.value());
-  h.boot = [&booted, accepted](Status st, std::int32_t) {
-    if (st == accepted) ++booted;
-  };
-  auto r = T::create(host.runner, std::move(c), std::move(h));
-  if (!r) bench::die(id + ": create: " + r.error().message());
-  return std::move(r.value());
-}
-
-// What one side of the boot storm reports from its child process.
-struct StormFigures {
-  double create_s = 0;     // all create() calls (floor: all connect calls are inside boot_s)
-  double boot_s = 0;       // first create/connect → last BootNotification answered/Accepted
-  double rss_kb_per = 0;   // VmRSS growth per charge point after 2 s idle
-  double fds_per = 0;      // descriptors added per charge point
-  int fds_total = 0;       // descriptors of the process with the fleet up
-  double idle_cpu_ms = 0;  // process CPU per second of idleness
-  double destroy_s = 0;
-};
-
-// Runs f in a child process and returns what it returned (a trivially copyable struct).
-template <class F>
-auto in_child(F f) -> decltype(f()) {
-  using R = decltype(f());
-  static_assert(std::is_trivially_copyable_v<R>);
-  int p[2];
-  if (pipe(p) != 0) bench::die("pipe");
-  const pid_t pid = fork();
-  if (pid < 0) bench::die("fork");
-  if (pid == 0) {
-    close(p[0]);
-    const R r = f();
-    if (write(p[1], &r, sizeof r) != sizeof r) _exit(3);
-    _exit(0);
-  }
-  close(p[1]);
-  R r{};
-  const bool ok = read(p[0], &r, sizeof r) == sizeof r;
-  close(p[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!ok) bench::die("a measuring child failed");
-  return r;
-}
+using bench::cpu_seconds;
+using bench::create_on;
+using bench::Host;
+using bench::in_child;
+using bench::open_fds;
+using bench::remove_db;
+using bench::rss_kb;
+using bench::StormFigures;
 
 StormFigures floor_storm(int port, int n) {
   StormFigures r;
@@ -431,16 +330,6 @@ Latencies runner_latency(int port, int m, double seconds, const std::string& db_
   return summarize(std::move(ms));
 }
 
-void raise_nofile() {
-  rlimit rl{};
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-    rl.rlim_cur = rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
-  }
-  getrlimit(RLIMIT_NOFILE, &rl);
-  std::printf("# RLIMIT_NOFILE %llu\n", static_cast<unsigned long long>(rl.rlim_cur));
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -449,7 +338,7 @@ int main(int argc, char** argv) {
   const int m = static_cast<int>(bench::env_long("BENCH_DURABLE_N", 1000));
   const double secs = static_cast<double>(bench::env_long("BENCH_DURABLE_SECONDS", 10));
   const std::string db = dir + "/bench-fleet-lws-" + std::to_string(::getpid()) + ".db";
-  raise_nofile();
+  bench::raise_nofile();
   std::fflush(stdout);
   bench::CsmsChild csms = bench::start_epoll_csms_child();
 

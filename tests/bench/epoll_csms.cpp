@@ -6,14 +6,18 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
+#include "epoll_tls.hpp"
 #include "mini_csms.hpp"
 
 namespace bench {
@@ -24,7 +28,12 @@ struct Peer {
   std::string out;  // what the socket did not take yet
   bool upgraded = false;
   bool v201 = false;
-  bool want_out = false;
+  bool want_out = false;  // EPOLLOUT is watched
+  // wss:// only: the session, whether its handshake is still running, and whether the last
+  // SSL_read needs the socket writable before it can go on.
+  SslPtr ssl;
+  bool handshaking = false;
+  bool read_wants_write = false;
 };
 
 // A request header's value (case-insensitive name), or empty.
@@ -43,13 +52,30 @@ std::string header(const std::string& req, const char* name) {
   return {};
 }
 
+std::string base64(const unsigned char* data, std::size_t size) {
+  std::string b64(4 * ((size + 2) / 3) + 1, '\0');
+  const int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), data, static_cast<int>(size));
+  b64.resize(static_cast<std::size_t>(n));
+  return b64;
+}
+
 std::string accept_key(const std::string& key) {
   const std::string s = key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(s.data()), s.size(), digest);
-  unsigned char b64[64];
-  const int n = EVP_EncodeBlock(b64, digest, SHA_DIGEST_LENGTH);
-  return std::string(reinterpret_cast<char*>(b64), static_cast<std::size_t>(n));
+  return base64(digest, SHA_DIGEST_LENGTH);
+}
+
+// The Authorization header a charge point with this password sends on the request `req`: its
+// identity is the last segment of the path ("GET /ocpp/CP-1 HTTP/1.1").
+std::string basic_authorization(const std::string& req, const std::string& password) {
+  const std::size_t end = req.find(' ', req.find(' ') + 1);
+  const std::size_t slash = req.rfind('/', end);
+  if (end == std::string::npos || slash == std::string::npos) return {};
+  const std::string credentials = req.substr(slash + 1, end - slash - 1) + ":" + password;
+  return "Basic " +
+         base64(reinterpret_cast<const unsigned char*>(credentials.data()), credentials.size());
 }
 
 std::string frame(int opcode, const std::string& payload) {
@@ -71,8 +97,32 @@ std::string frame(int opcode, const std::string& payload) {
 
 class Server {
  public:
-  explicit Server(int listen_fd) : lfd_(listen_fd), ep_(epoll_create1(EPOLL_CLOEXEC)) {
+  Server(int listen_fd, SSL_CTX* tls, std::string password)
+      : lfd_(listen_fd),
+        ep_(epoll_create1(EPOLL_CLOEXEC)),
+        tls_(tls),
+        password_(std::move(password)) {
     add(lfd_, EPOLLIN);
+  }
+
+  // What the TLS handshakes agreed on, and the upgrades refused (printed at the end).
+  void report() const {
+    if (!tls_ && password_.empty()) return;
+    long handshakes = 0;
+    std::string agreed;
+    for (const auto& [name, count] : tally_) {
+      handshakes += count;
+      agreed += "; " + std::to_string(count) + " " + name;
+    }
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    const double cpu = static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+                       static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+    std::printf(
+        "# epoll CSMS: %ld TLS handshakes%s; %ld failed; %ld upgrades refused (401); "
+        "its CPU %.2f s\n",
+        handshakes, agreed.c_str(), failed_handshakes_, refused_, cpu);
+    std::fflush(stdout);
   }
 
   void run(int stop_fd) {
@@ -89,6 +139,10 @@ class Server {
         }
         if (evs[i].events & (EPOLLERR | EPOLLHUP)) {
           drop(fd);
+          continue;
+        }
+        if (tls_) {
+          tls_service(fd);
           continue;
         }
         if (evs[i].events & EPOLLOUT) flush(fd);
@@ -111,7 +165,12 @@ class Server {
       if (fd < 0) return;
       const int one = 1;
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      peers_[fd];
+      Peer& p = peers_[fd];
+      if (tls_) {
+        // The client speaks first: the handshake starts at its first readable event.
+        p.ssl = accept_tls(tls_, fd);
+        p.handshaking = true;
+      }
       add(fd, EPOLLIN);
     }
   }
@@ -119,6 +178,8 @@ class Server {
   void drop(int fd) {
     epoll_ctl(ep_, EPOLL_CTL_DEL, fd, nullptr);
     close(fd);
+    auto it = peers_.find(fd);
+    if (it != peers_.end() && it->second.handshaking) ++failed_handshakes_;
     peers_.erase(fd);
   }
 
@@ -131,6 +192,10 @@ class Server {
     auto it = peers_.find(fd);
     if (it == peers_.end()) return;
     Peer& p = it->second;
+    if (p.ssl) {
+      tls_flush(fd, p);
+      return;
+    }
     while (!p.out.empty()) {
       const ssize_t w = ::send(fd, p.out.data(), p.out.size(), MSG_NOSIGNAL);
       if (w < 0 && errno == EAGAIN) break;
@@ -140,7 +205,11 @@ class Server {
       }
       p.out.erase(0, static_cast<std::size_t>(w));
     }
-    const bool want = !p.out.empty();
+    watch_out(fd, p, !p.out.empty());
+  }
+
+  // Watches EPOLLOUT (besides EPOLLIN) or not.
+  void watch_out(int fd, Peer& p, bool want) {
     if (want != p.want_out) {
       p.want_out = want;
       epoll_event e{};
@@ -148,6 +217,64 @@ class Server {
       e.data.fd = fd;
       epoll_ctl(ep_, EPOLL_CTL_MOD, fd, &e);
     }
+  }
+
+  // A wss:// peer, on any event: OpenSSL decides what it needs next (a read may have to write
+  // and a write may have to read), so each event runs the handshake or the reads, then the
+  // writes, and EPOLLOUT is watched while the last call wanted the socket writable.
+  void tls_service(int fd) {
+    auto it = peers_.find(fd);
+    if (it == peers_.end()) return;
+    Peer& p = it->second;
+    p.read_wants_write = false;
+    if (p.handshaking) {
+      const TlsStatus s = tls_handshake(p.ssl.get());
+      if (s == TlsStatus::closed) {
+        drop(fd);
+        return;
+      }
+      if (s != TlsStatus::done) {
+        watch_out(fd, p, s == TlsStatus::want_write);
+        return;
+      }
+      p.handshaking = false;
+      ++tally_[tls_session_name(p.ssl.get())];
+    }
+    char buf[16384];
+    for (;;) {
+      const TlsIo r = tls_read(p.ssl.get(), buf, sizeof buf);
+      if (r.status == TlsStatus::done) {
+        p.in.append(buf, r.bytes);
+        continue;
+      }
+      if (r.status == TlsStatus::closed) {
+        drop(fd);
+        return;
+      }
+      p.read_wants_write = r.status == TlsStatus::want_write;
+      break;
+    }
+    if (p.upgraded || upgrade(fd, p)) frames(fd, p);
+    if (peers_.count(fd)) tls_flush(fd, p);
+  }
+
+  void tls_flush(int fd, Peer& p) {
+    bool want_write = p.read_wants_write;
+    while (!p.out.empty()) {
+      const TlsIo w = tls_write(p.ssl.get(), p.out.data(), p.out.size());
+      if (w.status == TlsStatus::done) {
+        p.out.erase(0, w.bytes);
+        continue;
+      }
+      if (w.status == TlsStatus::closed) {
+        drop(fd);
+        return;
+      }
+      // want_read: retried after the next read (tls_service ends with a flush).
+      want_write = want_write || w.status == TlsStatus::want_write;
+      break;
+    }
+    watch_out(fd, p, want_write);
   }
 
   void receive(int fd) {
@@ -180,6 +307,12 @@ class Server {
                                                                             : nullptr;
     if (!selected) {
       drop(fd);
+      return false;
+    }
+    if (!password_.empty() && header(req, "Authorization") != basic_authorization(req, password_)) {
+      ++refused_;
+      send(fd, p, "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n");
+      if (peers_.count(fd)) drop(fd);
       return false;
     }
     p.v201 = std::strcmp(selected, "ocpp2.0.1") == 0;
@@ -232,12 +365,20 @@ class Server {
 
   int lfd_;
   int ep_;
+  SSL_CTX* tls_;  // null: ws://
+  std::string password_;
   std::unordered_map<int, Peer> peers_;
+  TlsTally tally_;
+  long failed_handshakes_ = 0;
+  long refused_ = 0;
 };
 
 }  // namespace
 
-CsmsChild start_epoll_csms_child() {
+CsmsChild start_epoll_csms_child(const EpollCsmsOptions& options) {
+  // Made before the fork, so that a certificate that cannot be loaded stops the benchmark.
+  SslCtxPtr tls;
+  if (!options.cert_file.empty()) tls = make_server_tls(options.cert_file, options.key_file);
   const int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -252,7 +393,9 @@ CsmsChild start_epoll_csms_child() {
   if (pid < 0) die("fork");
   if (pid == 0) {
     close(stop_pipe[1]);
-    Server(lfd).run(stop_pipe[0]);
+    Server server(lfd, tls.get(), options.password);
+    server.run(stop_pipe[0]);
+    server.report();
     _exit(0);
   }
   close(lfd);

@@ -1,8 +1,10 @@
 #include "floor_fleet.hpp"
 
 #include <libwebsockets.h>
+#include <openssl/evp.h>
 #include <rapidjson/document.h>
 
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <type_traits>
@@ -28,10 +30,22 @@ struct FloorFleet::State {
   int count = 0;
   int replies = 0;
   int failed = 0;
-  bool wake = false;  // the idle timer fired
+  bool wake = false;     // the idle timer fired
+  std::string password;  // not empty: HTTP Basic auth on each upgrade
 };
 
 namespace {
+
+// "Basic base64(FLOOR-<index>:<password>)", made per connection as a charge point makes its own.
+std::string authorization(int index, const std::string& password) {
+  const std::string credentials = "FLOOR-" + std::to_string(index) + ":" + password;
+  std::string b64(4 * ((credentials.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
+                                reinterpret_cast<const unsigned char*>(credentials.data()),
+                                static_cast<int>(credentials.size()));
+  b64.resize(static_cast<std::size_t>(n));
+  return "Basic " + b64;
+}
 
 std::string boot_frame(int index) {
   return "[2,\"" + std::to_string(index) +
@@ -44,6 +58,16 @@ int floor_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t
   auto* c = static_cast<Conn*>(user);
   if (!st || !c) return 0;
   switch (reason) {
+    case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
+      if (st->password.empty()) break;
+      const std::string value = authorization(c->index, st->password);
+      auto** p = static_cast<unsigned char**>(in);
+      if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_AUTHORIZATION,
+                                       reinterpret_cast<const unsigned char*>(value.data()),
+                                       static_cast<int>(value.size()), p, *p + len))
+        return -1;
+      break;
+    }
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
       lws_callback_on_writable(wsi);
       break;
@@ -67,6 +91,12 @@ int floor_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t
       c->replied = true;
       break;
     }
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+      // The first one says why (a refused certificate, a 401...); the count says how many.
+      if (st->failed == 0 && !c->ended)
+        std::fprintf(stderr, "floor fleet: connection %d: %.*s\n", c->index, static_cast<int>(len),
+                     in ? static_cast<const char*>(in) : "");
+      break;
     case LWS_CALLBACK_WSI_DESTROY:
       if (!c->replied && !c->ended) ++st->failed;  // gone before its reply, however it ended
       c->ended = true;
@@ -98,10 +128,16 @@ void idle_fired(lws_sorted_usec_list_t* sul) {
 
 }  // namespace
 
-FloorFleet::FloorFleet() : st_(new State) {
+FloorFleet::FloorFleet(const FloorOptions& options)
+    : st_(new State), tls_(!options.ca_file.empty()) {
+  st_->password = options.password;
   lws_set_log_level(LLL_ERR | LLL_WARN, nullptr);
   lws_context_creation_info info{};
   info.port = CONTEXT_PORT_NO_LISTEN;
+  if (tls_) {
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.client_ssl_ca_filepath = options.ca_file.c_str();  // read while creating the context
+  }
   info.protocols = kFloorProtocols;
   info.user = st_;
   info.gid = -1;
@@ -137,6 +173,10 @@ double FloorFleet::boot(const std::string& host, int port, int count) {
       ci.protocol = "ocpp1.6";
       ci.ietf_version_or_minus_one = -1;
       ci.userdata = &st_->conns[static_cast<std::size_t>(next)];
+      if (tls_) {
+        ci.ssl_connection = LCCSCF_USE_SSL;
+        ci.alpn = "http/1.1";  // as the library offers
+      }
       if (!lws_client_connect_via_info(&ci))
         die("floor fleet: connect " + std::to_string(next) + " failed");
       ++next;

@@ -1,9 +1,11 @@
-// The floor of the fleet benchmark (bench_fleet_lws): a bare libwebsockets client in this
-// process that opens `count` WebSocket connections (subprotocol ocpp1.6) to the CSMS, at most
-// 1,000 handshakes at a time, sends one BootNotification frame on each as soon as it is open
-// and waits for every reply:
-// what the same handshakes and frames cost without the library. After the last reply it stays
-// connected and idle; the caller measures memory and descriptors in between (see FloorFleet).
+// The floor of the fleet benchmarks (bench_fleet_lws, bench_fleet_tls): a bare libwebsockets
+// client in this process that opens `count` WebSocket connections (subprotocol ocpp1.6) to the
+// CSMS, at most 1,000 handshakes at a time, sends one BootNotification frame on each as soon
+// as it is open and waits for every reply: what the same handshakes and frames cost without
+// the library. Over wss:// (FloorOptions::ca_file) it is lws with OpenSSL verifying the server
+// against that CA, and with a password each upgrade carries HTTP Basic auth, as a charge point
+// of security profile 2 does. After the last reply it stays connected and idle; the caller
+// measures memory and descriptors in between (see FloorFleet).
 #pragma once
 
 #include <string>
@@ -12,10 +14,18 @@ struct lws_context;
 
 namespace bench {
 
+struct FloorOptions {
+  /// Not empty: wss://, the server's certificate verified against this CA file (set on the lws
+  /// client context, so every connection shares one SSL_CTX, as the library's do).
+  std::string ca_file;
+  /// Not empty: each upgrade carries "Authorization: Basic base64(FLOOR-<i>:<password>)".
+  std::string password;
+};
+
 class FloorFleet {
  public:
   /// Creates the lws client context (no connection yet).
-  FloorFleet();
+  explicit FloorFleet(const FloorOptions& options = {});
   ~FloorFleet();
   FloorFleet(const FloorFleet&) = delete;
   FloorFleet& operator=(const FloorFleet&) = delete;
@@ -34,6 +44,7 @@ class FloorFleet {
  private:
   lws_context* ctx_ = nullptr;
   State* st_ = nullptr;
+  bool tls_ = false;
 };
 
 }  // namespace bench
