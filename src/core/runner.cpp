@@ -195,9 +195,14 @@ class Runner::Impl {
     ready_.push_back(e.client.get());
   }
 
-  // The runner wakes at least this often, whatever the deadlines say (a wall-clock step or
-  // a loop that forgot to report an event costs at most this much delay).
-  static constexpr std::chrono::milliseconds kMaxWait{1000};
+  // The runner wakes at least this often, whatever the deadlines say: a bound on the delay
+  // of an event loop that forgot to report an event, not a tick. Deadlines are monotonic
+  // (wall-clock times such as a reservation's expiryDate are turned into monotonic ones when
+  // they arrive), so a wall-clock step needs no wake. Each wake polls every socket of the
+  // loop (about 1 ms per 1,000 connections with lws's poll(2)), so an idle fleet of 10,000
+  // charge points woken once a second spent 4x the CPU of the bare lws client, which sleeps
+  // until its own next timer.
+  static constexpr std::chrono::milliseconds kMaxWait{30000};
 
   std::unique_ptr<IoLoop> io_;
   std::error_code error_;  // the event loop could not be created
