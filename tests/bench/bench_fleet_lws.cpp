@@ -85,21 +85,13 @@ StormFigures library_storm(int port, int n, const std::string& db_path) {
   const std::string url = "ws://127.0.0.1:" + std::to_string(port) + "/ocpp";
   const auto t0 = bench::Clock::now();
   for (int i = 0; i < n; ++i) {
-    ChargePointConfig c;
     const std::string id = "CP-" + std::to_string(i);
-    c.charge_point_id = id;
-    c.csms_url = url;
-    c.vendor = "BenchVendor";
-    c.model = "BenchModel";
-    cps.push_back(create_on<ChargePoint, Hooks>(host, std::move(c), id, booted,
-                                                RegistrationStatus::Accepted));
+    cps.push_back(create_on<ChargePoint, Hooks>(host,
+                                                bench::bench_config<ChargePointConfig>(id, url), id,
+                                                booted, RegistrationStatus::Accepted));
   }
   r.create_s = bench::seconds_since(t0);
-  const auto limit = bench::Clock::now() + 300s;
-  while (booted < n) {
-    if (bench::Clock::now() > limit) bench::die("booted: " + std::to_string(booted.load()));
-    std::this_thread::sleep_for(1ms);
-  }
+  bench::wait_booted(booted, n, 300s);
   r.boot_s = bench::seconds_since(t0);
   std::this_thread::sleep_for(2s);
   r.rss_kb_per = static_cast<double>(rss_kb() - rss0) / n;

@@ -121,12 +121,8 @@ StormFigures library_storm(int port, int n, const Pki* tls, const std::string& d
   const double c0 = bench::cpu_seconds();
   const auto t0 = bench::Clock::now();
   for (int i = 0; i < n; ++i) {
-    ChargePointConfig c;
     const std::string id = "CP-" + std::to_string(i);
-    c.charge_point_id = id;
-    c.csms_url = url;
-    c.vendor = "BenchVendor";
-    c.model = "BenchModel";
+    auto c = bench::bench_config<ChargePointConfig>(id, url);
     if (tls) {
       c.security_profile = ocpp::SecurityProfile::tls_basic_auth;
       c.ca_file = tls->ca_file;
@@ -136,11 +132,7 @@ StormFigures library_storm(int port, int n, const Pki* tls, const std::string& d
                                                 RegistrationStatus::Accepted));
   }
   r.create_s = bench::seconds_since(t0);
-  const auto limit = bench::Clock::now() + 120s;
-  while (booted < n) {
-    if (bench::Clock::now() > limit) bench::die("booted: " + std::to_string(booted.load()));
-    std::this_thread::sleep_for(1ms);
-  }
+  bench::wait_booted(booted, n, 120s);
   r.boot_s = bench::seconds_since(t0);
   r.boot_cpu_s = bench::cpu_seconds() - c0;
   std::this_thread::sleep_for(2s);

@@ -10,12 +10,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <utility>
 
@@ -103,6 +105,26 @@ std::unique_ptr<T> create_on(Host& host, Config c, const std::string& id, std::a
   auto r = T::create(host.runner, std::move(c), std::move(h));
   if (!r) die(id + ": create: " + r.error().message());
   return std::move(r.value());
+}
+
+/// The configuration of bench charge point `id` (OCPP 1.6) towards `url`.
+template <class Config>
+Config bench_config(const std::string& id, const std::string& url) {
+  Config c;
+  c.charge_point_id = id;
+  c.csms_url = url;
+  c.vendor = "BenchVendor";
+  c.model = "BenchModel";
+  return c;
+}
+
+/// Waits until `booted` reaches n; dies after `limit`.
+inline void wait_booted(const std::atomic<int>& booted, int n, std::chrono::seconds limit) {
+  const auto until = Clock::now() + limit;
+  while (booted < n) {
+    if (Clock::now() > until) die("booted: " + std::to_string(booted.load()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 /// What one side of a boot storm reports from its child process.
