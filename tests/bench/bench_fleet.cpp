@@ -13,7 +13,6 @@
 //
 // Usage: bench_fleet
 #include <malloc.h>
-#include <sys/resource.h>
 
 #include <atomic>
 #include <cstdio>
@@ -24,6 +23,7 @@
 
 #include "bench_util.hpp"
 #include "csms_child.hpp"
+#include "fleet_bench.hpp"
 #include "ocpp/runner.hpp"
 #include "ocpp/sqlite_store.hpp"
 #include "ocpp/v16/charge_point.hpp"
@@ -37,22 +37,6 @@ using namespace std::chrono_literals;
 long long malloc_heap() {
   const struct mallinfo2 mi = mallinfo2();
   return static_cast<long long>(mi.uordblks + mi.hblkhd);
-}
-
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-ChargePointConfig config(const std::string& id, const std::string& url) {
-  ChargePointConfig c;
-  c.charge_point_id = id;
-  c.csms_url = url;
-  c.vendor = "BenchVendor";
-  c.model = "BenchModel";
-  return c;
 }
 
 struct Fleet {
@@ -69,7 +53,7 @@ void create_fleet(Fleet& f, ocpp::Runner& runner, int n, const std::string& url,
       if (s == RegistrationStatus::Accepted) ++f.booted;
     };
     h.status = [&f](int, ChargePointStatus, ChargePointErrorCode) { ++f.statuses; };
-    auto cfg = config("CP-" + std::to_string(i), url);
+    auto cfg = bench::bench_config<ChargePointConfig>("CP-" + std::to_string(i), url);
     if (db) {
       auto s = db->store(cfg.charge_point_id);
       if (!s) bench::die("store: " + s.error().message());
@@ -79,11 +63,7 @@ void create_fleet(Fleet& f, ocpp::Runner& runner, int n, const std::string& url,
     if (!cp) bench::die("ChargePoint::create: " + cp.error().message());
     f.cps.push_back(std::move(cp.value()));
   }
-  const auto limit = bench::Clock::now() + std::chrono::seconds(120);
-  while (f.booted < n) {
-    if (bench::Clock::now() > limit) bench::die("not all booted: " + std::to_string(f.booted.load()));
-    std::this_thread::sleep_for(10ms);
-  }
+  bench::wait_booted(f.booted, n, 120s);
 }
 
 // Heap per charge point (bytes) with N charge points, shared SQLite database or memory store.
@@ -117,8 +97,8 @@ double heap_per_cp(int port, int n, bool sqlite, const std::string& db_path) {
 }
 
 struct IdleRun {
-  double cpu_ms_per_s = 0;   // process CPU while idle
-  double wake_us = 0;        // median API call → hook on one charge point
+  double cpu_ms_per_s = 0;  // process CPU while idle
+  double wake_us = 0;       // median API call → hook on one charge point
 };
 
 IdleRun idle_run(int n) {
@@ -128,10 +108,10 @@ IdleRun idle_run(int n) {
   Fleet f;
   if (n > 0) create_fleet(f, runner, n, "ws://csms.test/ocpp", nullptr);
   std::this_thread::sleep_for(2s);  // status notifications answered, then idle
-  const double c0 = cpu_seconds();
+  const double c0 = bench::cpu_seconds();
   const auto t0 = bench::Clock::now();
   std::this_thread::sleep_for(5s);
-  r.cpu_ms_per_s = (cpu_seconds() - c0) * 1000.0 / bench::seconds_since(t0);
+  r.cpu_ms_per_s = (bench::cpu_seconds() - c0) * 1000.0 / bench::seconds_since(t0);
   if (n > 0) {
     std::vector<double> us;
     auto& cp = *f.cps[static_cast<std::size_t>(n / 2)];
@@ -159,16 +139,18 @@ int main() {
   const double shared = heap_per_cp(csms.port, heap_n, true, db_path);
   const double memory = heap_per_cp(csms.port, heap_n, false, db_path);
   bench::stop_child(csms);
-  std::printf("heap per idle connected charge point, %d sharing one SQLite database: %.1f KB "
-              "(floor, memory store: %.1f KB; target <= 32 KB)\n",
-              heap_n, shared / 1024.0, memory / 1024.0);
+  std::printf(
+      "heap per idle connected charge point, %d sharing one SQLite database: %.1f KB "
+      "(floor, memory store: %.1f KB; target <= 32 KB)\n",
+      heap_n, shared / 1024.0, memory / 1024.0);
 
   const IdleRun floor = idle_run(1);
   const IdleRun fleet = idle_run(idle_n);
   std::printf("idle CPU with %d idle charge points: %.2f ms/s (floor, 1 charge point: %.2f ms/s)\n",
               idle_n, fleet.cpu_ms_per_s, floor.cpu_ms_per_s);
-  std::printf("one wake (API call to hook) among %d idle charge points: %.0f us median "
-              "(floor, 1 charge point: %.0f us)\n",
-              idle_n, fleet.wake_us, floor.wake_us);
+  std::printf(
+      "one wake (API call to hook) among %d idle charge points: %.0f us median "
+      "(floor, 1 charge point: %.0f us)\n",
+      idle_n, fleet.wake_us, floor.wake_us);
   return 0;
 }

@@ -159,7 +159,7 @@ lws_vhost* TlsContexts::acquire(const TlsSettings& s, std::uint64_t& id, std::st
   SSL_CTX_set_min_proto_version(ssl, TLS1_2_VERSION);
   SSL_CTX_set_info_callback(ssl, record_alert);
   SSL_CTX_set_options(ssl, SSL_OP_NO_COMPRESSION);  // whitepaper A00.FR.320
-  // An idle connection gives its read and write buffers back (about 14 KB each in a fleet);
+  // An idle connection gives its read and write buffers back (about 14 KB per connection);
   // lws sets this on the contexts it makes, not on one it is handed.
   SSL_CTX_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
   const char* ciphers = s.cipher_list.empty() ? kDefaultTlsCipherList : s.cipher_list.c_str();
