@@ -6,7 +6,6 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,6 +16,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "bench_util.hpp"
 #include "epoll_tls.hpp"
 #include "mini_csms.hpp"
 
@@ -114,10 +114,7 @@ class Server {
       handshakes += count;
       agreed += "; " + std::to_string(count) + " " + name;
     }
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    const double cpu = static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-                       static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+    const double cpu = cpu_seconds();
     std::printf(
         "# epoll CSMS: %ld TLS handshakes%s; %ld failed; %ld upgrades refused (401); "
         "its CPU %.2f s\n",
