@@ -90,6 +90,44 @@ TEST_CASE("lws: opens, echoes small and 300 kB messages in order, closes cleanly
   CHECK(rec.closes == 1);
 }
 
+TEST_CASE("lws: a close of ours ends when the server answers it, with 1000 (RFC 6455 5.5.1)",
+          "[transport][lws]") {
+  LwsTestServer server;
+  auto loop = ocpp::make_lws_io_loop();
+  Recorder rec;
+  auto conn = loop->connect(ws_options(server.port()), rec);
+  REQUIRE(pump(*loop, [&] { return rec.opens + rec.closes > 0; }));
+  REQUIRE(rec.opens == 1);
+  const auto start = Clock::now();
+  conn->close();
+  REQUIRE(pump(*loop, [&] { return rec.closes > 0; }));
+  // Well inside the 5 s grace time: the socket goes with the server's answer, not at the
+  // grace time's end.
+  CHECK(Clock::now() - start < 2s);
+  CHECK_FALSE(rec.close_ec);
+  CHECK(rec.close_reason == "closed by client");
+  CHECK(server.peer_close_code() == 1000);
+  CHECK(loop->active_connections() == 0);
+}
+
+TEST_CASE("lws: a close the server never answers ends at the grace time", "[transport][lws]") {
+  LwsTestServer server;
+  auto loop = ocpp::make_lws_io_loop();
+  Recorder rec;
+  auto conn = loop->connect(ws_options(server.port()), rec);
+  REQUIRE(pump(*loop, [&] { return rec.opens + rec.closes > 0; }));
+  REQUIRE(rec.opens == 1);
+  server.pause();
+  const auto start = Clock::now();
+  conn.reset();  // dropping the handle closes as close() does
+  REQUIRE(pump(*loop, [&] { return loop->active_connections() == 0; }, 10s));
+  const auto took = Clock::now() - start;
+  server.resume();
+  CHECK(took >= 4500ms);  // kCloseGraceSecs in lws_io_loop.cpp
+  CHECK(took < 8s);
+  CHECK(rec.closes == 0);  // a dropped handle hears nothing more
+}
+
 TEST_CASE("lws: many connections on one loop", "[transport][lws]") {
   LwsTestServer server;
   auto loop = ocpp::make_lws_io_loop();

@@ -52,6 +52,7 @@ struct ConnState : std::enable_shared_from_this<ConnState> {
   bool close_reported = false;
   bool close_requested = false;  // by the host, through Connection::close()
   bool detached = false;         // the Connection handle is gone
+  bool close_sent = false;       // our close frame went out; waiting for the server's
   bool ping_due = false;
   bool ping_outstanding = false;
   // The status our close frame carries; 1009 after an oversized message, 1007 after one that
