@@ -10,7 +10,7 @@
 #
 # qemu is invoked explicitly (binfmt_misc may be missing, as in containers and CI) and without
 # -L: the arm64 runtime is Debian's multiarch one (see cmake/toolchains/aarch64-linux-gnu.cmake
-# for why -L /usr/aarch64-linux-gnu hangs). Logs: <build dir>/arm64-unit.log, arm64-session.log.
+# for why -L /usr/aarch64-linux-gnu hangs). Logs: <build dir>/arm64-unit.N.log (one per process), arm64-session.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=$(realpath -m "${1:-build-arm64}")
@@ -35,14 +35,39 @@ t=$SECONDS
 # Catch2 v2 exits with the number of test cases listed: only the list counts here.
 expected=$({ "$qemu" "$tests_bin" --list-test-names-only || true; } | grep -c .) || true
 ((expected > 0)) || fail "ocpp_tests lists no test case under qemu"
-unit_log=$build/arm64-unit.log
-if ! "$qemu" "$tests_bin" --reporter compact >"$unit_log" 2>&1; then
-  grep -v '^\[20' "$unit_log" | tail -n 80 >&2
-  fail "unit tests under qemu (full log: $unit_log)"
-fi
-line=$(grep -E '^Passed all [0-9]+ test cases' "$unit_log") || fail "no 'Passed all' line in $unit_log"
-passed=$(sed -E 's/^Passed all ([0-9]+) test cases.*/\1/' <<<"$line")
+# One qemu process per core, each running the test cases of some test files (Catch2's -#
+# tags them [#file]; the files are dealt out largest first to the shard with the fewest cases).
+shards=$(nproc 2>/dev/null || echo 2)
+mapfile -t specs < <("$qemu" "$tests_bin" -# --list-tags | awk -v n="$shards" '
+  /\[#/ { count[$2] = $1 }
+  END {
+    m = 0; for (t in count) order[++m] = t
+    for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++)
+      if (count[order[j]] > count[order[i]]) { x = order[i]; order[i] = order[j]; order[j] = x }
+    for (i = 1; i <= m; i++) {
+      best = 0; for (k = 1; k < n; k++) if (load[k] < load[best]) best = k
+      load[best] += count[order[i]]; spec[best] = spec[best] (spec[best] == "" ? "" : ",") order[i]
+    }
+    for (k = 0; k < n; k++) if (spec[k] != "") print spec[k]
+  }')
+((${#specs[@]} > 0)) || fail "ocpp_tests lists no test file tags under qemu"
+pids=()
+for i in "${!specs[@]}"; do
+  "$qemu" "$tests_bin" -# "${specs[$i]}" --reporter compact >"$build/arm64-unit.$i.log" 2>&1 &
+  pids+=($!)
+done
+passed=0
+for i in "${!specs[@]}"; do
+  unit_log=$build/arm64-unit.$i.log
+  if ! wait "${pids[$i]}"; then
+    grep -v '^\[20' "$unit_log" | tail -n 80 >&2
+    fail "unit tests under qemu (full log: $unit_log)"
+  fi
+  line=$(grep -E '^Passed all [0-9]+ test cases' "$unit_log") || fail "no 'Passed all' line in $unit_log"
+  passed=$((passed + $(sed -E 's/^Passed all ([0-9]+) test cases.*/\1/' <<<"$line")))
+done
 ((passed == expected)) || fail "$passed test cases ran, $expected are listed"
+line="Passed all $passed test cases in ${#specs[@]} processes"
 t_unit=$((SECONDS - t))
 echo "$line ($t_unit s)"
 
