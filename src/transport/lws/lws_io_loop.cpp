@@ -23,6 +23,7 @@
 #include "ocpp/error.hpp"
 #include "ocpp/transport.hpp"
 #include "transport/lws/attempt_queue.hpp"
+#include "transport/lws/close_frame.hpp"
 #include "transport/lws/conn_state.hpp"
 #include "transport/lws/connect_failure.hpp"
 #include "transport/lws/handshake_text.hpp"
@@ -48,12 +49,6 @@ constexpr int kLwsStageTimeoutSecs = 120;
 // A clean close waits this long for the server's close acknowledgement before the socket
 // is dropped anyway.
 constexpr int kCloseGraceSecs = 5;
-
-// lws_write()'s opcode for a close frame. lws keeps it private (lib/roles/ws/
-// private-lib-roles-ws.h, 4 from 2.x to 4.3) and sends one from lws_close_reason() and a -1
-// return; send_close() below says why the loop sends its own. The tests of a clean close
-// (the server hears 1000, 1007, 1009) fail if the value ever changes.
-constexpr auto kLwsWriteClose = static_cast<lws_write_protocol>(4);
 
 // Connection attempts in progress at once (attempt_queue.hpp).
 constexpr std::size_t kMaxConnecting = 1000;
@@ -494,19 +489,12 @@ class LwsIoLoop final : public IoLoop {
     st.tx_bytes = 0;
   }
 
-  // Sends our close frame ourselves rather than with lws_close_reason() and a -1 return: lws
-  // would then wait for the server's answer under a timeout in its sorted timer list, which
-  // lws 4.1 walks from the head on every insertion. A fleet's charge points closing together
-  // all wait at its tail, so destroying N of them cost O(N^2). The close's grace time is in
-  // our own timer heap, armed when the close was asked for (close(), detach(),
-  // fail_connection(), a full send queue).
+  // Our own close frame (close_frame.hpp); the grace time was armed when the close was asked
+  // for (close(), detach(), fail_connection(), a full send queue).
   int send_close(lws* wsi, ConnState& st) {
     st.close_sent = true;
     st.phase = Phase::closing;
-    unsigned char buf[LWS_PRE + 2];
-    buf[LWS_PRE] = static_cast<unsigned char>((st.close_status >> 8) & 0xff);
-    buf[LWS_PRE + 1] = static_cast<unsigned char>(st.close_status & 0xff);
-    return lws_write(wsi, buf + LWS_PRE, 2, kLwsWriteClose) < 0 ? -1 : 0;
+    return lws_transport::write_close_frame(wsi, st.close_status) ? 0 : -1;
   }
 
   // Fails the connection from inside the receive callback. Returning -1 there makes lws 4.1
