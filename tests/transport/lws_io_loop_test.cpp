@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -90,14 +91,26 @@ TEST_CASE("lws: opens, echoes small and 300 kB messages in order, closes cleanly
   CHECK(rec.closes == 1);
 }
 
+namespace {
+
+// Connects `loop` to `server` and pumps until the connection is open.
+std::unique_ptr<ocpp::Connection> open_to(LwsTestServer& server, ocpp::IoLoop& loop,
+                                          Recorder& rec) {
+  auto conn = loop.connect(ws_options(server.port()), rec);
+  REQUIRE(conn);
+  REQUIRE(pump(loop, [&] { return rec.opens + rec.closes > 0; }));
+  REQUIRE(rec.opens == 1);
+  return conn;
+}
+
+}  // namespace
+
 TEST_CASE("lws: a close of ours ends when the server answers it, with 1000 (RFC 6455 5.5.1)",
           "[transport][lws]") {
   LwsTestServer server;
   auto loop = ocpp::make_lws_io_loop();
   Recorder rec;
-  auto conn = loop->connect(ws_options(server.port()), rec);
-  REQUIRE(pump(*loop, [&] { return rec.opens + rec.closes > 0; }));
-  REQUIRE(rec.opens == 1);
+  auto conn = open_to(server, *loop, rec);
   const auto start = Clock::now();
   conn->close();
   REQUIRE(pump(*loop, [&] { return rec.closes > 0; }));
@@ -114,9 +127,7 @@ TEST_CASE("lws: a close the server never answers ends at the grace time", "[tran
   LwsTestServer server;
   auto loop = ocpp::make_lws_io_loop();
   Recorder rec;
-  auto conn = loop->connect(ws_options(server.port()), rec);
-  REQUIRE(pump(*loop, [&] { return rec.opens + rec.closes > 0; }));
-  REQUIRE(rec.opens == 1);
+  auto conn = open_to(server, *loop, rec);
   server.pause();
   const auto start = Clock::now();
   conn.reset();  // dropping the handle closes as close() does
@@ -256,9 +267,7 @@ void expect_echo_fails_connection(const std::string& text, const std::string& re
   LwsTestServer server;
   auto loop = ocpp::make_lws_io_loop();
   Recorder rec;
-  auto conn = loop->connect(ws_options(server.port()), rec);
-  REQUIRE(pump(*loop, [&] { return rec.opens + rec.closes > 0; }));
-  REQUIRE(rec.opens == 1);
+  auto conn = open_to(server, *loop, rec);
   CHECK_FALSE(conn->send(text));
   REQUIRE(pump(*loop, [&] { return rec.closes > 0; }));
   CHECK(rec.messages.empty());
