@@ -10,7 +10,8 @@
 #
 # qemu is invoked explicitly (binfmt_misc may be missing, as in containers and CI) and without
 # -L: the arm64 runtime is Debian's multiarch one (see cmake/toolchains/aarch64-linux-gnu.cmake
-# for why -L /usr/aarch64-linux-gnu hangs). Logs: <build dir>/arm64-unit.N.log (one per process), arm64-session.log.
+# for why -L /usr/aarch64-linux-gnu hangs). Logs: <build dir>/arm64-unit.N.log (one per qemu
+# process), arm64-session.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=$(realpath -m "${1:-build-arm64}")
@@ -38,18 +39,10 @@ expected=$({ "$qemu" "$tests_bin" --list-test-names-only || true; } | grep -c .)
 # One qemu process per core, each running the test cases of some test files (Catch2's -#
 # tags them [#file]; the files are dealt out largest first to the shard with the fewest cases).
 shards=$(nproc 2>/dev/null || echo 2)
-mapfile -t specs < <("$qemu" "$tests_bin" -# --list-tags | awk -v n="$shards" '
-  /\[#/ { count[$2] = $1 }
-  END {
-    m = 0; for (t in count) order[++m] = t
-    for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++)
-      if (count[order[j]] > count[order[i]]) { x = order[i]; order[i] = order[j]; order[j] = x }
-    for (i = 1; i <= m; i++) {
-      best = 0; for (k = 1; k < n; k++) if (load[k] < load[best]) best = k
-      load[best] += count[order[i]]; spec[best] = spec[best] (spec[best] == "" ? "" : ",") order[i]
-    }
-    for (k = 0; k < n; k++) if (spec[k] != "") print spec[k]
-  }')
+mapfile -t specs < <("$qemu" "$tests_bin" -# --list-tags | grep '\[#' | sort -rn | awk -v n="$shards" '
+  { best = 0; for (k = 1; k < n; k++) if (load[k] < load[best]) best = k
+    load[best] += $1; spec[best] = spec[best] (spec[best] == "" ? "" : ",") $2 }
+  END { for (k = 0; k < n; k++) if (spec[k] != "") print spec[k] }')
 ((${#specs[@]} > 0)) || fail "ocpp_tests lists no test file tags under qemu"
 pids=()
 for i in "${!specs[@]}"; do

@@ -37,15 +37,15 @@ scripts/docs.sh
 # sockets (the CPU sat 94 % idle through them), and a build that only gets the idle CPU cannot
 # make a timed test late. The release ocpp-chargerd is not built here: the arm64 build compiles
 # it (and the library) in Release with the same GCC 12 and -Werror.
-echo "== beside the tests, at nice 19: release library + consumers, arm64 cross-build (log: build-side.log)"
-side_log=$PWD/build-side.log
+echo "== beside the tests, at nice 19: release library + consumers, arm64 cross-build (log: build-asan/side.log)"
+side_log=$PWD/build-asan/side.log
 (
   renice -n 19 -p "$BASHPID" >/dev/null
   set -e
   start=$SECONDS
   cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Release -DOCPP_BUILD_TESTS=OFF \
         -DOCPP_BUILD_EXAMPLES=OFF -DOCPP_BUILD_BENCH=OFF >/dev/null
-  cmake --build build-test -j"$jobs" --target ocpp >build-test.log 2>&1 || { cat build-test.log; exit 1; }
+  cmake --build build-test -j"$jobs" --target ocpp >build-test/build.log 2>&1 || { cat build-test/build.log; exit 1; }
   echo "(release library: $((SECONDS - start)) s)"
   echo "== consumers: find_package, pkg-config, add_subdirectory (shared); exported symbols"
   start=$SECONDS
