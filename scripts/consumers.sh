@@ -53,6 +53,8 @@ quiet env PKG_CONFIG_PATH="$libdir/pkgconfig" make -C tests/consumers/pkg-config
 echo "consumers: add_subdirectory (shared library)"
 # No build type (no optimisation, no debug info): what is checked here is how the library
 # builds, links and exports inside another project, and this is its third compile in test.sh.
+# File by file, as users build it: test.sh's other builds are unity builds (OCPP_UNITY_BUILD),
+# so this one also shows that each source file includes what it uses.
 quiet cmake -S tests/consumers/add-subdirectory -B "$work/add-subdirectory" -DOCPP_SOURCE_DIR="$src" \
       -DCMAKE_BUILD_TYPE= -DBUILD_SHARED_LIBS=ON
 quiet cmake --build "$work/add-subdirectory" -j"$jobs"

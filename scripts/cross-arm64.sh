@@ -69,7 +69,7 @@ fi
 cmake --no-warn-unused-cli -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/$triple.cmake \
       -DCMAKE_PREFIX_PATH="$deps/usr" -DCMAKE_CXX_FLAGS="-isystem $deps/usr/include" \
       -DCMAKE_BUILD_TYPE=Release -DOCPP_BUILD_TESTS=$tests -DOCPP_TESTS_COMPILE_OPTIONS=-O0 \
-      -DOCPP_BUILD_BENCH=OFF -DOCPP_BUILD_EXAMPLES=ON >/dev/null
+      -DOCPP_UNITY_BUILD=ON -DOCPP_BUILD_BENCH=OFF -DOCPP_BUILD_EXAMPLES=ON >/dev/null
 cmake --build "$build" -j"$jobs" --target "${targets[@]}" >"$build/build.log" 2>&1 ||
   { cat "$build/build.log"; exit 1; }
 

@@ -25,7 +25,7 @@ echo "== npm packages of the integration tests"
 echo "== sanitizer build (ASan+UBSan): library, unit tests, ocpp-chargerd"
 start=$SECONDS
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DOCPP_SANITIZE=address,undefined \
-      -DOCPP_BUILD_EXAMPLES=ON -DOCPP_BUILD_BENCH=OFF >/dev/null
+      -DOCPP_UNITY_BUILD=ON -DOCPP_BUILD_EXAMPLES=ON -DOCPP_BUILD_BENCH=OFF >/dev/null
 cmake --build build-asan -j"$jobs" >build-asan/build.log 2>&1 || { cat build-asan/build.log; exit 1; }
 echo "(sanitizer build: $((SECONDS - start)) s)"
 
@@ -43,7 +43,7 @@ side_log=$PWD/build-asan/side.log
   renice -n 19 -p "$BASHPID" >/dev/null
   set -e
   start=$SECONDS
-  cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Release -DOCPP_BUILD_TESTS=OFF \
+  cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Release -DOCPP_BUILD_TESTS=OFF -DOCPP_UNITY_BUILD=ON \
         -DOCPP_BUILD_EXAMPLES=OFF -DOCPP_BUILD_BENCH=OFF >/dev/null
   cmake --build build-test -j"$jobs" --target ocpp >build-test/build.log 2>&1 || { cat build-test/build.log; exit 1; }
   echo "(release library: $((SECONDS - start)) s)"

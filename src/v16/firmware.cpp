@@ -463,11 +463,11 @@ class FirmwareModule final : public Module {
   Notifier<DiagnosticsStatus> diag_note_;
 };
 
-const FirmwareModule* find_module(const Engine::Impl& engine) {
+const FirmwareModule* find_firmware_module(const Engine::Impl& engine) {
   return static_cast<const FirmwareModule*>(engine.firmware_module_);
 }
 
-FirmwareModule* find_module(Engine::Impl& engine) {
+FirmwareModule* find_firmware_module(Engine::Impl& engine) {
   return static_cast<FirmwareModule*>(engine.firmware_module_);
 }
 
@@ -480,23 +480,23 @@ std::unique_ptr<Module> make_firmware_module(Engine::Impl& engine) {
 }
 
 FirmwareStatus current_firmware_status(const Engine::Impl& engine) {
-  const FirmwareModule* m = find_module(engine);
+  const FirmwareModule* m = find_firmware_module(engine);
   return m ? m->firmware_status() : FirmwareStatus::Idle;
 }
 
 DiagnosticsStatus current_diagnostics_status(const Engine::Impl& engine) {
-  const FirmwareModule* m = find_module(engine);
+  const FirmwareModule* m = find_firmware_module(engine);
   return m ? m->diagnostics_status() : DiagnosticsStatus::Idle;
 }
 
 std::error_code Engine::report_firmware_status(FirmwareStatus status, Now now) {
-  FirmwareModule* m = find_module(*impl_);
+  FirmwareModule* m = find_firmware_module(*impl_);
   if (!m) return make_error_code(Errc::invalid_state);
   return m->report_firmware(status, now);
 }
 
 std::error_code Engine::report_diagnostics_status(DiagnosticsStatus status, Now now) {
-  FirmwareModule* m = find_module(*impl_);
+  FirmwareModule* m = find_firmware_module(*impl_);
   if (!m) return make_error_code(Errc::invalid_state);
   return m->report_diagnostics(status, now);
 }

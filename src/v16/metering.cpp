@@ -54,8 +54,6 @@ struct PendingStatus {
   DateTime since{};
 };
 
-}  // namespace
-
 class MeteringModule final : public Module {
  public:
   explicit MeteringModule(Engine::Impl& engine)
@@ -387,6 +385,8 @@ class MeteringModule final : public Module {
   DateTime next_aligned_wall_{};
 };
 
+}  // namespace
+
 std::unique_ptr<Module> make_metering_module(Engine::Impl& engine) {
   auto m = std::make_unique<MeteringModule>(engine);
   engine.metering_module_ = m.get();
@@ -396,13 +396,15 @@ std::unique_ptr<Module> make_metering_module(Engine::Impl& engine) {
 namespace metering {
 namespace {
 
-MeteringModule* module_of(Engine::Impl& im) { return static_cast<MeteringModule*>(im.metering_module_); }
+MeteringModule* metering_module(Engine::Impl& im) {
+  return static_cast<MeteringModule*>(im.metering_module_);
+}
 
 }  // namespace
 
 void record_for_stop(Engine::Impl& im, std::int64_t tx_key, const std::vector<SampledValue>& values,
                      ReadingContext context, std::string_view list_key, DateTime at) {
-  MeteringModule* m = module_of(im);
+  MeteringModule* m = metering_module(im);
   auto tx = im.txs_.find(tx_key);
   if (!m || tx == im.txs_.end() || tx->second.stopped) return;
   std::vector<SampledValue> kept = select(im, values, list_key, context);
@@ -412,7 +414,7 @@ void record_for_stop(Engine::Impl& im, std::int64_t tx_key, const std::vector<Sa
 
 bool status_may_report(Engine::Impl& im, const Connector& c, ChargePointStatus st,
                        ChargePointErrorCode err, Now now, DateTime& at) {
-  MeteringModule* m = module_of(im);
+  MeteringModule* m = metering_module(im);
   if (!m) {
     at = now.wall;
     return true;
@@ -421,12 +423,12 @@ bool status_may_report(Engine::Impl& im, const Connector& c, ChargePointStatus s
 }
 
 bool status_held(Engine::Impl& im, int connector_id, ChargePointStatus st) {
-  MeteringModule* m = module_of(im);
+  MeteringModule* m = metering_module(im);
   return m && m->status_held(connector_id, st);
 }
 
 void status_settled(Engine::Impl& im, int connector_id) {
-  if (MeteringModule* m = module_of(im)) m->status_settled(connector_id);
+  if (MeteringModule* m = metering_module(im)) m->status_settled(connector_id);
 }
 
 }  // namespace metering

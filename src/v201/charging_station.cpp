@@ -228,11 +228,12 @@ namespace {
 
 // A00.FR.205 (errata 2025-01): at least 16 characters, at most BasicAuthPassword's maxLimit,
 // which is at least 40; 40 fits every station.
-constexpr std::size_t kMinPassword = 16;
-constexpr std::size_t kMaxPassword = 40;
+constexpr std::size_t kMinBasicAuthPassword = 16;
+constexpr std::size_t kMaxBasicAuthPassword = 40;
 
 std::error_code check_security(const ChargingStationConfig& c) {
-  if (c.password && (c.password->size() < kMinPassword || c.password->size() > kMaxPassword))
+  if (c.password &&
+      (c.password->size() < kMinBasicAuthPassword || c.password->size() > kMaxBasicAuthPassword))
     return Errc::invalid_argument;
   // Profiles 1 and 2 authenticate with HTTP Basic (A00.FR.202, A00.FR.301).
   if (c.security_profile && *c.security_profile != SecurityProfile::tls_client_cert &&

@@ -67,8 +67,6 @@ class Durable201 final : public rpc::DurableHandler {
   Engine::Impl& im_;
 };
 
-constexpr const char* kTxCounterKey = "v201.tx.counter";
-
 }  // namespace
 
 std::unique_ptr<rpc::DurableHandler> make_durable_handler(Engine::Impl& im) {

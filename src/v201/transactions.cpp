@@ -12,8 +12,6 @@ namespace ocpp::v201 {
 
 namespace {
 
-constexpr const char* kTxCounterKey = "v201.tx.counter";
-
 std::optional<std::string> unit_of(MeasurandEnumType m) {
   const std::string_view name = to_string(m);
   if (name.rfind("Energy.Active", 0) == 0) return "Wh";

@@ -69,6 +69,10 @@ struct TxSettings {
 /// (E06.FR.13, J02.FR.20).
 inline constexpr std::size_t kEndedMeterValuesMax = 24;
 
+/// The store key of the counter behind the transaction ids this station makes up (saved by
+/// transactions.cpp, loaded at start by transaction_delivery.cpp).
+inline constexpr const char* kTxCounterKey = "v201.tx.counter";
+
 /// A transaction of one EVSE, from its TransactionEventRequest Started to its Ended.
 struct Transaction {
   std::int64_t tx_key = 0;  // the store's key

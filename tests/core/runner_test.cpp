@@ -32,7 +32,7 @@ std::size_t thread_count() {
   return n;
 }
 
-ChargePointConfig config(const std::string& id) {
+ChargePointConfig runner_config(const std::string& id) {
   ChargePointConfig c;
   c.charge_point_id = id;
   c.csms_url = "ws://csms.test/ocpp";
@@ -60,7 +60,7 @@ TEST_CASE("runner: 200 charge points on one library thread all boot", "[core][ru
     h.boot = [&](RegistrationStatus s, std::int32_t) {
       if (s == RegistrationStatus::Accepted) ++boots;
     };
-    auto r = ChargePoint::create(runner, config("CP-" + std::to_string(i)), std::move(h));
+    auto r = ChargePoint::create(runner, runner_config("CP-" + std::to_string(i)), std::move(h));
     REQUIRE(r.ok());
     cps.push_back(std::move(r.value()));
   }
@@ -104,7 +104,7 @@ TEST_CASE("runner: stop joins promptly, is idempotent, and the runner can start 
   CHECK(!runner.stop());  // never started: nothing to do
   REQUIRE(!runner.start());
   CHECK(runner.running());
-  auto cp = ChargePoint::create(runner, config("CP-STOP"), {});
+  auto cp = ChargePoint::create(runner, runner_config("CP-STOP"), {});
   REQUIRE(cp.ok());
   REQUIRE(test::eventually([&] { return cp.value()->registration() == RegistrationStatus::Accepted; }));
 
@@ -147,7 +147,7 @@ TEST_CASE("runner: stop() from inside a hook returns invalid_state", "[core][run
   h.boot = [&](RegistrationStatus, std::int32_t) {
     if (!once.exchange(true)) result.set_value(runner.stop());
   };
-  auto cp = ChargePoint::create(runner, config("CP-HOOKSTOP"), std::move(h));
+  auto cp = ChargePoint::create(runner, runner_config("CP-HOOKSTOP"), std::move(h));
   REQUIRE(cp.ok());
   REQUIRE(!runner.start());
   REQUIRE(fut.wait_for(3s) == std::future_status::ready);
@@ -212,7 +212,7 @@ TEST_CASE("runner: a charge point destroyed while the runner stops", "[core][run
   auto& loop = *owned;
   ocpp::Runner runner(std::move(owned));
   REQUIRE(!runner.start());
-  auto cp = ChargePoint::create(runner, config("CP-RACE"), {});
+  auto cp = ChargePoint::create(runner, runner_config("CP-RACE"), {});
   REQUIRE(cp.ok());
   REQUIRE(test::eventually([&] { return cp.value()->is_connected(); }));
   // detach() during the runner's shutdown must not run beside it (TSan checks).
@@ -292,7 +292,7 @@ TEST_CASE("runner: an event loop that cannot be created is an error value, not a
     if (runner.error() != make_error_code(Errc::transport_error)) _exit(11);
     if (runner.start() != make_error_code(Errc::transport_error)) _exit(12);
     if (runner.running()) _exit(13);
-    auto cp = ChargePoint::create(runner, config("CP-NOLOOP"), {});
+    auto cp = ChargePoint::create(runner, runner_config("CP-NOLOOP"), {});
     if (cp || cp.error() != make_error_code(Errc::transport_error)) _exit(14);
     _exit(0);
   }

@@ -31,7 +31,7 @@ std::unique_ptr<ocpp::Store> store_of(ocpp::SqliteDatabase& db, const std::strin
   return std::move(r.value());
 }
 
-ocpp::OutboxMessage message(const std::string& action, const std::string& payload) {
+ocpp::OutboxMessage outbox_message(const std::string& action, const std::string& payload) {
   ocpp::OutboxMessage m;
   m.protocol = "ocpp1.6";
   m.action = action;
@@ -54,8 +54,8 @@ TEST_CASE("shared database: stores of different charge points share the file, no
   auto b = store_of(*db, "CP-B");
   // One connection behind both.
   CHECK(ocpp::detail::sqlite_store_handle(*a) == ocpp::detail::sqlite_store_handle(*b));
-  auto ma = message("Heartbeat", "{}");
-  auto mb = message("Heartbeat", "{}");
+  auto ma = outbox_message("Heartbeat", "{}");
+  auto mb = outbox_message("Heartbeat", "{}");
   REQUIRE(!a->outbox_append(ma));
   REQUIRE(!b->outbox_append(mb));
   CHECK(ma.seq == 1);  // counters are per charge point
@@ -69,7 +69,7 @@ TEST_CASE("shared database: stores of different charge points share the file, no
   CHECK(n == 1);
   // The database stays open as long as a store needs it.
   db.reset();
-  auto m2 = message("Heartbeat", "{}");
+  auto m2 = outbox_message("Heartbeat", "{}");
   REQUIRE(!a->outbox_append(m2));
   CHECK(m2.seq == 2);
 }
@@ -92,10 +92,10 @@ TEST_CASE("shared database: concurrent writes of many charge points share commit
     for (int i = 0; i < kChargePoints; ++i) {
       threads.emplace_back([&, i] {
         for (int k = 0; k < kAppends; ++k) {
-          auto m = message("MeterValues", "{\"n\":" + std::to_string(k) + "}");
+          auto m = outbox_message("MeterValues", "{\"n\":" + std::to_string(k) + "}");
           if (stores[static_cast<std::size_t>(i)]->outbox_append(m) || m.seq != k + 1) ++failures;
           // A write that fails in the middle of a shared commit is rolled back alone.
-          auto bogus = message("StopTransaction", "{}");
+          auto bogus = outbox_message("StopTransaction", "{}");
           if (stores[static_cast<std::size_t>(i)]->transaction_end(999999, bogus) != ocpp::Errc::invalid_argument)
             ++failures;
         }

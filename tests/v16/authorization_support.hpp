@@ -14,7 +14,8 @@ namespace auth_test {
 
 using Defaults = std::vector<std::pair<std::string, std::string>>;
 
-inline std::string str(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
+using test::error_code;
+using test::str;
 
 inline rapidjson::Document parse(const std::optional<std::string>& frame) {
   rapidjson::Document d;
@@ -29,13 +30,6 @@ inline std::string result_status(const std::optional<std::string>& frame) {
   auto d = parse(frame);
   REQUIRE(d[0].GetInt() == 3);
   return str(d[2]["status"]);
-}
-
-/// The error code of a CALLERROR; fails the test for a CALLRESULT.
-inline std::string error_code(const std::optional<std::string>& frame) {
-  auto d = parse(frame);
-  REQUIRE(d[0].GetInt() == 4);
-  return str(d[2]);
 }
 
 inline int list_version(test::Harness& h, const std::string& id) {

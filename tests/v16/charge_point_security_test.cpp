@@ -23,9 +23,9 @@ using ocpp::v16::ChargePointConfig;
 
 namespace {
 
-struct Rig {
-  Rig() { REQUIRE(!runner.start()); }
-  ~Rig() { runner.stop(); }
+struct SecurityRig {
+  SecurityRig() { REQUIRE(!runner.start()); }
+  ~SecurityRig() { runner.stop(); }
   std::unique_ptr<test::MemoryIoLoop> owned = std::make_unique<test::MemoryIoLoop>();
   test::MemoryIoLoop& loop = *owned;
   ocpp::Runner runner{std::move(owned)};
@@ -50,7 +50,7 @@ ProvisionedProvider provider_with_certificate(const std::string& dir, const std:
   return p;
 }
 
-ChargePointConfig make_config(const std::string& id, const std::string& url) {
+ChargePointConfig security_config(const std::string& id, const std::string& url) {
   ChargePointConfig c;
   c.charge_point_id = id;
   c.csms_url = url;
@@ -64,26 +64,26 @@ ChargePointConfig make_config(const std::string& id, const std::string& url) {
 }  // namespace
 
 TEST_CASE("charge point: a security profile that does not fit the URL is refused", "[v16][charge_point][security]") {
-  Rig rig;
+  SecurityRig rig;
   auto refused = [&](ChargePointConfig c) {
     return ChargePoint::create(rig.runner, std::move(c), {}).error() == ocpp::Errc::invalid_argument;
   };
-  auto c = make_config("CP-P2", "ws://csms.test/ocpp");
+  auto c = security_config("CP-P2", "ws://csms.test/ocpp");
   c.security_profile = SecurityProfile::tls_basic_auth;
   CHECK(refused(std::move(c)));
-  c = make_config("CP-P1", "wss://csms.test/ocpp");
+  c = security_config("CP-P1", "wss://csms.test/ocpp");
   c.security_profile = SecurityProfile::basic_auth;
   CHECK(refused(std::move(c)));
-  c = make_config("CP-P3", "wss://csms.test/ocpp");
+  c = security_config("CP-P3", "wss://csms.test/ocpp");
   c.security_profile = SecurityProfile::tls_client_cert;  // and no certificate anywhere
   CHECK(refused(std::move(c)));
-  c = make_config("CP:1", "ws://csms.test/ocpp");
+  c = security_config("CP:1", "ws://csms.test/ocpp");
   CHECK(refused(std::move(c)));
   CHECK(rig.loop.attempts().empty());
 }
 
 TEST_CASE("charge point: profile 2 waits for an AuthorizationKey, then sends it", "[v16][charge_point][security]") {
-  Rig rig;
+  SecurityRig rig;
   std::mutex m;
   std::vector<std::string> logs;
   ocpp::v16::Hooks hooks;
@@ -91,7 +91,7 @@ TEST_CASE("charge point: profile 2 waits for an AuthorizationKey, then sends it"
     std::lock_guard<std::mutex> lk(m);
     logs.push_back(line);
   };
-  auto c = make_config("CP-P2", "wss://csms.test/ocpp");
+  auto c = security_config("CP-P2", "wss://csms.test/ocpp");
   c.security_profile = SecurityProfile::tls_basic_auth;
   auto cp = ChargePoint::create(rig.runner, std::move(c), hooks);
   REQUIRE(cp);
@@ -118,8 +118,8 @@ TEST_CASE("charge point: profile 3 takes its credentials from the SecurityProvid
   auto creds = security->tls_credentials();
   REQUIRE(creds);
 
-  Rig rig;
-  auto c = make_config("CP-P3", "wss://csms.test/ocpp");
+  SecurityRig rig;
+  auto c = security_config("CP-P3", "wss://csms.test/ocpp");
   c.security_profile = SecurityProfile::tls_client_cert;
   c.security = security;
   c.password = "0123456789abcdef0123";  // set, but profile 3 does not send it
@@ -163,14 +163,14 @@ TEST_CASE("charge point: A02.FR.10 a renewed certificate that cannot connect giv
   const test_pki::Cert& first = provisioned.certificate;
 
   const bool new_one_works = GENERATE(false, true);
-  Rig rig;
+  SecurityRig rig;
   // The CSMS's TLS server accepts the first certificate, and the renewed one only when it works.
   rig.loop.set_connect_policy([&](const ocpp::ConnectOptions& o) {
     test::ConnectOutcome out;
     out.open = new_one_works || file_text(o.client_cert_file).find(first.pem()) != std::string::npos;
     return out;
   });
-  auto c = make_config("CP-RN", "wss://csms.test/ocpp");
+  auto c = security_config("CP-RN", "wss://csms.test/ocpp");
   c.security_profile = SecurityProfile::tls_client_cert;
   c.security = security;
   c.configuration = {{"CpoName", "Acme CPO"}};

@@ -15,6 +15,7 @@
 #include "ocpp/v16/charge_point.hpp"
 #include "support/memory_transport.hpp"
 #include "support/seen.hpp"
+#include "v16/harness.hpp"  // str
 
 using namespace std::chrono_literals;
 using ocpp::Errc;
@@ -73,7 +74,7 @@ bool no_transaction(const ChargePoint& cp, int c) {
   return s && !s->transaction;
 }
 
-std::string str(const rapidjson::Value& v) { return v.IsString() ? v.GetString() : "<not a string>"; }
+using test::str;
 
 std::int64_t ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count();

@@ -29,10 +29,11 @@ struct P {
   std::optional<std::int32_t> phases = std::nullopt;
 };
 
-ChargingProfile profile(std::int32_t id, std::int32_t stack, ChargingProfilePurposeType purpose,
-                        ChargingProfileKindType kind, std::optional<sc::Seconds> start_schedule,
-                        std::vector<P> periods, std::optional<std::int32_t> duration = std::nullopt,
-                        ChargingRateUnitType unit = ChargingRateUnitType::A) {
+ChargingProfile make_profile(std::int32_t id, std::int32_t stack,
+                             ChargingProfilePurposeType purpose, ChargingProfileKindType kind,
+                             std::optional<sc::Seconds> start_schedule, std::vector<P> periods,
+                             std::optional<std::int32_t> duration = std::nullopt,
+                             ChargingRateUnitType unit = ChargingRateUnitType::A) {
   ChargingProfile p;
   p.chargingProfileId = id;
   p.stackLevel = stack;
@@ -97,7 +98,8 @@ TEST_CASE("composite: one Absolute TxDefaultProfile with a duration, then the lo
   // Section 7.13: periods until duration; after it no profile applies, so the local limit
   // (Settings::max_current, errata 3.1 "Local Limits") is what remains.
   const sc::Seconds t0 = at(kMonday);
-  std::vector<sc::Installed> list{installed(0, profile(1, 0, kDefault, kAbsolute, t0, {{0, 16}, {1800, 10}}, 3600))};
+  std::vector<sc::Installed> list{
+      installed(0, make_profile(1, 0, kDefault, kAbsolute, t0, {{0, 16}, {1800, 10}}, 3600))};
   auto c = sc::composite_schedule(list, idle(), 1, t0, 7200, A, {});
   CHECK(table(c) == V{"0:16.0", "1800:10.0", "3600:32.0"});
   CHECK(c.duration == 7200);
@@ -111,7 +113,8 @@ TEST_CASE("composite: periods beyond the duration are not executed", "[smart_cha
   // Section 5.16.4 note: "If the chargingSchedulePeriod is longer than duration, the remainder
   // periods SHALL not be executed."
   const sc::Seconds t0 = at(kMonday);
-  std::vector<sc::Installed> list{installed(0, profile(1, 0, kDefault, kAbsolute, t0, {{0, 10}, {500, 20}}, 300))};
+  std::vector<sc::Installed> list{
+      installed(0, make_profile(1, 0, kDefault, kAbsolute, t0, {{0, 10}, {500, 20}}, 300))};
   CHECK(table(sc::composite_schedule(list, idle(), 1, t0, 1000, A, {})) == V{"0:10.0", "300:32.0"});
 }
 
@@ -122,9 +125,9 @@ TEST_CASE("composite: the higher stackLevel prevails while valid, also when its 
   // after its duration, the lower stack level applies again.
   const sc::Seconds t0 = at(kMonday);
   std::vector<sc::Installed> list{
-      installed(0, profile(1, 0, kDefault, kAbsolute, t0, {{0, 20}})),
-      installed(0, profile(2, 1, kDefault, kAbsolute, t0 + 1800, {{0, 8}}, 1800)),
-      installed(0, profile(3, 2, kDefault, kAbsolute, t0 + 600, {{0, 25}}, 300)),
+      installed(0, make_profile(1, 0, kDefault, kAbsolute, t0, {{0, 20}})),
+      installed(0, make_profile(2, 1, kDefault, kAbsolute, t0 + 1800, {{0, 8}}, 1800)),
+      installed(0, make_profile(3, 2, kDefault, kAbsolute, t0 + 600, {{0, 25}}, 300)),
   };
   CHECK(table(sc::composite_schedule(list, idle(), 1, t0, 7200, A, {})) ==
         V{"0:20.0", "600:25.0", "900:20.0", "1800:8.0", "3600:20.0"});
@@ -134,11 +137,11 @@ TEST_CASE("composite: validFrom and validTo end a profile in the middle of the w
           "[smart_charging][v16][composite]") {
   // Section 7.8 validFrom/validTo; section 3.13.2 (validity decides which profile prevails).
   const sc::Seconds t0 = at(kMonday);
-  auto top = profile(2, 1, kDefault, kAbsolute, t0, {{0, 6}});
+  auto top = make_profile(2, 1, kDefault, kAbsolute, t0, {{0, 6}});
   top.validFrom = sc::from_seconds(t0 + 1000);
   top.validTo = sc::from_seconds(t0 + 2000);
-  std::vector<sc::Installed> list{installed(0, profile(1, 0, kDefault, kAbsolute, t0, {{0, 16}})),
-                                  installed(0, top)};
+  std::vector<sc::Installed> list{
+      installed(0, make_profile(1, 0, kDefault, kAbsolute, t0, {{0, 16}})), installed(0, top)};
   CHECK(table(sc::composite_schedule(list, idle(), 1, t0 + 500, 3000, A, {})) ==
         V{"0:16.0", "500:6.0", "1500:16.0"});
   // A validTo that ends the only profile: back to the local limit.
@@ -156,8 +159,8 @@ TEST_CASE("composite: a Relative TxProfile runs from the transaction start and o
   sc::Situation s = idle();
   s.tx[1] = sc::TxContext{7, t0 - 300};
   std::vector<sc::Installed> list{
-      installed(0, profile(1, 0, kDefault, kAbsolute, t0 - 86400, {{0, 12}})),
-      installed(1, profile(2, 0, kTx, kRelative, std::nullopt, {{0, 10}, {600, 20}}, 1200), 7),
+      installed(0, make_profile(1, 0, kDefault, kAbsolute, t0 - 86400, {{0, 12}})),
+      installed(1, make_profile(2, 0, kTx, kRelative, std::nullopt, {{0, 10}, {600, 20}}, 1200), 7),
   };
   CHECK(table(sc::composite_schedule(list, s, 1, t0, 1800, A, {})) == V{"0:10.0", "300:20.0", "900:32.0"});
   // The TxProfile of another transaction (tx_key 6) does not apply: the TxDefaultProfile does.
@@ -168,7 +171,8 @@ TEST_CASE("composite: a Relative TxProfile runs from the transaction start and o
 TEST_CASE("composite: a Relative TxDefaultProfile without a transaction starts at the window start",
           "[smart_charging][v16][composite]") {
   const sc::Seconds t0 = at(kMonday);
-  std::vector<sc::Installed> list{installed(0, profile(1, 0, kDefault, kRelative, std::nullopt, {{0, 6}, {60, 16}}))};
+  std::vector<sc::Installed> list{
+      installed(0, make_profile(1, 0, kDefault, kRelative, std::nullopt, {{0, 6}, {60, 16}}))};
   CHECK(table(sc::composite_schedule(list, idle(), 1, t0 + 12345, 120, A, {})) == V{"0:6.0", "60:16.0"});
 }
 
@@ -176,12 +180,11 @@ TEST_CASE("composite: Recurring Daily across midnight", "[smart_charging][v16][c
   // Section 7.9 Recurring; a daily profile from 22:00 for 8 hours: 10 A until midnight, then
   // 6 A until 06:00, then nothing (errata 3.43: fall back to no profile).
   const sc::Seconds start = at("2026-01-04T22:00:00Z");
-  std::vector<sc::Installed> list{
-      installed(0, [&] {
-        auto p = profile(1, 0, kDefault, kRecurring, start, {{0, 10}, {7200, 6}}, 28800);
-        p.recurrencyKind = RecurrencyKindType::Daily;
-        return p;
-      }())};
+  std::vector<sc::Installed> list{installed(0, [&] {
+    auto p = make_profile(1, 0, kDefault, kRecurring, start, {{0, 10}, {7200, 6}}, 28800);
+    p.recurrencyKind = RecurrencyKindType::Daily;
+    return p;
+  }())};
   // Monday 21:00 to Tuesday 03:00.
   CHECK(table(sc::composite_schedule(list, idle(), 1, at("2026-01-05T21:00:00Z"), 6 * 3600, A, {})) ==
         V{"0:32.0", "3600:10.0", "10800:6.0"});
@@ -198,8 +201,8 @@ TEST_CASE("composite: Recurring Weekly across the week boundary; periods beyond 
   // Errata 3.44: periods longer than the recurrence period are not executed (the 1 A period at
   // 700000 s lies beyond 604800 s).
   const sc::Seconds monday = at(kMonday);
-  auto p = profile(1, 0, kDefault, kRecurring, monday,
-                   {{0, 10}, {5 * 86400, 20}, {604800 - 3600, 5}, {700000, 1}});
+  auto p = make_profile(1, 0, kDefault, kRecurring, monday,
+                        {{0, 10}, {5 * 86400, 20}, {604800 - 3600, 5}, {700000, 1}});
   p.recurrencyKind = RecurrencyKindType::Weekly;
   std::vector<sc::Installed> list{installed(0, p)};
   // Sunday 2026-01-11 22:00 for 3 hours: Saturday's 20 A, Sunday 23:00's 5 A, Monday's 10 A.
@@ -219,18 +222,19 @@ TEST_CASE("composite: ChargePointMaxProfile with a TxProfile, on connector N and
   sc::Situation s = idle(2);
   s.tx[1] = sc::TxContext{11, t0 - 60};
   std::vector<sc::Installed> list{
-      installed(0, profile(1, 0, kMax, kAbsolute, t0, {{0, 40}, {3600, 20}})),
-      installed(1, profile(2, 0, kTx, kAbsolute, t0, {{0, 16}}), 11),
-      installed(2, profile(3, 0, kDefault, kAbsolute, t0, {{0, 10}})),
+      installed(0, make_profile(1, 0, kMax, kAbsolute, t0, {{0, 40}, {3600, 20}})),
+      installed(1, make_profile(2, 0, kTx, kAbsolute, t0, {{0, 16}}), 11),
+      installed(2, make_profile(3, 0, kDefault, kAbsolute, t0, {{0, 10}})),
   };
   CHECK(table(sc::composite_schedule(list, s, 1, t0, 7200, A, {})) == V{"0:16.0"});
   CHECK(table(sc::composite_schedule(list, s, 2, t0, 7200, A, {})) == V{"0:10.0"});
   CHECK(table(sc::composite_schedule(list, s, 0, t0, 7200, A, {})) == V{"0:26.0", "3600:20.0"});
   // A ChargePointMaxProfile below the TxProfile bounds the connector from 3600 s on.
-  list[0] = installed(0, profile(1, 0, kMax, kAbsolute, t0, {{0, 40}, {3600, 12}}));
+  list[0] = installed(0, make_profile(1, 0, kMax, kAbsolute, t0, {{0, 40}, {3600, 12}}));
   CHECK(table(sc::composite_schedule(list, s, 1, t0, 7200, A, {})) == V{"0:16.0", "3600:12.0"});
   // Connector 0 with no Tx-level profile on any connector: each contributes the local 32 A.
-  std::vector<sc::Installed> only_max{installed(0, profile(1, 0, kMax, kAbsolute, t0, {{0, 50}}))};
+  std::vector<sc::Installed> only_max{
+      installed(0, make_profile(1, 0, kMax, kAbsolute, t0, {{0, 50}}))};
   CHECK(table(sc::composite_schedule(only_max, s, 0, t0, 600, A, {})) == V{"0:50.0"});
   CHECK(table(sc::composite_schedule({}, s, 0, t0, 600, A, {})) == V{"0:64.0"});
 }
@@ -240,11 +244,13 @@ TEST_CASE("composite: unit conversion between A and W with numberPhases", "[smar
   // results rounded down to the 0.1 the schema allows.
   const sc::Seconds t0 = at(kMonday);
   std::vector<sc::Installed> w{installed(
-      0, profile(1, 0, kDefault, kAbsolute, t0, {{0, 11000}, {3600, 3680, 1}}, std::nullopt, W))};
+      0,
+      make_profile(1, 0, kDefault, kAbsolute, t0, {{0, 11000}, {3600, 3680, 1}}, std::nullopt, W))};
   CHECK(sc::natural_unit(w, idle(), 1) == W);
   CHECK(table(sc::composite_schedule(w, idle(), 1, t0, 7200, W, {})) == V{"0:11000.0", "3600:3680.0/1"});
   CHECK(table(sc::composite_schedule(w, idle(), 1, t0, 7200, A, {})) == V{"0:15.9", "3600:16.0/1"});
-  std::vector<sc::Installed> a{installed(0, profile(1, 0, kDefault, kAbsolute, t0, {{0, 16}}))};
+  std::vector<sc::Installed> a{
+      installed(0, make_profile(1, 0, kDefault, kAbsolute, t0, {{0, 16}}))};
   CHECK(sc::natural_unit(a, idle(), 1) == A);
   CHECK(table(sc::composite_schedule(a, idle(), 1, t0, 60, W, {})) == V{"0:11040.0"});
   // 110 V: 16 A * 110 V * 3 = 5280 W.
@@ -252,7 +258,7 @@ TEST_CASE("composite: unit conversion between A and W with numberPhases", "[smar
   us.voltage = 110;
   CHECK(table(sc::composite_schedule(a, idle(), 1, t0, 60, W, us)) == V{"0:5280.0"});
   // Mixed units: a 6900 W ChargePointMaxProfile (= 10 A on 3 phases) bounds a 16 A TxDefaultProfile.
-  a.push_back(installed(0, profile(2, 0, kMax, kAbsolute, t0, {{0, 6900}}, std::nullopt, W)));
+  a.push_back(installed(0, make_profile(2, 0, kMax, kAbsolute, t0, {{0, 6900}}, std::nullopt, W)));
   CHECK(sc::natural_unit(a, idle(), 1) == A);
   CHECK(table(sc::composite_schedule(a, idle(), 1, t0, 60, A, {})) == V{"0:10.0"});
   CHECK(table(sc::composite_schedule(a, idle(), 1, t0, 60, W, {})) == V{"0:6900.0"});
@@ -264,7 +270,7 @@ TEST_CASE("composite: numberPhases and minChargingRate are carried into the comp
           "[smart_charging][v16][composite]") {
   // Section 7.13 minChargingRate (in the unit of the schedule); 7.14 numberPhases.
   const sc::Seconds t0 = at(kMonday);
-  auto p = profile(1, 0, kDefault, kAbsolute, t0, {{0, 16, 1}, {600, 16, 3}, {1200, 16}});
+  auto p = make_profile(1, 0, kDefault, kAbsolute, t0, {{0, 16, 1}, {600, 16, 3}, {1200, 16}});
   p.chargingSchedule.minChargingRate = 6.0;
   std::vector<sc::Installed> list{installed(0, p)};
   auto c = sc::composite_schedule(list, idle(), 1, t0, 1800, A, {});
@@ -283,7 +289,8 @@ TEST_CASE("composite: numberPhases and minChargingRate are carried into the comp
 TEST_CASE("composite: duration 0 gives the one period in effect, not the default (libocpp #1169)",
           "[smart_charging][v16][composite][pitfall]") {
   const sc::Seconds t0 = at(kMonday);
-  std::vector<sc::Installed> list{installed(0, profile(1, 0, kMax, kAbsolute, t0, {{0, 40}, {100, 7}}))};
+  std::vector<sc::Installed> list{
+      installed(0, make_profile(1, 0, kMax, kAbsolute, t0, {{0, 40}, {100, 7}}))};
   auto c = sc::composite_schedule(list, idle(), 0, t0 + 150, 0, A, {});
   CHECK(c.duration == 0);
   CHECK(table(c) == V{"0:7.0"});
@@ -296,8 +303,9 @@ TEST_CASE("composite: a connector's own TxDefaultProfile beats connector 0's at 
   // Section 3.13.1: a TxDefaultProfile with connectorId > 0 replaces the one of connector 0
   // "only for that specific connector".
   const sc::Seconds t0 = at(kMonday);
-  std::vector<sc::Installed> list{installed(0, profile(1, 3, kDefault, kAbsolute, t0, {{0, 20}})),
-                                  installed(2, profile(2, 3, kDefault, kAbsolute, t0, {{0, 25}}))};
+  std::vector<sc::Installed> list{
+      installed(0, make_profile(1, 3, kDefault, kAbsolute, t0, {{0, 20}})),
+      installed(2, make_profile(2, 3, kDefault, kAbsolute, t0, {{0, 25}}))};
   CHECK(table(sc::composite_schedule(list, idle(2), 1, t0, 60, A, {})) == V{"0:20.0"});
   CHECK(table(sc::composite_schedule(list, idle(2), 2, t0, 60, A, {})) == V{"0:25.0"});
   CHECK(table(sc::composite_schedule(list, idle(2), 0, t0, 60, A, {})) == V{"0:45.0"});
@@ -305,7 +313,8 @@ TEST_CASE("composite: a connector's own TxDefaultProfile beats connector 0's at 
 
 TEST_CASE("composite: limit_at reports the value and the next boundary", "[smart_charging][v16][composite]") {
   const sc::Seconds t0 = at(kMonday);
-  std::vector<sc::Installed> list{installed(0, profile(1, 0, kDefault, kAbsolute, t0, {{0, 16}, {1800, 10}}, 3600))};
+  std::vector<sc::Installed> list{
+      installed(0, make_profile(1, 0, kDefault, kAbsolute, t0, {{0, 16}, {1800, 10}}, 3600))};
   auto l = sc::limit_at(list, idle(), 1, t0 + 5, A, {});
   CHECK(l.value.limit == 16.0);
   CHECK(l.next_change == std::optional<sc::Seconds>(t0 + 1800));
@@ -319,7 +328,7 @@ TEST_CASE("composite: limit_at reports the value and the next boundary", "[smart
 
 TEST_CASE("composite: the number of periods is bounded", "[smart_charging][v16][composite]") {
   const sc::Seconds t0 = at(kMonday);
-  auto p = profile(1, 0, kDefault, kRecurring, t0, {{0, 10}, {3600, 20}});
+  auto p = make_profile(1, 0, kDefault, kRecurring, t0, {{0, 10}, {3600, 20}});
   p.recurrencyKind = RecurrencyKindType::Daily;
   p.chargingSchedule.duration = 7200;
   std::vector<sc::Installed> list{installed(0, p)};
@@ -334,7 +343,7 @@ TEST_CASE("composite: the number of periods is bounded", "[smart_charging][v16][
 TEST_CASE("profiles: check_profile refuses what chapter 7 and the errata forbid", "[smart_charging][v16]") {
   const sc::Seconds t0 = at(kMonday);
   sc::Capabilities caps;
-  auto ok = profile(1, 0, kDefault, kAbsolute, t0, {{0, 16}});
+  auto ok = make_profile(1, 0, kDefault, kAbsolute, t0, {{0, 16}});
   CHECK_FALSE(sc::check_profile(ok, caps).has_value());
   auto bad = ok;
   bad.stackLevel = 11;
@@ -342,16 +351,16 @@ TEST_CASE("profiles: check_profile refuses what chapter 7 and the errata forbid"
   bad = ok;
   bad.chargingSchedule.chargingSchedulePeriod[0].startPeriod = 5;
   CHECK(sc::check_profile(bad, caps).has_value());  // errata 3.45
-  bad = profile(1, 0, kDefault, kAbsolute, t0, {{0, 16}, {60, 10}, {60, 8}});
+  bad = make_profile(1, 0, kDefault, kAbsolute, t0, {{0, 16}, {60, 10}, {60, 8}});
   CHECK(sc::check_profile(bad, caps).has_value());  // not increasing
-  bad = profile(1, 0, kDefault, kAbsolute, std::nullopt, {{0, 16}});
+  bad = make_profile(1, 0, kDefault, kAbsolute, std::nullopt, {{0, 16}});
   CHECK(sc::check_profile(bad, caps).has_value());  // Absolute without startSchedule
-  bad = profile(1, 0, kDefault, kRecurring, t0, {{0, 16}});
+  bad = make_profile(1, 0, kDefault, kRecurring, t0, {{0, 16}});
   CHECK(sc::check_profile(bad, caps).has_value());  // Recurring without recurrencyKind
   bad = ok;
   bad.recurrencyKind = RecurrencyKindType::Daily;
   CHECK(sc::check_profile(bad, caps).has_value());  // errata 3.56
-  bad = profile(1, 0, kMax, kRelative, std::nullopt, {{0, 16}});
+  bad = make_profile(1, 0, kMax, kRelative, std::nullopt, {{0, 16}});
   CHECK(sc::check_profile(bad, caps).has_value());  // Relative ChargePointMaxProfile
   bad = ok;
   bad.transactionId = 5;
@@ -360,14 +369,17 @@ TEST_CASE("profiles: check_profile refuses what chapter 7 and the errata forbid"
   bad.validFrom = sc::from_seconds(t0);
   bad.validTo = sc::from_seconds(t0);
   CHECK(sc::check_profile(bad, caps).has_value());
-  bad = profile(1, 0, kDefault, kAbsolute, t0, {{0, 16, 4}});
+  bad = make_profile(1, 0, kDefault, kAbsolute, t0, {{0, 16, 4}});
   CHECK(sc::check_profile(bad, caps).has_value());  // numberPhases 4
   sc::parse_allowed_units("Current", caps);
   CHECK(caps.allow_current);
   CHECK_FALSE(caps.allow_power);
-  CHECK(sc::check_profile(profile(1, 0, kDefault, kAbsolute, t0, {{0, 16}}, std::nullopt, W), caps).has_value());
+  CHECK(sc::check_profile(make_profile(1, 0, kDefault, kAbsolute, t0, {{0, 16}}, std::nullopt, W),
+                          caps)
+            .has_value());
   caps.max_periods = 1;
-  CHECK(sc::check_profile(profile(1, 0, kDefault, kAbsolute, t0, {{0, 16}, {60, 8}}), caps).has_value());
+  CHECK(sc::check_profile(make_profile(1, 0, kDefault, kAbsolute, t0, {{0, 16}, {60, 8}}), caps)
+            .has_value());
   sc::parse_allowed_units(" Power , Current", caps);
   CHECK((caps.allow_current && caps.allow_power));
 }
@@ -377,21 +389,27 @@ TEST_CASE("profiles: install replaces by id or by stackLevel+purpose+connector; 
   // Sections 3.13.2, 5.16.3, 5.16.4; errata 3.25/3.26.
   const sc::Seconds t0 = at(kMonday);
   std::vector<sc::Installed> list;
-  REQUIRE(sc::install(list, installed(0, profile(1, 0, kDefault, kAbsolute, t0, {{0, 16}})), 20));
-  REQUIRE(sc::install(list, installed(1, profile(2, 0, kDefault, kAbsolute, t0, {{0, 16}})), 20));  // other connector
+  REQUIRE(
+      sc::install(list, installed(0, make_profile(1, 0, kDefault, kAbsolute, t0, {{0, 16}})), 20));
+  REQUIRE(sc::install(list, installed(1, make_profile(2, 0, kDefault, kAbsolute, t0, {{0, 16}})),
+                      20));  // other connector
   REQUIRE(list.size() == 2);
-  auto removed = sc::install(list, installed(0, profile(3, 0, kDefault, kAbsolute, t0, {{0, 8}})), 20);
+  auto removed =
+      sc::install(list, installed(0, make_profile(3, 0, kDefault, kAbsolute, t0, {{0, 8}})), 20);
   REQUIRE(removed);
   CHECK(*removed == std::vector<std::int32_t>{1});  // same stackLevel, purpose and connector
-  removed = sc::install(list, installed(0, profile(2, 5, kMax, kAbsolute, t0, {{0, 8}})), 20);
+  removed = sc::install(list, installed(0, make_profile(2, 5, kMax, kAbsolute, t0, {{0, 8}})), 20);
   REQUIRE(removed);
   CHECK(*removed == std::vector<std::int32_t>{2});  // same id
   CHECK(list.size() == 2);
-  CHECK_FALSE(sc::install(list, installed(0, profile(9, 7, kMax, kAbsolute, t0, {{0, 8}})), 2));
+  CHECK_FALSE(
+      sc::install(list, installed(0, make_profile(9, 7, kMax, kAbsolute, t0, {{0, 8}})), 2));
   CHECK(list.size() == 2);
 
-  REQUIRE(sc::install(list, installed(1, profile(4, 1, kDefault, kAbsolute, t0, {{0, 8}})), 20));
-  REQUIRE(sc::install(list, installed(1, profile(5, 2, kDefault, kAbsolute, t0, {{0, 8}})), 20));
+  REQUIRE(
+      sc::install(list, installed(1, make_profile(4, 1, kDefault, kAbsolute, t0, {{0, 8}})), 20));
+  REQUIRE(
+      sc::install(list, installed(1, make_profile(5, 2, kDefault, kAbsolute, t0, {{0, 8}})), 20));
   ClearChargingProfileRequest req;
   req.connectorId = 1;
   req.stackLevel = 2;

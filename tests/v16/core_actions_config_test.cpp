@@ -10,14 +10,7 @@ using ocpp::v16::ConfigurationKeyType;
 
 namespace {
 
-std::string status_of(const std::optional<std::string>& reply) {
-  REQUIRE(reply.has_value());
-  rapidjson::Document d;
-  d.Parse(reply->c_str());
-  REQUIRE(d.IsArray());
-  REQUIRE(d[0].GetInt() == 3);
-  return d[2]["status"].GetString();
-}
+using test::status_of;
 
 // key -> "value|readonly" from a GetConfiguration.conf, and the unknownKey list.
 struct Got {

@@ -20,7 +20,7 @@ using ocpp::v16::UnlockStatus;
 
 namespace {
 
-rapidjson::Document parse(const std::optional<std::string>& frame) {
+rapidjson::Document parse_frame(const std::optional<std::string>& frame) {
   REQUIRE(frame.has_value());
   rapidjson::Document d;
   d.Parse(frame->c_str());
@@ -28,31 +28,16 @@ rapidjson::Document parse(const std::optional<std::string>& frame) {
   return d;
 }
 
-// The status of a CALLRESULT; fails on a CALLERROR.
-std::string status_of(const std::optional<std::string>& reply) {
-  auto d = parse(reply);
-  REQUIRE(d[0].GetInt() == 3);
-  REQUIRE(d[2].HasMember("status"));
-  return d[2]["status"].GetString();
-}
+using test::status_of;
 
 // The error code of a CALLERROR; fails on a CALLRESULT.
 std::string error_of(const std::optional<std::string>& reply) {
-  auto d = parse(reply);
+  auto d = parse_frame(reply);
   REQUIRE(d[0].GetInt() == 4);
   return d[2].GetString();
 }
 
-// "connectorId:status" of every StatusNotification sent from index `from` of h.calls on.
-std::vector<std::string> statuses(const test::Harness& h, std::size_t from = 0) {
-  std::vector<std::string> out;
-  for (std::size_t i = from; i < h.calls.size(); ++i) {
-    if (h.calls[i].action != "StatusNotification") continue;
-    auto d = h.calls[i].json();
-    out.push_back(std::to_string(d["connectorId"].GetInt()) + ":" + d["status"].GetString());
-  }
-  return out;
-}
+using test::statuses;
 
 std::size_t call_index(const test::Harness& h, const std::string& action, std::size_t from = 0) {
   for (std::size_t i = from; i < h.calls.size(); ++i)
@@ -68,7 +53,7 @@ void start_session(test::Harness& h, int connector, const std::string& tag) {
   REQUIRE(e.connector_state(connector)->transaction.has_value());
 }
 
-auto hold = [](const test::SentCall&) -> std::optional<std::string> { return std::nullopt; };
+using test::hold;
 
 }  // namespace
 
@@ -315,7 +300,7 @@ TEST_CASE("core_actions: DataTransfer from the CSMS without a hook is UnknownVen
   h.connect();
   auto reply = h.csms_call("dt", "DataTransfer", R"({"vendorId":"com.example","messageId":"x","data":"hello"})");
   CHECK(status_of(reply) == "UnknownVendorId");
-  CHECK(!parse(reply)[2].HasMember("data"));
+  CHECK(!parse_frame(reply)[2].HasMember("data"));
 }
 
 TEST_CASE("core_actions: DataTransfer from the CSMS goes to the data_transfer hook, its answer is the reply (5.6)",
@@ -340,12 +325,13 @@ TEST_CASE("core_actions: DataTransfer from the CSMS goes to the data_transfer ho
   h.connect();
   auto ok = h.csms_call("d1", "DataTransfer", R"({"vendorId":"com.example","messageId":"ping","data":"42"})");
   CHECK(status_of(ok) == "Accepted");
-  CHECK(std::string(parse(ok)[2]["data"].GetString()) == "pong:42");
+  CHECK(std::string(parse_frame(ok)[2]["data"].GetString()) == "pong:42");
   CHECK(status_of(h.csms_call("d2", "DataTransfer", R"({"vendorId":"com.example","messageId":"other"})")) ==
         "UnknownMessageId");
   auto unknown = h.csms_call("d3", "DataTransfer", R"({"vendorId":"org.other"})");
   CHECK(status_of(unknown) == "UnknownVendorId");
-  CHECK(!parse(unknown)[2].HasMember("data"));  // section 4.3: "the data element SHALL not be present"
+  CHECK(!parse_frame(unknown)[2].HasMember(
+      "data"));  // section 4.3: "the data element SHALL not be present"
   REQUIRE(seen.size() == 3);
   CHECK(seen[0].data == std::optional<std::string>("42"));
   CHECK(!seen[2].messageId.has_value());

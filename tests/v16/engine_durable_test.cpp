@@ -27,7 +27,7 @@ std::string meter_of(const test::SentCall& mv) {
   return mv.json()["meterValue"][0]["sampledValue"][0]["value"].GetString();
 }
 
-auto hold = [](const test::SentCall&) -> std::optional<std::string> { return std::nullopt; };
+using test::hold;
 
 }  // namespace
 

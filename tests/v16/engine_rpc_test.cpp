@@ -11,11 +11,7 @@ using ocpp::v16::ChargePointStatus;
 
 namespace {
 
-rapidjson::Document parse(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse(text.c_str());
-  return d;
-}
+using test::parse;
 
 std::size_t index_of(const std::vector<std::string>& frames, const std::string& needle) {
   for (std::size_t i = 0; i < frames.size(); ++i)

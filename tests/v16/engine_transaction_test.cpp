@@ -12,7 +12,7 @@ using ocpp::v16::Reason;
 
 namespace {
 
-std::string str(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
+using test::str;
 
 /// Statuses sent in StatusNotification.req for a connector, in order.
 std::vector<std::string> statuses_of(const test::Harness& h, int connector) {

@@ -53,16 +53,16 @@ struct FirmwareSide {
   }
 };
 
-std::vector<std::string> statuses(const test::Harness& h, const std::string& action) {
+std::vector<std::string> notification_statuses(const test::Harness& h, const std::string& action) {
   std::vector<std::string> out;
   for (const auto& c : h.calls_of(action)) out.push_back(c.json()["status"].GetString());
   return out;
 }
 std::vector<std::string> fw_notes(const test::Harness& h) {
-  return statuses(h, "FirmwareStatusNotification");
+  return notification_statuses(h, "FirmwareStatusNotification");
 }
 std::vector<std::string> diag_notes(const test::Harness& h) {
-  return statuses(h, "DiagnosticsStatusNotification");
+  return notification_statuses(h, "DiagnosticsStatusNotification");
 }
 
 std::string update_firmware(const test::Harness& h, std::chrono::seconds from_now,

@@ -305,6 +305,58 @@ inline rapidjson::Document result_payload(const std::optional<std::string>& repl
   return p;
 }
 
+/// A JSON string as a std::string, or "<not a string>" (which no expectation matches).
+inline std::string str(const rapidjson::Value& v) {
+  return v.IsString() ? std::string(v.GetString(), v.GetStringLength()) : "<not a string>";
+}
+
+/// A JSON text parsed; the caller checks the document's type.
+inline rapidjson::Document parse(const std::string& text) {
+  rapidjson::Document d;
+  d.Parse(text.c_str());
+  return d;
+}
+
+/// The status field of a CALLRESULT frame's payload; the test fails on anything else.
+inline std::string status_of(const std::optional<std::string>& reply) {
+  auto p = result_payload(reply);
+  REQUIRE(p.HasMember("status"));
+  return str(p["status"]);
+}
+
+/// The error code of a CALLERROR frame; the test fails on anything else.
+inline std::string error_code(const std::optional<std::string>& reply) {
+  REQUIRE(reply.has_value());
+  auto d = parse(*reply);
+  REQUIRE(d.IsArray());
+  REQUIRE(d[0].GetInt() == 4);
+  return str(d[2]);
+}
+
+/// An answer policy (Harness::policy) that holds the call: the CSMS never answers it.
+inline std::optional<std::string> hold(const SentCall&) { return std::nullopt; }
+
+/// "connectorId:status" of each StatusNotification.req from call `from` on, in order.
+inline std::vector<std::string> statuses(const Harness& h, std::size_t from = 0) {
+  std::vector<std::string> out;
+  for (std::size_t i = from; i < h.calls.size(); ++i) {
+    if (h.calls[i].action != "StatusNotification") continue;
+    auto d = h.calls[i].json();
+    out.push_back(std::to_string(d["connectorId"].GetInt()) + ":" + str(d["status"]));
+  }
+  return out;
+}
+
+/// Plugs in on `connector` and presents `id_tag` ("CARD<connector>" when empty); the test
+/// fails unless the transaction starts.
+inline void start_transaction(Harness& h, int connector, std::string id_tag = "") {
+  if (id_tag.empty()) id_tag = "CARD" + std::to_string(connector);
+  REQUIRE(!h.engine().plug_in(connector, h.now()));
+  REQUIRE(!h.engine().present_id_tag(id_tag, connector, h.now()));
+  h.pump();
+  REQUIRE(h.engine().connector_state(connector)->transaction.has_value());
+}
+
 /// Opens (or reopens) a SQLite store at path; the test fails if it cannot.
 inline std::unique_ptr<ocpp::Store> open_sqlite(const std::string& path) {
   ocpp::SqliteStoreOptions o;

@@ -16,9 +16,7 @@ using ocpp::v16::UnitOfMeasure;
 
 namespace {
 
-std::string str(const rapidjson::Value& v) {
-  return v.IsString() ? v.GetString() : "<not a string>";
-}
+using test::str;
 
 SampledValue value(std::string v, Measurand m, UnitOfMeasure u) {
   SampledValue sv;
@@ -28,12 +26,7 @@ SampledValue value(std::string v, Measurand m, UnitOfMeasure u) {
   return sv;
 }
 
-void start_transaction(test::Harness& h, int connector) {
-  REQUIRE(!h.engine().plug_in(connector, h.now()));
-  REQUIRE(!h.engine().present_id_tag("CARD" + std::to_string(connector), connector, h.now()));
-  h.pump();
-  REQUIRE(h.engine().connector_state(connector)->transaction.has_value());
-}
+using test::start_transaction;
 
 std::size_t stored_meter_entries(ocpp::Store& s) {
   std::vector<std::pair<std::string, std::string>> out;

@@ -9,15 +9,9 @@ using ocpp::v16::SampledValue;
 
 namespace {
 
-std::string str(const rapidjson::Value& v) {
-  return v.IsString() ? v.GetString() : "<not a string>";
-}
+using test::str;
 
-rapidjson::Document parse(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse(text.c_str());
-  return d;
-}
+using test::parse;
 
 /// The status of our CALLRESULT to the CSMS's call `id` ("" when it is not a CALLRESULT).
 std::string reply_status(const test::Harness& h, const std::string& id) {
@@ -38,7 +32,7 @@ std::size_t reply_index(const test::Harness& h, const std::string& id) {
 }
 
 /// Index in h.frames of the first CALL of `action` at or after frame `from`.
-std::size_t call_index(const test::Harness& h, const std::string& action, std::size_t from) {
+std::size_t call_frame_index(const test::Harness& h, const std::string& action, std::size_t from) {
   for (std::size_t i = from; i < h.frames.size(); ++i) {
     auto d = parse(h.frames[i]);
     if (d[0].GetInt() == 2 && str(d[2]) == action) return i;
@@ -52,12 +46,7 @@ std::string trigger(const std::string& message, std::optional<int> connector) {
   return p + "}";
 }
 
-void start_transaction(test::Harness& h, int connector) {
-  REQUIRE(!h.engine().plug_in(connector, h.now()));
-  REQUIRE(!h.engine().present_id_tag("CARD" + std::to_string(connector), connector, h.now()));
-  h.pump();
-  REQUIRE(h.engine().connector_state(connector)->transaction.has_value());
-}
+using test::start_transaction;
 
 }  // namespace
 
@@ -88,7 +77,7 @@ TEST_CASE(
         REQUIRE(r.has_value());
         CHECK(reply_status(h, "T1") == "Accepted");
         const std::size_t ri = reply_index(h, "T1");
-        const std::size_t ci = call_index(h, k.action, before);
+        const std::size_t ci = call_frame_index(h, k.action, before);
         REQUIRE(ri != SIZE_MAX);
         REQUIRE(ci != SIZE_MAX);
         CHECK(ri < ci);  // "SHALL first send the TriggerMessage response"
@@ -295,7 +284,7 @@ TEST_CASE(
                 trigger("BootNotification", 1));  // connectorId irrelevant: ignored
     CHECK(reply_status(h, "T1") == "Accepted");
     CHECK(boots == 2);  // long before the interval of 100 s
-    CHECK(reply_index(h, "T1") < call_index(h, "BootNotification", before));
+    CHECK(reply_index(h, "T1") < call_frame_index(h, "BootNotification", before));
     CHECK(h.engine().registration() == ocpp::v16::RegistrationStatus::Accepted);
     CHECK(h.calls_of("StatusNotification").size() == 2);
   }

@@ -44,18 +44,9 @@ std::string cancel(test::Harness& h, int id) {
                             R"({"reservationId":)" + std::to_string(id) + "}"));
 }
 
-// "connector:status" of every StatusNotification sent from index `from` of h.calls.
-std::vector<std::string> statuses(const test::Harness& h, std::size_t from = 0) {
-  std::vector<std::string> out;
-  for (std::size_t i = from; i < h.calls.size(); ++i) {
-    if (h.calls[i].action != "StatusNotification") continue;
-    auto d = h.calls[i].json();
-    out.push_back(std::to_string(d["connectorId"].GetInt()) + ":" + d["status"].GetString());
-  }
-  return out;
-}
+using test::statuses;
 
-ChargePointStatus status(test::Harness& h, int connector) {
+ChargePointStatus connector_status(test::Harness& h, int connector) {
   return h.engine().connector_state(connector)->status;
 }
 
@@ -84,9 +75,9 @@ TEST_CASE("reservation: §5.13 ReserveNow Accepted, then StatusNotification Rese
   // The conf goes out before the StatusNotification it causes.
   REQUIRE(h.frames.size() >= frames_before + 2);
   CHECK(h.frames[frames_before].rfind("[3,", 0) == 0);
-  CHECK(status(h, 1) == ChargePointStatus::Reserved);
-  CHECK(status(h, 2) == ChargePointStatus::Available);
-  CHECK(status(h, 0) == ChargePointStatus::Available);
+  CHECK(connector_status(h, 1) == ChargePointStatus::Reserved);
+  CHECK(connector_status(h, 2) == ChargePointStatus::Available);
+  CHECK(connector_status(h, 0) == ChargePointStatus::Available);
   CHECK(hooks.events == std::vector<std::string>{"1:7:on"});
 }
 
@@ -104,13 +95,13 @@ TEST_CASE("reservation: §5.13 a reserved connector refuses another card; the re
   CHECK(e.present_id_tag("OTHER", 1, h.now()) == ocpp::make_error_code(ocpp::Errc::invalid_state));
   h.pump();
   CHECK(h.calls_of("Authorize").empty());
-  CHECK(status(h, 1) == ChargePointStatus::Reserved);
+  CHECK(connector_status(h, 1) == ChargePointStatus::Reserved);
 
   // Without a connector, the other card gets the free connector 2.
   REQUIRE(!e.present_id_tag("OTHER", std::nullopt, h.now()));
   h.pump();
-  CHECK(status(h, 2) == ChargePointStatus::Preparing);
-  CHECK(status(h, 1) == ChargePointStatus::Reserved);
+  CHECK(connector_status(h, 2) == ChargePointStatus::Preparing);
+  CHECK(connector_status(h, 1) == ChargePointStatus::Reserved);
 
   // A cable in the reserved connector and the owner's card: the transaction ends the reservation.
   const std::size_t mark = h.calls.size();
@@ -135,10 +126,10 @@ TEST_CASE("reservation: §5.13 a reserved connector refuses another card; the re
   REQUIRE(!e.present_id_tag("OWNER", 1, h.now()));  // stops it
   REQUIRE(!e.unplug(1, h.now()));
   h.pump();
-  CHECK(status(h, 1) == ChargePointStatus::Available);
+  CHECK(connector_status(h, 1) == ChargePointStatus::Available);
   REQUIRE(!e.present_id_tag("THIRD", 1, h.now()));
   h.pump();
-  CHECK(status(h, 1) == ChargePointStatus::Preparing);
+  CHECK(connector_status(h, 1) == ChargePointStatus::Preparing);
 }
 
 TEST_CASE("reservation: §4.8 a transaction not of the reservation carries no reservationId",
@@ -153,7 +144,7 @@ TEST_CASE("reservation: §4.8 a transaction not of the reservation carries no re
   auto starts = h.calls_of("StartTransaction");
   REQUIRE(starts.size() == 1);
   CHECK(!starts[0].json().HasMember("reservationId"));
-  CHECK(status(h, 1) == ChargePointStatus::Reserved);
+  CHECK(connector_status(h, 1) == ChargePointStatus::Reserved);
   // The owner's transaction on another connector does not end a connector-1 reservation
   // (section 5.13: "on the reserved connector").
   REQUIRE(!e.present_id_tag("OTHER", 2, h.now()));
@@ -164,7 +155,7 @@ TEST_CASE("reservation: §4.8 a transaction not of the reservation carries no re
   starts = h.calls_of("StartTransaction");
   REQUIRE(starts.size() == 2);
   CHECK(!starts[1].json().HasMember("reservationId"));
-  CHECK(status(h, 1) == ChargePointStatus::Reserved);
+  CHECK(connector_status(h, 1) == ChargePointStatus::Reserved);
 }
 
 TEST_CASE("reservation: §5.13 Occupied for a connector in use or reserved for another reservation",
@@ -178,7 +169,7 @@ TEST_CASE("reservation: §5.13 Occupied for a connector in use or reserved for a
   REQUIRE(!e.plug_in(2, h.now()));
   REQUIRE(!e.present_id_tag("USER", 2, h.now()));
   h.pump();
-  REQUIRE(status(h, 2) == ChargePointStatus::Charging);
+  REQUIRE(connector_status(h, 2) == ChargePointStatus::Charging);
   // Connector 3: reserved by reservation 1.
   REQUIRE(reserve(h, 3, "OWNER", 1) == "Accepted");
 
@@ -189,12 +180,12 @@ TEST_CASE("reservation: §5.13 Occupied for a connector in use or reserved for a
   // Finishing: the transaction stopped, the cable is still in.
   REQUIRE(!e.present_id_tag("USER", 2, h.now()));
   h.pump();
-  REQUIRE(status(h, 2) == ChargePointStatus::Finishing);
+  REQUIRE(connector_status(h, 2) == ChargePointStatus::Finishing);
   CHECK(reserve(h, 2, "A", 14) == "Occupied");
   // None of the refused requests changed anything.
   CHECK(cancel(h, 10) == "Rejected");
   CHECK(cancel(h, 13) == "Rejected");
-  CHECK(status(h, 3) == ChargePointStatus::Reserved);
+  CHECK(connector_status(h, 3) == ChargePointStatus::Reserved);
   REQUIRE(!e.unplug(2, h.now()));
   h.pump();
   CHECK(reserve(h, 2, "A", 15) == "Accepted");
@@ -221,7 +212,7 @@ TEST_CASE("reservation: §5.13 Unavailable when the connector is Unavailable (Ch
   h.connect();
   REQUIRE(answer(h.csms_call("ca-1", "ChangeAvailability", R"({"connectorId":1,"type":"Inoperative"})")) ==
           "Accepted");
-  REQUIRE(status(h, 1) == ChargePointStatus::Unavailable);
+  REQUIRE(connector_status(h, 1) == ChargePointStatus::Unavailable);
   CHECK(reserve(h, 1, "A", 1) == "Unavailable");
   CHECK(reserve(h, 2, "A", 2) == "Accepted");
   REQUIRE(answer(h.csms_call("ca-0", "ChangeAvailability", R"({"connectorId":0,"type":"Inoperative"})")) ==
@@ -264,7 +255,7 @@ TEST_CASE("reservation: §5.13 Rejected: connector 0 without ReserveConnectorZer
     h.start();
     h.connect();
     CHECK(reserve(h, 1, "A", 1) == "Rejected");
-    CHECK(status(h, 1) == ChargePointStatus::Available);
+    CHECK(connector_status(h, 1) == ChargePointStatus::Available);
   }
 }
 
@@ -288,14 +279,14 @@ TEST_CASE("reservation: §5.13 the same reservationId replaces the reservation",
   REQUIRE(!e.plug_in(1, h.now()));
   REQUIRE(!e.present_id_tag("C", 1, h.now()));
   h.pump();
-  REQUIRE(status(h, 1) == ChargePointStatus::Charging);
+  REQUIRE(connector_status(h, 1) == ChargePointStatus::Charging);
   // A replacement that cannot be granted (connector 1 is charging) leaves the old one.
   mark = h.calls.size();
   CHECK(reserve(h, 1, "B", 5) == "Occupied");
   CHECK(statuses(h, mark).empty());
-  CHECK(status(h, 2) == ChargePointStatus::Reserved);
+  CHECK(connector_status(h, 2) == ChargePointStatus::Reserved);
   CHECK(cancel(h, 5) == "Accepted");
-  CHECK(status(h, 2) == ChargePointStatus::Available);
+  CHECK(connector_status(h, 2) == ChargePointStatus::Available);
 }
 
 TEST_CASE("reservation: §5.1 CancelReservation Accepted for a known id, Rejected otherwise (G1)",
@@ -308,7 +299,7 @@ TEST_CASE("reservation: §5.1 CancelReservation Accepted for a known id, Rejecte
   CHECK(cancel(h, 3) == "Rejected");
   REQUIRE(reserve(h, 1, "A", 3) == "Accepted");
   CHECK(cancel(h, 4) == "Rejected");
-  CHECK(status(h, 1) == ChargePointStatus::Reserved);
+  CHECK(connector_status(h, 1) == ChargePointStatus::Reserved);
   const std::size_t mark = h.calls.size();
   CHECK(cancel(h, 3) == "Accepted");
   CHECK(statuses(h, mark) == std::vector<std::string>{"1:Available"});
@@ -316,7 +307,7 @@ TEST_CASE("reservation: §5.1 CancelReservation Accepted for a known id, Rejecte
   CHECK(hooks.events == std::vector<std::string>{"1:3:on", "1:3:off"});
   REQUIRE(!e.present_id_tag("B", 1, h.now()));
   h.pump();
-  CHECK(status(h, 1) == ChargePointStatus::Preparing);
+  CHECK(connector_status(h, 1) == ChargePointStatus::Preparing);
 }
 
 TEST_CASE("reservation: §5.13 expiry at expiryDate on the simulated clock (G1)", "[v16][reservation]") {
@@ -329,17 +320,17 @@ TEST_CASE("reservation: §5.13 expiry at expiryDate on the simulated clock (G1)"
   REQUIRE(reserve(h, 1, "A", 9, 300s) == "Accepted");
   const std::size_t mark = h.calls.size();
   h.advance(299s);
-  CHECK(status(h, 1) == ChargePointStatus::Reserved);
+  CHECK(connector_status(h, 1) == ChargePointStatus::Reserved);
   CHECK(statuses(h, mark).empty());
   h.advance(2s);
-  CHECK(status(h, 1) == ChargePointStatus::Available);
+  CHECK(connector_status(h, 1) == ChargePointStatus::Available);
   REQUIRE(statuses(h, mark) == std::vector<std::string>{"1:Available"});
   CHECK(h.seconds(h.calls_of("StatusNotification").back().at) - t0 == 300);
   CHECK(hooks.events == std::vector<std::string>{"1:9:on", "1:9:off"});
   CHECK(cancel(h, 9) == "Rejected");
   REQUIRE(!e.present_id_tag("B", 1, h.now()));
   h.pump();
-  CHECK(status(h, 1) == ChargePointStatus::Preparing);
+  CHECK(connector_status(h, 1) == ChargePointStatus::Preparing);
 }
 
 TEST_CASE("reservation: §5.13 the reserved card without a cable: Preparing, then Reserved again after "
@@ -352,7 +343,7 @@ TEST_CASE("reservation: §5.13 the reserved card without a cable: Preparing, the
   const std::size_t mark = h.calls.size();
   REQUIRE(!e.present_id_tag("A", 1, h.now()));
   h.pump();
-  CHECK(status(h, 1) == ChargePointStatus::Preparing);
+  CHECK(connector_status(h, 1) == ChargePointStatus::Preparing);
   h.advance(31s);
   CHECK(statuses(h, mark) == std::vector<std::string>{"1:Preparing", "1:Reserved"});
   CHECK(e.present_id_tag("B", 1, h.now()) == ocpp::make_error_code(ocpp::Errc::invalid_state));
@@ -439,7 +430,7 @@ TEST_CASE("reservation: §5.13 RemoteStartTransaction on a reserved connector: R
   CHECK(h.calls_of("StartTransaction").empty());
   // Without a connectorId the charge point picks connector 2, not the reserved one.
   CHECK(answer(h.csms_call("rs-2", "RemoteStartTransaction", R"({"idTag":"OTHER"})")) == "Accepted");
-  CHECK(status(h, 2) == ChargePointStatus::Preparing);
+  CHECK(connector_status(h, 2) == ChargePointStatus::Preparing);
   CHECK(answer(h.csms_call("rs-3", "RemoteStartTransaction", R"({"connectorId":1,"idTag":"OWNER"})")) ==
         "Accepted");
   auto starts = h.calls_of("StartTransaction");
@@ -459,16 +450,16 @@ TEST_CASE("reservation: §5.13 connector 0: one connector stays available for th
   REQUIRE(reserve(h, 0, "Z", 20) == "Accepted");
   // Two idle connectors for one reservation: no specific connector is reserved.
   CHECK(statuses(h, mark).empty());
-  CHECK(status(h, 1) == ChargePointStatus::Available);
-  CHECK(status(h, 2) == ChargePointStatus::Available);
-  CHECK(status(h, 0) == ChargePointStatus::Available);
+  CHECK(connector_status(h, 1) == ChargePointStatus::Available);
+  CHECK(connector_status(h, 2) == ChargePointStatus::Available);
+  CHECK(connector_status(h, 0) == ChargePointStatus::Available);
   // A stranger takes connector 1: connector 2 is the last one and is held for Z.
   mark = h.calls.size();
   REQUIRE(!e.plug_in(1, h.now()));
   REQUIRE(!e.present_id_tag("S1", 1, h.now()));
   h.pump();
-  CHECK(status(h, 1) == ChargePointStatus::Charging);
-  CHECK(status(h, 2) == ChargePointStatus::Reserved);
+  CHECK(connector_status(h, 1) == ChargePointStatus::Charging);
+  CHECK(connector_status(h, 2) == ChargePointStatus::Reserved);
   CHECK(statuses(h, mark) == std::vector<std::string>{"1:Preparing", "2:Reserved", "1:Charging"});
   // No second connector 0 reservation fits, nor a specific one on the held connector.
   CHECK(reserve(h, 0, "Y", 21) == "Occupied");
@@ -510,7 +501,7 @@ TEST_CASE("reservation: §5.13 connector 0 with every connector busy: Occupied; 
   // One idle connector, one connector 0 reservation: the connector is held (Reserved).
   CHECK(statuses(h, mark) == std::vector<std::string>{"1:Reserved"});
   CHECK(cancel(h, 1) == "Accepted");
-  CHECK(status(h, 1) == ChargePointStatus::Available);
+  CHECK(connector_status(h, 1) == ChargePointStatus::Available);
 }
 
 TEST_CASE("reservation: §5.13 a fault ends the reservation (case 3, G9); the connector is Available "
@@ -565,7 +556,7 @@ TEST_CASE("reservation: reservations survive a restart (SQLite); an expired one 
   // Reservation 1 expires 600 s after it was made, restart or not.
   mark = h.calls.size();
   h.advance(499s);
-  CHECK(status(h, 1) == ChargePointStatus::Reserved);
+  CHECK(connector_status(h, 1) == ChargePointStatus::Reserved);
   h.advance(2s);
   CHECK(statuses(h, mark) == std::vector<std::string>{"1:Available"});
 
@@ -577,14 +568,14 @@ TEST_CASE("reservation: reservations survive a restart (SQLite); an expired one 
   REQUIRE(h.elapsed() > 1200);
   h.connect();
   CHECK(hooks.events.empty());
-  CHECK(status(h, 2) == ChargePointStatus::Available);
+  CHECK(connector_status(h, 2) == ChargePointStatus::Available);
   CHECK(cancel(h, 2) == "Rejected");
   // And it stays gone (erased from the store, not only skipped).
   auto last = test::open_sqlite(path);
   h.restart(last.get());
   h.connect();
   CHECK(hooks.events.empty());
-  CHECK(status(h, 2) == ChargePointStatus::Available);
+  CHECK(connector_status(h, 2) == ChargePointStatus::Available);
 }
 
 TEST_CASE("reservation: schema violations get the right CALLERROR (OCPP-J §4.2.3)", "[v16][reservation]") {
@@ -609,7 +600,7 @@ TEST_CASE("reservation: schema violations get the right CALLERROR (OCPP-J §4.2.
   CHECK(answer(h.csms_call("s6", "CancelReservation", R"({"reservationId":1.5})")) ==
         "CALLERROR TypeConstraintViolation");
   CHECK(answer(h.csms_call("s7", "CancelReservation", R"([])")) == "CALLERROR FormationViolation");
-  CHECK(status(h, 1) == ChargePointStatus::Available);
+  CHECK(connector_status(h, 1) == ChargePointStatus::Available);
   CHECK(cancel(h, 1) == "Rejected");
 }
 

@@ -15,11 +15,7 @@ using ocpp::v16::ChargingRateUnitType;
 
 namespace {
 
-rapidjson::Document parse(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse(text.c_str());
-  return d;
-}
+using test::parse;
 
 /// The payload of our CALLRESULT (the test fails on a CALLERROR or no answer).
 rapidjson::Document result(const std::optional<std::string>& reply) {
@@ -34,14 +30,7 @@ rapidjson::Document result(const std::optional<std::string>& reply) {
 
 std::string status(const std::optional<std::string>& reply) { return result(reply)["status"].GetString(); }
 
-/// The error code of our CALLERROR (the test fails on a CALLRESULT).
-std::string error_code(const std::optional<std::string>& reply) {
-  REQUIRE(reply.has_value());
-  rapidjson::Document d = parse(*reply);
-  REQUIRE(d.IsArray());
-  REQUIRE(d[0].GetInt() == 4);
-  return d[2].GetString();
-}
+using test::error_code;
 
 struct Call {
   test::Harness& h;
@@ -97,13 +86,7 @@ std::vector<std::string> composite(Call& call, int connector, int duration, cons
 
 using V = std::vector<std::string>;
 
-void start_transaction(test::Harness& h, int connector, const std::string& tag = "CARD1") {
-  auto& e = h.engine();
-  REQUIRE(!e.plug_in(connector, h.now()));
-  REQUIRE(!e.present_id_tag(tag, connector, h.now()));
-  h.pump();
-  REQUIRE(e.connector_state(connector)->transaction.has_value());
-}
+using test::start_transaction;
 
 }  // namespace
 

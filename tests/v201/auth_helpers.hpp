@@ -91,4 +91,33 @@ inline bool starts_offline(Harness& h, const std::string& id) {
   return started;
 }
 
+/// What the authorization hook was told: (evseId, idToken, status).
+struct Told {
+  int evse;
+  std::string id_token;
+  ocpp::v201::AuthorizationStatusEnumType status;
+};
+
+/// Records what the authorization hook is told into `told`.
+inline void record_authorizations(Harness& h, std::vector<Told>& told) {
+  h.hooks.authorization = [&told](int evse, const ocpp::v201::IdTokenType& t,
+                                  const ocpp::v201::IdTokenInfoType& info) {
+    told.push_back({evse, t.idToken, info.status});
+  };
+}
+
+/// SendLocalListRequest Full with one entry per (idToken, idTokenInfo JSON); Accepted.
+inline void send_list(Harness& h, const std::vector<std::pair<std::string, std::string>>& entries) {
+  std::string list;
+  for (const auto& [id, info] : entries) {
+    if (!list.empty()) list += ',';
+    list +=
+        R"({"idToken":{"idToken":")" + id + R"(","type":"ISO14443"},"idTokenInfo":)" + info + "}";
+  }
+  REQUIRE(result_status(
+              h.csms_call("sll", "SendLocalList",
+                          R"({"versionNumber":1,"updateType":"Full","localAuthorizationList":[)" +
+                              list + "]}")) == "Accepted");
+}
+
 }  // namespace test::v201

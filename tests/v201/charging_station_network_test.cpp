@@ -30,8 +30,8 @@ bool starts_with(const std::string& s, const std::string& prefix) {
 /// A runner on a memory loop whose CSMS answers at two URLs: the second refuses every
 /// attempt while `second_down`; with `refuse_first_after_second`, the first attempt at the
 /// first URL after one at the second is refused too. Declare it before the stations.
-struct Rig {
-  Rig() {
+struct NetworkRig {
+  NetworkRig() {
     loop.set_connect_policy([this](const ocpp::ConnectOptions& o) {
       test::ConnectOutcome out;
       out.subprotocol = o.subprotocols.empty() ? "" : o.subprotocols.front();
@@ -46,7 +46,7 @@ struct Rig {
     });
     REQUIRE(!runner.start());
   }
-  ~Rig() { runner.stop(); }
+  ~NetworkRig() { runner.stop(); }
   std::atomic<bool> second_down{false};
   std::atomic<bool> refuse_first_after_second{false};
   std::atomic<bool> second_tried{false};
@@ -55,7 +55,7 @@ struct Rig {
   ocpp::Runner runner{std::move(owned)};
 };
 
-ChargingStationConfig make_config(const std::string& db_path) {
+ChargingStationConfig network_config(const std::string& db_path) {
   ChargingStationConfig c;
   c.identity = "CS-N";
   c.csms_url = kFirstUrl;
@@ -70,20 +70,21 @@ ChargingStationConfig make_config(const std::string& db_path) {
   return c;
 }
 
-std::unique_ptr<ChargingStation> make_cs(Rig& rig, const std::string& db_path,
+std::unique_ptr<ChargingStation> make_cs(NetworkRig& rig, const std::string& db_path,
                                          ocpp::v201::Hooks hooks = {}) {
-  auto r = ChargingStation::create(rig.runner, make_config(db_path), std::move(hooks));
+  auto r = ChargingStation::create(rig.runner, network_config(db_path), std::move(hooks));
   REQUIRE(r.ok());
   return std::move(r.value());
 }
 
-bool accepted(const ChargingStation& cs) {
+bool network_accepted(const ChargingStation& cs) {
   return cs.registration() == RegistrationStatusEnumType::Accepted;
 }
 
 /// Sends a CALL from the CSMS over the station's open connection; returns the payload of the
 /// CALLRESULT (the test fails on anything else).
-rapidjson::Document csms_call(Rig& rig, const std::string& action, const std::string& payload) {
+rapidjson::Document csms_call(NetworkRig& rig, const std::string& action,
+                              const std::string& payload) {
   const auto id = rig.loop.csms_call("CS-N", action, payload);
   REQUIRE(id);
   REQUIRE(test::eventually([&] { return rig.loop.reply_to(*id).has_value(); }));
@@ -97,7 +98,8 @@ rapidjson::Document csms_call(Rig& rig, const std::string& action, const std::st
 }
 
 /// SetVariablesRequest for one OCPPCommCtrlr variable; its attributeStatus.
-std::string set_comm_variable(Rig& rig, const std::string& variable, const std::string& value) {
+std::string set_comm_variable(NetworkRig& rig, const std::string& variable,
+                              const std::string& value) {
   auto p = csms_call(rig, "SetVariables",
                      R"({"setVariableData":[{"component":{"name":"OCPPCommCtrlr"},)"
                      R"("variable":{"name":")" +
@@ -110,7 +112,7 @@ struct Attempt {
   std::string url;
   int conn = 0;
 };
-std::vector<Attempt> attempts_from(const Rig& rig, std::size_t from) {
+std::vector<Attempt> attempts_from(const NetworkRig& rig, std::size_t from) {
   std::vector<Attempt> out;
   const auto all = rig.loop.attempts("CS-N");
   for (std::size_t i = from; i < all.size(); ++i) out.push_back({all[i].options.url, all[i].conn});
@@ -118,7 +120,7 @@ std::vector<Attempt> attempts_from(const Rig& rig, std::size_t from) {
 }
 
 /// The BootNotificationRequests on the connection of an attempt.
-std::size_t boots_on(const Rig& rig, const Attempt& a) {
+std::size_t boots_on(const NetworkRig& rig, const Attempt& a) {
   std::size_t n = 0;
   for (const auto& c : rig.loop.calls("BootNotification", "CS-N"))
     if (c.conn == a.conn) ++n;
@@ -126,7 +128,7 @@ std::size_t boots_on(const Rig& rig, const Attempt& a) {
 }
 
 /// The BootNotificationRequests on connections to `url` among the attempts from `from` on.
-std::size_t boots_at(const Rig& rig, std::size_t from, const std::string& url) {
+std::size_t boots_at(const NetworkRig& rig, std::size_t from, const std::string& url) {
   std::size_t n = 0;
   for (const auto& a : attempts_from(rig, from))
     if (starts_with(a.url, url)) n += boots_on(rig, a);
@@ -145,7 +147,7 @@ std::string active_network_profile(const ChargingStation& cs) {
 /// Steps 1 to 6 of TC_B_45, TC_B_46 and TC_B_49 on a booted station: SetNetworkProfile
 /// slot 2 with the second URL (Accepted, B09.FR.01), NetworkConfigurationPriority "2,1"
 /// (Accepted or RebootRequired), Reset OnIdle (Accepted); the firmware's reset hook ran.
-void migrate_and_reset(Rig& rig, test::Seen& seen) {
+void migrate_and_reset(NetworkRig& rig, test::Seen& seen) {
   auto p = csms_call(rig, "SetNetworkProfile",
                      R"({"configurationSlot":2,"connectionData":{"ocppVersion":"OCPP20",)"
                      R"("ocppTransport":"JSON","ocppCsmsUrl":")" +
@@ -174,10 +176,10 @@ TEST_CASE(
     "charging station: B09.FR.01 B10.FR.04 B10.FR.06 TC_B_45: migrates to slot 2 after the reset",
     "[v201][charging_station]") {
   test::ScratchDir dir;
-  Rig rig;
+  NetworkRig rig;
   test::Seen seen;
   auto cs = make_cs(rig, dir.file("cs.db"), reset_hooks(seen));
-  REQUIRE(test::eventually([&] { return accepted(*cs); }));
+  REQUIRE(test::eventually([&] { return network_accepted(*cs); }));
   REQUIRE(boots_at(rig, 0, kFirstUrl) == 1);
   CHECK(active_network_profile(*cs) == "1");
   migrate_and_reset(rig, seen);
@@ -187,7 +189,8 @@ TEST_CASE(
   cs = make_cs(rig, dir.file("cs.db"));
   // 7. Booted, connected with the profile of slot 2 (B10.FR.04: the first entry of
   // NetworkConfigurationPriority).
-  REQUIRE(test::eventually([&] { return boots_at(rig, from, kSecondUrl) == 1 && accepted(*cs); }));
+  REQUIRE(test::eventually(
+      [&] { return boots_at(rig, from, kSecondUrl) == 1 && network_accepted(*cs); }));
   CHECK(boots_at(rig, from, kFirstUrl) == 0);
   CHECK(active_network_profile(*cs) == "2");
   // B10.FR.04, B10.FR.06: the first attempt after the restart is the new slot's, at once.
@@ -205,10 +208,10 @@ TEST_CASE(
     "times, then slot 1",
     "[v201][charging_station]") {
   test::ScratchDir dir;
-  Rig rig;
+  NetworkRig rig;
   test::Seen seen;
   auto cs = make_cs(rig, dir.file("cs.db"), reset_hooks(seen));
-  REQUIRE(test::eventually([&] { return accepted(*cs); }));
+  REQUIRE(test::eventually([&] { return network_accepted(*cs); }));
   // Configuration State: NetworkProfileConnectionAttempts 2.
   CHECK(set_comm_variable(rig, "NetworkProfileConnectionAttempts", "2") == "Accepted");
   migrate_and_reset(rig, seen);
@@ -217,7 +220,8 @@ TEST_CASE(
   const std::size_t from = rig.loop.attempts("CS-N").size();
   cs = make_cs(rig, dir.file("cs.db"));
   // 8. The station falls back to the next slot, the configured connection, and boots there.
-  REQUIRE(test::eventually([&] { return boots_at(rig, from, kFirstUrl) == 1 && accepted(*cs); }));
+  REQUIRE(test::eventually(
+      [&] { return boots_at(rig, from, kFirstUrl) == 1 && network_accepted(*cs); }));
   // B10.FR.04: slot 2 first; B10.FR.03: NetworkProfileConnectionAttempts attempts there;
   // then the next entry, slot 1, which connects at its first attempt.
   const auto tried = attempts_from(rig, from);
@@ -232,10 +236,10 @@ TEST_CASE(
 TEST_CASE("charging station: B10.FR.07 TC_B_49: every slot failed, back to the previous profile",
           "[v201][charging_station]") {
   test::ScratchDir dir;
-  Rig rig;
+  NetworkRig rig;
   test::Seen seen;
   auto cs = make_cs(rig, dir.file("cs.db"), reset_hooks(seen));
-  REQUIRE(test::eventually([&] { return accepted(*cs); }));
+  REQUIRE(test::eventually([&] { return network_accepted(*cs); }));
   // Configuration State: NetworkProfileConnectionAttempts 1 (the back-off is the
   // configuration's: backoff_min).
   CHECK(set_comm_variable(rig, "NetworkProfileConnectionAttempts", "1") == "Accepted");
@@ -248,7 +252,8 @@ TEST_CASE("charging station: B10.FR.07 TC_B_49: every slot failed, back to the p
   cs = make_cs(rig, dir.file("cs.db"));
   // 7. to 12.: slot 2 tried once, then the previous configuration, refused, then again after
   // the back-off, accepted; 13. Booted.
-  REQUIRE(test::eventually([&] { return boots_at(rig, from, kFirstUrl) == 1 && accepted(*cs); }));
+  REQUIRE(test::eventually(
+      [&] { return boots_at(rig, from, kFirstUrl) == 1 && network_accepted(*cs); }));
   const auto tried = attempts_from(rig, from);
   REQUIRE(tried.size() == 3);
   CHECK(tried[0].url == kSecondUrl + "/CS-N");

@@ -7,7 +7,7 @@
 #include <catch2/catch.hpp>
 #include <map>
 
-#include "v201/harness.hpp"
+#include "v201/auth_helpers.hpp"
 
 using namespace ocpp::v201;
 using test::v201::energy_transfer_started;
@@ -48,23 +48,11 @@ struct Tokens {
   }
 };
 
-/// What the authorization hook was told: (evseId, idToken, status).
-struct Told {
-  int evse;
-  std::string id_token;
-  AuthorizationStatusEnumType status;
-};
+using test::v201::Told;
 
-void record_authorizations(Harness& h, std::vector<Told>& told) {
-  h.hooks.authorization = [&told](int evse, const IdTokenType& t, const IdTokenInfoType& info) {
-    told.push_back({evse, t.idToken, info.status});
-  };
-}
+using test::v201::record_authorizations;
 
-void present(Harness& h, const std::string& id) {
-  REQUIRE(h.engine().present_id_token(1, iso14443(id), h.now()) == std::error_code{});
-  h.pump();
-}
+using test::v201::present;
 
 /// Part 6 reusable state EVConnectedPreSession at connector 1 of EVSE 1 (default TxStartPoint
 /// PowerPathClosed): StatusNotificationRequest Occupied, no transaction yet.
@@ -97,19 +85,7 @@ void id_token_cached(Harness& h, const std::string& id, bool accepted) {
   REQUIRE(!h.engine().transaction_id(1));
 }
 
-/// SendLocalListRequest Full with one entry per (idToken, idTokenInfo JSON); Accepted.
-void send_list(Harness& h, const std::vector<std::pair<std::string, std::string>>& entries) {
-  std::string list;
-  for (const auto& [id, info] : entries) {
-    if (!list.empty()) list += ',';
-    list +=
-        R"({"idToken":{"idToken":")" + id + R"(","type":"ISO14443"},"idTokenInfo":)" + info + "}";
-  }
-  REQUIRE(result_status(
-              h.csms_call("sll", "SendLocalList",
-                          R"({"versionNumber":1,"updateType":"Full","localAuthorizationList":[)" +
-                              list + "]}")) == "Accepted");
-}
+using test::v201::send_list;
 
 }  // namespace
 

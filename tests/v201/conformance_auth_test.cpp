@@ -5,7 +5,7 @@
 // messages field by field.
 #include <catch2/catch.hpp>
 
-#include "v201/harness.hpp"
+#include "v201/auth_helpers.hpp"
 
 using namespace ocpp::v201;
 using test::v201::energy_transfer_started;
@@ -20,32 +20,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// SendLocalListRequest Full with one entry per (idToken, idTokenInfo JSON); Accepted.
-void send_list(Harness& h, const std::vector<std::pair<std::string, std::string>>& entries) {
-  std::string list;
-  for (const auto& [id, info] : entries) {
-    if (!list.empty()) list += ',';
-    list +=
-        R"({"idToken":{"idToken":")" + id + R"(","type":"ISO14443"},"idTokenInfo":)" + info + "}";
-  }
-  REQUIRE(result_status(
-              h.csms_call("sll", "SendLocalList",
-                          R"({"versionNumber":1,"updateType":"Full","localAuthorizationList":[)" +
-                              list + "]}")) == "Accepted");
-}
+using test::v201::send_list;
 
-/// What the authorization hook was told: (evseId, idToken, status).
-struct Told {
-  int evse;
-  std::string id_token;
-  AuthorizationStatusEnumType status;
-};
+using test::v201::Told;
 
-void record_authorizations(Harness& h, std::vector<Told>& told) {
-  h.hooks.authorization = [&told](int evse, const IdTokenType& t, const IdTokenInfoType& info) {
-    told.push_back({evse, t.idToken, info.status});
-  };
-}
+using test::v201::record_authorizations;
 
 }  // namespace
 

@@ -20,9 +20,7 @@ namespace {
 
 constexpr int kDeviation = 10;  // <Configured max time deviation>, s
 
-std::string at(const Harness& h, std::chrono::seconds offset) {
-  return ocpp::format_datetime(h.now().wall + offset);
-}
+using test::v201::at;
 
 /// The payload of our answer to the CSMS's CALL (the test fails unless it is a CALLRESULT).
 std::string result_payload(const std::optional<std::string>& reply) {
@@ -43,7 +41,7 @@ std::string get_composite(Harness& h, int evse, int duration) {
 }
 
 /// SetChargingProfileRequest; the status of our answer.
-std::string set_profile(Harness& h, int evse, const std::string& profile) {
+std::string set_charging_profile_status(Harness& h, int evse, const std::string& profile) {
   static int n = 0;
   return result_status(h.csms_call(
       "scp-" + std::to_string(++n), "SetChargingProfile",
@@ -95,15 +93,16 @@ TEST_CASE("v201 K10.FR.07 TC_K_09: ClearChargingProfile of a TxDefaultProfile du
   set_variable(h, "SmartChargingCtrlr", "LimitChangeSignificance", "1.0");
   // Memory State: a TxDefaultProfile on EVSE 1: Absolute, stackLevel 0, valid from now - the
   // deviation to now + the deviation + 401 s, starting now, 400 s + the deviation of 6 A.
-  CHECK(set_profile(h, 1,
-                    R"({"id":1,"stackLevel":0,"chargingProfilePurpose":"TxDefaultProfile",)"
-                    R"("chargingProfileKind":"Absolute","validFrom":")" +
-                        at(h, -std::chrono::seconds(kDeviation)) + R"(","validTo":")" +
-                        at(h, std::chrono::seconds(kDeviation + 401)) +
-                        R"(","chargingSchedule":[{"id":1,"startSchedule":")" + at(h, 0s) +
-                        R"(","duration":)" + std::to_string(400 + kDeviation) +
-                        R"(,"chargingRateUnit":"A","chargingSchedulePeriod":[)"
-                        R"({"startPeriod":0,"limit":6,"numberPhases":3}]}]})") == "Accepted");
+  CHECK(set_charging_profile_status(
+            h, 1,
+            R"({"id":1,"stackLevel":0,"chargingProfilePurpose":"TxDefaultProfile",)"
+            R"("chargingProfileKind":"Absolute","validFrom":")" +
+                at(h, -std::chrono::seconds(kDeviation)) + R"(","validTo":")" +
+                at(h, std::chrono::seconds(kDeviation + 401)) +
+                R"(","chargingSchedule":[{"id":1,"startSchedule":")" + at(h, 0s) +
+                R"(","duration":)" + std::to_string(400 + kDeviation) +
+                R"(,"chargingRateUnit":"A","chargingSchedulePeriod":[)"
+                R"({"startPeriod":0,"limit":6,"numberPhases":3}]}]})") == "Accepted");
   // Charging State: EnergyTransferStarted.
   energy_transfer_started(h, 1, "TAG1");
   REQUIRE(!limits.empty());
@@ -149,15 +148,16 @@ TEST_CASE("v201 K01.FR.32 TC_K_28: a TxDefaultProfile set during a transaction a
   // from now - the deviation to now + the deviation + 300 s, startSchedule now - the
   // deviation, one period: startPeriod 0, limit 6, numberPhases 3.
   // 2. SetChargingProfileResponse status Accepted.
-  CHECK(set_profile(h, 1,
-                    R"({"id":28,"stackLevel":0,"chargingProfilePurpose":"TxDefaultProfile",)"
-                    R"("chargingProfileKind":"Absolute","validFrom":")" +
-                        at(h, -std::chrono::seconds(kDeviation)) + R"(","validTo":")" +
-                        at(h, std::chrono::seconds(kDeviation + 300)) +
-                        R"(","chargingSchedule":[{"id":1,"startSchedule":")" +
-                        at(h, -std::chrono::seconds(kDeviation)) +
-                        R"(","duration":300,"chargingRateUnit":"A","chargingSchedulePeriod":[)"
-                        R"({"startPeriod":0,"limit":6,"numberPhases":3}]}]})") == "Accepted");
+  CHECK(set_charging_profile_status(
+            h, 1,
+            R"({"id":28,"stackLevel":0,"chargingProfilePurpose":"TxDefaultProfile",)"
+            R"("chargingProfileKind":"Absolute","validFrom":")" +
+                at(h, -std::chrono::seconds(kDeviation)) + R"(","validTo":")" +
+                at(h, std::chrono::seconds(kDeviation + 300)) +
+                R"(","chargingSchedule":[{"id":1,"startSchedule":")" +
+                at(h, -std::chrono::seconds(kDeviation)) +
+                R"(","duration":300,"chargingRateUnit":"A","chargingSchedulePeriod":[)"
+                R"({"startPeriod":0,"limit":6,"numberPhases":3}]}]})") == "Accepted");
   // K01.FR.32: the transaction goes on with the new TxDefaultProfile.
   CHECK(h.engine().transaction_id(1) == tx);
   CHECK(limits.back() == 6);
@@ -176,13 +176,14 @@ TEST_CASE("v201 K01.FR.36 TC_K_21: a profile valid from the future is not active
   // 1. SetChargingProfileRequest: TxDefaultProfile, Relative, evseId 1, validFrom now + 300 s,
   // no validTo, no startSchedule, one period: startPeriod 0, limit 6, numberPhases 3.
   // 2. SetChargingProfileResponse status Accepted.
-  CHECK(set_profile(h, 1,
-                    R"({"id":21,"stackLevel":0,"chargingProfilePurpose":"TxDefaultProfile",)"
-                    R"("chargingProfileKind":"Relative","validFrom":")" +
-                        at(h, 300s) +
-                        R"(","chargingSchedule":[{"id":1,"chargingRateUnit":"A",)"
-                        R"("chargingSchedulePeriod":[{"startPeriod":0,"limit":6,)"
-                        R"("numberPhases":3}]}]})") == "Accepted");
+  CHECK(set_charging_profile_status(
+            h, 1,
+            R"({"id":21,"stackLevel":0,"chargingProfilePurpose":"TxDefaultProfile",)"
+            R"("chargingProfileKind":"Relative","validFrom":")" +
+                at(h, 300s) +
+                R"(","chargingSchedule":[{"id":1,"chargingRateUnit":"A",)"
+                R"("chargingSchedulePeriod":[{"startPeriod":0,"limit":6,)"
+                R"("numberPhases":3}]}]})") == "Accepted");
   // x: the time between the SetChargingProfileRequest and the GetCompositeScheduleRequest.
   constexpr int x = 20;
   h.advance(std::chrono::seconds(x));

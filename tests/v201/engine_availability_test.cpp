@@ -24,7 +24,7 @@ std::vector<std::tuple<int, int, std::string>> statuses(const Harness& h, std::s
   return out;
 }
 
-using S = std::vector<std::tuple<int, int, std::string>>;
+using Notified = std::vector<std::tuple<int, int, std::string>>;
 
 }  // namespace
 
@@ -45,7 +45,7 @@ TEST_CASE("v201 G03.FR.02 G03.FR.04 G03.FR.06 G03.FR.07: an EVSE Inoperative and
                                   R"({"operationalStatus":"Inoperative","evse":{"id":2}})")) ==
         "Accepted");
   // The Faulted connector stays Faulted; EVSE 1 is untouched.
-  CHECK(statuses(h, from) == S{{2, 1, "Unavailable"}, {2, 2, "Unavailable"}});
+  CHECK(statuses(h, from) == Notified{{2, 1, "Unavailable"}, {2, 2, "Unavailable"}});
   CHECK(*h.engine().connector_status(2, 1) == ConnectorStatusEnumType::Unavailable);
   CHECK(*h.engine().connector_status(1, 1) == ConnectorStatusEnumType::Available);
   // The firmware's changes while Inoperative are kept, not reported.
@@ -58,7 +58,7 @@ TEST_CASE("v201 G03.FR.02 G03.FR.04 G03.FR.06 G03.FR.07: an EVSE Inoperative and
   CHECK(result_status(h.csms_call("a2", "ChangeAvailability",
                                   R"({"operationalStatus":"Operative","evse":{"id":2}})")) ==
         "Accepted");
-  CHECK(statuses(h, from) == S{{2, 1, "Available"}, {2, 2, "Available"}});
+  CHECK(statuses(h, from) == Notified{{2, 1, "Available"}, {2, 2, "Available"}});
   REQUIRE(hooked.size() == 6);
   CHECK(hooked[2] == std::make_tuple(2, 1, ConnectorStatusEnumType::Unavailable));
 }
@@ -86,7 +86,7 @@ TEST_CASE("v201 G03: one connector Inoperative", "[v201][availability]") {
             "a1", "ChangeAvailability",
             R"({"operationalStatus":"Inoperative","evse":{"id":1,"connectorId":2}})")) ==
         "Accepted");
-  CHECK(statuses(h, from) == S{{1, 2, "Unavailable"}});
+  CHECK(statuses(h, from) == Notified{{1, 2, "Unavailable"}});
 }
 
 TEST_CASE("v201 G04.FR.01 G04.FR.05 G04.FR.07 G04.FR.08: the whole station",
@@ -97,7 +97,7 @@ TEST_CASE("v201 G04.FR.01 G04.FR.05 G04.FR.07 G04.FR.08: the whole station",
   auto from = h.calls.size();
   CHECK(result_status(h.csms_call("a1", "ChangeAvailability",
                                   R"({"operationalStatus":"Inoperative"})")) == "Accepted");
-  CHECK(statuses(h, from) == S{{1, 1, "Unavailable"}, {2, 1, "Unavailable"}});
+  CHECK(statuses(h, from) == Notified{{1, 1, "Unavailable"}, {2, 1, "Unavailable"}});
   from = h.calls.size();
   // An EVSE set Inoperative on its own stays so when the station is Operative again.
   CHECK(result_status(h.csms_call("a2", "ChangeAvailability",
@@ -106,7 +106,7 @@ TEST_CASE("v201 G04.FR.01 G04.FR.05 G04.FR.07 G04.FR.08: the whole station",
   CHECK(h.calls.size() == from);
   CHECK(result_status(h.csms_call("a3", "ChangeAvailability",
                                   R"({"operationalStatus":"Operative"})")) == "Accepted");
-  CHECK(statuses(h, from) == S{{1, 1, "Available"}});
+  CHECK(statuses(h, from) == Notified{{1, 1, "Available"}});
 }
 
 TEST_CASE("v201 G03.FR.08 G04.FR.09 B01.FR.07: the availability set survives a reboot",
@@ -122,7 +122,7 @@ TEST_CASE("v201 G03.FR.08 G04.FR.09 B01.FR.07: the availability set survives a r
   CHECK(*h.engine().connector_status(2, 1) == ConnectorStatusEnumType::Unavailable);
   auto from = h.calls.size();
   h.connect();
-  CHECK(statuses(h, from) == S{{1, 1, "Available"}, {2, 1, "Unavailable"}});
+  CHECK(statuses(h, from) == Notified{{1, 1, "Available"}, {2, 1, "Unavailable"}});
   CHECK(result_status(h.csms_call("a2", "ChangeAvailability",
                                   R"({"operationalStatus":"Operative","evse":{"id":2}})")) ==
         "Accepted");
@@ -158,5 +158,5 @@ TEST_CASE(
   CHECK(h.calls.size() == 1);
   h.boot_answer("Accepted", 300);
   h.advance(60s);
-  CHECK(statuses(h) == S{{1, 1, "Unavailable"}});
+  CHECK(statuses(h) == Notified{{1, 1, "Unavailable"}});
 }

@@ -15,8 +15,8 @@ using namespace std::chrono_literals;
 namespace {
 
 /// A harness whose charging_limit hook records the last limit per EVSE.
-struct Station {
-  explicit Station(std::vector<int> evses = {1}) : h(std::move(evses)) {
+struct LimitsStation {
+  explicit LimitsStation(std::vector<int> evses = {1}) : h(std::move(evses)) {
     h.hooks.charging_limit = [this](int evse, double limit, ChargingRateUnitEnumType,
                                     std::optional<std::int32_t>) { limits[evse] = limit; };
   }
@@ -63,13 +63,7 @@ std::vector<std::string> actions(const Harness& h) {
   return out;
 }
 
-std::string start_tx(Harness& h, int evse) {
-  set_variable(h, "TxCtrlr", "TxStartPoint", "EVConnected");
-  REQUIRE(h.engine().plug_in(evse, 1, h.now()) == std::error_code{});
-  h.pump();
-  REQUIRE(h.engine().transaction_id(evse));
-  return *h.engine().transaction_id(evse);
-}
+using test::v201::start_tx;
 
 /// GetChargingProfiles with a payload; the ReportChargingProfilesRequests it led to.
 std::vector<test::v201::SentCall> get_profiles(Harness& h, const std::string& request,
@@ -81,14 +75,15 @@ std::vector<test::v201::SentCall> get_profiles(Harness& h, const std::string& re
   return h.calls_of("ReportChargingProfiles");
 }
 
-std::error_code set(Station& s, int evse, ChargingLimitSourceEnumType source,
-                    ChargingScheduleType schedule, std::optional<bool> critical = std::nullopt) {
+std::error_code set_limit(LimitsStation& s, int evse, ChargingLimitSourceEnumType source,
+                          ChargingScheduleType schedule,
+                          std::optional<bool> critical = std::nullopt) {
   auto ec = s.e().set_external_limit(evse, source, schedule, s.h.now(), critical);
   s.h.pump();
   return ec;
 }
 
-std::error_code release(Station& s, int evse, ChargingLimitSourceEnumType source) {
+std::error_code release(LimitsStation& s, int evse, ChargingLimitSourceEnumType source) {
   auto ec = s.e().release_external_limit(evse, source, s.h.now());
   s.h.pump();
   return ec;
@@ -103,11 +98,11 @@ TEST_CASE(
     "v201 K12.FR.01 K12.FR.02 K12.FR.04 K12.FR.05 TC_K_52: an external limit on the grid "
     "connection, reported as ChargingStationExternalConstraints",
     "[v201][external_limits]") {
-  Station s({1, 1});
+  LimitsStation s({1, 1});
   s.start();
   CHECK(s.limits[0] == 64);  // without profiles: 2 x max_current
   s.h.calls.clear();
-  REQUIRE(set(s, 0, EMS, amps({{0, 20}}), true) == std::error_code{});
+  REQUIRE(set_limit(s, 0, EMS, amps({{0, 20}}), true) == std::error_code{});
   // K12.FR.01: the station and every EVSE are bounded by it at once.
   CHECK(s.limits[0] == 20);
   CHECK(s.limits[1] == 20);
@@ -156,11 +151,11 @@ TEST_CASE(
 
 TEST_CASE("v201 K11.FR.03 K12.FR.03: NotifyChargingLimitWithSchedules true carries the schedule",
           "[v201][external_limits]") {
-  Station s({1, 1});
+  LimitsStation s({1, 1});
   s.start();
   set_variable(s.h, "SmartChargingCtrlr", "NotifyChargingLimitWithSchedules", "true");
   s.h.calls.clear();
-  REQUIRE(set(s, 2, SO, amps({{0, 16}, {600, 8}})) == std::error_code{});
+  REQUIRE(set_limit(s, 2, SO, amps({{0, 16}, {600, 8}})) == std::error_code{});
   const auto n = s.h.calls_of("NotifyChargingLimit");
   REQUIRE(n.size() == 1);
   CHECK(field(n[0], "evseId") == "2");
@@ -179,27 +174,27 @@ TEST_CASE("v201 K11.FR.03 K12.FR.03: NotifyChargingLimitWithSchedules true carri
 
 TEST_CASE("v201 K11.FR.02 K12.FR.02: LimitChangeSignificance against the limit the CSMS was sent",
           "[v201][external_limits]") {
-  Station s;
+  LimitsStation s;
   s.start();
   set_variable(s.h, "SmartChargingCtrlr", "LimitChangeSignificance", "10");
   s.h.calls.clear();
-  REQUIRE(set(s, 1, EMS, amps({{0, 20}})) == std::error_code{});
+  REQUIRE(set_limit(s, 1, EMS, amps({{0, 20}})) == std::error_code{});
   CHECK(s.h.calls_of("NotifyChargingLimit").size() == 1);
   // 5 % of 20: not sent, but in effect.
-  REQUIRE(set(s, 1, EMS, amps({{0, 21}})) == std::error_code{});
+  REQUIRE(set_limit(s, 1, EMS, amps({{0, 21}})) == std::error_code{});
   CHECK(s.h.calls_of("NotifyChargingLimit").size() == 1);
   CHECK(s.limits[1] == 21);
   // 21.5 is 7.5 % from 20 (the last sent), 2.4 % from 21: still not sent.
-  REQUIRE(set(s, 1, EMS, amps({{0, 21.5}})) == std::error_code{});
+  REQUIRE(set_limit(s, 1, EMS, amps({{0, 21.5}})) == std::error_code{});
   CHECK(s.h.calls_of("NotifyChargingLimit").size() == 1);
   // 23 is 15 % from 20: sent, although only 7 % from the last set.
-  REQUIRE(set(s, 1, EMS, amps({{0, 23}})) == std::error_code{});
+  REQUIRE(set_limit(s, 1, EMS, amps({{0, 23}})) == std::error_code{});
   REQUIRE(s.h.calls_of("NotifyChargingLimit").size() == 2);
   // A later period that differs significantly counts as well.
-  REQUIRE(set(s, 1, EMS, amps({{0, 23}, {300, 6}})) == std::error_code{});
+  REQUIRE(set_limit(s, 1, EMS, amps({{0, 23}, {300, 6}})) == std::error_code{});
   CHECK(s.h.calls_of("NotifyChargingLimit").size() == 3);
   // The same limit again: nothing.
-  REQUIRE(set(s, 1, EMS, amps({{0, 23}, {300, 6}})) == std::error_code{});
+  REQUIRE(set_limit(s, 1, EMS, amps({{0, 23}, {300, 6}})) == std::error_code{});
   CHECK(s.h.calls_of("NotifyChargingLimit").size() == 3);
 }
 
@@ -207,11 +202,12 @@ TEST_CASE(
     "v201 K11.FR.01 K11.FR.04 K11.FR.05: during a transaction, Notify then "
     "TransactionEvent ChargingRateChanged",
     "[v201][external_limits]") {
-  Station s({1, 1});
+  LimitsStation s({1, 1});
   s.start();
   const std::string tx = start_tx(s.h, 1);
   s.h.calls.clear();
-  REQUIRE(set(s, 1, ChargingLimitSourceEnumType::Other, amps({{0, 10}})) == std::error_code{});
+  REQUIRE(set_limit(s, 1, ChargingLimitSourceEnumType::Other, amps({{0, 10}})) ==
+          std::error_code{});
   CHECK(s.limits[1] == 10);  // K11.FR.01
   // K11 scenario: NotifyChargingLimitRequest (step 4), then the TransactionEventRequest (6).
   REQUIRE(actions(s.h) == std::vector<std::string>{"NotifyChargingLimit", "TransactionEvent"});
@@ -224,20 +220,20 @@ TEST_CASE(
   CHECK(field(te, "transactionInfo.transactionId") == tx);
   // EVSE 2 has no transaction; a limit on it changes nothing for EVSE 1's transaction.
   s.h.calls.clear();
-  REQUIRE(set(s, 2, EMS, amps({{0, 6}})) == std::error_code{});
+  REQUIRE(set_limit(s, 2, EMS, amps({{0, 6}})) == std::error_code{});
   CHECK(actions(s.h) == std::vector<std::string>{"NotifyChargingLimit"});
   // A limit above what the EVSE may take anyway (32 A) does not change its rate.
   s.h.calls.clear();
-  REQUIRE(set(s, 0, SO, amps({{0, 40}})) == std::error_code{});
+  REQUIRE(set_limit(s, 0, SO, amps({{0, 40}})) == std::error_code{});
   CHECK(actions(s.h) == std::vector<std::string>{"NotifyChargingLimit"});
 }
 
 TEST_CASE("v201 K13.FR.01 K13.FR.02 K13.FR.03: release of an external limit",
           "[v201][external_limits]") {
-  Station s({1, 1});
+  LimitsStation s({1, 1});
   s.start();
   start_tx(s.h, 2);
-  REQUIRE(set(s, 2, EMS, amps({{0, 10}})) == std::error_code{});
+  REQUIRE(set_limit(s, 2, EMS, amps({{0, 10}})) == std::error_code{});
   CHECK(s.limits[2] == 10);
   s.h.calls.clear();
   REQUIRE(release(s, 2, EMS) == std::error_code{});
@@ -254,7 +250,7 @@ TEST_CASE("v201 K13.FR.01 K13.FR.02 K13.FR.03: release of an external limit",
   // Nothing left to release.
   CHECK(release(s, 2, EMS) == ocpp::make_error_code(ocpp::Errc::invalid_state));
   // On the grid connection, no transaction touched: ClearedChargingLimit without evseId only.
-  REQUIRE(set(s, 0, SO, amps({{0, 50}})) == std::error_code{});
+  REQUIRE(set_limit(s, 0, SO, amps({{0, 50}})) == std::error_code{});
   s.h.calls.clear();
   REQUIRE(release(s, 0, SO) == std::error_code{});
   REQUIRE(actions(s.h) == std::vector<std::string>{"ClearedChargingLimit"});
@@ -266,9 +262,9 @@ TEST_CASE(
     "v201 K01.FR.22 K10.FR.08 K10.FR.09: the CSMS cannot replace or clear an external "
     "constraint",
     "[v201][external_limits]") {
-  Station s;
+  LimitsStation s;
   s.start();
-  REQUIRE(set(s, 1, EMS, amps({{0, 10}})) == std::error_code{});
+  REQUIRE(set_limit(s, 1, EMS, amps({{0, 10}})) == std::error_code{});
   std::string status;
   auto reports = get_profiles(s.h, R"({"requestId":1,"chargingProfile":{}})", status);
   REQUIRE(reports.size() == 1);
@@ -306,14 +302,14 @@ TEST_CASE(
 
 TEST_CASE("v201 K11 K12 SC.01: limits of two sources on one EVSE: the lower applies",
           "[v201][external_limits]") {
-  Station s;
+  LimitsStation s;
   s.start();
-  REQUIRE(set(s, 1, EMS, amps({{0, 20}})) == std::error_code{});
-  REQUIRE(set(s, 1, SO, amps({{0, 12}})) == std::error_code{});
+  REQUIRE(set_limit(s, 1, EMS, amps({{0, 20}})) == std::error_code{});
+  REQUIRE(set_limit(s, 1, SO, amps({{0, 12}})) == std::error_code{});
   CHECK(s.limits[1] == 12);
-  REQUIRE(set(s, 1, EMS, amps({{0, 8}})) == std::error_code{});  // newer, lower
+  REQUIRE(set_limit(s, 1, EMS, amps({{0, 8}})) == std::error_code{});  // newer, lower
   CHECK(s.limits[1] == 8);
-  REQUIRE(set(s, 1, EMS, amps({{0, 25}})) == std::error_code{});  // newer, higher
+  REQUIRE(set_limit(s, 1, EMS, amps({{0, 25}})) == std::error_code{});  // newer, higher
   CHECK(s.limits[1] == 12);
   REQUIRE(release(s, 1, SO) == std::error_code{});
   CHECK(s.limits[1] == 25);
@@ -325,13 +321,13 @@ TEST_CASE("v201 K11 K12 SC.01: limits of two sources on one EVSE: the lower appl
 
 TEST_CASE("v201 K11 K12 K13 offline: the CSMS hears the current state after the reconnect",
           "[v201][external_limits]") {
-  Station s({1, 1});
+  LimitsStation s({1, 1});
   s.start();
   // Set while offline: nothing queued, the current limit told once the CSMS is back.
   s.h.disconnect();
-  REQUIRE(set(s, 1, EMS, amps({{0, 20}})) == std::error_code{});
+  REQUIRE(set_limit(s, 1, EMS, amps({{0, 20}})) == std::error_code{});
   CHECK(s.limits[1] == 20);  // in effect offline too
-  REQUIRE(set(s, 1, EMS, amps({{0, 16}})) == std::error_code{});
+  REQUIRE(set_limit(s, 1, EMS, amps({{0, 16}})) == std::error_code{});
   s.h.calls.clear();
   s.h.connect();
   auto n = s.h.calls_of("NotifyChargingLimit");
@@ -355,7 +351,7 @@ TEST_CASE("v201 K11 K12 K13 offline: the CSMS hears the current state after the 
   CHECK(s.h.calls_of("NotifyChargingLimit").empty());
   // Set and released within one offline period: the CSMS never knew it, nothing is sent.
   s.h.disconnect();
-  REQUIRE(set(s, 2, SO, amps({{0, 20}})) == std::error_code{});
+  REQUIRE(set_limit(s, 2, SO, amps({{0, 20}})) == std::error_code{});
   REQUIRE(release(s, 2, SO) == std::error_code{});
   s.h.calls.clear();
   s.h.connect();
@@ -367,10 +363,10 @@ TEST_CASE(
     "v201 K11 K12: a NotifyChargingLimitRequest without an answer is sent again after the "
     "reconnect; before the first Accepted the limit waits",
     "[v201][external_limits]") {
-  Station s;
+  LimitsStation s;
   s.h.start();
   // Before the first connection: told after the BootNotificationResponse Accepted.
-  REQUIRE(set(s, 0, EMS, amps({{0, 30}})) == std::error_code{});
+  REQUIRE(set_limit(s, 0, EMS, amps({{0, 30}})) == std::error_code{});
   s.h.connect();
   REQUIRE(s.h.calls_of("NotifyChargingLimit").size() == 1);
   CHECK(s.h.calls.front().action == "BootNotification");
@@ -378,7 +374,7 @@ TEST_CASE(
   s.h.policy["NotifyChargingLimit"] = [](const test::v201::SentCall&) {
     return std::optional<std::string>();
   };
-  REQUIRE(set(s, 0, EMS, amps({{0, 10}})) == std::error_code{});
+  REQUIRE(set_limit(s, 0, EMS, amps({{0, 10}})) == std::error_code{});
   REQUIRE(s.h.calls_of("NotifyChargingLimit").size() == 2);
   s.h.disconnect();
   s.h.policy.erase("NotifyChargingLimit");
@@ -391,9 +387,9 @@ TEST_CASE(
     "v201 K11 K12 K13: external limits and what the CSMS acknowledged persist across a "
     "restart",
     "[v201][external_limits]") {
-  Station s;
+  LimitsStation s;
   s.start();
-  REQUIRE(set(s, 1, SO, amps({{0, 12}})) == std::error_code{});
+  REQUIRE(set_limit(s, 1, SO, amps({{0, 12}})) == std::error_code{});
   REQUIRE(s.h.calls_of("NotifyChargingLimit").size() == 1);
   s.h.restart();
   s.h.calls.clear();
@@ -411,31 +407,31 @@ TEST_CASE(
 
 TEST_CASE("v201 K11 K12 K13: set_external_limit and release_external_limit errors",
           "[v201][external_limits]") {
-  Station s({1, 1});
+  LimitsStation s({1, 1});
   s.start();
   s.h.calls.clear();
   using ocpp::Errc;
   using ocpp::make_error_code;
   // K11.FR.05, K12.FR.04: CSO is the CSMS's.
-  CHECK(set(s, 1, ChargingLimitSourceEnumType::CSO, amps({{0, 10}})) ==
+  CHECK(set_limit(s, 1, ChargingLimitSourceEnumType::CSO, amps({{0, 10}})) ==
         make_error_code(Errc::invalid_argument));
   CHECK(release(s, 1, ChargingLimitSourceEnumType::CSO) == make_error_code(Errc::invalid_argument));
-  CHECK(set(s, 3, EMS, amps({{0, 10}})) == make_error_code(Errc::unknown_connector));
-  CHECK(set(s, -1, EMS, amps({{0, 10}})) == make_error_code(Errc::unknown_connector));
+  CHECK(set_limit(s, 3, EMS, amps({{0, 10}})) == make_error_code(Errc::unknown_connector));
+  CHECK(set_limit(s, -1, EMS, amps({{0, 10}})) == make_error_code(Errc::unknown_connector));
   CHECK(release(s, 3, EMS) == make_error_code(Errc::unknown_connector));
-  CHECK(set(s, 1, EMS, amps({})) == make_error_code(Errc::invalid_argument));
-  CHECK(set(s, 1, EMS, amps({{10, 10}})) == make_error_code(Errc::invalid_argument));
-  CHECK(set(s, 1, EMS, amps({{0, -1}})) == make_error_code(Errc::invalid_argument));
+  CHECK(set_limit(s, 1, EMS, amps({})) == make_error_code(Errc::invalid_argument));
+  CHECK(set_limit(s, 1, EMS, amps({{10, 10}})) == make_error_code(Errc::invalid_argument));
+  CHECK(set_limit(s, 1, EMS, amps({{0, -1}})) == make_error_code(Errc::invalid_argument));
   auto phase = amps({{0, 10}});
   phase.chargingSchedulePeriod[0].phaseToUse = 1;
-  CHECK(set(s, 1, EMS, phase) == make_error_code(Errc::invalid_argument));
+  CHECK(set_limit(s, 1, EMS, phase) == make_error_code(Errc::invalid_argument));
   std::vector<std::pair<int, double>> many;
   for (int i = 0; i < 25; ++i) many.push_back({i * 60, 10});
-  CHECK(set(s, 1, EMS, amps(many)) == make_error_code(Errc::invalid_argument));
+  CHECK(set_limit(s, 1, EMS, amps(many)) == make_error_code(Errc::invalid_argument));
   CHECK(release(s, 1, EMS) == make_error_code(Errc::invalid_state));
   // SmartChargingCtrlr.ExternalControlSignalsEnabled false: the station ignores them.
   set_variable(s.h, "SmartChargingCtrlr", "ExternalControlSignalsEnabled", "false");
-  CHECK(set(s, 1, EMS, amps({{0, 10}})) == make_error_code(Errc::invalid_state));
+  CHECK(set_limit(s, 1, EMS, amps({{0, 10}})) == make_error_code(Errc::invalid_state));
   CHECK(s.h.calls_of("NotifyChargingLimit").empty());
   CHECK(s.limits[1] == 32);
 }

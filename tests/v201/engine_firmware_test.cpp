@@ -76,7 +76,7 @@ Strings notes(const Harness& h, int id) {
   return out;
 }
 
-Strings events(const Harness& h) {
+Strings firmware_events(const Harness& h) {
   Strings out;
   for (const auto& c : h.calls_of("SecurityEventNotification")) {
     rapidjson::Document p;
@@ -107,7 +107,7 @@ TEST_CASE(
   CHECK(f.report(S::Installed, 5) == std::error_code{});
   CHECK(notes(f.h, 5) ==
         Strings{"Downloading", "Downloaded", "SignatureVerified", "Installing", "Installed"});
-  CHECK(has(events(f.h), "FirmwareUpdated"));
+  CHECK(has(firmware_events(f.h), "FirmwareUpdated"));
   // L01.FR.25: after Installed a trigger says Idle, without requestId.
   CHECK(result_status(f.h.csms_call("t1", "TriggerMessage",
                                     R"({"requestedMessage":"FirmwareStatusNotification"})")) ==
@@ -149,7 +149,7 @@ TEST_CASE(
   }
   CHECK(f.fw.downloads.empty());
   CHECK(f.h.calls_of("FirmwareStatusNotification").empty());
-  CHECK(has(events(f.h), "InvalidFirmwareSigningCertificate"));
+  CHECK(has(firmware_events(f.h), "InvalidFirmwareSigningCertificate"));
 }
 
 TEST_CASE("v201 L01.FR.21: without a SecurityProvider nothing can be verified: InvalidCertificate",
@@ -168,7 +168,7 @@ TEST_CASE(
   f.report(S::Downloaded, 4, f.pki.tampered_path);
   CHECK(notes(f.h, 4) == Strings{"Downloaded", "InvalidSignature"});
   CHECK(f.fw.installs.empty());
-  CHECK(has(events(f.h), "InvalidFirmwareSignature"));
+  CHECK(has(firmware_events(f.h), "InvalidFirmwareSignature"));
   // Finished: the firmware's later reports are refused.
   CHECK(f.report(S::Installing, 4) == make_error_code(ocpp::Errc::invalid_state));
 }
@@ -291,7 +291,7 @@ TEST_CASE(
   CHECK(f.fw.installs.size() == 1);  // not asked again: the firmware knows its outcome
   CHECK(f.report(S::Installed, 14) == std::error_code{});
   CHECK(notes(f.h, 14).back() == "Installed");
-  CHECK(has(events(f.h), "FirmwareUpdated"));
+  CHECK(has(firmware_events(f.h), "FirmwareUpdated"));
 }
 
 TEST_CASE(

@@ -12,7 +12,7 @@ namespace {
 
 using Entries = std::vector<std::pair<std::string, std::optional<std::string>>>;
 
-std::string send_list(Harness& h, const std::string& id, const std::string& payload) {
+std::string send_local_list(Harness& h, const std::string& id, const std::string& payload) {
   return result_status(h.csms_call(id, "SendLocalList", payload));
 }
 
@@ -26,10 +26,10 @@ TEST_CASE(
   h.start();
   h.connect();
   CHECK(list_version(h, "v0") == 0);  // D02.FR.02
-  CHECK(send_list(h, "s1", local_list(3, "Full", {{"A", "Accepted"}, {"B", "Accepted"}})) ==
+  CHECK(send_local_list(h, "s1", local_list(3, "Full", {{"A", "Accepted"}, {"B", "Accepted"}})) ==
         "Accepted");
   CHECK(list_version(h, "v1") == 3);
-  CHECK(send_list(h, "s2", local_list(2, "Full", {{"C", "Accepted"}})) == "Accepted");
+  CHECK(send_local_list(h, "s2", local_list(2, "Full", {{"C", "Accepted"}})) == "Accepted");
   CHECK(list_version(h, "v2") == 2);  // a Full list sets any version
   CHECK_FALSE(starts_offline(h, "A"));
   CHECK(starts_offline(h, "C"));
@@ -42,16 +42,16 @@ TEST_CASE(
   Harness h;
   h.start();
   h.connect();
-  REQUIRE(send_list(h, "s1", local_list(5, "Full", {{"A", "Accepted"}, {"B", "Accepted"}})) ==
+  REQUIRE(send_local_list(h, "s1", local_list(5, "Full", {{"A", "Accepted"}, {"B", "Accepted"}})) ==
           "Accepted");
-  CHECK(send_list(h, "s2", local_list(5, "Differential", {{"C", "Accepted"}})) ==
+  CHECK(send_local_list(h, "s2", local_list(5, "Differential", {{"C", "Accepted"}})) ==
         "VersionMismatch");
-  CHECK(send_list(h, "s3", local_list(4, "Differential", {{"C", "Accepted"}})) ==
+  CHECK(send_local_list(h, "s3", local_list(4, "Differential", {{"C", "Accepted"}})) ==
         "VersionMismatch");
   CHECK(list_version(h, "v1") == 5);
-  CHECK(send_list(h, "s4",
-                  local_list(6, "Differential",
-                             {{"A", "Blocked"}, {"B", std::nullopt}, {"C", "Accepted"}})) ==
+  CHECK(send_local_list(h, "s4",
+                        local_list(6, "Differential",
+                                   {{"A", "Blocked"}, {"B", std::nullopt}, {"C", "Accepted"}})) ==
         "Accepted");
   CHECK(list_version(h, "v2") == 6);
   CHECK_FALSE(starts_offline(h, "A"));  // updated to Blocked
@@ -66,11 +66,11 @@ TEST_CASE(
   Harness h;
   h.start();
   h.connect();
-  REQUIRE(send_list(h, "s1", local_list(1, "Full", {{"A", "Accepted"}})) == "Accepted");
-  CHECK(send_list(h, "s2", local_list(7, "Differential", {})) == "Accepted");
+  REQUIRE(send_local_list(h, "s1", local_list(1, "Full", {{"A", "Accepted"}})) == "Accepted");
+  CHECK(send_local_list(h, "s2", local_list(7, "Differential", {})) == "Accepted");
   CHECK(list_version(h, "v1") == 1);
   CHECK(starts_offline(h, "A"));
-  CHECK(send_list(h, "s3", local_list(8, "Full", {})) == "Accepted");
+  CHECK(send_local_list(h, "s3", local_list(8, "Full", {})) == "Accepted");
   CHECK(list_version(h, "v2") == 8);  // D01.FR.04 note: the version is still updated
   CHECK_FALSE(starts_offline(h, "A"));
 }
@@ -80,7 +80,7 @@ TEST_CASE("v201 D01.FR.18: versionNumber 0 or negative is a CALLERROR PropertyCo
   Harness h;
   h.start();
   h.connect();
-  REQUIRE(send_list(h, "s1", local_list(1, "Full", {{"A", "Accepted"}})) == "Accepted");
+  REQUIRE(send_local_list(h, "s1", local_list(1, "Full", {{"A", "Accepted"}})) == "Accepted");
   CHECK(error_code(h.csms_call("s2", "SendLocalList", local_list(0, "Full", {}))) ==
         "PropertyConstraintViolation");
   CHECK(error_code(h.csms_call("s3", "SendLocalList",
@@ -122,7 +122,7 @@ TEST_CASE("v201 D01.FR.11: more than ItemsPerMessage entries or BytesPerMessage 
   payload.insert(1, R"("customData":{"vendorId":"v","pad":")" + std::string(1000, 'p') + "\"},");
   CHECK(error_code(h.csms_call("s2", "SendLocalList", payload)) == "FormatViolation");
   CHECK(list_version(h, "v1") == 0);
-  CHECK(send_list(h, "s3", local_list(1, "Full", big)) == "Accepted");
+  CHECK(send_local_list(h, "s3", local_list(1, "Full", big)) == "Accepted");
 }
 
 TEST_CASE("v201 D01.FR.12: a list beyond LocalAuthListEntries is Failed and left as it was",
@@ -131,18 +131,18 @@ TEST_CASE("v201 D01.FR.12: a list beyond LocalAuthListEntries is Failed and left
   h.options.local_list_max_entries = 2;
   h.start();
   h.connect();
-  REQUIRE(send_list(h, "s1", local_list(1, "Full", {{"A", "Accepted"}, {"B", "Accepted"}})) ==
+  REQUIRE(send_local_list(h, "s1", local_list(1, "Full", {{"A", "Accepted"}, {"B", "Accepted"}})) ==
           "Accepted");
-  CHECK(send_list(h, "s2", local_list(2, "Differential", {{"C", "Accepted"}})) == "Failed");
-  CHECK(
-      send_list(h, "s3",
-                local_list(3, "Full", {{"C", "Accepted"}, {"D", "Accepted"}, {"E", "Accepted"}})) ==
-      "Failed");
+  CHECK(send_local_list(h, "s2", local_list(2, "Differential", {{"C", "Accepted"}})) == "Failed");
+  CHECK(send_local_list(
+            h, "s3",
+            local_list(3, "Full", {{"C", "Accepted"}, {"D", "Accepted"}, {"E", "Accepted"}})) ==
+        "Failed");
   CHECK(list_version(h, "v1") == 1);
   // Replacing an entry or removing one keeps within the bound.
-  CHECK(
-      send_list(h, "s4", local_list(2, "Differential", {{"A", std::nullopt}, {"C", "Accepted"}})) ==
-      "Accepted");
+  CHECK(send_local_list(h, "s4",
+                        local_list(2, "Differential", {{"A", std::nullopt}, {"C", "Accepted"}})) ==
+        "Accepted");
   CHECK(starts_offline(h, "C"));
 }
 
@@ -150,7 +150,7 @@ TEST_CASE("v201 D01.FR.10: the list and its version survive a power cut", "[v201
   Harness h;
   h.start();
   h.connect();
-  REQUIRE(send_list(h, "s1", local_list(9, "Full", {{"A", "Accepted"}, {"B", "Blocked"}})) ==
+  REQUIRE(send_local_list(h, "s1", local_list(9, "Full", {{"A", "Accepted"}, {"B", "Blocked"}})) ==
           "Accepted");
   h.restart();
   REQUIRE(h.engine().plug_in(1, 1, h.now()) == std::error_code{});
@@ -158,7 +158,7 @@ TEST_CASE("v201 D01.FR.10: the list and its version survive a power cut", "[v201
   CHECK(h.engine().transaction_id(1).has_value());
   h.connect();
   CHECK(list_version(h, "v1") == 9);
-  CHECK(send_list(h, "s2", local_list(9, "Differential", {{"C", "Accepted"}})) ==
+  CHECK(send_local_list(h, "s2", local_list(9, "Differential", {{"C", "Accepted"}})) ==
         "VersionMismatch");
 }
 
@@ -168,7 +168,7 @@ TEST_CASE("v201 D02.FR.03: a disabled list reports version 0 and takes no update
   h.options.local_list_enabled = false;
   h.start();
   h.connect();
-  CHECK(send_list(h, "s1", local_list(4, "Full", {{"A", "Accepted"}})) == "Failed");
+  CHECK(send_local_list(h, "s1", local_list(4, "Full", {{"A", "Accepted"}})) == "Failed");
   CHECK(list_version(h, "v1") == 0);
   CHECK_FALSE(starts_offline(h, "A"));
 }
@@ -180,7 +180,7 @@ TEST_CASE(
   Harness h;
   h.start();
   h.connect();
-  REQUIRE(send_list(h, "s1", local_list(1, "Full", {{"A", "Accepted"}, {"B", "Blocked"}})) ==
+  REQUIRE(send_local_list(h, "s1", local_list(1, "Full", {{"A", "Accepted"}, {"B", "Blocked"}})) ==
           "Accepted");
   h.disconnect();
   REQUIRE(h.engine().plug_in(1, 1, h.now()) == std::error_code{});
@@ -206,7 +206,7 @@ TEST_CASE(
   h.options.offline_tx_for_unknown_id = true;
   h.start();
   h.connect();
-  REQUIRE(send_list(h, "s1", local_list(1, "Full", {{"B", "Blocked"}})) == "Accepted");
+  REQUIRE(send_local_list(h, "s1", local_list(1, "Full", {{"B", "Blocked"}})) == "Accepted");
   CHECK_FALSE(starts_offline(h, "B"));
   CHECK(starts_offline(h, "U"));  // in neither the list nor the cache
 }
@@ -220,7 +220,7 @@ TEST_CASE(
   h.options.auth_cache_enabled = false;
   h.start();
   h.connect();
-  REQUIRE(send_list(h, "s1", local_list(1, "Full", {{"A", "Accepted"}, {"B", "Expired"}})) ==
+  REQUIRE(send_local_list(h, "s1", local_list(1, "Full", {{"A", "Accepted"}, {"B", "Expired"}})) ==
           "Accepted");
   present(h, "A");
   CHECK(h.calls_of("Authorize").empty());  // C14.FR.02
@@ -241,7 +241,7 @@ TEST_CASE("v201 C13.FR.01 C14.FR.01: the list has priority over the cache",
   h.connect();
   present(h, "A");  // cached Accepted
   REQUIRE(h.calls_of("Authorize").size() == 1);
-  REQUIRE(send_list(h, "s1", local_list(1, "Full", {{"A", "Blocked"}})) == "Accepted");
+  REQUIRE(send_local_list(h, "s1", local_list(1, "Full", {{"A", "Blocked"}})) == "Accepted");
   present(h, "A");  // online: listed Blocked, so asked for (C14.FR.03), not pre-authorized
   CHECK(h.calls_of("Authorize").size() == 2);
   // The CSMS said Accepted (cached), yet offline the list's Blocked decides.

@@ -25,11 +25,11 @@ struct Upload {
   std::int64_t at = 0;
 };
 
-struct Fixture {
+struct LogsFixture {
   Harness h;
   std::vector<Upload> uploads;
   std::vector<std::int32_t> cancelled;
-  explicit Fixture(bool upload_hook = true) {
+  explicit LogsFixture(bool upload_hook = true) {
     if (upload_hook)
       h.hooks.upload_log = [this](const GetLogRequest& r, const std::string& file,
                                   const std::vector<SecurityEventNotificationRequest>& entries) {
@@ -71,7 +71,7 @@ TEST_CASE(
     "v201 N01.FR.01 N01.FR.02 N01.FR.03 N01.FR.07 N01.FR.08 N01.FR.09: the security log is "
     "uploaded, its statuses carry the requestId",
     "[v201][logs]") {
-  Fixture f;
+  LogsFixture f;
   auto d = parse(f.get_log("g1", "SecurityLog", 7));
   REQUIRE(d[0].GetInt() == 3);
   CHECK(std::string(d[2]["status"].GetString()) == "Accepted");
@@ -90,7 +90,7 @@ TEST_CASE(
 
 TEST_CASE("v201 N01.FR.03: the security log entries between oldestTimestamp and latestTimestamp",
           "[v201][logs]") {
-  Fixture f;
+  LogsFixture f;
   const auto t1 = f.h.now().wall;
   f.h.advance(10s);
   REQUIRE(f.h.engine().report_security_event("TamperDetectionActivated", std::nullopt, f.h.now(),
@@ -106,11 +106,11 @@ TEST_CASE("v201 N01.FR.03: the security log entries between oldestTimestamp and 
 
 TEST_CASE("v201 N01.FR.05 N01.FR.04: Rejected when the log is not available", "[v201][logs]") {
   SECTION("no upload hook") {
-    Fixture f(false);
+    LogsFixture f(false);
     CHECK(result_status(f.get_log("g1", "SecurityLog", 1)) == "Rejected");
   }
   SECTION("a DiagnosticsLog without get_log") {
-    Fixture f;
+    LogsFixture f;
     CHECK(result_status(f.get_log("g1", "DiagnosticsLog", 1)) == "Rejected");
     CHECK(f.uploads.empty());
   }
@@ -143,7 +143,7 @@ TEST_CASE("v201 N01.FR.05 N01.FR.04: Rejected when the log is not available", "[
 
 TEST_CASE("v201 N01.FR.10: a failed upload is retried after retryInterval while retries are left",
           "[v201][logs]") {
-  Fixture f;
+  LogsFixture f;
   const auto t0 = f.h.seconds(f.h.now().mono);
   f.get_log("g1", "SecurityLog", 4, "");
   // retries 1, retryInterval 30
@@ -170,7 +170,7 @@ TEST_CASE("v201 N01.FR.10: a failed upload is retried after retryInterval while 
 }
 
 TEST_CASE("v201 N01.FR.10: negative retries and retryInterval mean no retry", "[v201][logs]") {
-  Fixture f;
+  LogsFixture f;
   f.h.csms_call("g1", "GetLog",
                 R"({"logType":"SecurityLog","requestId":6,"retries":-3,"retryInterval":-1,)"
                 R"("log":{"remoteLocation":"https://logs.example/up"}})");
@@ -181,7 +181,7 @@ TEST_CASE("v201 N01.FR.10: negative retries and retryInterval mean no retry", "[
 }
 
 TEST_CASE("v201 N01.FR.12 N01.FR.20: a new request cancels the upload under way", "[v201][logs]") {
-  Fixture f;
+  LogsFixture f;
   f.get_log("g1", "SecurityLog", 8);
   f.report(U::Uploading, 8);
   CHECK(result_status(f.get_log("g2", "SecurityLog", 9)) == "AcceptedCanceled");
@@ -195,7 +195,7 @@ TEST_CASE("v201 N01.FR.12 N01.FR.20: a new request cancels the upload under way"
 }
 
 TEST_CASE("v201 F06.FR.14 F06.FR.15 N01.FR.13: a triggered LogStatusNotification", "[v201][logs]") {
-  Fixture f;
+  LogsFixture f;
   f.h.csms_call("t1", "TriggerMessage", R"({"requestedMessage":"LogStatusNotification"})");
   CHECK(f.h.calls_of("LogStatusNotification").back().payload == R"({"status":"Idle"})");
   f.get_log("g1", "SecurityLog", 3);
@@ -205,7 +205,7 @@ TEST_CASE("v201 F06.FR.14 F06.FR.15 N01.FR.13: a triggered LogStatusNotification
 }
 
 TEST_CASE("v201 N01.FR.02: an upload cut by a power cut starts again", "[v201][logs]") {
-  Fixture f;
+  LogsFixture f;
   f.get_log("g1", "SecurityLog", 12);
   REQUIRE(f.uploads.size() == 1);
   f.h.restart();
@@ -216,7 +216,7 @@ TEST_CASE("v201 N01.FR.02: an upload cut by a power cut starts again", "[v201][l
 }
 
 TEST_CASE("v201 N01: an over-long remoteLocation is refused by the schema", "[v201][logs]") {
-  Fixture f;
+  LogsFixture f;
   f.h.csms_call("g1", "GetLog",
                 R"({"logType":"SecurityLog","requestId":1,"log":{"remoteLocation":")" +
                     std::string(600, 'u') + "\"}}");

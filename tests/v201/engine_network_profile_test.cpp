@@ -21,8 +21,9 @@ std::string profile_json(int slot, const std::string& url, int security = 1,
          R"(,"ocppInterface":"Wired0"}})";
 }
 
-std::string set_profile(Harness& h, int slot, const std::string& url, int security = 1,
-                        const std::string& version = "OCPP20", int message_timeout = 30) {
+std::string set_network_profile_slot(Harness& h, int slot, const std::string& url, int security = 1,
+                                     const std::string& version = "OCPP20",
+                                     int message_timeout = 30) {
   static int n = 0;
   return result_status(h.csms_call("snp-" + std::to_string(++n), "SetNetworkProfile",
                                    profile_json(slot, url, security, version, message_timeout)));
@@ -61,8 +62,8 @@ void migrate(Harness& h, const std::string& priority) {
   h.start();
   h.connect();
   h.pump();
-  REQUIRE(set_profile(h, 2, "ws://csms2.example/ocpp") == "Accepted");
-  REQUIRE(set_profile(h, 3, "ws://csms3.example/ocpp") == "Accepted");
+  REQUIRE(set_network_profile_slot(h, 2, "ws://csms2.example/ocpp") == "Accepted");
+  REQUIRE(set_network_profile_slot(h, 3, "ws://csms3.example/ocpp") == "Accepted");
   REQUIRE(set_priority(h, priority) == "RebootRequired");
   h.restart();
 }
@@ -82,9 +83,9 @@ TEST_CASE(
     "[v201][network_profile]") {
   Harness h;
   online(h);
-  CHECK(set_profile(h, 999, "ws://csms2.example/ocpp") == "Rejected");
-  CHECK(set_profile(h, 0, "ws://csms2.example/ocpp") == "Rejected");
-  CHECK(set_profile(h, 4, "ws://csms2.example/ocpp") == "Rejected");
+  CHECK(set_network_profile_slot(h, 999, "ws://csms2.example/ocpp") == "Rejected");
+  CHECK(set_network_profile_slot(h, 0, "ws://csms2.example/ocpp") == "Rejected");
+  CHECK(set_network_profile_slot(h, 4, "ws://csms2.example/ocpp") == "Rejected");
   // The slots are reported: valuesList of NetworkConfigurationPriority (B09 scenario).
   CHECK(set_priority(h, "4") == "Rejected");
   // Nothing stored: a priority naming slot 2 is refused (B10.FR.02).
@@ -95,10 +96,13 @@ TEST_CASE("v201 B09.FR.02 B09.FR.04 an invalid or lower-security network profile
           "[v201][network_profile]") {
   Harness h;
   online(h);
-  CHECK(set_profile(h, 2, "ws://csms2.example/ocpp", 1, "OCPP16") == "Rejected");  // version
-  CHECK(set_profile(h, 2, "http://csms2.example/ocpp") == "Rejected");             // scheme
-  CHECK(set_profile(h, 2, "wss://csms2.example/ocpp", 1) == "Rejected");  // TLS on profile 1
-  CHECK(set_profile(h, 2, "ws://csms2.example/ocpp", 0) == "Rejected");   // B09.FR.04: 0 < 1
+  CHECK(set_network_profile_slot(h, 2, "ws://csms2.example/ocpp", 1, "OCPP16") ==
+        "Rejected");                                                                 // version
+  CHECK(set_network_profile_slot(h, 2, "http://csms2.example/ocpp") == "Rejected");  // scheme
+  CHECK(set_network_profile_slot(h, 2, "wss://csms2.example/ocpp", 1) ==
+        "Rejected");  // TLS on profile 1
+  CHECK(set_network_profile_slot(h, 2, "ws://csms2.example/ocpp", 0) ==
+        "Rejected");                            // B09.FR.04: 0 < 1
   CHECK(set_priority(h, "2,1") == "Rejected");  // B10.FR.02: slot 2 holds no profile
 }
 
@@ -109,7 +113,7 @@ TEST_CASE(
   Harness h;
   online(h);
   // Part 6 TC_A_20 step 2: SetNetworkProfileResponse Accepted (the certificates may follow).
-  CHECK(set_profile(h, 2, "wss://csms2.example/ocpp", 2) == "Accepted");
+  CHECK(set_network_profile_slot(h, 2, "wss://csms2.example/ocpp", 2) == "Accepted");
   // Step 4: SetVariablesResponse Rejected; nothing changes, no reconnect.
   CHECK(set_priority(h, "2,1") == "Rejected");
   CHECK(comm(h, "NetworkConfigurationPriority") == "1");
@@ -126,8 +130,9 @@ TEST_CASE(
   Harness h;
   online(h);
   CHECK(comm(h, "ActiveNetworkProfile") == "1");
-  CHECK(set_profile(h, 2, "ws://csms2.example/ocpp") == "Accepted");
-  CHECK(set_profile(h, 3, "ws://csms3.example/ocpp") == "Accepted");  // B09.FR.06: two slots+
+  CHECK(set_network_profile_slot(h, 2, "ws://csms2.example/ocpp") == "Accepted");
+  CHECK(set_network_profile_slot(h, 3, "ws://csms3.example/ocpp") ==
+        "Accepted");  // B09.FR.06: two slots+
   // Nothing changes on the connection until the next start (B09 remarks).
   CHECK_FALSE(h.engine().poll_connection_request());
   CHECK(set_priority(h, "2,1") == "RebootRequired");  // B10.FR.01
@@ -217,7 +222,7 @@ TEST_CASE(
     "[v201][network_profile]") {
   Harness h;
   online(h);
-  REQUIRE(set_profile(h, 2, "ws://csms2.example/ocpp") == "Accepted");
+  REQUIRE(set_network_profile_slot(h, 2, "ws://csms2.example/ocpp") == "Accepted");
   REQUIRE(set_priority(h, "1,2") == "RebootRequired");
   h.restart();
   CHECK_FALSE(h.engine().poll_connection_request());
@@ -232,7 +237,7 @@ TEST_CASE(
   online(h);
   const std::string configured = comm(h, "MessageTimeout", "Default");
   REQUIRE(configured != "7");
-  REQUIRE(set_profile(h, 2, "ws://csms2.example/ocpp", 1, "OCPP20", 7) == "Accepted");
+  REQUIRE(set_network_profile_slot(h, 2, "ws://csms2.example/ocpp", 1, "OCPP20", 7) == "Accepted");
   REQUIRE(set_priority(h, "2,1") == "RebootRequired");
   // Still on the configured connection until the restart.
   CHECK(comm(h, "MessageTimeout", "Default") == configured);

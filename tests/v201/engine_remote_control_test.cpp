@@ -11,12 +11,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-IdTokenType tag(const std::string& v) {
-  IdTokenType t;
-  t.idToken = v;
-  t.type = IdTokenEnumType::ISO14443;
-  return t;
-}
+using test::v201::iso14443;
 
 }  // namespace
 
@@ -38,7 +33,7 @@ TEST_CASE("v201 F05.FR.02 F05.FR.03 F05.FR.04 F05.FR.06: UnlockConnector", "[v20
         "Unlocked");
   CHECK(asked == std::vector<std::pair<int, int>>{{1, 2}});
   REQUIRE(h.engine().plug_in(1, 1, h.now()) == std::error_code{});
-  REQUIRE(h.engine().present_id_token(1, tag("TAG1"), h.now()) == std::error_code{});
+  REQUIRE(h.engine().present_id_token(1, iso14443("TAG1"), h.now()) == std::error_code{});
   h.pump();
   REQUIRE(h.engine().transaction_id(1).has_value());
   CHECK(result_status(h.csms_call("u4", "UnlockConnector", R"({"evseId":1,"connectorId":1})")) ==
@@ -83,7 +78,7 @@ TEST_CASE("v201 F06.FR.06 F06.FR.07: TriggerMessage MeterValues and TransactionE
   CHECK(resp_at < mv_at);
 
   REQUIRE(h.engine().plug_in(2, 1, h.now()) == std::error_code{});
-  REQUIRE(h.engine().present_id_token(2, tag("TAG1"), h.now()) == std::error_code{});
+  REQUIRE(h.engine().present_id_token(2, iso14443("TAG1"), h.now()) == std::error_code{});
   h.pump();
   const auto before = h.calls_of("TransactionEvent").size();
   CHECK(result_status(h.csms_call("t4", "TriggerMessage",

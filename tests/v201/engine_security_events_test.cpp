@@ -26,7 +26,7 @@ std::vector<std::string> logged_types(const Engine& e) {
   return out;
 }
 
-using S = std::vector<std::string>;
+using Types = std::vector<std::string>;
 
 }  // namespace
 
@@ -42,10 +42,10 @@ TEST_CASE(
   h.restart();
   h.connect();
   // The boot first (B01.FR.08), then the queue in the order written.
-  CHECK(sent_types(h) == S{"StartupOfTheDevice", "TamperDetectionActivated", "ResetOrReboot"});
+  CHECK(sent_types(h) == Types{"StartupOfTheDevice", "TamperDetectionActivated", "ResetOrReboot"});
   CHECK(h.engine().queued_transaction_messages() == 0);  // A04.FR.03: acknowledged
   CHECK(logged_types(h.engine()) ==
-        S{"StartupOfTheDevice", "TamperDetectionActivated", "ResetOrReboot"});
+        Types{"StartupOfTheDevice", "TamperDetectionActivated", "ResetOrReboot"});
 }
 
 TEST_CASE("v201 A04.FR.04: every event in the security log, the oldest dropped at its bound",
@@ -67,15 +67,15 @@ TEST_CASE("v201 A04.FR.04: every event in the security log, the oldest dropped a
   REQUIRE(e.report_security_event("com.example.Critical", std::nullopt, h.now(), true) ==
           std::error_code{});
   h.pump();
-  CHECK(sent_types(h) == S{"StartupOfTheDevice", "com.example.Critical"});
-  CHECK(logged_types(e) ==
-        S{"ReconfigurationOfSecurityParameters", "com.example.DoorOpened", "com.example.Critical"});
+  CHECK(sent_types(h) == Types{"StartupOfTheDevice", "com.example.Critical"});
+  CHECK(logged_types(e) == Types{"ReconfigurationOfSecurityParameters", "com.example.DoorOpened",
+                                 "com.example.Critical"});
   REQUIRE(hooked.size() == 4);
   CHECK(hooked[2] == std::make_pair(std::string("com.example.DoorOpened"), false));
   // Persisted: the log is the same after a restart (plus the new boot's event).
   h.restart();
   CHECK(logged_types(h.engine()) ==
-        S{"com.example.DoorOpened", "com.example.Critical", "StartupOfTheDevice"});
+        Types{"com.example.DoorOpened", "com.example.Critical", "StartupOfTheDevice"});
   // Bounds of the message: type up to 50, techInfo up to 255.
   CHECK(h.engine().report_security_event(std::string(51, 't'), std::nullopt, h.now()) ==
         make_error_code(ocpp::Errc::invalid_argument));
@@ -99,5 +99,5 @@ TEST_CASE("v201 A04: InvalidMessages once per connection for malformed frames an
   h.csms_send("[2,\"x2\",\"Reset\",{\"type\":\"Sometimes\"}]");
   types = logged_types(h.engine());
   CHECK(std::count(types.begin(), types.end(), "InvalidMessages") == 2);
-  CHECK(sent_types(h) == S{"StartupOfTheDevice"});  // not critical: never sent
+  CHECK(sent_types(h) == Types{"StartupOfTheDevice"});  // not critical: never sent
 }

@@ -224,7 +224,7 @@ std::pair<std::string, std::string> set_network_profile(Station& s, int slot,
 }
 
 /// SetVariables of OCPPCommCtrlr.NetworkConfigurationPriority; returns attributeStatus.
-std::string set_priority(Station& s, const std::string& value) {
+std::string set_station_priority(Station& s, const std::string& value) {
   auto d = test::v201::parse(s.h.csms_call(
       "pr" + std::to_string(++s.ids), "SetVariables",
       R"({"setVariableData":[{"component":{"name":"OCPPCommCtrlr"},"variable":{"name":"NetworkConfigurationPriority"},"attributeValue":")" +
@@ -282,9 +282,9 @@ TEST_CASE(
   REQUIRE(s.install("CSMSRootCertificate", make_root("CSMS Root", 1).pem()) == "Accepted");
   REQUIRE(set_network_profile(s, 2, "wss://csms2.example/ocpp", 2).first == "Accepted");
   s.set("SecurityProfile", "3");  // the station moved to profile 3 since
-  CHECK(set_priority(s, "2,1") == "Rejected");
+  CHECK(set_station_priority(s, "2,1") == "Rejected");
   s.set("AllowSecurityProfileDowngrade", "true");
-  CHECK(set_priority(s, "2,1") == "RebootRequired");
+  CHECK(set_station_priority(s, "2,1") == "RebootRequired");
   // The next start walks to slot 2 (B10.FR.04); the firmware configures profile 3 again.
   s.h.restart();
   s.set("SecurityProfile", "3");

@@ -20,7 +20,7 @@ std::string network_profile(int slot, const std::string& url, int security) {
          R"(,"ocppInterface":"Wired0"}})";
 }
 
-std::string set_network_profile(Station& s, int slot, const std::string& url, int security) {
+std::string set_network_profile_status(Station& s, int slot, const std::string& url, int security) {
   return test::v201::result_status(s.h.csms_call(
       "np" + std::to_string(++s.ids), "SetNetworkProfile", network_profile(slot, url, security)));
 }
@@ -34,7 +34,7 @@ std::string set_comm(Station& s, const std::string& variable, const std::string&
   return d[2]["setVariableResult"][0]["attributeStatus"].GetString();
 }
 
-std::string get(Station& s, const char* component, const char* variable) {
+std::string read_variable(Station& s, const char* component, const char* variable) {
   ocpp::v201::ComponentType c;
   c.name = component;
   ocpp::v201::VariableType v;
@@ -55,10 +55,10 @@ TEST_CASE(
   Cert ca = make_root("CSMS Root", 1);
   REQUIRE(s.install("CSMSRootCertificate", ca.pem()) == "Accepted");
   // A profile-1 slot and a profile-2 slot; the CSMS puts the higher one first.
-  REQUIRE(set_network_profile(s, 3, "ws://csms.example/ocpp", 1) == "Accepted");
-  REQUIRE(set_network_profile(s, 2, "wss://csms.example/ocpp", 2) == "Accepted");
+  REQUIRE(set_network_profile_status(s, 3, "ws://csms.example/ocpp", 1) == "Accepted");
+  REQUIRE(set_network_profile_status(s, 2, "wss://csms.example/ocpp", 2) == "Accepted");
   CHECK(set_comm(s, "NetworkConfigurationPriority", "2,3,1") == "RebootRequired");  // A05.FR.04
-  CHECK(get(s, "SecurityCtrlr", "SecurityProfile") == "1");
+  CHECK(read_variable(s, "SecurityCtrlr", "SecurityProfile") == "1");
   // A05.FR.05: after the reset, the first entry.
   s.h.restart();
   auto req = s.h.engine().poll_connection_request();
@@ -71,15 +71,15 @@ TEST_CASE(
   s.h.connect();
   // A05.FR.06: SecurityProfile is 2 now; slot 3 (profile 1) is removed from the profiles and
   // from NetworkConfigurationPriority; slot 1, the configured connection, stays.
-  CHECK(get(s, "SecurityCtrlr", "SecurityProfile") == "2");
-  CHECK(get(s, "OCPPCommCtrlr", "NetworkConfigurationPriority") == "2,1");
+  CHECK(read_variable(s, "SecurityCtrlr", "SecurityProfile") == "2");
+  CHECK(read_variable(s, "OCPPCommCtrlr", "NetworkConfigurationPriority") == "2,1");
   CHECK(set_comm(s, "NetworkConfigurationPriority", "3,2") == "Rejected");  // no profile there
   // A05.FR.07 on our side: a profile-1 slot can no longer be stored.
-  CHECK(set_network_profile(s, 3, "ws://csms.example/ocpp", 1) == "Rejected");
+  CHECK(set_network_profile_status(s, 3, "ws://csms.example/ocpp", 1) == "Rejected");
   // Kept across a restart.
   s.h.restart();
-  CHECK(get(s, "SecurityCtrlr", "SecurityProfile") == "2");
-  CHECK(get(s, "OCPPCommCtrlr", "NetworkConfigurationPriority") == "2,1");
+  CHECK(read_variable(s, "SecurityCtrlr", "SecurityProfile") == "2");
+  CHECK(read_variable(s, "OCPPCommCtrlr", "NetworkConfigurationPriority") == "2,1");
 }
 
 TEST_CASE(
@@ -89,9 +89,9 @@ TEST_CASE(
   Station s(2);
   Cert ca = make_root("CSMS Root", 1);
   REQUIRE(s.install("CSMSRootCertificate", ca.pem()) == "Accepted");
-  CHECK(set_network_profile(s, 2, "wss://csms2.example/ocpp", 3) == "Accepted");  // step 2
+  CHECK(set_network_profile_status(s, 2, "wss://csms2.example/ocpp", 3) == "Accepted");  // step 2
   CHECK(set_comm(s, "NetworkConfigurationPriority", "2,1") == "Rejected");        // step 4
-  CHECK(get(s, "OCPPCommCtrlr", "NetworkConfigurationPriority") == "1");
+  CHECK(read_variable(s, "OCPPCommCtrlr", "NetworkConfigurationPriority") == "1");
   CHECK_FALSE(s.h.engine().poll_connection_request());
   // With the certificate installed (A02), the same list is Accepted (A05.FR.04).
   install_station_certificate(s, ca);
@@ -103,7 +103,7 @@ TEST_CASE(
     "Rejected",
     "[v201][security_profile][network_profile]") {
   Station s(1);
-  CHECK(set_network_profile(s, 2, "wss://csms2.example/ocpp", 2) == "Accepted");
+  CHECK(set_network_profile_status(s, 2, "wss://csms2.example/ocpp", 2) == "Accepted");
   CHECK(set_comm(s, "NetworkConfigurationPriority", "2,1") == "Rejected");
   Cert ca = make_root("CSMS Root", 1);
   REQUIRE(s.install("CSMSRootCertificate", ca.pem()) == "Accepted");

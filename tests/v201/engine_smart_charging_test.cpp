@@ -21,8 +21,8 @@ struct LimitCall {
 };
 
 /// A harness whose charging_limit hook records into `limits`.
-struct Station {
-  explicit Station(std::vector<int> evses = {1}) : h(std::move(evses)) {
+struct ScStation {
+  explicit ScStation(std::vector<int> evses = {1}) : h(std::move(evses)) {
     h.hooks.charging_limit = [this](int evse, double limit, ChargingRateUnitEnumType unit,
                                     std::optional<std::int32_t> phases) {
       limits.push_back({evse, limit, unit, phases});
@@ -43,9 +43,7 @@ struct Station {
   std::vector<LimitCall> limits;
 };
 
-std::string at(const Harness& h, std::chrono::seconds offset) {
-  return ocpp::format_datetime(h.now().wall + offset);
-}
+using test::v201::at;
 
 /// A chargingSchedule in `unit` with periods "start:limit,start:limit" and extra members.
 std::string schedule(const std::string& periods, const std::string& extra = "",
@@ -80,7 +78,7 @@ std::string absolute(const Harness& h, int id, int stack, const std::string& pur
                  schedule(periods, R"(,"startSchedule":")" + at(h, 0s) + "\""), extra);
 }
 
-std::optional<std::string> set_profile(Harness& h, int evse, const std::string& p) {
+std::optional<std::string> set_charging_profile(Harness& h, int evse, const std::string& p) {
   static int n = 0;
   return h.csms_call("scp-" + std::to_string(++n), "SetChargingProfile",
                      R"({"evseId":)" + std::to_string(evse) + R"(,"chargingProfile":)" + p + "}");
@@ -117,25 +115,19 @@ std::string composite(Harness& h, int evse, int duration, const std::string& uni
   return out;
 }
 
-/// A transaction on the EVSE (TxStartPoint EVConnected, cable plugged in).
-std::string start_tx(Harness& h, int evse) {
-  set_variable(h, "TxCtrlr", "TxStartPoint", "EVConnected");
-  REQUIRE(h.engine().plug_in(evse, 1, h.now()) == std::error_code{});
-  h.pump();
-  REQUIRE(h.engine().transaction_id(evse));
-  return *h.engine().transaction_id(evse);
-}
+using test::v201::start_tx;
 
 }  // namespace
 
 TEST_CASE("v201 K01.FR.02 K01.FR.14 K08.FR.03: a TxDefaultProfile on EVSE 0 applies to every EVSE",
           "[v201][smart_charging]") {
-  Station s({1, 1});
+  ScStation s({1, 1});
   s.start();
   // Without profiles: the local limit (max_current 32 A) per EVSE, their sum for the station.
   CHECK(s.last(1) == 32);
   CHECK(s.last(0) == 64);
-  CHECK(rejected(set_profile(s.h, 0, absolute(s.h, 1, 0, "TxDefaultProfile", "0:16"))).empty());
+  CHECK(rejected(set_charging_profile(s.h, 0, absolute(s.h, 1, 0, "TxDefaultProfile", "0:16")))
+            .empty());
   CHECK(s.last(1) == 16);  // K01.FR.07: re-evaluated at once
   CHECK(s.last(2) == 16);
   CHECK(s.last(0) == 32);
@@ -146,13 +138,13 @@ TEST_CASE("v201 K01.FR.02 K01.FR.14 K08.FR.03: a TxDefaultProfile on EVSE 0 appl
 
 TEST_CASE("v201 K01.FR.12 K01.FR.30 K01.FR.11: periods begin at their boundaries on the timer",
           "[v201][smart_charging]") {
-  Station s;
+  ScStation s;
   s.start();
   // Starts in 100 s; 10 A, then 20 A from 60 s; duration 120 s: the 150 s period never runs.
   const std::string p = profile(
       7, 0, "TxDefaultProfile", "Absolute",
       schedule("0:10,60:20,150:5", R"(,"duration":120,"startSchedule":")" + at(s.h, 100s) + "\""));
-  CHECK(rejected(set_profile(s.h, 1, p)).empty());
+  CHECK(rejected(set_charging_profile(s.h, 1, p)).empty());
   CHECK(s.last(1) == 32);
   CHECK(composite(s.h, 1, 300) == "A 0:32 100:10 160:20 220:32 ");
   s.h.advance(99s);
@@ -167,13 +159,16 @@ TEST_CASE("v201 K01.FR.12 K01.FR.30 K01.FR.11: periods begin at their boundaries
 
 TEST_CASE("v201 K01.FR.17 K08.FR.04: the higher stackLevel prevails; the minimum of the purposes",
           "[v201][smart_charging]") {
-  Station s({1, 1});
+  ScStation s({1, 1});
   s.start();
-  CHECK(rejected(set_profile(s.h, 1, absolute(s.h, 1, 0, "TxDefaultProfile", "0:20"))).empty());
+  CHECK(rejected(set_charging_profile(s.h, 1, absolute(s.h, 1, 0, "TxDefaultProfile", "0:20")))
+            .empty());
   CHECK(
-      rejected(set_profile(s.h, 1, absolute(s.h, 2, 1, "TxDefaultProfile", "0:25,60:12"))).empty());
+      rejected(set_charging_profile(s.h, 1, absolute(s.h, 2, 1, "TxDefaultProfile", "0:25,60:12")))
+          .empty());
   CHECK(composite(s.h, 1, 120) == "A 0:25 60:12 ");
-  CHECK(rejected(set_profile(s.h, 0, absolute(s.h, 3, 0, "ChargingStationMaxProfile", "0:18")))
+  CHECK(rejected(
+            set_charging_profile(s.h, 0, absolute(s.h, 3, 0, "ChargingStationMaxProfile", "0:18")))
             .empty());
   // The station maximum bounds each EVSE and their sum (32 A on EVSE 2 without profiles).
   CHECK(composite(s.h, 1, 120) == "A 0:18 60:12 ");
@@ -186,14 +181,14 @@ TEST_CASE("v201 K01.FR.17 K08.FR.04: the higher stackLevel prevails; the minimum
 
 TEST_CASE("v201 K01.FR.13: a Recurring Daily profile with a shorter duration falls back",
           "[v201][smart_charging]") {
-  Station s;
+  ScStation s;
   s.start();
   // Every day from now: 6 A for one hour, then the default (no limit: 32 A).
   const std::string p =
       profile(4, 0, "TxDefaultProfile", "Recurring",
               schedule("0:6", R"(,"duration":3600,"startSchedule":")" + at(s.h, 0s) + "\""),
               R"(,"recurrencyKind":"Daily")");
-  CHECK(rejected(set_profile(s.h, 1, p)).empty());
+  CHECK(rejected(set_charging_profile(s.h, 1, p)).empty());
   CHECK(s.last(1) == 6);
   s.h.advance(3600s);
   CHECK(s.last(1) == 32);
@@ -204,72 +199,84 @@ TEST_CASE("v201 K01.FR.13: a Recurring Daily profile with a shorter duration fal
 
 TEST_CASE("v201 K01 hostile and invalid profiles are Rejected with the spec's reasonCode",
           "[v201][smart_charging]") {
-  Station s;
+  ScStation s;
   s.start();
   const std::string now = R"(,"startSchedule":")" + at(s.h, 0s) + "\"";
   auto abs = [&](int stack, const std::string& purpose, const std::string& periods) {
     return absolute(s.h, 9, stack, purpose, periods);
   };
-  CHECK(rejected(set_profile(s.h, 2, abs(0, "TxDefaultProfile", "0:10"))) == "UnknownEvse");
-  CHECK(rejected(set_profile(s.h, 0, abs(0, "ChargingStationExternalConstraints", "0:10"))) ==
+  CHECK(rejected(set_charging_profile(s.h, 2, abs(0, "TxDefaultProfile", "0:10"))) ==
+        "UnknownEvse");
+  CHECK(rejected(
+            set_charging_profile(s.h, 0, abs(0, "ChargingStationExternalConstraints", "0:10"))) ==
         "InvalidProfile");  // K01.FR.22
-  CHECK(rejected(set_profile(s.h, 1, abs(0, "ChargingStationMaxProfile", "0:10"))) ==
+  CHECK(rejected(set_charging_profile(s.h, 1, abs(0, "ChargingStationMaxProfile", "0:10"))) ==
         "InvalidProfile");
-  CHECK(rejected(set_profile(s.h, 0, abs(11, "TxDefaultProfile", "0:10"))) ==
+  CHECK(rejected(set_charging_profile(s.h, 0, abs(11, "TxDefaultProfile", "0:10"))) ==
         "InvalidStackLevel");  // above ProfileStackLevel 10
   std::string many = "0:1";
   for (int i = 1; i <= 24; ++i) many += "," + std::to_string(i * 60) + ":1";
-  CHECK(rejected(set_profile(s.h, 0, abs(0, "TxDefaultProfile", many))) == "TooManyElements");
-  CHECK(rejected(set_profile(s.h, 0, abs(0, "TxDefaultProfile", "5:10"))) ==
+  CHECK(rejected(set_charging_profile(s.h, 0, abs(0, "TxDefaultProfile", many))) ==
+        "TooManyElements");
+  CHECK(rejected(set_charging_profile(s.h, 0, abs(0, "TxDefaultProfile", "5:10"))) ==
         "InvalidSchedule");  // K01.FR.31
-  CHECK(rejected(set_profile(s.h, 0, abs(0, "TxDefaultProfile", "0:10,60:5,60:7"))) ==
+  CHECK(rejected(set_charging_profile(s.h, 0, abs(0, "TxDefaultProfile", "0:10,60:5,60:7"))) ==
         "InvalidSchedule");  // K01.FR.35
-  CHECK(rejected(set_profile(s.h, 0,
-                             profile(9, 0, "TxDefaultProfile", "Absolute",
-                                     schedule("0:10")))) == "InvalidSchedule");  // K01.FR.40
-  CHECK(rejected(set_profile(
+  CHECK(rejected(set_charging_profile(s.h, 0,
+                                      profile(9, 0, "TxDefaultProfile", "Absolute",
+                                              schedule("0:10")))) ==
+        "InvalidSchedule");  // K01.FR.40
+  CHECK(rejected(set_charging_profile(
             s.h, 0, profile(9, 0, "TxDefaultProfile", "Relative", schedule("0:10", now)))) ==
         "InvalidSchedule");  // K01.FR.41
-  CHECK(rejected(set_profile(s.h, 0,
-                             profile(9, 0, "ChargingStationMaxProfile", "Relative",
-                                     schedule("0:10")))) == "InvalidSchedule");  // K01.FR.38
-  CHECK(rejected(set_profile(s.h, 0,
-                             profile(9, 0, "TxDefaultProfile", "Absolute",
-                                     schedule("0:10", now) + "," + schedule("0:10", now)))) ==
-        "InvalidSchedule");                                                           // K01.FR.34
-  CHECK(rejected(set_profile(s.h, 1, abs(0, "TxProfile", "0:10"))) == "TxNotFound");  // K01.FR.09
-  CHECK(rejected(set_profile(s.h, 0, abs(0, "TxProfile", "0:10"))) == "InvalidProfile");  // FR.16
+  CHECK(rejected(set_charging_profile(s.h, 0,
+                                      profile(9, 0, "ChargingStationMaxProfile", "Relative",
+                                              schedule("0:10")))) ==
+        "InvalidSchedule");  // K01.FR.38
+  CHECK(rejected(
+            set_charging_profile(s.h, 0,
+                                 profile(9, 0, "TxDefaultProfile", "Absolute",
+                                         schedule("0:10", now) + "," + schedule("0:10", now)))) ==
+        "InvalidSchedule");  // K01.FR.34
+  CHECK(rejected(set_charging_profile(s.h, 1, abs(0, "TxProfile", "0:10"))) ==
+        "TxNotFound");  // K01.FR.09
+  CHECK(rejected(set_charging_profile(s.h, 0, abs(0, "TxProfile", "0:10"))) ==
+        "InvalidProfile");  // FR.16
   // A schema violation is a CALLERROR (part 4): an unknown enum; a negative stackLevel the
   // schema lets through is Rejected.
-  CHECK(test::v201::error_code(set_profile(s.h, 0, abs(0, "Bogus", "0:10"))) != "");
-  CHECK(rejected(set_profile(s.h, 0, abs(-1, "TxDefaultProfile", "0:10"))) == "InvalidStackLevel");
+  CHECK(test::v201::error_code(set_charging_profile(s.h, 0, abs(0, "Bogus", "0:10"))) != "");
+  CHECK(rejected(set_charging_profile(s.h, 0, abs(-1, "TxDefaultProfile", "0:10"))) ==
+        "InvalidStackLevel");
   CHECK(composite(s.h, 1, 60) == "A 0:32 ");  // nothing was installed
 }
 
 TEST_CASE("v201 K01.FR.05 K01.FR.06 K01.FR.52 K01.FR.53: replacing by id; DuplicateProfile",
           "[v201][smart_charging]") {
-  Station s({1, 1});
+  ScStation s({1, 1});
   s.start();
-  CHECK(rejected(set_profile(s.h, 1, absolute(s.h, 1, 2, "TxDefaultProfile", "0:10"))).empty());
-  CHECK(rejected(set_profile(s.h, 1, absolute(s.h, 1, 2, "TxDefaultProfile", "0:11"))).empty());
+  CHECK(rejected(set_charging_profile(s.h, 1, absolute(s.h, 1, 2, "TxDefaultProfile", "0:10")))
+            .empty());
+  CHECK(rejected(set_charging_profile(s.h, 1, absolute(s.h, 1, 2, "TxDefaultProfile", "0:11")))
+            .empty());
   CHECK(s.last(1) == 11);  // K01.FR.05: replaced
   // K01.FR.06: the same stackLevel, purpose and EVSE with an overlapping validity.
-  CHECK(rejected(set_profile(s.h, 1, absolute(s.h, 2, 2, "TxDefaultProfile", "0:12"))) ==
+  CHECK(rejected(set_charging_profile(s.h, 1, absolute(s.h, 2, 2, "TxDefaultProfile", "0:12"))) ==
         "DuplicateProfile");
   // ... but not when the validity periods do not overlap.
-  CHECK(rejected(set_profile(s.h, 1,
-                             absolute(s.h, 1, 2, "TxDefaultProfile", "0:11",
-                                      R"(,"validTo":")" + at(s.h, 3600s) + "\"")))
+  CHECK(rejected(set_charging_profile(s.h, 1,
+                                      absolute(s.h, 1, 2, "TxDefaultProfile", "0:11",
+                                               R"(,"validTo":")" + at(s.h, 3600s) + "\"")))
             .empty());
-  CHECK(rejected(set_profile(s.h, 1,
-                             absolute(s.h, 2, 2, "TxDefaultProfile", "0:12",
-                                      R"(,"validFrom":")" + at(s.h, 3600s) + "\"")))
+  CHECK(rejected(set_charging_profile(s.h, 1,
+                                      absolute(s.h, 2, 2, "TxDefaultProfile", "0:12",
+                                               R"(,"validFrom":")" + at(s.h, 3600s) + "\"")))
             .empty());
   // K01.FR.52: EVSE 0 with a stackLevel installed on an EVSE; K01.FR.53: the other way round.
-  CHECK(rejected(set_profile(s.h, 0, absolute(s.h, 3, 2, "TxDefaultProfile", "0:12"))) ==
+  CHECK(rejected(set_charging_profile(s.h, 0, absolute(s.h, 3, 2, "TxDefaultProfile", "0:12"))) ==
         "DuplicateProfile");
-  CHECK(rejected(set_profile(s.h, 0, absolute(s.h, 4, 3, "TxDefaultProfile", "0:12"))).empty());
-  CHECK(rejected(set_profile(s.h, 2, absolute(s.h, 5, 3, "TxDefaultProfile", "0:12"))) ==
+  CHECK(rejected(set_charging_profile(s.h, 0, absolute(s.h, 4, 3, "TxDefaultProfile", "0:12")))
+            .empty());
+  CHECK(rejected(set_charging_profile(s.h, 2, absolute(s.h, 5, 3, "TxDefaultProfile", "0:12"))) ==
         "DuplicateProfile");
   // The EVSE's profile at stackLevel 2 prevails over EVSE 0's at 3 for one hour, then its
   // successor takes over (K01.FR.37, K01.FR.36).
@@ -279,19 +286,21 @@ TEST_CASE("v201 K01.FR.05 K01.FR.06 K01.FR.52 K01.FR.53: replacing by id; Duplic
 
 TEST_CASE("v201 K01.FR.04 K01.FR.33 K01.FR.39: a TxProfile for the transaction; gone at its end",
           "[v201][smart_charging]") {
-  Station s;
+  ScStation s;
   s.start();
   const std::string tx = start_tx(s.h, 1);
   const std::string ok = R"(,"transactionId":")" + tx + "\"";
-  CHECK(rejected(set_profile(
+  CHECK(rejected(set_charging_profile(
             s.h, 1, absolute(s.h, 1, 0, "TxProfile", "0:8", R"(,"transactionId":"other")"))) ==
         "TxNotFound");
-  CHECK(rejected(set_profile(s.h, 1, absolute(s.h, 1, 0, "TxProfile", "0:8"))) ==
+  CHECK(rejected(set_charging_profile(s.h, 1, absolute(s.h, 1, 0, "TxProfile", "0:8"))) ==
         "InvalidProfile");  // K01.FR.03: no transactionId
-  CHECK(rejected(set_profile(s.h, 1, absolute(s.h, 2, 0, "TxDefaultProfile", "0:20"))).empty());
-  CHECK(rejected(set_profile(s.h, 1, absolute(s.h, 1, 0, "TxProfile", "0:8", ok))).empty());
+  CHECK(rejected(set_charging_profile(s.h, 1, absolute(s.h, 2, 0, "TxDefaultProfile", "0:20")))
+            .empty());
+  CHECK(
+      rejected(set_charging_profile(s.h, 1, absolute(s.h, 1, 0, "TxProfile", "0:8", ok))).empty());
   CHECK(s.last(1) == 8);  // the TxProfile overrules the TxDefaultProfile
-  CHECK(rejected(set_profile(s.h, 1, absolute(s.h, 3, 0, "TxProfile", "0:9", ok))) ==
+  CHECK(rejected(set_charging_profile(s.h, 1, absolute(s.h, 3, 0, "TxProfile", "0:9", ok))) ==
         "DuplicateProfile");  // K01.FR.39
   REQUIRE(s.h.engine().plug_out(1, s.h.now()) == std::error_code{});
   s.h.pump();
@@ -304,13 +313,15 @@ TEST_CASE("v201 K01.FR.04 K01.FR.33 K01.FR.39: a TxProfile for the transaction; 
 
 TEST_CASE("v201 K01.FR.27: profiles persist across a restart; a cleared one stays gone",
           "[v201][smart_charging]") {
-  Station s;
+  ScStation s;
   s.start();
-  CHECK(rejected(set_profile(s.h, 1, absolute(s.h, 1, 0, "TxDefaultProfile", "0:14"))).empty());
-  CHECK(rejected(set_profile(s.h, 0, absolute(s.h, 2, 0, "ChargingStationMaxProfile", "0:30")))
+  CHECK(rejected(set_charging_profile(s.h, 1, absolute(s.h, 1, 0, "TxDefaultProfile", "0:14")))
+            .empty());
+  CHECK(rejected(
+            set_charging_profile(s.h, 0, absolute(s.h, 2, 0, "ChargingStationMaxProfile", "0:30")))
             .empty());
   const std::string tx = start_tx(s.h, 1);
-  CHECK(rejected(set_profile(
+  CHECK(rejected(set_charging_profile(
                      s.h, 1,
                      absolute(s.h, 3, 1, "TxProfile", "0:6", R"(,"transactionId":")" + tx + "\"")))
             .empty());
@@ -327,11 +338,14 @@ TEST_CASE("v201 K01.FR.27: profiles persist across a restart; a cleared one stay
 
 TEST_CASE("v201 K10.FR.01 K10.FR.03 K10.FR.04 K10.FR.07: ClearChargingProfile",
           "[v201][smart_charging]") {
-  Station s({1, 1});
+  ScStation s({1, 1});
   s.start();
-  CHECK(rejected(set_profile(s.h, 1, absolute(s.h, 1, 0, "TxDefaultProfile", "0:10"))).empty());
-  CHECK(rejected(set_profile(s.h, 2, absolute(s.h, 2, 1, "TxDefaultProfile", "0:11"))).empty());
-  CHECK(rejected(set_profile(s.h, 0, absolute(s.h, 3, 0, "ChargingStationMaxProfile", "0:40")))
+  CHECK(rejected(set_charging_profile(s.h, 1, absolute(s.h, 1, 0, "TxDefaultProfile", "0:10")))
+            .empty());
+  CHECK(rejected(set_charging_profile(s.h, 2, absolute(s.h, 2, 1, "TxDefaultProfile", "0:11")))
+            .empty());
+  CHECK(rejected(
+            set_charging_profile(s.h, 0, absolute(s.h, 3, 0, "ChargingStationMaxProfile", "0:40")))
             .empty());
   auto clear = [&](const std::string& payload) {
     static int n = 0;
@@ -357,12 +371,15 @@ TEST_CASE("v201 K10.FR.01 K10.FR.03 K10.FR.04 K10.FR.07: ClearChargingProfile",
 
 TEST_CASE("v201 K09.FR.01 K09.FR.02 K09.FR.04 K09.FR.05 K09.FR.06: GetChargingProfiles reports",
           "[v201][smart_charging]") {
-  Station s({1, 1});
+  ScStation s({1, 1});
   s.start();
-  CHECK(rejected(set_profile(s.h, 0, absolute(s.h, 1, 0, "ChargingStationMaxProfile", "0:40")))
+  CHECK(rejected(
+            set_charging_profile(s.h, 0, absolute(s.h, 1, 0, "ChargingStationMaxProfile", "0:40")))
             .empty());
-  CHECK(rejected(set_profile(s.h, 1, absolute(s.h, 2, 0, "TxDefaultProfile", "0:10"))).empty());
-  CHECK(rejected(set_profile(s.h, 2, absolute(s.h, 3, 0, "TxDefaultProfile", "0:10"))).empty());
+  CHECK(rejected(set_charging_profile(s.h, 1, absolute(s.h, 2, 0, "TxDefaultProfile", "0:10")))
+            .empty());
+  CHECK(rejected(set_charging_profile(s.h, 2, absolute(s.h, 3, 0, "TxDefaultProfile", "0:10")))
+            .empty());
   auto get = [&](const std::string& payload) {
     static int n = 0;
     s.h.calls.clear();
@@ -399,11 +416,11 @@ TEST_CASE("v201 K09.FR.01 K09.FR.02 K09.FR.04 K09.FR.05 K09.FR.06: GetChargingPr
 
 TEST_CASE("v201 K08.FR.06 K01.FR.42: a Relative TxDefaultProfile runs from the transaction start",
           "[v201][smart_charging]") {
-  Station s;
+  ScStation s;
   s.start();
   CHECK(
-      rejected(set_profile(s.h, 1,
-                           profile(1, 0, "TxDefaultProfile", "Relative", schedule("0:10,600:16"))))
+      rejected(set_charging_profile(
+                   s.h, 1, profile(1, 0, "TxDefaultProfile", "Relative", schedule("0:10,600:16"))))
           .empty());
   // K08.FR.06: without a transaction, as if one started now.
   CHECK(composite(s.h, 1, 900) == "A 0:10 600:16 ");
@@ -418,7 +435,7 @@ TEST_CASE("v201 K08.FR.06 K01.FR.42: a Relative TxDefaultProfile runs from the t
 
 TEST_CASE("v201 K05.FR.03 K05.FR.05 F01.FR.26: RequestStartTransaction with a chargingProfile",
           "[v201][smart_charging]") {
-  Station s;
+  ScStation s;
   s.start();
   const std::string token = R"("idToken":{"idToken":"R","type":"Central"})";
   // F01.FR.11, K05.FR.05: with a transactionId it is invalid.
@@ -449,10 +466,10 @@ TEST_CASE("v201 K05.FR.03 K05.FR.05 F01.FR.26: RequestStartTransaction with a ch
 
 TEST_CASE("v201 K01.FR.29: with SmartChargingCtrlr.Enabled false, NotSupported",
           "[v201][smart_charging]") {
-  Station s;
+  ScStation s;
   s.start();
   set_variable(s.h, "SmartChargingCtrlr", "Enabled", "false");
-  CHECK(test::v201::error_code(set_profile(
+  CHECK(test::v201::error_code(set_charging_profile(
             s.h, 1, absolute(s.h, 1, 0, "TxDefaultProfile", "0:10"))) == "NotSupported");
   CHECK(test::v201::error_code(s.h.csms_call("gcs-off", "GetCompositeSchedule",
                                              R"({"evseId":1,"duration":60})")) == "NotSupported");
@@ -460,19 +477,23 @@ TEST_CASE("v201 K01.FR.29: with SmartChargingCtrlr.Enabled false, NotSupported",
 
 TEST_CASE("v201 K01 SmartChargingCtrlr.Entries bounds the installed profiles; K01.FR.37 validTo",
           "[v201][smart_charging]") {
-  Station s;
+  ScStation s;
   s.h.options.max_charging_profiles = 2;
   s.start();
   const std::string until = R"(,"validTo":")" + at(s.h, 60s) + "\"";
-  CHECK(rejected(set_profile(s.h, 1, absolute(s.h, 1, 0, "TxDefaultProfile", "0:10", until)))
+  CHECK(
+      rejected(set_charging_profile(s.h, 1, absolute(s.h, 1, 0, "TxDefaultProfile", "0:10", until)))
+          .empty());
+  CHECK(rejected(set_charging_profile(s.h, 1, absolute(s.h, 2, 1, "TxDefaultProfile", "0:12")))
             .empty());
-  CHECK(rejected(set_profile(s.h, 1, absolute(s.h, 2, 1, "TxDefaultProfile", "0:12"))).empty());
-  CHECK(rejected(set_profile(s.h, 1, absolute(s.h, 3, 2, "TxDefaultProfile", "0:13"))) ==
+  CHECK(rejected(set_charging_profile(s.h, 1, absolute(s.h, 3, 2, "TxDefaultProfile", "0:13"))) ==
         "TooManyElements");
-  CHECK(rejected(set_profile(s.h, 1, absolute(s.h, 2, 1, "TxDefaultProfile", "0:9"))).empty());
+  CHECK(rejected(set_charging_profile(s.h, 1, absolute(s.h, 2, 1, "TxDefaultProfile", "0:9")))
+            .empty());
   CHECK(s.last(1) == 9);
   s.h.advance(60s);  // profile 1 expires and frees its place
-  CHECK(rejected(set_profile(s.h, 1, absolute(s.h, 3, 2, "TxDefaultProfile", "0:13"))).empty());
+  CHECK(rejected(set_charging_profile(s.h, 1, absolute(s.h, 3, 2, "TxDefaultProfile", "0:13")))
+            .empty());
 }
 
 TEST_CASE("v201 K01.FR.26: check_profile refuses a chargingRateUnit not in RateUnit",

@@ -10,24 +10,19 @@ using namespace std::chrono_literals;
 
 namespace {
 
-IdTokenType tag(const std::string& v) {
-  IdTokenType t;
-  t.idToken = v;
-  t.type = IdTokenEnumType::ISO14443;
-  return t;
-}
+using test::v201::iso14443;
 
-struct Ev {
+struct PointEv {
   std::string type, trigger, stopped, context;
   int seq = -1;
 };
 
-std::vector<Ev> events(const Harness& h) {
-  std::vector<Ev> out;
+std::vector<PointEv> point_events(const Harness& h) {
+  std::vector<PointEv> out;
   for (const auto& c : h.calls_of("TransactionEvent")) {
     rapidjson::Document p;
     p.Parse(c.payload.c_str());
-    Ev e;
+    PointEv e;
     e.type = p["eventType"].GetString();
     e.trigger = p["triggerReason"].GetString();
     e.seq = p["seqNo"].GetInt();
@@ -51,7 +46,7 @@ TEST_CASE("v201 E01.FR.02 E02.FR.06 E02.FR.20: TxStartPoint EVConnected, then Au
   set_variable(h, "TxCtrlr", "TxStartPoint", "EVConnected");
   REQUIRE(h.engine().plug_in(1, 1, h.now()) == std::error_code{});
   h.pump();
-  auto ev = events(h);
+  auto ev = point_events(h);
   REQUIRE(ev.size() == 1);
   CHECK(ev[0].type == "Started");
   CHECK(ev[0].trigger == "CablePluggedIn");
@@ -61,7 +56,7 @@ TEST_CASE("v201 E01.FR.02 E02.FR.06 E02.FR.20: TxStartPoint EVConnected, then Au
                   R"({"evseId":1,"remoteStartId":5,"idToken":{"idToken":"R","type":"Central"}})"));
   CHECK(std::string(d[2]["status"].GetString()) == "Accepted");
   CHECK(std::string(d[2]["transactionId"].GetString()) == *h.engine().transaction_id(1));
-  ev = events(h);
+  ev = point_events(h);
   REQUIRE(ev.size() == 2);
   CHECK(ev[1].type == "Updated");
   CHECK(ev[1].trigger == "RemoteStart");  // F01.FR.19 (the authorization of E02.FR.20)
@@ -74,16 +69,16 @@ TEST_CASE("v201 E01.FR.03 E06.FR.03: TxStartPoint and TxStopPoint Authorized",
   h.connect();
   set_variable(h, "TxCtrlr", "TxStartPoint", "Authorized");
   set_variable(h, "TxCtrlr", "TxStopPoint", "Authorized");
-  REQUIRE(h.engine().present_id_token(1, tag("T1"), h.now()) == std::error_code{});
+  REQUIRE(h.engine().present_id_token(1, iso14443("T1"), h.now()) == std::error_code{});
   h.pump();
-  auto ev = events(h);
+  auto ev = point_events(h);
   REQUIRE(ev.size() == 1);
   CHECK(ev[0].trigger == "Authorized");
   REQUIRE(h.engine().plug_in(1, 1, h.now()) == std::error_code{});
   REQUIRE(h.engine().plug_out(1, h.now()) == std::error_code{});
   h.pump();
   // Unplugging ends it only through StopTxOnEVSideDisconnect (true, E09.FR.01).
-  ev = events(h);
+  ev = point_events(h);
   REQUIRE(ev.size() == 3);
   CHECK(ev[1].trigger == "CablePluggedIn");
   CHECK(ev[2].type == "Ended");
@@ -97,10 +92,10 @@ TEST_CASE("v201 E03.FR.05: TxStartPoint Authorized, no cable within EVConnection
   h.connect();
   set_variable(h, "TxCtrlr", "TxStartPoint", "Authorized");
   set_variable(h, "TxCtrlr", "EVConnectionTimeOut", "20");
-  REQUIRE(h.engine().present_id_token(1, tag("T1"), h.now()) == std::error_code{});
+  REQUIRE(h.engine().present_id_token(1, iso14443("T1"), h.now()) == std::error_code{});
   h.pump();
   h.advance(21s);
-  auto ev = events(h);
+  auto ev = point_events(h);
   REQUIRE(ev.size() == 2);
   CHECK(ev[1].type == "Ended");
   CHECK(ev[1].trigger == "EVConnectTimeout");
@@ -115,17 +110,17 @@ TEST_CASE("v201 E01.FR.06 E06.FR.07: TxStartPoint and TxStopPoint EnergyTransfer
   set_variable(h, "TxCtrlr", "TxStartPoint", "EnergyTransfer");
   set_variable(h, "TxCtrlr", "TxStopPoint", "EnergyTransfer");
   REQUIRE(h.engine().plug_in(1, 1, h.now()) == std::error_code{});
-  REQUIRE(h.engine().present_id_token(1, tag("T1"), h.now()) == std::error_code{});
+  REQUIRE(h.engine().present_id_token(1, iso14443("T1"), h.now()) == std::error_code{});
   h.pump();
-  CHECK(events(h).empty());
+  CHECK(point_events(h).empty());
   REQUIRE(h.engine().set_charging_state(1, ChargingStateEnumType::Charging, h.now()) ==
           std::error_code{});
   h.pump();
-  REQUIRE(events(h).size() == 1);
+  REQUIRE(point_events(h).size() == 1);
   REQUIRE(h.engine().set_charging_state(1, ChargingStateEnumType::SuspendedEV, h.now()) ==
           std::error_code{});
   h.pump();
-  auto ev = events(h);
+  auto ev = point_events(h);
   REQUIRE(ev.size() == 2);
   CHECK(ev[1].type == "Ended");
   CHECK(ev[1].stopped == "StoppedByEV");
@@ -145,7 +140,7 @@ TEST_CASE("v201 E05.FR.09: deauthorized while TxStopPoint is EVConnected only: e
   REQUIRE(h.engine().plug_in(1, 1, h.now()) == std::error_code{});
   REQUIRE(h.engine().set_charging_state(1, ChargingStateEnumType::Charging, h.now()) ==
           std::error_code{});
-  REQUIRE(h.engine().present_id_token(1, tag("T1"), h.now()) == std::error_code{});
+  REQUIRE(h.engine().present_id_token(1, iso14443("T1"), h.now()) == std::error_code{});
   h.pump();
   auto calls = h.calls_of("TransactionEvent");
   REQUIRE(calls.size() == 2);
@@ -167,10 +162,10 @@ TEST_CASE("v201 J02.FR.11: sampled meter values every SampledDataCtrlr.TxUpdated
   REQUIRE(h.engine().set_measurand(1, MeasurandEnumType::Energy_Active_Import_Register, 100,
                                    h.now()) == std::error_code{});
   REQUIRE(h.engine().plug_in(1, 1, h.now()) == std::error_code{});
-  REQUIRE(h.engine().present_id_token(1, tag("T1"), h.now()) == std::error_code{});
+  REQUIRE(h.engine().present_id_token(1, iso14443("T1"), h.now()) == std::error_code{});
   h.pump();
   h.advance(35s);
-  auto ev = events(h);
+  auto ev = point_events(h);
   REQUIRE(ev.size() == 4);  // Started + 3 periodic
   for (std::size_t i = 1; i < 4; ++i) {
     CHECK(ev[i].trigger == "MeterValuePeriodic");
@@ -180,7 +175,7 @@ TEST_CASE("v201 J02.FR.11: sampled meter values every SampledDataCtrlr.TxUpdated
   // Without readings nothing periodic is sent (sampledValue needs one value).
   set_variable(h, "SampledDataCtrlr", "TxUpdatedMeasurands", "Voltage");
   h.advance(30s);
-  CHECK(events(h).size() == 4);
+  CHECK(point_events(h).size() == 4);
 }
 
 TEST_CASE("v201 J01.FR.14 J01.FR.22: clock-aligned meter values", "[v201][metering]") {
@@ -193,7 +188,7 @@ TEST_CASE("v201 J01.FR.14 J01.FR.22: clock-aligned meter values", "[v201][meteri
     REQUIRE(h.engine().set_measurand(e, MeasurandEnumType::Energy_Active_Import_Register, 7,
                                      h.now()) == std::error_code{});
   REQUIRE(h.engine().plug_in(2, 1, h.now()) == std::error_code{});
-  REQUIRE(h.engine().present_id_token(2, tag("T1"), h.now()) == std::error_code{});
+  REQUIRE(h.engine().present_id_token(2, iso14443("T1"), h.now()) == std::error_code{});
   h.pump();
   h.advance(61s);
   // EVSE 1 (no transaction): MeterValuesRequest; EVSE 2: in its transaction.
@@ -207,7 +202,7 @@ TEST_CASE("v201 J01.FR.14 J01.FR.22: clock-aligned meter values", "[v201][meteri
   // On the minute (clock-aligned: the wall clock's seconds are 0).
   const std::string ts = p["meterValue"][0]["timestamp"].GetString();
   CHECK(ts.substr(17, 2) == "00");
-  auto ev = events(h);
+  auto ev = point_events(h);
   REQUIRE(ev.size() == 2);
   CHECK(ev[1].trigger == "MeterValueClock");
   CHECK(ev[1].context == "Sample.Clock");
@@ -215,7 +210,7 @@ TEST_CASE("v201 J01.FR.14 J01.FR.22: clock-aligned meter values", "[v201][meteri
   set_variable(h, "AlignedDataCtrlr", "SendDuringIdle", "true");
   h.advance(60s);
   CHECK(h.calls_of("MeterValues").size() == 1);
-  CHECK(events(h).size() == 2);
+  CHECK(point_events(h).size() == 2);
 }
 
 TEST_CASE(
@@ -246,7 +241,7 @@ TEST_CASE(
     return "{}";
   };
   REQUIRE(h.engine().plug_in(1, 1, h.now()) == std::error_code{});
-  REQUIRE(h.engine().present_id_token(1, tag("T1"), h.now()) == std::error_code{});
+  REQUIRE(h.engine().present_id_token(1, iso14443("T1"), h.now()) == std::error_code{});
   h.pump();
   // Attempt 1 goes out at once; it times out (call_timeout 30 s), attempt 2 after 10 s x 1,
   // attempt 3 after 10 s x 2 (E12: interval x attempts so far) is answered.

@@ -390,4 +390,18 @@ inline void energy_transfer_started(Harness& h, int evse, const std::string& id_
   h.pump();
 }
 
+/// The simulated wall-clock time plus `offset`, as an OCPP dateTime.
+inline std::string at(const Harness& h, std::chrono::seconds offset) {
+  return ocpp::format_datetime(h.now().wall + offset);
+}
+
+/// Starts a transaction on `evse` by plugging in with TxStartPoint EVConnected; its id.
+inline std::string start_tx(Harness& h, int evse) {
+  set_variable(h, "TxCtrlr", "TxStartPoint", "EVConnected");
+  REQUIRE(h.engine().plug_in(evse, 1, h.now()) == std::error_code{});
+  h.pump();
+  REQUIRE(h.engine().transaction_id(evse));
+  return *h.engine().transaction_id(evse);
+}
+
 }  // namespace test::v201

@@ -40,13 +40,9 @@
 #include "store/sqlite/sqlite_store_internal.hpp"
 
 namespace ocpp {
+// In ocpp::sqlite, whose statement names (kOutboxInsert, ...) and helpers it uses unqualified.
+namespace sqlite {
 namespace {
-
-using sqlite::Binder;
-using sqlite::column_string;
-using sqlite::from_sqlite;
-using sqlite::Use;
-using namespace sqlite;  // the statement names (kOutboxInsert, ...)
 
 // One charge point's rows, through a connection it may share with other charge points.
 class SqliteStore final : public Store {
@@ -338,10 +334,13 @@ class SqliteStore final : public Store {
 };
 
 }  // namespace
+}  // namespace sqlite
+
+using sqlite::SqliteStore;
 
 class SqliteDatabase::Impl {
  public:
-  std::shared_ptr<Connection> conn;
+  std::shared_ptr<sqlite::Connection> conn;
 };
 
 SqliteDatabase::SqliteDatabase(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -352,10 +351,10 @@ Result<std::shared_ptr<SqliteDatabase>> SqliteDatabase::open(const SqliteDatabas
   if (options.path.empty()) return make_error_code(Errc::invalid_argument);
   try {
     sqlite3* raw = nullptr;
-    if (auto ec = open_database(options.path, options.busy_timeout_ms, raw)) return ec;
-    std::shared_ptr<Connection> conn;
+    if (auto ec = sqlite::open_database(options.path, options.busy_timeout_ms, raw)) return ec;
+    std::shared_ptr<sqlite::Connection> conn;
     try {
-      conn = std::make_shared<Connection>(raw);
+      conn = std::make_shared<sqlite::Connection>(raw);
     } catch (...) {
       sqlite3_close_v2(raw);
       throw;

@@ -170,7 +170,7 @@ class CertificateRenewalModule final : public Module {
   std::optional<MonoTime> reconnect_at_;  // the new certificate's not-before
 };
 
-CertificateRenewalModule& module_of(Engine::Impl& engine) {
+CertificateRenewalModule& renewal_module(Engine::Impl& engine) {
   return *static_cast<CertificateRenewalModule*>(engine.certificate_renewal_module_);
 }
 
@@ -187,7 +187,7 @@ bool can_renew_certificate(const Engine::Impl& engine) {
          engine.accepted() && engine.session_.volatile_room() > 0;
 }
 
-bool renew_certificate(Engine::Impl& engine, Now now) { return module_of(engine).start(now); }
+bool renew_certificate(Engine::Impl& engine, Now now) { return renewal_module(engine).start(now); }
 
 std::unique_ptr<Module> make_certificate_renewal_module(Engine::Impl& engine) {
   auto m = std::make_unique<CertificateRenewalModule>(engine);

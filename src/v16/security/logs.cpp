@@ -128,10 +128,10 @@ class LogsModule final : public Module {
   Upload upload_;
 };
 
-const LogsModule* find_module(const Engine::Impl& engine) {
+const LogsModule* find_logs_module(const Engine::Impl& engine) {
   return static_cast<const LogsModule*>(engine.logs_module_);
 }
-LogsModule* find_module(Engine::Impl& engine) {
+LogsModule* find_logs_module(Engine::Impl& engine) {
   return static_cast<LogsModule*>(engine.logs_module_);
 }
 
@@ -144,22 +144,22 @@ std::unique_ptr<Module> make_logs_module(Engine::Impl& engine) {
 }
 
 UploadLogStatusEnumType current_log_status(const Engine::Impl& engine) {
-  const LogsModule* m = find_module(engine);
+  const LogsModule* m = find_logs_module(engine);
   return m ? m->status() : UploadLogStatusEnumType::Idle;
 }
 
 std::optional<std::int32_t> current_log_request_id(const Engine::Impl& engine) {
-  const LogsModule* m = find_module(engine);
+  const LogsModule* m = find_logs_module(engine);
   return m ? m->request_id() : std::nullopt;
 }
 
 void send_log_status_notification(Engine::Impl& engine, Now) {
-  if (LogsModule* m = find_module(engine)) m->send_triggered();
+  if (LogsModule* m = find_logs_module(engine)) m->send_triggered();
 }
 
 std::error_code Engine::report_log_status(UploadLogStatusEnumType status, std::int32_t request_id,
                                           Now now) {
-  LogsModule* m = find_module(*impl_);
+  LogsModule* m = find_logs_module(*impl_);
   if (!m) return make_error_code(Errc::invalid_state);
   return m->report(status, request_id, now);
 }

@@ -99,7 +99,7 @@ class SecurityEventsModule final : public Module {
   std::optional<std::uint64_t> invalid_epoch_;  // the connection that had its InvalidMessages
 };
 
-SecurityEventsModule& module_of(Engine::Impl& engine) {
+SecurityEventsModule& events_module(Engine::Impl& engine) {
   return *static_cast<SecurityEventsModule*>(engine.security_events_module_);
 }
 
@@ -114,11 +114,11 @@ bool is_critical_security_event(std::string_view type) {
 std::error_code raise_security_event(Engine::Impl& engine, std::string_view type,
                                      std::optional<std::string> tech_info, Now now,
                                      std::optional<bool> critical) {
-  return module_of(engine).raise(type, std::move(tech_info), now, critical);
+  return events_module(engine).raise(type, std::move(tech_info), now, critical);
 }
 
 void note_invalid_message(Engine::Impl& engine, const std::string& why, Now now) {
-  module_of(engine).invalid_message(why, now);
+  events_module(engine).invalid_message(why, now);
 }
 
 std::vector<SecurityEventNotificationRequest> security_log(const Engine::Impl& engine) {

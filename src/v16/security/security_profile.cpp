@@ -155,13 +155,15 @@ class SecurityProfileModule final : public Module {
   std::optional<ConnectionRequest> pending_;
 };
 
-SecurityProfileModule& module_of(Engine::Impl& engine) {
+SecurityProfileModule& profile_module(Engine::Impl& engine) {
   return *static_cast<SecurityProfileModule*>(engine.security_profile_module_);
 }
 
 }  // namespace
 
-void security_profile_set_by_firmware(Engine::Impl& engine) { module_of(engine).set_by_firmware(); }
+void security_profile_set_by_firmware(Engine::Impl& engine) {
+  profile_module(engine).set_by_firmware();
+}
 
 std::unique_ptr<Module> make_security_profile_module(Engine::Impl& engine) {
   auto m = std::make_unique<SecurityProfileModule>(engine);
@@ -169,10 +171,12 @@ std::unique_ptr<Module> make_security_profile_module(Engine::Impl& engine) {
   return m;
 }
 
-std::optional<ConnectionRequest> Engine::poll_connection_request() { return module_of(*impl_).poll(); }
+std::optional<ConnectionRequest> Engine::poll_connection_request() {
+  return profile_module(*impl_).poll();
+}
 
 std::error_code Engine::connection_trial_ended(bool succeeded, std::string_view why, Now now) {
-  return module_of(*impl_).trial_ended(succeeded, why, now);
+  return profile_module(*impl_).trial_ended(succeeded, why, now);
 }
 
 }  // namespace ocpp::v16

@@ -135,10 +135,10 @@ class SignedFirmwareModule final : public Module {
   Update update_;
 };
 
-const SignedFirmwareModule* find_module(const Engine::Impl& engine) {
+const SignedFirmwareModule* find_signed_firmware_module(const Engine::Impl& engine) {
   return static_cast<const SignedFirmwareModule*>(engine.signed_firmware_module_);
 }
-SignedFirmwareModule* find_module(Engine::Impl& engine) {
+SignedFirmwareModule* find_signed_firmware_module(Engine::Impl& engine) {
   return static_cast<SignedFirmwareModule*>(engine.signed_firmware_module_);
 }
 
@@ -151,17 +151,17 @@ std::unique_ptr<Module> make_signed_firmware_module(Engine::Impl& engine) {
 }
 
 FirmwareStatusEnumType current_signed_firmware_status(const Engine::Impl& engine) {
-  const SignedFirmwareModule* m = find_module(engine);
+  const SignedFirmwareModule* m = find_signed_firmware_module(engine);
   return m ? m->trigger_status() : FirmwareStatusEnumType::Idle;
 }
 
 std::optional<std::int32_t> current_signed_firmware_request_id(const Engine::Impl& engine) {
-  const SignedFirmwareModule* m = find_module(engine);
+  const SignedFirmwareModule* m = find_signed_firmware_module(engine);
   return m ? m->trigger_request_id() : std::nullopt;
 }
 
 void send_signed_firmware_status_notification(Engine::Impl& engine, Now) {
-  if (SignedFirmwareModule* m = find_module(engine)) m->send_triggered();
+  if (SignedFirmwareModule* m = find_signed_firmware_module(engine)) m->send_triggered();
 }
 
 bool secure_firmware_update_only(const Engine::Impl& engine) {
@@ -174,7 +174,7 @@ bool secure_firmware_update_only(const Engine::Impl& engine) {
 std::error_code Engine::report_signed_firmware_status(FirmwareStatusEnumType status,
                                                       std::int32_t request_id, Now now,
                                                       std::optional<std::string> path) {
-  SignedFirmwareModule* m = find_module(*impl_);
+  SignedFirmwareModule* m = find_signed_firmware_module(*impl_);
   if (!m) return make_error_code(Errc::invalid_state);
   return m->report(status, request_id, now, path);
 }

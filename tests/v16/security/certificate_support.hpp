@@ -31,12 +31,7 @@ inline rapidjson::Document result_of(const std::optional<std::string>& frame) {
   return p;
 }
 
-/// The status of a CALLRESULT frame.
-inline std::string status_of(const std::optional<std::string>& frame) {
-  auto p = result_of(frame);
-  REQUIRE(p.HasMember("status"));
-  return p["status"].GetString();
-}
+using test::status_of;
 
 /// The number of security log entries of a type.
 inline std::size_t events_of(ocpp::v16::Engine& e, const std::string& type) {

@@ -44,9 +44,7 @@ struct FirmwareSide {
   }
 };
 
-std::string status_of(const std::optional<std::string>& reply) {
-  return test::result_payload(reply)["status"].GetString();
-}
+using test::status_of;
 
 // The statuses of the SignedFirmwareStatusNotifications sent; each must carry requestId `id`
 // (L01.FR.10, L01.FR.21).
@@ -68,11 +66,11 @@ Strings events(const test::Harness& h) {
   return out;
 }
 
-struct Fixture {
+struct FirmwareFixture {
   FirmwarePki pki;
   test::Harness h;
   FirmwareSide fw;
-  explicit Fixture(int connectors = 1, bool install_root = true)
+  explicit FirmwareFixture(int connectors = 1, bool install_root = true)
       : pki(install_root), h(nullptr, connectors) {
     h.options_.security = pki.provider;
     fw.attach(h);
@@ -93,7 +91,7 @@ struct Fixture {
 TEST_CASE(
     "L01: the happy flow reports every state in order with the requestId, then FirmwareUpdated",
     "[security][firmware]") {
-  Fixture f;
+  FirmwareFixture f;
   CHECK(status_of(f.h.csms_call("su1", "SignedUpdateFirmware",
                                 f.pki.good_request(11, f.h.now().wall))) == "Accepted");
   REQUIRE(f.fw.downloads.size() == 1);
@@ -120,7 +118,7 @@ TEST_CASE(
     "and "
     "InvalidFirmwareSigningCertificate",
     "[security][firmware]") {
-  Fixture f;
+  FirmwareFixture f;
   const auto req = FirmwarePki::request(12, f.pki.stranger.pem(), f.pki.signature, f.h.now().wall);
   CHECK(status_of(f.h.csms_call("su1", "SignedUpdateFirmware", req)) == "InvalidCertificate");
   f.h.pump();
@@ -135,7 +133,7 @@ TEST_CASE(
     "InvalidCertificate",
     "[security][firmware]") {
   SECTION("expired") {
-    Fixture f;
+    FirmwareFixture f;
     const auto req = FirmwarePki::request(13, f.pki.expired.pem(), f.pki.signature, f.h.now().wall);
     CHECK(status_of(f.h.csms_call("su1", "SignedUpdateFirmware", req)) == "InvalidCertificate");
     f.h.pump();
@@ -143,12 +141,12 @@ TEST_CASE(
     CHECK(f.fw.downloads.empty());
   }
   SECTION("not a certificate") {
-    Fixture f;
+    FirmwareFixture f;
     const auto req = FirmwarePki::request(13, "junk", f.pki.signature, f.h.now().wall);
     CHECK(status_of(f.h.csms_call("su1", "SignedUpdateFirmware", req)) == "InvalidCertificate");
   }
   SECTION("no ManufacturerRootCertificate installed") {
-    Fixture f(1, /*install_root=*/false);
+    FirmwareFixture f(1, /*install_root=*/false);
     CHECK(status_of(f.h.csms_call("su1", "SignedUpdateFirmware",
                                   f.pki.good_request(13, f.h.now().wall))) == "InvalidCertificate");
   }
@@ -166,7 +164,7 @@ TEST_CASE(
     "L01.FR.03/FR.04: a tampered file fails the signature check: InvalidSignature, "
     "InvalidFirmwareSignature, nothing installed",
     "[security][firmware]") {
-  Fixture f;
+  FirmwareFixture f;
   status_of(f.h.csms_call("su1", "SignedUpdateFirmware", f.pki.good_request(14, f.h.now().wall)));
   f.download(14, f.pki.tampered_path);
   f.h.advance(600s);
@@ -180,7 +178,7 @@ TEST_CASE(
 
 TEST_CASE("L01.FR.04: a signature that is missing or not of this file is InvalidSignature",
           "[security][firmware]") {
-  Fixture f;
+  FirmwareFixture f;
   const auto other = test_pki::sign_base64(f.pki.signer.key.get(), "another image");
   status_of(f.h.csms_call("su1", "SignedUpdateFirmware",
                           FirmwarePki::request(15, f.pki.signer.pem(), other, f.h.now().wall)));
@@ -201,7 +199,7 @@ TEST_CASE("L01.FR.04: a signature that is missing or not of this file is Invalid
 TEST_CASE(
     "L01.FR.13: a future retrieveDateTime is DownloadScheduled; the download starts at that time",
     "[security][firmware]") {
-  Fixture f;
+  FirmwareFixture f;
   status_of(
       f.h.csms_call("su1", "SignedUpdateFirmware", f.pki.good_request(20, f.h.now().wall + 3600s)));
   f.h.pump();
@@ -221,7 +219,7 @@ TEST_CASE(
     "L01: a failed download is retried after retryInterval (DownloadScheduled), DownloadFailed at "
     "the end",
     "[security][firmware]") {
-  Fixture f;
+  FirmwareFixture f;
   status_of(f.h.csms_call("su1", "SignedUpdateFirmware",
                           FirmwarePki::request(21, f.pki.signer.pem(), f.pki.signature,
                                                f.h.now().wall, std::nullopt, 1, 300)));
@@ -250,7 +248,7 @@ TEST_CASE(
 TEST_CASE(
     "L01.FR.16/FR.17: a future installDateTime is InstallScheduled; installation at that time",
     "[security][firmware]") {
-  Fixture f;
+  FirmwareFixture f;
   status_of(f.h.csms_call("su1", "SignedUpdateFirmware",
                           f.pki.good_request(30, f.h.now().wall, f.h.now().wall + 7200s)));
   f.download(30, f.pki.firmware_path);
@@ -266,7 +264,7 @@ TEST_CASE(
     "L01.FR.05/06/07: installation waits for the running transaction; the free connectors are "
     "Unavailable",
     "[security][firmware]") {
-  Fixture f(2);
+  FirmwareFixture f(2);
   auto& e = f.e();
   REQUIRE_FALSE(e.plug_in(1, f.h.now()));
   REQUIRE_FALSE(e.present_id_tag("CARD1", 1, f.h.now()));
@@ -294,7 +292,7 @@ TEST_CASE(
 
 TEST_CASE("L01.FR.26: a new SignedUpdateFirmware cancels the running update (AcceptedCanceled)",
           "[security][firmware]") {
-  Fixture f;
+  FirmwareFixture f;
   status_of(f.h.csms_call("su1", "SignedUpdateFirmware", f.pki.good_request(40, f.h.now().wall)));
   REQUIRE_FALSE(f.e().report_signed_firmware_status(S::Downloading, 40, f.h.now()));
   CHECK(status_of(f.h.csms_call("su2", "SignedUpdateFirmware",
@@ -314,7 +312,7 @@ TEST_CASE("L01.FR.26: a new SignedUpdateFirmware cancels the running update (Acc
 
 TEST_CASE("L01.FR.27: an installation under way cannot be cancelled: Rejected",
           "[security][firmware]") {
-  Fixture f;
+  FirmwareFixture f;
   status_of(f.h.csms_call("su1", "SignedUpdateFirmware", f.pki.good_request(50, f.h.now().wall)));
   f.download(50, f.pki.firmware_path);
   REQUIRE(f.fw.installs.size() == 1);
@@ -328,7 +326,7 @@ TEST_CASE(
     "L01.FR.28/FR.29: the status for a trigger is the last one sent, Idle after Installed or "
     "before any",
     "[security][firmware]") {
-  Fixture f;
+  FirmwareFixture f;
   CHECK(f.e().signed_firmware_status() == S::Idle);
   status_of(
       f.h.csms_call("su1", "SignedUpdateFirmware", f.pki.good_request(60, f.h.now().wall + 60s)));
@@ -347,7 +345,7 @@ TEST_CASE(
     "it still works",
     "[security][firmware]") {
   SECTION("secure firmware update: NotSupported, nothing starts") {
-    Fixture f;
+    FirmwareFixture f;
     auto r = f.h.csms_call("uf1", "UpdateFirmware",
                            R"({"location":"ftp://fw/x.bin","retrieveDate":")" +
                                ocpp::format_datetime(f.h.now().wall) + "\"}");
@@ -377,7 +375,7 @@ TEST_CASE(
 TEST_CASE(
     "L01: a restart while the installation waits for installDateTime keeps waiting and installs",
     "[security][firmware]") {
-  Fixture f;
+  FirmwareFixture f;
   status_of(f.h.csms_call("su1", "SignedUpdateFirmware",
                           f.pki.good_request(70, f.h.now().wall, f.h.now().wall + 600s)));
   f.download(70, f.pki.firmware_path);
