@@ -28,6 +28,7 @@ using ocpp::v16::RegistrationStatus;
 namespace {
 
 using test::Seen;
+using test::str;
 
 using Clock = std::chrono::steady_clock;
 
@@ -73,8 +74,6 @@ bool no_transaction(const ChargePoint& cp, int c) {
   auto s = cp.connector_state(c);
   return s && !s->transaction;
 }
-
-using test::str;
 
 std::int64_t ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count();

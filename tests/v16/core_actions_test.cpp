@@ -20,6 +20,10 @@ using ocpp::v16::UnlockStatus;
 
 namespace {
 
+using test::hold;
+using test::status_of;
+using test::statuses;
+
 rapidjson::Document parse_frame(const std::optional<std::string>& frame) {
   REQUIRE(frame.has_value());
   rapidjson::Document d;
@@ -28,16 +32,12 @@ rapidjson::Document parse_frame(const std::optional<std::string>& frame) {
   return d;
 }
 
-using test::status_of;
-
 // The error code of a CALLERROR; fails on a CALLRESULT.
 std::string error_of(const std::optional<std::string>& reply) {
   auto d = parse_frame(reply);
   REQUIRE(d[0].GetInt() == 4);
   return d[2].GetString();
 }
-
-using test::statuses;
 
 std::size_t call_index(const test::Harness& h, const std::string& action, std::size_t from = 0) {
   for (std::size_t i = from; i < h.calls.size(); ++i)
@@ -52,8 +52,6 @@ void start_session(test::Harness& h, int connector, const std::string& tag) {
   h.pump();
   REQUIRE(e.connector_state(connector)->transaction.has_value());
 }
-
-using test::hold;
 
 }  // namespace
 

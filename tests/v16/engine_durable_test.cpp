@@ -14,6 +14,8 @@ using ocpp::v16::Reason;
 
 namespace {
 
+using test::hold;
+
 const std::set<std::string> kTxActions = {"StartTransaction", "MeterValues", "StopTransaction"};
 
 std::vector<test::SentCall> tx_calls(const test::Harness& h) {
@@ -26,8 +28,6 @@ std::vector<test::SentCall> tx_calls(const test::Harness& h) {
 std::string meter_of(const test::SentCall& mv) {
   return mv.json()["meterValue"][0]["sampledValue"][0]["value"].GetString();
 }
-
-using test::hold;
 
 }  // namespace
 

@@ -21,6 +21,7 @@
 #include "ocpp/store.hpp"
 #include "ocpp/v16/engine.hpp"
 #include "ocpp/time.hpp"
+#include "support/reply_lookup.hpp"
 
 namespace test {
 
@@ -189,12 +190,7 @@ class Harness {
   }
   /// Our reply (CALLRESULT/CALLERROR frame text) to the CSMS's CALL with that id, if sent.
   std::optional<std::string> reply_to(const std::string& id) const {
-    for (const auto& r : results) {
-      rapidjson::Document d;
-      d.Parse(r.c_str());
-      if (d.IsArray() && d.Size() >= 2 && d[1].IsString() && id == d[1].GetString()) return r;
-    }
-    return std::nullopt;
+    return find_reply(results, id);
   }
   void answer_held(const std::string& payload) {
     REQUIRE(!held.empty());

@@ -16,6 +16,7 @@ using ocpp::v16::UnitOfMeasure;
 
 namespace {
 
+using test::start_transaction;
 using test::str;
 
 SampledValue value(std::string v, Measurand m, UnitOfMeasure u) {
@@ -25,8 +26,6 @@ SampledValue value(std::string v, Measurand m, UnitOfMeasure u) {
   sv.unit = u;
   return sv;
 }
-
-using test::start_transaction;
 
 std::size_t stored_meter_entries(ocpp::Store& s) {
   std::vector<std::pair<std::string, std::string>> out;

@@ -12,6 +12,8 @@ using ocpp::v16::ChargePointStatus;
 
 namespace {
 
+using test::statuses;
+
 // The status of our CALLRESULT, or "CALLERROR <code>".
 std::string answer(const std::optional<std::string>& reply) {
   REQUIRE(reply.has_value());
@@ -43,8 +45,6 @@ std::string cancel(test::Harness& h, int id) {
   return answer(h.csms_call("cr-" + std::to_string(h.results.size()), "CancelReservation",
                             R"({"reservationId":)" + std::to_string(id) + "}"));
 }
-
-using test::statuses;
 
 ChargePointStatus connector_status(test::Harness& h, int connector) {
   return h.engine().connector_state(connector)->status;

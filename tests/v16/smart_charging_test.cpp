@@ -15,7 +15,9 @@ using ocpp::v16::ChargingRateUnitType;
 
 namespace {
 
+using test::error_code;
 using test::parse;
+using test::start_transaction;
 
 /// The payload of our CALLRESULT (the test fails on a CALLERROR or no answer).
 rapidjson::Document result(const std::optional<std::string>& reply) {
@@ -29,8 +31,6 @@ rapidjson::Document result(const std::optional<std::string>& reply) {
 }
 
 std::string status(const std::optional<std::string>& reply) { return result(reply)["status"].GetString(); }
-
-using test::error_code;
 
 struct Call {
   test::Harness& h;
@@ -85,8 +85,6 @@ std::vector<std::string> composite(Call& call, int connector, int duration, cons
 }
 
 using V = std::vector<std::string>;
-
-using test::start_transaction;
 
 }  // namespace
 

@@ -22,6 +22,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using test::v201::present;
+using test::v201::record_authorizations;
+using test::v201::send_list;
+using test::v201::Told;
+
 const std::string kGroupAccepted =
     R"({"status":"Accepted","groupIdToken":{"idToken":"GROUP1","type":"Central"}})";
 const std::string kGroupInvalid =
@@ -47,12 +52,6 @@ struct Tokens {
     return it != info.end() ? it->second : R"({"status":"Unknown"})";
   }
 };
-
-using test::v201::Told;
-
-using test::v201::record_authorizations;
-
-using test::v201::present;
 
 /// Part 6 reusable state EVConnectedPreSession at connector 1 of EVSE 1 (default TxStartPoint
 /// PowerPathClosed): StatusNotificationRequest Occupied, no transaction yet.
@@ -84,8 +83,6 @@ void id_token_cached(Harness& h, const std::string& id, bool accepted) {
   }
   REQUIRE(!h.engine().transaction_id(1));
 }
-
-using test::v201::send_list;
 
 }  // namespace
 

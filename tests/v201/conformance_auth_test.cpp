@@ -20,11 +20,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-using test::v201::send_list;
-
-using test::v201::Told;
-
 using test::v201::record_authorizations;
+using test::v201::send_list;
+using test::v201::Told;
 
 }  // namespace
 

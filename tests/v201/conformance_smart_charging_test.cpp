@@ -18,9 +18,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int kDeviation = 10;  // <Configured max time deviation>, s
-
 using test::v201::at;
+
+constexpr int kDeviation = 10;  // <Configured max time deviation>, s
 
 /// The payload of our answer to the CSMS's CALL (the test fails unless it is a CALLRESULT).
 std::string result_payload(const std::optional<std::string>& reply) {

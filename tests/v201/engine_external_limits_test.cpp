@@ -14,6 +14,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using test::v201::start_tx;
+
 /// A harness whose charging_limit hook records the last limit per EVSE.
 struct LimitsStation {
   explicit LimitsStation(std::vector<int> evses = {1}) : h(std::move(evses)) {
@@ -62,8 +64,6 @@ std::vector<std::string> actions(const Harness& h) {
     if (c.action != "Heartbeat") out.push_back(c.action);
   return out;
 }
-
-using test::v201::start_tx;
 
 /// GetChargingProfiles with a payload; the ReportChargingProfilesRequests it led to.
 std::vector<test::v201::SentCall> get_profiles(Harness& h, const std::string& request,

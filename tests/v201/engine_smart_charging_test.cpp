@@ -13,6 +13,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using test::v201::at;
+using test::v201::start_tx;
+
 struct LimitCall {
   int evse = 0;
   double limit = 0;
@@ -42,8 +45,6 @@ struct ScStation {
   Harness h;
   std::vector<LimitCall> limits;
 };
-
-using test::v201::at;
 
 /// A chargingSchedule in `unit` with periods "start:limit,start:limit" and extra members.
 std::string schedule(const std::string& periods, const std::string& extra = "",
@@ -114,8 +115,6 @@ std::string composite(Harness& h, int evse, int duration, const std::string& uni
   }
   return out;
 }
-
-using test::v201::start_tx;
 
 }  // namespace
 

@@ -18,6 +18,7 @@
 #include "ocpp/store.hpp"
 #include "ocpp/time.hpp"
 #include "ocpp/v201/engine.hpp"
+#include "support/reply_lookup.hpp"
 #include "v201/generated/codec.hpp"
 
 namespace test::v201 {
@@ -172,12 +173,7 @@ class Harness {
   }
   /// Our reply (CALLRESULT or CALLERROR frame text) to the CSMS's CALL with that id, if sent.
   std::optional<std::string> reply_to(const std::string& id) const {
-    for (const auto& r : results) {
-      rapidjson::Document d;
-      d.Parse(r.c_str());
-      if (d.IsArray() && d.Size() >= 2 && d[1].IsString() && id == d[1].GetString()) return r;
-    }
-    return std::nullopt;
+    return find_reply(results, id);
   }
 
   /// Advances simulated time by d, handling every deadline on the way.

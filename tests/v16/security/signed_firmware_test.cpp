@@ -22,6 +22,8 @@ using Strings = std::vector<std::string>;
 
 namespace {
 
+using test::status_of;
+
 // The firmware's side of a signed update: what the hooks were asked.
 struct FirmwareSide {
   std::vector<SignedUpdateFirmwareRequest> downloads;
@@ -43,8 +45,6 @@ struct FirmwareSide {
     h.hooks.signed_firmware_cancel = [this](std::int32_t id) { cancelled.push_back(id); };
   }
 };
-
-using test::status_of;
 
 // The statuses of the SignedFirmwareStatusNotifications sent; each must carry requestId `id`
 // (L01.FR.10, L01.FR.21).
