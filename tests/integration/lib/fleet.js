@@ -85,4 +85,25 @@ function identities(csms) {
   return new Set(csms.records.filter((r) => r.kind === 'CONNECTED').map((r) => r.identity));
 }
 
-module.exports = { runFleet, writeJson, readReport, callsIn, identities };
+/**
+ * The OCPP 1.6 transactions the CSMS opened, in order, each with the identity that opened it and
+ * `copy`: 1 for the first StartTransaction.req of its content from that charge point, 2 for the
+ * same request sent again. A charge point that loses power while its StartTransaction.req is in
+ * flight sends it again after the restart (only the message in flight may repeat); a CSMS that
+ * does not recognise the repetition opens a second transaction, and the charge point goes on with
+ * the second one, the only transactionId it received.
+ */
+function startedTransactions16(csms) {
+  const identityOf = new Map(csms.records.filter((r) => r.kind === 'CONNECTED').map((r) => [r.conn, r.identity]));
+  const copies = new Map();
+  return callsIn(csms, 'StartTransaction')
+    .filter((c) => c.response && c.response.kind === 'CALLRESULT')
+    .map((c) => {
+      const identity = identityOf.get(c.conn);
+      const key = `${identity} ${JSON.stringify(c.payload)}`;
+      copies.set(key, (copies.get(key) || 0) + 1);
+      return { identity, key, copy: copies.get(key), tx: csms.transactions.get(c.response.payload.transactionId) };
+    });
+}
+
+module.exports = { runFleet, writeJson, readReport, callsIn, identities, startedTransactions16 };
