@@ -29,11 +29,12 @@ struct SqliteDatabaseOptions {
   std::size_t busy_timeout_ms = 2000;  ///< how long to wait for a lock held by another process
 };
 
-/// One SQLite database shared by the charge points of a process: one connection and one page
-/// cache for all of them (a fleet of thousands costs kilobytes per charge point, not a
-/// connection each), and their writes committed together when they come at the same time
+/// One SQLite database shared by the charge points of a process: two connections for all of
+/// them, one writing and one reading (a fleet of thousands costs kilobytes per charge point,
+/// not a connection each), their writes committed together when they come at the same time
 /// (group commit: one fsync for many), each Store method still returning only once its own
-/// write is durable. Thread-safe: the stores may be used from different threads.
+/// write is durable, and their reads not waiting for those commits. Thread-safe: the stores
+/// may be used from different threads.
 class OCPP_API SqliteDatabase {
  public:
   /// Opens (creating or migrating) the file. Errors: as open_sqlite_store().

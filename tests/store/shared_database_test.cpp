@@ -1,10 +1,11 @@
-// SqliteDatabase: the charge points of a process share one connection and one file, and their
-// writes are committed together (group commit) while each Store method still returns only once
-// its own write is durable.
+// SqliteDatabase: the charge points of a process share one file and its two connections (one
+// writes, one reads), their writes are committed together (group commit) while each Store
+// method still returns only once its own write is durable, and reads do not wait for commits.
 #include <catch2/catch.hpp>
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -43,6 +44,23 @@ int commit_hook(void* counter) {
   ++*static_cast<std::atomic<int>*>(counter);
   return 0;
 }
+
+// Holds a commit open (the hook runs inside COMMIT, with the writing connection taken) until
+// a read elsewhere has finished, or 5 s have passed.
+struct HeldCommit {
+  std::atomic<bool> committing{false};
+  std::atomic<bool> read_done{false};
+  std::atomic<bool> read_done_while_held{false};
+  static int hook(void* self) {
+    auto* h = static_cast<HeldCommit*>(self);
+    h->committing = true;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!h->read_done && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    h->read_done_while_held = h->read_done.load();
+    return 0;
+  }
+};
 
 }  // namespace
 
@@ -122,6 +140,39 @@ TEST_CASE("shared database: concurrent writes of many charge points share commit
     REQUIRE(front);
     CHECK(front->payload == "{\"n\":0}");
   }
+}
+
+TEST_CASE(
+    "shared database: a read does not wait for another charge point's commit, and sees "
+    "what was committed before it",
+    "[store][sqlite][shared]") {
+  test::TempDir dir;
+  auto db = open_db(dir.file("fleet.db"));
+  auto a = store_of(*db, "CP-A");
+  auto b = store_of(*db, "CP-B");
+  REQUIRE(!a->kv_set("cfg.A", "1"));
+  REQUIRE(!b->kv_set("cfg.B", "1"));
+  HeldCommit held;
+  sqlite3* writer = ocpp::detail::sqlite_store_handle(*a);
+  sqlite3_commit_hook(writer, HeldCommit::hook, &held);
+  std::error_code set;  // assertions stay on this thread
+  std::thread t([&] { set = a->kv_set("cfg.A", "2"); });
+  while (!held.committing) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::vector<std::pair<std::string, std::string>> kv_b, kv_a;
+  const auto eb = b->kv_load("cfg.", kv_b);
+  const auto ea = a->kv_load("cfg.", kv_a);  // its own write is not committed yet
+  held.read_done = true;
+  t.join();
+  sqlite3_commit_hook(writer, nullptr, nullptr);
+  CHECK(!set);
+  CHECK(held.read_done_while_held);
+  CHECK(!eb);
+  CHECK(kv_b == std::vector<std::pair<std::string, std::string>>{{"cfg.B", "1"}});
+  CHECK(!ea);
+  CHECK(kv_a == std::vector<std::pair<std::string, std::string>>{{"cfg.A", "1"}});
+  // Once kv_set returned, the reads see it.
+  REQUIRE(!a->kv_load("cfg.", kv_a));
+  CHECK(kv_a == std::vector<std::pair<std::string, std::string>>{{"cfg.A", "2"}});
 }
 
 TEST_CASE("shared database: charge points on one store file through the 1.6 engine",

@@ -2,7 +2,21 @@
 
 namespace ocpp::sqlite {
 
-Connection::Connection(sqlite3* db) noexcept : db_(db) {
+namespace {
+// The connection whose reader this thread is using inside read(): stmt() then hands out the
+// reader's statements. Reads and writes never nest, so one pointer is enough.
+thread_local const Connection* t_reading = nullptr;
+
+void close_connection(sqlite3* db, std::array<sqlite3_stmt*, kSqlCount>& stmts) noexcept {
+  for (auto*& s : stmts) {
+    sqlite3_finalize(s);
+    s = nullptr;
+  }
+  sqlite3_close_v2(db);
+}
+}  // namespace
+
+Connection::Connection(sqlite3* db, sqlite3* reader) noexcept : db_(db), reader_(reader) {
   sqlite3_wal_hook(
       db_,
       [](void* self, sqlite3*, const char*, int frames) {
@@ -13,22 +27,32 @@ Connection::Connection(sqlite3* db) noexcept : db_(db) {
 }
 
 Connection::~Connection() {
-  for (auto*& s : stmts_) {
-    sqlite3_finalize(s);
-    s = nullptr;
-  }
-  sqlite3_close_v2(db_);
+  if (reader_ != nullptr) close_connection(reader_, reader_stmts_);
+  close_connection(db_, stmts_);
 }
 
 sqlite3_stmt* Connection::stmt(Sql which) noexcept {
-  if (stmts_[which] == nullptr)
-    sqlite3_prepare_v3(db_, kSqlText[which], -1, SQLITE_PREPARE_PERSISTENT, &stmts_[which], nullptr);
-  return stmts_[which];
+  const bool reading = t_reading == this;
+  sqlite3* db = reading ? reader_ : db_;
+  auto& stmts = reading ? reader_stmts_ : stmts_;
+  if (stmts[which] == nullptr)
+    sqlite3_prepare_v3(db, kSqlText[which], -1, SQLITE_PREPARE_PERSISTENT, &stmts[which], nullptr);
+  return stmts[which];
 }
 
 std::error_code Connection::read(const std::function<std::error_code()>& body) noexcept {
   try {
-    std::lock_guard<std::mutex> lk(db_m_);
+    if (reader_ == nullptr) {
+      std::lock_guard<std::mutex> lk(db_m_);
+      return body();
+    }
+    std::lock_guard<std::mutex> lk(read_m_);
+    struct Reading {
+      explicit Reading(const Connection* c) { t_reading = c; }
+      ~Reading() { t_reading = nullptr; }
+      Reading(const Reading&) = delete;
+      Reading& operator=(const Reading&) = delete;
+    } reading(this);
     return body();
   } catch (...) {
     return make_error_code(Errc::storage_error);

@@ -101,9 +101,12 @@ std::error_code open_database(const std::string& path, std::size_t busy_timeout_
 /// together by whichever writer finds no commit in progress (group commit): one COMMIT, one
 /// fsync of the WAL, for all of them, and each write() returns only once its own write is
 /// durable. A write that fails is rolled back alone (a savepoint each) and reports its error.
+/// With a reader (a second connection to the same file), reads run on it and do not wait for
+/// a commit and its fsync: WAL readers see every committed write, and a store's own writes
+/// are committed before write() returns, so a store still reads what it wrote.
 class Connection {
  public:
-  explicit Connection(sqlite3* db) noexcept;
+  explicit Connection(sqlite3* db, sqlite3* reader = nullptr) noexcept;
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -115,8 +118,8 @@ class Connection {
   std::error_code write(const std::function<std::error_code()>& body, bool append) noexcept;
   /// Runs a read with the connection to itself.
   std::error_code read(const std::function<std::error_code()>& body) noexcept;
-  /// Prepared on first use and kept; nullptr if it cannot be prepared (Use then fails
-  /// cleanly). Only inside write() or read().
+  /// Prepared on first use and kept, on the connection the calling write() or read() uses;
+  /// nullptr if it cannot be prepared (Use then fails cleanly). Only inside write() or read().
   sqlite3_stmt* stmt(Sql which) noexcept;
 
  private:
@@ -137,6 +140,9 @@ class Connection {
 
   sqlite3* db_;
   std::array<sqlite3_stmt*, kSqlCount> stmts_{};
+  sqlite3* reader_;                                      // nullptr: reads use db_
+  std::array<sqlite3_stmt*, kSqlCount> reader_stmts_{};  // under read_m_
+  std::mutex read_m_;                                    // reader_ and its statements
   int wal_frames_ = 0;  // frames in the WAL after the last commit (from the wal_hook)
   std::mutex db_m_;     // the connection and its statements
   std::mutex queue_m_;  // queue_ and committing_

@@ -1,5 +1,6 @@
 // The SQLite Store: one charge point's rows in a database file, through a connection it may
-// share with the other charge points of the process (SqliteDatabase).
+// share with the other charge points of the process (SqliteDatabase; there a second
+// connection serves the reads, sqlite_connection.hpp).
 //
 // Durability: WAL with synchronous=FULL makes a COMMIT durable with a single fsync of the WAL,
 // so every write method is one BEGIN IMMEDIATE ... COMMIT (shared by the writes of several
@@ -346,21 +347,45 @@ class SqliteDatabase::Impl {
 SqliteDatabase::SqliteDatabase(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SqliteDatabase::~SqliteDatabase() = default;
 
-Result<std::shared_ptr<SqliteDatabase>> SqliteDatabase::open(const SqliteDatabaseOptions& options) {
+namespace {
+
+// with_reader: a second connection for the reads, so that the reads of many charge points do
+// not wait behind the commits (and fsyncs) of the others; worth its three descriptors and its
+// page cache only when charge points share the file.
+Result<std::shared_ptr<sqlite::Connection>> open_connection(const SqliteDatabaseOptions& options,
+                                                            bool with_reader) {
   // An empty path would give a private temporary database: nothing durable, so refuse it.
   if (options.path.empty()) return make_error_code(Errc::invalid_argument);
   try {
     sqlite3* raw = nullptr;
     if (auto ec = sqlite::open_database(options.path, options.busy_timeout_ms, raw)) return ec;
-    std::shared_ptr<sqlite::Connection> conn;
+    sqlite3* reader = nullptr;
+    if (with_reader) {
+      if (auto ec = sqlite::open_database(options.path, options.busy_timeout_ms, reader)) {
+        sqlite3_close_v2(raw);
+        return ec;
+      }
+    }
     try {
-      conn = std::make_shared<sqlite::Connection>(raw);
+      return std::make_shared<sqlite::Connection>(raw, reader);
     } catch (...) {
+      sqlite3_close_v2(reader);
       sqlite3_close_v2(raw);
       throw;
     }
+  } catch (...) {
+    return make_error_code(Errc::storage_error);
+  }
+}
+
+}  // namespace
+
+Result<std::shared_ptr<SqliteDatabase>> SqliteDatabase::open(const SqliteDatabaseOptions& options) {
+  auto conn = open_connection(options, true);
+  if (!conn) return conn.error();
+  try {
     auto impl = std::make_unique<Impl>();
-    impl->conn = std::move(conn);
+    impl->conn = std::move(conn.value());
     return std::shared_ptr<SqliteDatabase>(new SqliteDatabase(std::move(impl)));
   } catch (...) {
     return make_error_code(Errc::storage_error);
@@ -379,9 +404,15 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteStoreOptions& optio
   SqliteDatabaseOptions o;
   o.path = options.path;
   o.busy_timeout_ms = options.busy_timeout_ms;
-  auto db = SqliteDatabase::open(o);
-  if (!db) return db.error();
-  return db.value()->store(options.charge_point_id);
+  // A file of its own: one charge point's reads and writes do not overlap, one connection.
+  auto conn = open_connection(o, false);
+  if (!conn) return conn.error();
+  try {
+    return std::unique_ptr<Store>(
+        std::make_unique<SqliteStore>(std::move(conn.value()), options.charge_point_id));
+  } catch (...) {
+    return make_error_code(Errc::storage_error);
+  }
 }
 
 namespace detail {

@@ -7,7 +7,7 @@ struct sqlite3;
 
 namespace ocpp::detail {
 
-/// The connection behind a store made by open_sqlite_store, or nullptr for any other store.
+/// The (writing) connection behind a SQLite store, or nullptr for any other store.
 /// Exists so tests can read per-connection settings (PRAGMA synchronous) that no second
 /// connection could observe.
 sqlite3* sqlite_store_handle(Store& store) noexcept;
