@@ -93,13 +93,14 @@ rpc::SessionOptions session_options(const EngineOptions& o) {
 
 Engine::Impl::Impl(EngineOptions options, Store& store, Hooks hooks)
     : options_(std::move(options)),
-      store_(store),
+      preload_(store),
+      store_(preload_),
       hooks_(std::move(hooks)),
-      config_(store, options_.connectors),
+      config_(store_, options_.connectors),
       sample_interval_(config_.int_key("MeterValueSampleInterval")),
       heartbeat_interval_(config_.int_key("HeartbeatInterval")),
       durable_(std::make_unique<Durable16>(*this)),
-      session_(session_options(options_), store, *durable_,
+      session_(session_options(options_), store_, *durable_,
                [this](int level, std::string message) { log(level, std::move(message)); }) {
   config_.on_change([this](std::string_view key) {
     if (key == "TransactionMessageAttempts" || key == "TransactionMessageRetryInterval")
@@ -131,6 +132,7 @@ Engine::Impl::Impl(EngineOptions options, Store& store, Hooks hooks)
 }
 
 std::error_code Engine::Impl::load(Now now) {
+  core::PreloadScope preload(preload_);
   if (auto ec = config_.load(options_.configuration_defaults)) return ec;
   connectors_.resize(static_cast<std::size_t>(options_.connectors) + 1);
   for (std::size_t i = 0; i < connectors_.size(); ++i) connectors_[i].id = static_cast<int>(i);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/preloading_store.hpp"
 #include "ocpp/v16/engine.hpp"
 #include "rpc/frame.hpp"
 #include "rpc/session.hpp"
@@ -189,7 +190,10 @@ class Engine::Impl {
   }
 
   EngineOptions options_;
-  Store& store_;
+  // The engine's store, answering load()'s key/value reads from one read (declared before
+  // everything that keeps a reference to the store).
+  core::PreloadingStore preload_;
+  Store& store_;  // preload_
   Hooks hooks_;
   Configuration config_;
   // Keys read on every deadline computation, as typed views (no lookup by name there).

@@ -54,14 +54,15 @@ bool sent_by_charging_station_only(Action a) {
 
 Engine::Impl::Impl(EngineOptions options, Store& store, Hooks hooks)
     : options_(std::move(options)),
-      store_(store),
+      preload_(store),
+      store_(preload_),
       hooks_(std::move(hooks)),
       durable_(make_durable_handler(*this)),
-      session_(session_options(options_), store, *durable_,
+      session_(session_options(options_), store_, *durable_,
                [this](int level, std::string message) { log(level, std::move(message)); }),
       heartbeat_interval_(options_.heartbeat_interval),
-      dm_(store, [this](int level, std::string message) { log(level, std::move(message)); }),
-      auth_cache_(store, "v201.authcache.") {
+      dm_(store_, [this](int level, std::string message) { log(level, std::move(message)); }),
+      auth_cache_(store_, "v201.authcache.") {
   if (hooks_.frame) {
     session_.set_frame_observer([this](bool sent, const std::string& text) {
       defer([h = hooks_.frame, sent, text] { h(sent, text); });
@@ -70,6 +71,7 @@ Engine::Impl::Impl(EngineOptions options, Store& store, Hooks hooks)
 }
 
 std::error_code Engine::Impl::load(Now now) {
+  core::PreloadScope preload(preload_);
   evses_.clear();
   for (int n : options_.evses)
     evses_.push_back(Evse{true, std::vector<Connector>(static_cast<std::size_t>(n))});

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "core/preloading_store.hpp"
 #include "core/rolling_log.hpp"
 #include "core/stored_lru.hpp"
 #include "ocpp/v201/engine.hpp"
@@ -330,7 +331,10 @@ class Engine::Impl {
   std::int64_t message_limit(std::string_view variable, std::string_view instance) const;
 
   EngineOptions options_;
-  Store& store_;
+  // The engine's store, answering load()'s key/value reads from one read (declared before
+  // everything that keeps a reference to the store).
+  core::PreloadingStore preload_;
+  Store& store_;  // preload_
   Hooks hooks_;
   // After options_ and store_, which it is made from.
   core::RollingLog security_log_{store_, "seclog.", options_.security_log_limit};

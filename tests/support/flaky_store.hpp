@@ -1,6 +1,7 @@
 // Test double: a Store that forwards to another and fails on demand.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -12,7 +13,8 @@
 
 namespace test {
 
-/// A Store whose kv writes, or reads of the outbox head, can be made to fail (storage errors).
+/// A Store whose kv writes, kv reads, or reads of the outbox head, can be made to fail
+/// (storage errors); it counts the kv reads by prefix.
 class FlakyStore : public ocpp::Store {
  public:
   explicit FlakyStore(ocpp::Store& inner) : inner_(inner) {}
@@ -21,6 +23,13 @@ class FlakyStore : public ocpp::Store {
   bool fail_outbox_ack = false;
   bool ack_keeps_message = false;  // outbox_ack reports success but removes nothing
   int outbox_ack_calls = 0;
+  bool fail_kv_load = false;
+  std::map<std::string, int> kv_loads;  // prefix -> kv_load calls
+  int kv_load_calls() const {
+    int n = 0;
+    for (const auto& [prefix, count] : kv_loads) n += count;
+    return n;
+  }
   std::error_code outbox_append(ocpp::OutboxMessage& m) override { return inner_.outbox_append(m); }
   std::error_code outbox_front(std::optional<ocpp::OutboxMessage>& o) override {
     if (fail_outbox_front) return std::make_error_code(std::errc::io_error);
@@ -50,6 +59,8 @@ class FlakyStore : public ocpp::Store {
     return inner_.kv_erase(k);
   }
   std::error_code kv_load(const std::string& p, std::vector<std::pair<std::string, std::string>>& o) override {
+    ++kv_loads[p];
+    if (fail_kv_load) return std::make_error_code(std::errc::io_error);
     return inner_.kv_load(p, o);
   }
 
