@@ -31,9 +31,11 @@ std::error_code PreloadingStore::kv_set(const std::string& key, const std::strin
 
 std::error_code PreloadingStore::kv_erase(const std::string& key) {
   auto ec = inner_.kv_erase(key);
-  // Whether or not the store erased it, the copy may no longer be trusted for this key.
-  if (rows_) rows_->erase(key);
-  if (ec) rows_.reset();
+  // A failed erase may or may not have left the row: the copy can no longer tell.
+  if (ec)
+    rows_.reset();
+  else if (rows_)
+    rows_->erase(key);
   return ec;
 }
 

@@ -50,10 +50,16 @@ TEST_CASE("preloading store: between begin and end, prefixes are answered from o
     counting.fail_prefix.clear();
     CHECK(load(s, "cfg.") == Rows{{"cfg.A", "5"}, {"cfg.C", "4"}});
     CHECK(counting.kv_load_calls() == 1);
+    // A failed erase drops the copy: the store answers from then on.
+    counting.fail_prefix = "cfg.C";
+    CHECK(s.kv_erase("cfg.C"));
+    counting.fail_prefix.clear();
+    CHECK(load(s, "cfg.") == Rows{{"cfg.A", "5"}, {"cfg.C", "4"}});
+    CHECK(counting.kv_loads["cfg."] == 1);
   }
   // After end(), every read goes to the store, which has the same rows.
   CHECK(load(s, "cfg.") == Rows{{"cfg.A", "5"}, {"cfg.C", "4"}});
-  CHECK(counting.kv_loads["cfg."] == 1);
+  CHECK(counting.kv_loads["cfg."] == 2);
   CHECK(load(counting, "seclog.") == Rows{{"seclog.1", "e"}});
 }
 
